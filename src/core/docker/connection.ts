@@ -1,0 +1,152 @@
+import * as fs from 'fs';
+import * as https from 'https';
+import * as os from 'os';
+import * as path from 'path';
+import type Dockerode from 'dockerode';
+import { DockerHostSpec, hasTlsMaterial } from './hostSpec';
+import { parseHostAddress, ParsedHostAddress } from './hostAddress';
+import { DockerHostError } from './errors';
+import { SshDialAgent } from './sshDialAgent';
+import { vendor } from './lazyVendor';
+
+export interface ConnectionEnvironment {
+  homeDir: string;
+  /** SSH_AUTH_SOCK, when an agent is running. */
+  sshAuthSock?: string;
+  knownHostsFile: string;
+  localUser: string;
+  connectTimeoutMs: number;
+}
+
+export function defaultConnectionEnvironment(): ConnectionEnvironment {
+  const homeDir = os.homedir();
+  return {
+    homeDir,
+    sshAuthSock: process.env.SSH_AUTH_SOCK || undefined,
+    knownHostsFile: path.join(homeDir, '.ssh', 'known_hosts'),
+    localUser: os.userInfo().username,
+    connectTimeoutMs: 10_000,
+  };
+}
+
+/** An open client for one host; `dispose` closes the SSH connection or TLS agent behind it. */
+export interface DockerConnection {
+  readonly docker: Dockerode;
+  readonly parsed: ParsedHostAddress;
+  /** Where the host is, for messages: the socket path or host:port. */
+  readonly where: string;
+  dispose(): void;
+}
+
+function readPem(kind: string, file: string, hostName: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DockerHostError(
+      code === 'ENOENT'
+        ? `The ${kind} file for "${hostName}" does not exist: ${file}`
+        : `The ${kind} file for "${hostName}" cannot be read (${code}): ${file}`,
+      'TLS_FILE',
+    );
+  }
+}
+
+const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+
+function sshPrivateKeys(spec: DockerHostSpec, env: ConnectionEnvironment): { path: string; key: Buffer }[] {
+  if (spec.identityFile) {
+    const file = spec.identityFile.replace(/^~(?=\/|$)/, env.homeDir);
+    try {
+      return [{ path: file, key: fs.readFileSync(file) }];
+    } catch (err) {
+      throw new DockerHostError(`The SSH key file for "${spec.name}" cannot be read (${(err as NodeJS.ErrnoException).code}): ${file}`, 'SSH_KEY_FILE');
+    }
+  }
+  const keys: { path: string; key: Buffer }[] = [];
+  for (const name of DEFAULT_KEYS) {
+    const file = path.join(env.homeDir, '.ssh', name);
+    try {
+      keys.push({ path: file, key: fs.readFileSync(file) });
+    } catch {
+      // The user simply has no key of this type.
+    }
+  }
+  return keys;
+}
+
+export function describeWhere(parsed: ParsedHostAddress): string {
+  switch (parsed.kind) {
+    case 'unix':
+      return parsed.socketPath;
+    case 'npipe':
+      return parsed.pipePath;
+    case 'ssh':
+      return `${parsed.user ? parsed.user + '@' : ''}${parsed.host}:${parsed.port} (SSH)`;
+    case 'tcp':
+      return `${parsed.host}:${parsed.port}`;
+  }
+}
+
+/**
+ * Builds a dockerode client for a host. Throws a DockerHostError for an address or certificate
+ * problem found before any network traffic, so the tree can show it instead of a stack trace.
+ */
+export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment = defaultConnectionEnvironment()): DockerConnection {
+  const parsed = parseHostAddress(spec.address);
+  const where = describeWhere(parsed);
+  const Docker = vendor().Dockerode;
+  let agent: { destroy(): void } | undefined;
+  let docker: Dockerode;
+  switch (parsed.kind) {
+    case 'unix':
+    case 'npipe':
+      docker = new Docker({ socketPath: parsed.kind === 'unix' ? parsed.socketPath : parsed.pipePath });
+      break;
+    case 'tcp': {
+      if (hasTlsMaterial(spec.tls)) {
+        // TLS whenever certificates are given, whatever the port: the port says nothing about security.
+        const tls = spec.tls ?? {};
+        const httpsAgent = new https.Agent({
+          keepAlive: true,
+          ca: tls.ca ? readPem('CA certificate', tls.ca, spec.name) : undefined,
+          cert: tls.cert ? readPem('client certificate', tls.cert, spec.name) : undefined,
+          key: tls.key ? readPem('client key', tls.key, spec.name) : undefined,
+          rejectUnauthorized: !spec.skipTlsVerify,
+        });
+        agent = httpsAgent;
+        docker = new Docker({ host: parsed.host, port: parsed.port, protocol: 'https', agent: httpsAgent } as Dockerode.DockerOptions);
+      } else {
+        docker = new Docker({ host: parsed.host, port: parsed.port, protocol: 'http' });
+      }
+      break;
+    }
+    case 'ssh': {
+      const sshAgent = new SshDialAgent({
+        host: parsed.host,
+        port: parsed.port,
+        username: parsed.user ?? env.localUser,
+        privateKeys: sshPrivateKeys(spec, env),
+        agentSocket: env.sshAuthSock,
+        knownHostsFile: env.knownHostsFile,
+        readKnownHosts: () => {
+          try {
+            return fs.readFileSync(env.knownHostsFile, 'utf8');
+          } catch {
+            return '';
+          }
+        },
+        readyTimeoutMs: env.connectTimeoutMs,
+      });
+      agent = sshAgent;
+      docker = new Docker({ host: parsed.host, port: parsed.port, protocol: 'http', agent: sshAgent } as Dockerode.DockerOptions);
+      break;
+    }
+  }
+  return {
+    docker,
+    parsed,
+    where,
+    dispose: () => agent?.destroy(),
+  };
+}

@@ -1,0 +1,101 @@
+/** A failure that already reads well to a user; the tree and commands show `message` as it is. */
+export class DockerHostError extends Error {
+  constructor(message: string, readonly code: string, readonly detail?: string) {
+    super(message);
+    this.name = 'DockerHostError';
+  }
+}
+
+/** The SSH server offered a key that is not in known_hosts: the user may choose to trust it. */
+export class UnknownHostKeyError extends DockerHostError {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly keyType: string,
+    readonly fingerprint: string,
+    readonly knownHostsLine: string,
+    readonly knownHostsFile: string,
+  ) {
+    super(
+      `The SSH host key of ${host}${port === 22 ? '' : ':' + port} is not known yet (${keyType} ${fingerprint}). ` +
+        'Check the fingerprint, then choose "Trust Host Key".',
+      'UNKNOWN_HOST_KEY',
+    );
+  }
+}
+
+interface ErrorLike {
+  code?: string;
+  errno?: string | number;
+  level?: string;
+  statusCode?: number;
+  message?: string;
+  json?: { message?: string } | null;
+  reason?: string;
+}
+
+/**
+ * Turns what Node, ssh2, TLS and the Docker API throw into one sentence that says what went wrong
+ * and what to try, naming the host. Unknown shapes keep their own message rather than a guess.
+ */
+export function describeDockerError(err: unknown, where: string): DockerHostError {
+  if (err instanceof DockerHostError) {
+    return err;
+  }
+  const e = (err ?? {}) as ErrorLike;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const raw = e.message ?? String(err);
+  const apiMessage = e.json?.message ?? (typeof e.reason === 'string' ? e.reason : undefined);
+  const make = (message: string, c = code || 'UNKNOWN') => new DockerHostError(message, c, raw);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return make(`Connection refused by ${where}. Is the Docker daemon running and listening there?`);
+    case 'ENOENT':
+      return make(`No Docker socket at ${where}. Is Docker running on this machine?`);
+    case 'EACCES':
+    case 'EPERM':
+      return make(`Permission denied opening ${where}. Add your user to the "docker" group, then sign in again.`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return make(`Cannot resolve the host name of ${where}. Check the address and your network.`);
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ESOCKETTIMEDOUT':
+      return make(`${where} did not answer in time. Check that the host is up and that a firewall lets you in.`);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return make(`The connection to ${where} was closed unexpectedly. The daemon may have stopped or the certificates may be refused.`);
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_SIGNATURE_FAILURE':
+      return make(`The TLS certificate of ${where} is not signed by the CA you gave. Check the CA certificate for this host.`);
+    case 'CERT_HAS_EXPIRED':
+      return make(`The TLS certificate of ${where} has expired.`);
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return make(`The TLS certificate of ${where} is not issued for this address. Connect by a name or IP listed in the certificate.`);
+    case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
+    case 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE':
+    case 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN':
+    case 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED':
+      return make(`${where} refused the client certificate. Check that it is signed by the daemon's CA.`);
+  }
+  if (/^ERR_SSL_|^ERR_TLS_/.test(code)) {
+    return make(`TLS handshake with ${where} failed: ${raw}`);
+  }
+  if (e.level === 'client-authentication') {
+    return make(`SSH sign-in to ${where} was refused: no key was accepted. Load your key into ssh-agent or set the host's key file.`, 'SSH_AUTH');
+  }
+  if (e.level === 'client-timeout') {
+    return make(`${where} did not complete the SSH handshake in time. Check that the host is up and that port is open.`, 'ETIMEDOUT');
+  }
+  if (e.level === 'protocol' || e.level === 'handshake') {
+    return make(`SSH connection to ${where} failed: ${raw}`, 'SSH_PROTOCOL');
+  }
+  if (typeof e.statusCode === 'number') {
+    return make(`${where} answered ${e.statusCode}: ${apiMessage ?? raw}`, `HTTP_${e.statusCode}`);
+  }
+  return make(`${where}: ${raw}`);
+}

@@ -1,0 +1,118 @@
+import type { ContainerInfo, ImageInfo } from 'dockerode';
+import { DockerHostSpec } from './hostSpec';
+import { ConnectionEnvironment, DockerConnection, openConnection } from './connection';
+import { describeDockerError, DockerHostError } from './errors';
+import { EngineEvent, EventSubscription, subscribeToEvents } from './engineEvents';
+
+export interface HostSnapshot {
+  containers: ContainerInfo[];
+  images: ImageInfo[];
+  loadedAt: number;
+}
+
+export type HostState =
+  | { kind: 'idle' }
+  | { kind: 'loaded'; snapshot: HostSnapshot }
+  | { kind: 'failed'; error: DockerHostError };
+
+/**
+ * One host's connection and latest listing. Loads are shared while in flight, so several tree
+ * nodes asking at once cost one round of API calls.
+ */
+export class DockerHostSession {
+  private connection: DockerConnection | undefined;
+  private inFlight: Promise<HostSnapshot> | undefined;
+  private _state: HostState = { kind: 'idle' };
+  private stale = false;
+
+  constructor(
+    readonly spec: DockerHostSpec,
+    private readonly env: ConnectionEnvironment,
+    private readonly requestTimeoutMs = 15_000,
+  ) {}
+
+  get state(): HostState {
+    return this._state;
+  }
+
+  /** The open client, created on first use. Throws DockerHostError for bad addresses or cert files. */
+  connect(): DockerConnection {
+    if (!this.connection) {
+      try {
+        this.connection = openConnection(this.spec, this.env);
+      } catch (err) {
+        throw describeDockerError(err, this.spec.name);
+      }
+    }
+    return this.connection;
+  }
+
+  /** Lists containers and images afresh (or joins a listing already under way). */
+  load(): Promise<HostSnapshot> {
+    this.stale = false;
+    if (!this.inFlight) {
+      this.inFlight = this.fetch().finally(() => {
+        this.inFlight = undefined;
+      });
+    }
+    return this.inFlight;
+  }
+
+  /** The last good listing if there is one and no refresh was asked for since. */
+  current(): Promise<HostSnapshot> {
+    if (this.inFlight) {
+      return this.inFlight;
+    }
+    return this._state.kind === 'loaded' && !this.stale ? Promise.resolve(this._state.snapshot) : this.load();
+  }
+
+  /** The next `current()` re-reads the host. */
+  invalidate(): void {
+    this.stale = true;
+  }
+
+  private async fetch(): Promise<HostSnapshot> {
+    let where = this.spec.name;
+    try {
+      const conn = this.connect();
+      where = conn.where;
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs);
+      try {
+        const [containers, images] = await Promise.all([
+          conn.docker.listContainers({ all: true, abortSignal: controller.signal } as object),
+          conn.docker.listImages({ abortSignal: controller.signal } as object),
+        ]);
+        const snapshot = { containers, images, loadedAt: Date.now() };
+        this._state = { kind: 'loaded', snapshot };
+        return snapshot;
+      } catch (err) {
+        if (controller.signal.aborted) {
+          throw new DockerHostError(`${where} did not answer within ${Math.round(this.requestTimeoutMs / 1000)} s. Check that the host is up and reachable.`, 'ETIMEDOUT');
+        }
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+    } catch (err) {
+      const error = describeDockerError(err, where);
+      this._state = { kind: 'failed', error };
+      // A broken SSH connection or agent is rebuilt on the next attempt.
+      this.resetConnection();
+      throw error;
+    }
+  }
+
+  watchEvents(onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription> {
+    return subscribeToEvents(this.connect().docker, onEvent, onEnd);
+  }
+
+  private resetConnection(): void {
+    this.connection?.dispose();
+    this.connection = undefined;
+  }
+
+  dispose(): void {
+    this.resetConnection();
+  }
+}

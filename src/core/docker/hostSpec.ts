@@ -1,0 +1,28 @@
+/** Where a host came from decides which view shows it and whether the user may remove it. */
+export type HostSource = 'local' | 'context' | 'added';
+
+/** Paths to PEM files the user owns (a context's `tls/` folder, or files picked when adding a host). */
+export interface TlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface DockerHostSpec {
+  /** Stable across restarts and refreshes: tree node ids and remembered state hang off it. */
+  id: string;
+  name: string;
+  source: HostSource;
+  /** `unix:///…`, `npipe://…`, `ssh://user@host[:port]` or `tcp://host:port`. */
+  address: string;
+  tls?: TlsFiles;
+  /** Docker contexts can ask to skip server verification; the client certificate is still sent. */
+  skipTlsVerify?: boolean;
+  /** SSH private key file; when absent, ssh-agent and the user's default keys are tried. */
+  identityFile?: string;
+  description?: string;
+}
+
+export function hasTlsMaterial(tls: TlsFiles | undefined): boolean {
+  return !!tls && !!(tls.ca || tls.cert || tls.key);
+}

@@ -1,0 +1,134 @@
+import { createHash, createHmac } from 'crypto';
+
+/**
+ * OpenSSH's known_hosts format, enough to verify a host the way `ssh` would: plain and hashed
+ * (`|1|salt|hash`) host patterns, `[host]:port` for non-standard ports, wildcards, negation and
+ * the `@revoked` marker. ssh2 leaves host-key policy to its caller, and no maintained package does
+ * this, so it lives here.
+ */
+export type HostKeyVerdict = 'trusted' | 'unknown' | 'mismatch' | 'revoked';
+
+interface KnownHostEntry {
+  marker?: '@revoked' | '@cert-authority';
+  patterns: string;
+  keyType: string;
+  keyBase64: string;
+}
+
+export function parseKnownHosts(text: string): KnownHostEntry[] {
+  const entries: KnownHostEntry[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) {
+      continue;
+    }
+    const fields = line.split(/\s+/);
+    let marker: KnownHostEntry['marker'];
+    if (fields[0] === '@revoked' || fields[0] === '@cert-authority') {
+      marker = fields.shift() as KnownHostEntry['marker'];
+    }
+    if (fields.length < 3) {
+      continue;
+    }
+    entries.push({ marker, patterns: fields[0], keyType: fields[1], keyBase64: fields[2] });
+  }
+  return entries;
+}
+
+/** The name ssh looks up: bare host on port 22, `[host]:port` otherwise. */
+export function knownHostsName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`, 'i');
+}
+
+function matchesHashed(pattern: string, name: string): boolean {
+  const [, magic, salt, hash] = pattern.split('|');
+  if (magic !== '1' || !salt || !hash) {
+    return false;
+  }
+  const digest = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64');
+  return digest === hash;
+}
+
+function matchesPatterns(patterns: string, name: string): boolean {
+  if (patterns.startsWith('|')) {
+    return matchesHashed(patterns, name);
+  }
+  let matched = false;
+  for (const pattern of patterns.split(',')) {
+    if (pattern.startsWith('!')) {
+      if (globToRegExp(pattern.slice(1)).test(name)) {
+        return false;
+      }
+    } else if (globToRegExp(pattern).test(name)) {
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+/** `key` is the SSH wire-format public key blob the server presented. */
+export function checkHostKey(knownHostsText: string, host: string, port: number, key: Buffer): HostKeyVerdict {
+  const name = knownHostsName(host, port);
+  const keyBase64 = key.toString('base64');
+  const keyType = sshKeyType(key);
+  let sawSameType = false;
+  let trusted = false;
+  for (const entry of parseKnownHosts(knownHostsText)) {
+    if (entry.marker === '@cert-authority' || !matchesPatterns(entry.patterns, name)) {
+      continue;
+    }
+    if (entry.marker === '@revoked') {
+      if (entry.keyBase64 === keyBase64) {
+        return 'revoked';
+      }
+      continue;
+    }
+    if (entry.keyBase64 === keyBase64) {
+      trusted = true;
+    } else if (entry.keyType === keyType) {
+      sawSameType = true;
+    }
+  }
+  if (trusted) {
+    return 'trusted';
+  }
+  return sawSameType ? 'mismatch' : 'unknown';
+}
+
+/** The algorithm name is the first length-prefixed string of the key blob. */
+export function sshKeyType(key: Buffer): string {
+  if (key.length < 4) {
+    return 'unknown';
+  }
+  const length = key.readUInt32BE(0);
+  return key.subarray(4, 4 + length).toString('ascii');
+}
+
+/** The fingerprint `ssh` prints: `SHA256:` and unpadded base64. */
+export function sshFingerprint(key: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(key).digest('base64').replace(/=+$/, '');
+}
+
+export function knownHostsLine(host: string, port: number, key: Buffer): string {
+  return `${knownHostsName(host, port)} ${sshKeyType(key)} ${key.toString('base64')}`;
+}
+
+/** Adds a line the way `ssh` does on "yes": creating `~/.ssh` (0700) and the file (0600) if needed. */
+export async function appendKnownHost(file: string, line: string): Promise<void> {
+  const fs = await import('fs/promises');
+  const path = await import('path');
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  let existing = '';
+  try {
+    existing = await fs.readFile(file, 'utf8');
+  } catch {
+    // A first entry creates the file.
+  }
+  const prefix = existing && !existing.endsWith('\n') ? '\n' : '';
+  await fs.appendFile(file, `${prefix}${line}\n`, { mode: 0o600 });
+}

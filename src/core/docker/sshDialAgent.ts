@@ -1,0 +1,152 @@
+import * as http from 'http';
+import type { Duplex } from 'stream';
+import type { AgentAuthMethod, Client, ClientChannel, PublicKeyAuthMethod } from 'ssh2';
+import { checkHostKey, knownHostsLine, sshFingerprint, sshKeyType } from './knownHosts';
+import { DockerHostError, UnknownHostKeyError } from './errors';
+import { vendor } from './lazyVendor';
+
+export interface SshDialOptions {
+  host: string;
+  port: number;
+  username: string;
+  /** Private keys to offer, in order, after ssh-agent. */
+  privateKeys: { path: string; key: Buffer }[];
+  agentSocket?: string;
+  knownHostsFile: string;
+  readKnownHosts: () => string;
+  readyTimeoutMs: number;
+}
+
+/**
+ * An HTTP agent whose sockets are `docker system dial-stdio` channels over ONE SSH connection, the
+ * way the Docker CLI reaches ssh:// hosts. docker-modem's own ssh support opens a new SSH connection
+ * (handshake, key exchange, auth) for every request; reusing one makes a tree refresh cost a
+ * channel open instead of a handshake.
+ */
+export class SshDialAgent extends http.Agent {
+  private client: Promise<Client> | undefined;
+  private disposed = false;
+
+  constructor(private readonly options: SshDialOptions) {
+    super({ keepAlive: false });
+  }
+
+  override createConnection(_options: unknown, callback?: (err: Error | null, socket: Duplex) => void): Duplex | undefined {
+    this.openChannel().then(
+      (channel) => callback?.(null, channel),
+      (err: Error) => callback?.(err, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+
+  private async openChannel(): Promise<ClientChannel> {
+    const client = await this.connect();
+    return new Promise<ClientChannel>((resolve, reject) => {
+      client.exec('docker system dial-stdio', (err, channel) => {
+        if (err) {
+          this.client = undefined;
+          reject(err);
+          return;
+        }
+        let stderr = '';
+        channel.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        channel.on('exit', (code: number | null) => {
+          if (code) {
+            channel.emit(
+              'error',
+              new DockerHostError(
+                `"docker system dial-stdio" failed on ${this.options.host} (exit ${code}): ${stderr.trim() || 'no output'}. ` +
+                  'Is Docker installed there and is the SSH user allowed to use it?',
+                'DIAL_STDIO',
+              ),
+            );
+          }
+        });
+        makeSocketLike(channel);
+        resolve(channel);
+      });
+    });
+  }
+
+  private connect(): Promise<Client> {
+    if (this.disposed) {
+      return Promise.reject(new DockerHostError(`The connection to ${this.options.host} was closed.`, 'DISPOSED'));
+    }
+    if (!this.client) {
+      this.client = this.startClient();
+      this.client.catch(() => {
+        this.client = undefined;
+      });
+    }
+    return this.client;
+  }
+
+  private startClient(): Promise<Client> {
+    const { SshClient } = vendor();
+    const o = this.options;
+    const client = new SshClient();
+    let hostKeyProblem: Error | undefined;
+    const auth: (AgentAuthMethod | PublicKeyAuthMethod)[] = [];
+    if (o.agentSocket) {
+      auth.push({ type: 'agent', username: o.username, agent: o.agentSocket });
+    }
+    for (const k of o.privateKeys) {
+      auth.push({ type: 'publickey', username: o.username, key: k.key });
+    }
+    return new Promise<Client>((resolve, reject) => {
+      client
+        .once('ready', () => resolve(client))
+        // Kept for the client's whole life: an error after `ready` must not go unhandled.
+        .on('error', (err) => {
+          this.client = undefined;
+          reject(hostKeyProblem ?? err);
+        })
+        .on('close', () => {
+          this.client = undefined;
+          reject(hostKeyProblem ?? new DockerHostError(`SSH connection to ${o.host} closed.`, 'ECONNRESET'));
+        });
+      client.connect({
+        host: o.host,
+        port: o.port,
+        username: o.username,
+        readyTimeout: o.readyTimeoutMs,
+        keepaliveInterval: 15_000,
+        authHandler: auth,
+        hostVerifier: (key: Buffer) => {
+          const verdict = checkHostKey(o.readKnownHosts(), o.host, o.port, key);
+          if (verdict === 'trusted') {
+            return true;
+          }
+          hostKeyProblem =
+            verdict === 'unknown'
+              ? new UnknownHostKeyError(o.host, o.port, sshKeyType(key), sshFingerprint(key), knownHostsLine(o.host, o.port, key), o.knownHostsFile)
+              : new DockerHostError(
+                  `The SSH host key of ${o.host} (${sshFingerprint(key)}) does not match the one in ${o.knownHostsFile}` +
+                    (verdict === 'revoked' ? ' and is marked revoked.' : '. It may have been reinstalled, or someone may be intercepting the connection; check before you edit known_hosts.'),
+                  'HOST_KEY_MISMATCH',
+                );
+          return false;
+        },
+      });
+    });
+  }
+
+  override destroy(): void {
+    this.disposed = true;
+    this.client?.then((c) => c.end(), () => undefined);
+    this.client = undefined;
+    super.destroy();
+  }
+}
+
+/** Node's HTTP client calls these on its sockets; an SSH channel has no socket options to set. */
+function makeSocketLike(channel: ClientChannel): void {
+  const target = channel as unknown as Record<string, unknown>;
+  for (const name of ['setTimeout', 'setNoDelay', 'setKeepAlive', 'ref', 'unref']) {
+    if (typeof target[name] !== 'function') {
+      target[name] = () => channel;
+    }
+  }
+}

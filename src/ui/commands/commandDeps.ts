@@ -1,0 +1,18 @@
+import type * as vscode from 'vscode';
+import type { ConnectionEnvironment } from '../../core/docker/connection';
+import type { AddedHostsStore } from '../hosts/addedHostsStore';
+import type { InspectDocuments } from '../inspectDocuments';
+import type { OtherHostsView } from '../tree/otherHostsView';
+
+/** What command handlers may use; passed in, never reached for through globals. */
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  otherHosts: OtherHostsView;
+  addedHosts: AddedHostsStore;
+  inspect: InspectDocuments;
+  connectionEnv: () => ConnectionEnvironment;
+  log: vscode.LogOutputChannel;
+}
+
+/** VS Code passes the clicked node and, for multi-select, all selected nodes. */
+export type CommandHandler = (node?: unknown, nodes?: unknown[]) => unknown;

@@ -1,0 +1,43 @@
+import * as vscode from 'vscode';
+import type { CommandDeps, CommandHandler } from './commandDeps';
+import { addHost } from './addHost';
+import { containerLifecycle } from './containerLifecycle';
+import { copyContainerId, inspectContainer, openInBrowser, openShell, viewLogs } from './containerTools';
+import { refreshAll, refreshHost, removeHost, trustHostKey } from './hostCommands';
+import { inspectImage, removeImages } from './imageCommands';
+import { removeContainers } from './removeContainer';
+
+/** Every command the extension contributes, one line each. A test checks this against package.json. */
+export const commandFactories: Record<string, (deps: CommandDeps) => CommandHandler> = {
+  'dockerOnAzure.refresh': refreshAll,
+  'dockerOnAzure.refreshHost': refreshHost,
+  'dockerOnAzure.retryHost': refreshHost,
+  'dockerOnAzure.addHost': addHost,
+  'dockerOnAzure.removeHost': removeHost,
+  'dockerOnAzure.trustHostKey': trustHostKey,
+  'dockerOnAzure.container.start': containerLifecycle('start'),
+  'dockerOnAzure.container.stop': containerLifecycle('stop'),
+  'dockerOnAzure.container.restart': containerLifecycle('restart'),
+  'dockerOnAzure.container.remove': removeContainers,
+  'dockerOnAzure.container.logs': viewLogs,
+  'dockerOnAzure.container.inspect': inspectContainer,
+  'dockerOnAzure.container.shell': openShell,
+  'dockerOnAzure.container.openInBrowser': openInBrowser,
+  'dockerOnAzure.container.copyId': copyContainerId,
+  'dockerOnAzure.image.remove': removeImages,
+  'dockerOnAzure.image.inspect': inspectImage,
+};
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  return Object.entries(commandFactories).map(([id, factory]) => {
+    const handler = factory(deps);
+    return vscode.commands.registerCommand(id, async (node?: unknown, nodes?: unknown[]) => {
+      try {
+        return await handler(node, nodes);
+      } catch (err) {
+        deps.log.error(`${id} failed`, err);
+        void vscode.window.showErrorMessage((err as Error)?.message ?? String(err));
+      }
+    });
+  });
+}

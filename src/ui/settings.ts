@@ -1,0 +1,44 @@
+import * as vscode from 'vscode';
+import { ConnectionEnvironment, defaultConnectionEnvironment } from '../core/docker/connection';
+import { DEFAULT_REFRESH_OPTIONS, RefreshOptions } from '../core/docker/refreshScheduler';
+
+const SECTION = 'dockerOnAzure';
+
+function config(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration(SECTION);
+}
+
+export function showDanglingImages(): boolean {
+  return config().get<boolean>('images.showDangling', false);
+}
+
+export function hostListOptions(): { showLocalEngine: boolean; showContexts: boolean } {
+  return {
+    showLocalEngine: config().get<boolean>('localEngine.show', true),
+    showContexts: config().get<boolean>('dockerContexts.show', true),
+  };
+}
+
+export function connectionEnvironment(): ConnectionEnvironment {
+  const env = defaultConnectionEnvironment();
+  const knownHosts = config().get<string>('ssh.knownHostsFile', '').trim();
+  const timeout = config().get<number>('connectTimeoutSeconds', 10);
+  return {
+    ...env,
+    knownHostsFile: knownHosts ? knownHosts.replace(/^~(?=\/|$)/, env.homeDir) : env.knownHostsFile,
+    connectTimeoutMs: Math.max(1, timeout) * 1000,
+  };
+}
+
+export function refreshOptions(): RefreshOptions {
+  const poll = config().get<number>('refresh.pollIntervalSeconds', DEFAULT_REFRESH_OPTIONS.pollMs / 1000);
+  return { ...DEFAULT_REFRESH_OPTIONS, pollMs: Math.max(10, poll) * 1000 };
+}
+
+/** Settings whose change means the host list or its rendering must be rebuilt. */
+export function affectsHostList(e: vscode.ConfigurationChangeEvent): boolean {
+  return ['localEngine.show', 'dockerContexts.show', 'images.showDangling', 'ssh.knownHostsFile', 'connectTimeoutSeconds'].some((key) =>
+    e.affectsConfiguration(`${SECTION}.${key}`),
+  );
+}
+

@@ -1,0 +1,37 @@
+import * as vscode from 'vscode';
+import { DockerHostError, UnknownHostKeyError } from '../../core/docker/errors';
+import type { TreeNode } from './treeNode';
+
+/**
+ * The one child an unreachable host shows: the reason, and a click that retries. Errors belong
+ * here rather than in a dialog, so one bad host never interrupts the rest of the tree.
+ */
+export class ErrorNode implements TreeNode {
+  readonly id: string;
+
+  constructor(
+    readonly hostId: string,
+    readonly error: DockerHostError,
+    readonly parent?: TreeNode,
+  ) {
+    this.id = `${hostId}/error`;
+  }
+
+  get unknownHostKey(): UnknownHostKeyError | undefined {
+    return this.error instanceof UnknownHostKeyError ? this.error : undefined;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.error.message);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    item.tooltip = new vscode.MarkdownString(
+      `${this.error.message}\n\n${this.error.detail && this.error.detail !== this.error.message ? `Details: \`${this.error.detail}\`\n\n` : ''}Click to retry.`,
+    );
+    item.contextValue = this.unknownHostKey ? 'dockerHostError unknownHostKey' : 'dockerHostError';
+    item.command = this.unknownHostKey
+      ? { command: 'dockerOnAzure.trustHostKey', title: 'Trust Host Key', arguments: [this] }
+      : { command: 'dockerOnAzure.retryHost', title: 'Retry', arguments: [this] };
+    return item;
+  }
+}

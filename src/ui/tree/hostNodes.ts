@@ -1,0 +1,189 @@
+import * as vscode from 'vscode';
+import type { ContainerInfo } from 'dockerode';
+import { DockerHostSession, HostSnapshot } from '../../core/docker/hostSession';
+import { containerModel, imageModel, imageRows, ImageRow, sortContainers } from '../../core/docker/presentation';
+import { describeDockerError } from '../../core/docker/errors';
+import { ErrorNode } from './errorNode';
+import { itemFromModel, MessageNode, TreeNode } from './treeNode';
+
+export interface HostTreeContext {
+  /** Called when a host's nodes come on screen, so its changes are followed. */
+  watch(hostId: string): void;
+  showDanglingImages(): boolean;
+  /** A marker for the host the Docker CLI currently uses, if any. */
+  isCurrentContext(hostId: string): boolean;
+}
+
+export class HostNode implements TreeNode {
+  readonly id: string;
+
+  constructor(
+    readonly session: DockerHostSession,
+    private readonly ctx: HostTreeContext,
+  ) {
+    this.id = `host:${session.spec.id}`;
+  }
+
+  get hostId(): string {
+    return this.session.spec.id;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const { spec, state } = this.session;
+    const item = new vscode.TreeItem(spec.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    const counts =
+      state.kind === 'loaded'
+        ? `${state.snapshot.containers.filter((c) => c.State === 'running').length}/${state.snapshot.containers.length} running`
+        : state.kind === 'failed'
+          ? 'unreachable'
+          : undefined;
+    item.description = [spec.address, this.ctx.isCurrentContext(spec.id) ? 'current' : undefined, counts].filter(Boolean).join(' · ');
+    item.tooltip = new vscode.MarkdownString(
+      [
+        `**${spec.name}**`,
+        spec.description ?? '',
+        `Address: \`${spec.address}\``,
+        spec.tls ? `TLS: ${spec.skipTlsVerify ? 'client certificate, server not verified' : 'mutual TLS'}` : '',
+        `Source: ${spec.source === 'local' ? 'local engine' : spec.source === 'context' ? 'Docker CLI context' : 'added by you'}`,
+      ]
+        .filter(Boolean)
+        .join('  \n'),
+    );
+    item.iconPath = new vscode.ThemeIcon(
+      spec.source === 'local' ? 'vm' : 'remote',
+      state.kind === 'failed' ? new vscode.ThemeColor('list.warningForeground') : undefined,
+    );
+    item.contextValue = `dockerHost ${spec.source}`;
+    return item;
+  }
+
+  async getChildren(): Promise<TreeNode[]> {
+    this.ctx.watch(this.hostId);
+    try {
+      await this.session.current();
+    } catch (err) {
+      return [new ErrorNode(this.hostId, describeDockerError(err, this.session.spec.name), this)];
+    }
+    return [new ContainersGroupNode(this), new ImagesGroupNode(this, this.ctx)];
+  }
+
+  /** The listing the children render; errors surface through the host's own error node. */
+  async snapshot(): Promise<HostSnapshot | undefined> {
+    try {
+      return await this.session.current();
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+export class ContainersGroupNode implements TreeNode {
+  readonly id: string;
+
+  constructor(readonly parent: HostNode) {
+    this.id = `${parent.hostId}/containers`;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Containers', vscode.TreeItemCollapsibleState.Expanded);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon('layers');
+    item.contextValue = 'dockerContainers';
+    const state = this.parent.session.state;
+    if (state.kind === 'loaded') {
+      const running = state.snapshot.containers.filter((c) => c.State === 'running').length;
+      item.description = `${running} running · ${state.snapshot.containers.length} total`;
+    }
+    return item;
+  }
+
+  async getChildren(): Promise<TreeNode[]> {
+    const snapshot = await this.parent.snapshot();
+    if (!snapshot) {
+      return [];
+    }
+    const containers = sortContainers(snapshot.containers);
+    if (!containers.length) {
+      return [new MessageNode(`${this.id}/empty`, 'No containers', this)];
+    }
+    return containers.map((c) => new ContainerNode(this.parent, c, this));
+  }
+}
+
+export class ContainerNode implements TreeNode {
+  readonly id: string;
+
+  constructor(
+    readonly host: HostNode,
+    readonly info: ContainerInfo,
+    readonly parent: TreeNode,
+  ) {
+    this.id = `${host.hostId}/containers/${info.Id}`;
+  }
+
+  get session(): DockerHostSession {
+    return this.host.session;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    return itemFromModel(containerModel(this.host.hostId, this.info));
+  }
+}
+
+export class ImagesGroupNode implements TreeNode {
+  readonly id: string;
+
+  constructor(
+    readonly parent: HostNode,
+    private readonly ctx: HostTreeContext,
+  ) {
+    this.id = `${parent.hostId}/images`;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Images', vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon('package');
+    item.contextValue = 'dockerImages';
+    const state = this.parent.session.state;
+    if (state.kind === 'loaded') {
+      item.description = `${imageRows(state.snapshot.images, this.ctx.showDanglingImages()).length}`;
+    }
+    return item;
+  }
+
+  async getChildren(): Promise<TreeNode[]> {
+    const snapshot = await this.parent.snapshot();
+    if (!snapshot) {
+      return [];
+    }
+    const rows = imageRows(snapshot.images, this.ctx.showDanglingImages());
+    if (!rows.length) {
+      return [new MessageNode(`${this.id}/empty`, 'No images', this)];
+    }
+    const now = Date.now();
+    return rows.map((row) => new ImageNode(this.parent, row, now, this));
+  }
+}
+
+export class ImageNode implements TreeNode {
+  readonly id: string;
+
+  constructor(
+    readonly host: HostNode,
+    readonly row: ImageRow,
+    private readonly now: number,
+    readonly parent: TreeNode,
+  ) {
+    this.id = `${host.hostId}/images/${row.image.Id}/${row.reference}`;
+  }
+
+  get session(): DockerHostSession {
+    return this.host.session;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    return itemFromModel(imageModel(this.host.hostId, this.row, this.now));
+  }
+}
