@@ -1,0 +1,256 @@
+/**
+ * A working stand-in for the parts of the `vscode` API the extension uses, so the real tree
+ * providers and command handlers can run in plain Node against real Docker engines. It records
+ * what the extension asked of VS Code (registered commands, messages, terminals) for assertions;
+ * answers to prompts are scripted by the test. The real VS Code is exercised by the e2e suite.
+ */
+
+type Listener<T> = (e: T) => unknown;
+
+export class EventEmitter<T> {
+  private readonly listeners = new Set<Listener<T>>();
+  readonly event = (listener: Listener<T>) => {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  };
+  fire(data: T): void {
+    for (const l of [...this.listeners]) {
+      l(data);
+    }
+  }
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
+
+export class Disposable {
+  constructor(private readonly fn: () => void) {}
+  static from(...items: { dispose(): unknown }[]): Disposable {
+    return new Disposable(() => items.forEach((i) => i.dispose()));
+  }
+  dispose(): void {
+    this.fn();
+  }
+}
+
+export enum TreeItemCollapsibleState {
+  None = 0,
+  Collapsed = 1,
+  Expanded = 2,
+}
+
+export class TreeItem {
+  id?: string;
+  description?: string | boolean;
+  tooltip?: unknown;
+  iconPath?: unknown;
+  contextValue?: string;
+  command?: { command: string; title: string; arguments?: unknown[] };
+  constructor(
+    public label: string,
+    public collapsibleState: TreeItemCollapsibleState = TreeItemCollapsibleState.None,
+  ) {}
+}
+
+export class ThemeIcon {
+  constructor(
+    readonly id: string,
+    readonly color?: ThemeColor,
+  ) {}
+}
+
+export class ThemeColor {
+  constructor(readonly id: string) {}
+}
+
+export class MarkdownString {
+  constructor(public value = '') {}
+}
+
+export class Uri {
+  private constructor(
+    readonly scheme: string,
+    readonly path: string,
+    readonly query: string,
+  ) {}
+  static from(c: { scheme: string; path?: string; query?: string }): Uri {
+    return new Uri(c.scheme, c.path ?? '', c.query ?? '');
+  }
+  static file(p: string): Uri {
+    return new Uri('file', p, '');
+  }
+  static parse(s: string): Uri {
+    const u = new URL(s);
+    return new Uri(u.protocol.replace(/:$/, ''), u.pathname, u.search.replace(/^\?/, ''));
+  }
+  get fsPath(): string {
+    return this.path;
+  }
+  toString(): string {
+    return `${this.scheme}:${this.path}${this.query ? '?' + this.query : ''}`;
+  }
+}
+
+export enum ProgressLocation {
+  SourceControl = 1,
+  Window = 10,
+  Notification = 15,
+}
+
+export class CancellationTokenSource {
+  private readonly emitter = new EventEmitter<void>();
+  readonly token = { isCancellationRequested: false, onCancellationRequested: this.emitter.event };
+  cancel(): void {
+    this.token.isCancellationRequested = true;
+    this.emitter.fire();
+  }
+}
+
+export class FakeTreeView<T> {
+  visible = false;
+  private readonly visibility = new EventEmitter<{ visible: boolean }>();
+  readonly onDidChangeVisibility = this.visibility.event;
+  constructor(
+    readonly viewId: string,
+    readonly options: { treeDataProvider: unknown },
+  ) {}
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    this.visibility.fire({ visible });
+  }
+  reveal(_: T): Promise<void> {
+    return Promise.resolve();
+  }
+  dispose(): void {
+    this.visibility.dispose();
+  }
+}
+
+export interface Recorded {
+  commands: Map<string, (...args: unknown[]) => unknown>;
+  treeViews: Map<string, FakeTreeView<unknown>>;
+  treeProviders: Map<string, unknown>;
+  messages: { level: 'info' | 'warning' | 'error'; text: string }[];
+  terminals: { name: string; pty?: unknown }[];
+  clipboard: string;
+  opened: string[];
+  /** Answers for the next prompts, in order; `undefined` means the user pressed Escape. */
+  answers: unknown[];
+  config: Record<string, unknown>;
+}
+
+export const recorded: Recorded = {
+  commands: new Map(),
+  treeViews: new Map(),
+  treeProviders: new Map(),
+  messages: [],
+  terminals: [],
+  clipboard: '',
+  opened: [],
+  answers: [],
+  config: {},
+};
+
+const nextAnswer = () => Promise.resolve(recorded.answers.shift());
+
+function logChannel() {
+  const noop = () => undefined;
+  return { info: noop, warn: noop, error: noop, debug: noop, trace: noop, appendLine: noop, append: noop, show: noop, dispose: noop };
+}
+
+export const window = {
+  createOutputChannel: () => logChannel(),
+  createTreeView: <T>(viewId: string, options: { treeDataProvider: unknown }) => {
+    const view = new FakeTreeView<T>(viewId, options);
+    recorded.treeViews.set(viewId, view as FakeTreeView<unknown>);
+    return view;
+  },
+  registerTreeDataProvider: (viewId: string, provider: unknown) => {
+    recorded.treeProviders.set(viewId, provider);
+    return new Disposable(() => recorded.treeProviders.delete(viewId));
+  },
+  showInformationMessage: (text: string) => {
+    recorded.messages.push({ level: 'info', text });
+    return nextAnswer();
+  },
+  showWarningMessage: (text: string) => {
+    recorded.messages.push({ level: 'warning', text });
+    return nextAnswer();
+  },
+  showErrorMessage: (text: string) => {
+    recorded.messages.push({ level: 'error', text });
+    return nextAnswer();
+  },
+  showQuickPick: () => nextAnswer(),
+  showInputBox: () => nextAnswer(),
+  showOpenDialog: () => nextAnswer(),
+  setStatusBarMessage: () => new Disposable(() => undefined),
+  withProgress: async <R>(_opts: unknown, task: (progress: { report(): void }, token: CancellationTokenSource['token']) => Promise<R>) =>
+    task({ report: () => undefined }, new CancellationTokenSource().token),
+  createTerminal: (opts: { name: string; pty?: unknown }) => {
+    recorded.terminals.push(opts);
+    return { name: opts.name, show: () => undefined, dispose: () => undefined };
+  },
+  showTextDocument: () => Promise.resolve(undefined),
+};
+
+export const commands = {
+  registerCommand: (id: string, handler: (...args: unknown[]) => unknown) => {
+    if (recorded.commands.has(id)) {
+      throw new Error(`command '${id}' already exists`);
+    }
+    recorded.commands.set(id, handler);
+    return new Disposable(() => recorded.commands.delete(id));
+  },
+  executeCommand: (id: string, ...args: unknown[]) => Promise.resolve(recorded.commands.get(id)?.(...args)),
+};
+
+export const workspace = {
+  getConfiguration: (section: string) => ({
+    get: <T>(key: string, fallback: T): T => (`${section}.${key}` in recorded.config ? (recorded.config[`${section}.${key}`] as T) : fallback),
+  }),
+  onDidChangeConfiguration: () => new Disposable(() => undefined),
+  registerTextDocumentContentProvider: () => new Disposable(() => undefined),
+  openTextDocument: (uri: Uri) => {
+    recorded.opened.push(uri.toString());
+    return Promise.resolve({ uri });
+  },
+};
+
+export const languages = { setTextDocumentLanguage: (doc: unknown) => Promise.resolve(doc) };
+
+export const env = {
+  clipboard: {
+    writeText: (text: string) => {
+      recorded.clipboard = text;
+      return Promise.resolve();
+    },
+  },
+  openExternal: (uri: Uri) => {
+    recorded.opened.push(uri.toString());
+    return Promise.resolve(true);
+  },
+};
+
+/** A memento backed by a Map, as VS Code's globalState. */
+export function memento(): { get<T>(key: string, fallback?: T): T; update(key: string, value: unknown): Promise<void>; keys(): string[] } {
+  const data = new Map<string, unknown>();
+  return {
+    get: <T>(key: string, fallback?: T) => (data.has(key) ? (data.get(key) as T) : (fallback as T)),
+    update: (key, value) => {
+      data.set(key, value);
+      return Promise.resolve();
+    },
+    keys: () => [...data.keys()],
+  };
+}
+
+export function resetRecorded(): void {
+  recorded.messages.length = 0;
+  recorded.terminals.length = 0;
+  recorded.answers.length = 0;
+  recorded.opened.length = 0;
+  recorded.clipboard = '';
+  recorded.config = {};
+}
+
