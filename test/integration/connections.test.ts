@@ -1,0 +1,205 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ConnectionEnvironment } from '../../src/core/docker/connection';
+import { contextDirName, readDockerContexts } from '../../src/core/docker/dockerContexts';
+import { DockerHostError, UnknownHostKeyError } from '../../src/core/docker/errors';
+import { DockerHostSession } from '../../src/core/docker/hostSession';
+import { DockerHostSpec } from '../../src/core/docker/hostSpec';
+import { appendKnownHost } from '../../src/core/docker/knownHosts';
+import { dockerCli, freePort, loadTestEnvironment, uniqueName } from '../support/testEnv';
+
+const testEnv = loadTestEnvironment();
+const emptyHome = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-home-'));
+
+function connEnv(over: Partial<ConnectionEnvironment> = {}): ConnectionEnvironment {
+  return { homeDir: emptyHome, knownHostsFile: testEnv.ssh.knownHostsFile, localUser: 'root', connectTimeoutMs: 5000, ...over };
+}
+
+function spec(over: Partial<DockerHostSpec> & { address: string }): DockerHostSpec {
+  return { id: uniqueName('host'), name: 'test host', source: 'added', ...over };
+}
+
+async function failure(session: DockerHostSession): Promise<DockerHostError> {
+  try {
+    await session.load();
+  } catch (err) {
+    assert.ok(err instanceof DockerHostError, `expected a DockerHostError, got ${err}`);
+    assert.equal(session.state.kind, 'failed');
+    return err;
+  } finally {
+    session.dispose();
+  }
+  assert.fail('the host answered although it should not have');
+}
+
+test('the unix socket connection lists the containers and images the CLI sees', async () => {
+  const name = uniqueName('unix');
+  const id = (await dockerCli(['create', '--name', name, testEnv.baseImage, 'sleep', '60'])).trim();
+  const session = new DockerHostSession(spec({ address: `unix://${testEnv.unixSocket}` }), connEnv());
+  try {
+    const snapshot = await session.load();
+    assert.ok(snapshot.containers.some((c) => c.Id === id && c.Names[0] === `/${name}` && c.State === 'created'));
+    assert.ok(snapshot.images.some((i) => i.RepoTags?.includes(testEnv.baseImage)));
+  } finally {
+    session.dispose();
+    await dockerCli(['rm', '-f', id]);
+  }
+});
+
+test('tcp with client certificates uses mutual TLS, whatever the port number', async () => {
+  assert.notEqual(testEnv.tls.port, 2376, 'the test daemon listens on a random port, not the TLS convention');
+  const { ca, cert, key } = testEnv.tls;
+  const session = new DockerHostSession(spec({ address: `tcp://127.0.0.1:${testEnv.tls.port}`, tls: { ca, cert, key } }), connEnv());
+  try {
+    const snapshot = await session.load();
+    assert.ok(snapshot.images.some((i) => i.RepoTags?.includes(testEnv.baseImage)));
+  } finally {
+    session.dispose();
+  }
+});
+
+test('a wrong CA is reported as a certificate problem', async () => {
+  const { wrongCa, cert, key } = testEnv.tls;
+  const err = await failure(new DockerHostSession(spec({ address: `tcp://127.0.0.1:${testEnv.tls.port}`, tls: { ca: wrongCa, cert, key } }), connEnv()));
+  assert.match(err.message, /not signed by the CA you gave/);
+});
+
+test('a missing client certificate file is named', async () => {
+  const { ca, key } = testEnv.tls;
+  const missing = path.join(emptyHome, 'nope', 'cert.pem');
+  const err = await failure(new DockerHostSession(spec({ address: `tcp://127.0.0.1:${testEnv.tls.port}`, tls: { ca, cert: missing, key } }), connEnv()));
+  assert.equal(err.code, 'TLS_FILE');
+  assert.match(err.message, /client certificate file for "test host" does not exist: .*nope\/cert\.pem/);
+});
+
+test('connecting without a client certificate to a mutual-TLS daemon fails clearly', async () => {
+  const err = await failure(new DockerHostSession(spec({ address: `tcp://127.0.0.1:${testEnv.tls.port}`, tls: { ca: testEnv.tls.ca } }), connEnv()));
+  assert.match(err.message, /refused the client certificate|closed unexpectedly|TLS handshake/);
+});
+
+test('a refused connection and a missing socket say what to check', async () => {
+  const port = await freePort();
+  const refused = await failure(new DockerHostSession(spec({ address: `tcp://127.0.0.1:${port}` }), connEnv()));
+  assert.match(refused.message, new RegExp(`Connection refused by 127\\.0\\.0\\.1:${port}\\. Is the Docker daemon running`));
+  const noSocket = await failure(new DockerHostSession(spec({ address: 'unix:///tmp/doa-no-such.sock' }), connEnv()));
+  assert.match(noSocket.message, /No Docker socket at \/tmp\/doa-no-such\.sock/);
+});
+
+test('a malformed address becomes a host error, not an exception from the tree', async () => {
+  const err = await failure(new DockerHostSession(spec({ address: 'tcp://no-port-here' }), connEnv()));
+  assert.match(err.message, /add the port/);
+});
+
+const sshAddress = `ssh://${testEnv.ssh.user}@${testEnv.ssh.host}:${testEnv.ssh.port}`;
+
+test('ssh with a key file reaches the daemon through docker system dial-stdio, one connection for many requests', async () => {
+  const name = uniqueName('ssh');
+  const id = (await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '60'])).trim();
+  const logins = () => fs.readFileSync(testEnv.logs.sshd, 'utf8').split('\n').filter((l) => l.includes('Accepted publickey')).length;
+  const before = logins();
+  const session = new DockerHostSession(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), connEnv());
+  try {
+    const first = await session.load();
+    assert.ok(first.containers.some((c) => c.Id === id && c.State === 'running'));
+    const docker = session.connect().docker;
+    const [info, version] = await Promise.all([docker.info(), docker.version()]);
+    assert.ok(info.Containers >= 1 && version.ApiVersion);
+    await session.load();
+    assert.equal(logins() - before, 1, 'six API requests, one SSH sign-in');
+  } finally {
+    session.dispose();
+    await dockerCli(['rm', '-f', id]);
+  }
+});
+
+test('ssh through ssh-agent, with no key file anywhere', async () => {
+  const agentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-agent-'));
+  const sock = path.join(agentDir, 'agent.sock');
+  const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 50 && !fs.existsSync(sock); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    execFileSync('ssh-add', [testEnv.ssh.identityFile], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+    const session = new DockerHostSession(spec({ address: sshAddress }), connEnv({ sshAuthSock: sock }));
+    try {
+      const snapshot = await session.load();
+      assert.ok(snapshot.images.some((i) => i.RepoTags?.includes(testEnv.baseImage)));
+    } finally {
+      session.dispose();
+    }
+  } finally {
+    agent.kill();
+    fs.rmSync(agentDir, { recursive: true, force: true });
+  }
+});
+
+test('an unknown ssh host key stops the connection with its fingerprint; trusting it lets the next attempt in', async () => {
+  const knownHostsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'doa-kh-')), '.ssh', 'known_hosts');
+  const env = connEnv({ knownHostsFile });
+  const err = await failure(new DockerHostSession(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), env));
+  assert.ok(err instanceof UnknownHostKeyError);
+  const expected = execFileSync('ssh-keygen', ['-lf', '-'], { input: testEnv.ssh.hostKeyPublic }).toString().split(' ')[1];
+  assert.equal(err.fingerprint, expected, 'the fingerprint is the one ssh-keygen prints for the server key');
+  assert.match(err.message, /not known yet/);
+  await appendKnownHost(err.knownHostsFile, err.knownHostsLine);
+  const session = new DockerHostSession(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), env);
+  try {
+    assert.ok((await session.load()).images.length > 0);
+  } finally {
+    session.dispose();
+  }
+});
+
+test('a changed ssh host key is refused as a mismatch', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-kh-'));
+  const otherKey = path.join(dir, 'other');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
+  const knownHostsFile = path.join(dir, 'known_hosts');
+  const [type, blob] = fs.readFileSync(`${otherKey}.pub`, 'utf8').split(' ');
+  fs.writeFileSync(knownHostsFile, `[127.0.0.1]:${testEnv.ssh.port} ${type} ${blob}\n`);
+  const err = await failure(new DockerHostSession(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), connEnv({ knownHostsFile })));
+  assert.equal(err.code, 'HOST_KEY_MISMATCH');
+  assert.match(err.message, /does not match the one in/);
+});
+
+test('ssh with a key the server does not accept says so', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-key-'));
+  const key = path.join(dir, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  const err = await failure(new DockerHostSession(spec({ address: sshAddress, identityFile: key }), connEnv()));
+  assert.equal(err.code, 'SSH_AUTH');
+  assert.match(err.message, /SSH sign-in to .* was refused/);
+});
+
+test('ssh to a closed port is a refused connection', async () => {
+  const port = await freePort();
+  const err = await failure(new DockerHostSession(spec({ address: `ssh://root@127.0.0.1:${port}`, identityFile: testEnv.ssh.identityFile }), connEnv()));
+  assert.match(err.message, /Connection refused/);
+});
+
+test('a context made by the docker CLI itself is read and reaches its daemon over TLS', async () => {
+  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-dc-'));
+  const { ca, cert, key, port } = testEnv.tls;
+  execFileSync('docker', ['context', 'create', 'tls-test', '--description', 'made by the CLI', '--docker', `host=tcp://127.0.0.1:${port},ca=${ca},cert=${cert},key=${key}`], {
+    env: { ...process.env, DOCKER_CONFIG: configDir },
+    stdio: 'ignore',
+  });
+  assert.ok(fs.existsSync(path.join(configDir, 'contexts', 'meta', contextDirName('tls-test'), 'meta.json')));
+  const contexts = await readDockerContexts(configDir);
+  assert.deepEqual(contexts.problems, []);
+  const [ctx] = contexts.hosts;
+  assert.equal(ctx.name, 'tls-test');
+  assert.equal(ctx.description, 'made by the CLI');
+  assert.ok(ctx.tls?.ca && ctx.tls.cert && ctx.tls.key);
+  const session = new DockerHostSession(ctx, connEnv());
+  try {
+    assert.ok((await session.load()).images.some((i) => i.RepoTags?.includes(testEnv.baseImage)));
+  } finally {
+    session.dispose();
+  }
+});

@@ -1,0 +1,74 @@
+import '../support/installVscodeFake';
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import { memento, FakeTreeView } from '../support/vscodeFake';
+import { AddedHostsStore } from '../../src/ui/hosts/addedHostsStore';
+import { HostRegistry } from '../../src/ui/hosts/hostRegistry';
+import { OtherHostsView } from '../../src/ui/tree/otherHostsView';
+import { HostNode } from '../../src/ui/tree/hostNodes';
+import { ErrorNode } from '../../src/ui/tree/errorNode';
+import { TreeNode } from '../../src/ui/tree/treeNode';
+import { DockerdHandle, startDockerd } from '../support/engines';
+import { eventually } from '../support/testEnv';
+
+let daemon: DockerdHandle;
+let view: OtherHostsView;
+let registry: HostRegistry;
+const dir = fs.mkdtempSync('/tmp/doa-rec-');
+
+/**
+ * Plays VS Code's part: whenever the provider announces a change, re-read the announced node's
+ * children (as VS Code does for an expanded, visible node) and keep what it would show.
+ */
+function mirror(host: HostNode): { labels: () => string[] } {
+  let shown: string[] = [];
+  const render = async () => {
+    shown = (await view.provider.getChildren(host)).map((n: TreeNode) => n.getTreeItem().label as string);
+  };
+  view.provider.onDidChangeTreeData((node) => {
+    if (node === host || node === undefined) {
+      void render();
+    }
+  });
+  void render();
+  return { labels: () => shown };
+}
+
+before(async () => {
+  daemon = await startDockerd({ dir });
+  const store = new AddedHostsStore(memento() as never);
+  await store.add({ name: 'fragile', address: `unix://${daemon.socketPath}` });
+  registry = new HostRegistry(
+    store,
+    () => ({ homeDir: os.homedir(), knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 5000 }),
+    () => ({ showLocalEngine: false, showContexts: false }),
+  );
+  view = new OtherHostsView(registry, () => false, { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 });
+  (view.treeView as unknown as FakeTreeView<TreeNode>).setVisible(true);
+});
+
+after(async () => {
+  view.dispose();
+  registry.dispose();
+  await daemon.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a killed daemon turns into an error node, and the host comes back by itself when the daemon does', async () => {
+  const [host] = (await view.provider.getChildren()) as HostNode[];
+  const shown = mirror(host);
+  await eventually(async () => assert.deepEqual(shown.labels(), ['Containers', 'Images']));
+  await eventually(async () => assert.deepEqual(view.scheduler.subscribedHosts(), ['added:unix://' + daemon.socketPath]));
+
+  await daemon.kill();
+  await eventually(async () => assert.match(shown.labels()[0] ?? '', /No Docker socket|Connection refused/), 30_000);
+  assert.equal(shown.labels().length, 1);
+  assert.ok((await view.provider.getChildren(host))[0] instanceof ErrorNode);
+
+  await daemon.restart();
+  // No refresh is asked for here: the scheduler's reconnect notices the daemon and re-renders.
+  await eventually(async () => assert.deepEqual(shown.labels(), ['Containers', 'Images']), 60_000);
+  assert.equal(host.session.state.kind, 'loaded');
+});

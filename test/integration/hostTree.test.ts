@@ -1,0 +1,306 @@
+import { recorded, memento, resetRecorded } from '../support/installVscodeFake';
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Pseudoterminal } from 'vscode';
+import { AddedHostsStore } from '../../src/ui/hosts/addedHostsStore';
+import { HostRegistry } from '../../src/ui/hosts/hostRegistry';
+import { OtherHostsView } from '../../src/ui/tree/otherHostsView';
+import { ContainerNode, ContainersGroupNode, HostNode, ImagesGroupNode, ImageNode } from '../../src/ui/tree/hostNodes';
+import { ErrorNode } from '../../src/ui/tree/errorNode';
+import { TreeNode } from '../../src/ui/tree/treeNode';
+import { registerCommands } from '../../src/ui/commands/registry';
+import { InspectDocuments } from '../../src/ui/inspectDocuments';
+import { contextDirName } from '../../src/core/docker/dockerContexts';
+import { ConnectionEnvironment } from '../../src/core/docker/connection';
+import { dockerCli, eventually, freePort, loadTestEnvironment, uniqueName } from '../support/testEnv';
+import { FakeTreeView } from '../support/vscodeFake';
+
+const testEnv = loadTestEnvironment();
+const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-cfg-'));
+const lateSocket = path.join(configDir, 'late.sock');
+let view: OtherHostsView;
+let registry: HostRegistry;
+let disposables: { dispose(): void }[] = [];
+const created: string[] = [];
+
+function labelOf(node: TreeNode): string {
+  return node.getTreeItem().label as string;
+}
+
+async function hostByName(name: string): Promise<HostNode> {
+  const roots = await view.provider.getChildren();
+  const host = roots.find((n): n is HostNode => n instanceof HostNode && n.session.spec.name === name);
+  assert.ok(host, `host ${name} in ${roots.map(labelOf)}`);
+  return host;
+}
+
+async function containersOf(host: HostNode): Promise<ContainerNode[]> {
+  const [group] = (await view.provider.getChildren(host)).filter((n) => n instanceof ContainersGroupNode);
+  assert.ok(group, 'the host has a Containers group');
+  return (await view.provider.getChildren(group)).filter((n): n is ContainerNode => n instanceof ContainerNode);
+}
+
+async function containerNode(host: HostNode, name: string): Promise<ContainerNode | undefined> {
+  return (await containersOf(host)).find((c) => labelOf(c) === name);
+}
+
+/** Resolves when the provider announces a change to this host's subtree (what VS Code listens to). */
+function nextChangeOf(host: HostNode): Promise<void> {
+  return new Promise((resolve) => {
+    const sub = view.provider.onDidChangeTreeData((node) => {
+      if (node === host || node === undefined) {
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
+}
+
+before(async () => {
+  // The local engine is the test daemon, reached the way the CLI would: through DOCKER_HOST.
+  process.env.DOCKER_HOST = `unix://${testEnv.unixSocket}`;
+  process.env.DOCKER_CONFIG = configDir;
+  // One healthy context and one with broken JSON.
+  const good = path.join(configDir, 'contexts', 'meta', contextDirName('tls-ctx'));
+  fs.mkdirSync(good, { recursive: true });
+  fs.writeFileSync(path.join(good, 'meta.json'), JSON.stringify({ Name: 'tls-ctx', Endpoints: { docker: { Host: `tcp://127.0.0.1:${testEnv.tls.port}` } } }));
+  const tlsDir = path.join(configDir, 'contexts', 'tls', contextDirName('tls-ctx'), 'docker');
+  fs.mkdirSync(tlsDir, { recursive: true });
+  fs.copyFileSync(testEnv.tls.ca, path.join(tlsDir, 'ca.pem'));
+  fs.copyFileSync(testEnv.tls.cert, path.join(tlsDir, 'cert.pem'));
+  fs.copyFileSync(testEnv.tls.key, path.join(tlsDir, 'key.pem'));
+  const broken = path.join(configDir, 'contexts', 'meta', contextDirName('broken'));
+  fs.mkdirSync(broken, { recursive: true });
+  fs.writeFileSync(path.join(broken, 'meta.json'), '{"Name": ');
+
+  const store = new AddedHostsStore(memento() as never);
+  await store.add({ name: 'nobody-home', address: `tcp://127.0.0.1:${await freePort()}` });
+  await store.add({ name: 'late-socket', address: `unix://${lateSocket}` });
+  await store.add({ name: 'over-ssh', address: `ssh://root@127.0.0.1:${testEnv.ssh.port}`, identityFile: testEnv.ssh.identityFile });
+  const connEnv = (): ConnectionEnvironment => ({ homeDir: configDir, knownHostsFile: testEnv.ssh.knownHostsFile, localUser: 'root', connectTimeoutMs: 5000 });
+  registry = new HostRegistry(store, connEnv, () => ({ showLocalEngine: true, showContexts: true }));
+  view = new OtherHostsView(registry, () => false, { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 });
+  const context = { subscriptions: [], globalState: memento() };
+  disposables = registerCommands({
+    context: context as never,
+    otherHosts: view,
+    addedHosts: store,
+    inspect: new InspectDocuments(registry),
+    connectionEnv: connEnv,
+    log: { error: () => undefined } as never,
+  });
+});
+
+after(async () => {
+  disposables.forEach((d) => d.dispose());
+  view.dispose();
+  registry.dispose();
+  if (created.length) {
+    await dockerCli(['rm', '-f', ...created]);
+  }
+});
+
+test('the view lists the local engine, contexts, added hosts, and a broken context as a problem row', async () => {
+  const roots = await view.provider.getChildren();
+  const labels = roots.map(labelOf);
+  assert.deepEqual(labels.slice(0, 5), ['Local engine', 'tls-ctx', 'nobody-home', 'late-socket', 'over-ssh']);
+  assert.match(labels[5], /broken JSON/);
+  assert.equal(roots.length, 6);
+  const local = roots[0].getTreeItem();
+  assert.equal(local.description, `unix://${testEnv.unixSocket}`);
+  assert.equal(local.contextValue, 'dockerHost local');
+});
+
+test('a host expands to its containers (running first, with image, status and ports) and its images', async () => {
+  const running = uniqueName('web');
+  const stopped = uniqueName('aaa-stopped');
+  const port = await freePort();
+  created.push(
+    (await dockerCli(['run', '-d', '--name', running, '-p', `127.0.0.1:${port}:80`, testEnv.baseImage, 'httpd', '-f', '-p', '80'])).trim(),
+    (await dockerCli(['create', '--name', stopped, testEnv.baseImage, 'true'])).trim(),
+  );
+  const host = await hostByName('Local engine');
+  host.session.invalidate();
+  const children = await view.provider.getChildren(host);
+  assert.deepEqual(children.map(labelOf), ['Containers', 'Images']);
+  const containers = await containersOf(host);
+  const names = containers.map(labelOf);
+  assert.ok(names.indexOf(running) < names.indexOf(stopped), 'running before stopped even though "aaa" sorts first');
+  const item = (await containerNode(host, running))!.getTreeItem();
+  assert.equal(item.description, `${testEnv.baseImage} · ${(await containerNode(host, running))!.info.Status} · 127.0.0.1:${port}→80`);
+  assert.equal(item.contextValue, 'dockerContainer running hasPorts');
+  assert.equal(item.id, `local/containers/${created[created.length - 2]}`);
+  assert.equal((await containerNode(host, stopped))!.getTreeItem().contextValue, 'dockerContainer created');
+  const images = (await view.provider.getChildren(children[1] as ImagesGroupNode)).filter((n): n is ImageNode => n instanceof ImageNode);
+  const busybox = images.find((i) => labelOf(i) === testEnv.baseImage);
+  assert.ok(busybox);
+  assert.match(busybox.getTreeItem().description as string, /^\d+(\.\d+)? [kM]B · /);
+});
+
+test('node ids stay the same across refreshes, so expansion survives', async () => {
+  const host = await hostByName('Local engine');
+  const ids1 = (await containersOf(host)).map((n) => n.id);
+  host.session.invalidate();
+  const ids2 = (await containersOf(host)).map((n) => n.id);
+  assert.deepEqual(ids2, ids1);
+  assert.equal((await hostByName('Local engine')).id, host.id);
+});
+
+test('an unreachable host shows one error child with a retry action; the others keep working', async () => {
+  const bad = await hostByName('nobody-home');
+  const children = await view.provider.getChildren(bad);
+  assert.equal(children.length, 1);
+  const error = children[0] as ErrorNode;
+  assert.ok(error instanceof ErrorNode);
+  const item = error.getTreeItem();
+  assert.match(item.label as string, /Connection refused by 127\.0\.0\.1:\d+/);
+  assert.equal(item.command?.command, 'dockerOnAzure.retryHost');
+  assert.equal(bad.getTreeItem().description?.toString().includes('unreachable'), true);
+  const tls = await hostByName('tls-ctx');
+  assert.deepEqual((await view.provider.getChildren(tls)).map(labelOf), ['Containers', 'Images']);
+  assert.equal(recorded.messages.length, 0, 'no dialogs from tree code');
+});
+
+test('the ssh host shows the same containers as the local engine it leads to', async () => {
+  const ssh = await hostByName('over-ssh');
+  const local = await hostByName('Local engine');
+  const viaSsh = (await containersOf(ssh)).map((c) => c.info.Id).sort();
+  const direct = (await containersOf(local)).map((c) => c.info.Id).sort();
+  assert.deepEqual(viaSsh, direct);
+});
+
+test('while visible, engine events refresh the host without a manual refresh', async () => {
+  const host = await hostByName('Local engine');
+  await containersOf(host);
+  (view.treeView as unknown as FakeTreeView<TreeNode>).setVisible(true);
+  await eventually(async () => assert.ok(view.scheduler.subscribedHosts().includes('local')));
+  const name = uniqueName('evented');
+  const changed = nextChangeOf(host);
+  created.push((await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '300'])).trim());
+  await changed;
+  const node = await containerNode(host, name);
+  assert.equal(node?.info.State, 'running');
+});
+
+test('stop and start from the context menu change the real container, and the tree follows', async () => {
+  const host = await hostByName('Local engine');
+  const name = uniqueName('lifecycle');
+  created.push((await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '300'])).trim());
+  await eventually(async () => assert.equal((await containerNode(host, name))?.info.State, 'running'));
+  await recorded.commands.get('dockerOnAzure.container.stop')!(await containerNode(host, name));
+  assert.equal((await dockerCli(['inspect', '-f', '{{.State.Status}}', name])).trim(), 'exited');
+  await eventually(async () => assert.equal((await containerNode(host, name))?.info.State, 'exited'));
+  await recorded.commands.get('dockerOnAzure.container.start')!(await containerNode(host, name));
+  assert.equal((await dockerCli(['inspect', '-f', '{{.State.Status}}', name])).trim(), 'running');
+  await eventually(async () => assert.equal((await containerNode(host, name))?.info.State, 'running'));
+});
+
+test('multi-select stop acts on every selected container', async () => {
+  const host = await hostByName('Local engine');
+  const names = [uniqueName('multi'), uniqueName('multi')];
+  for (const n of names) {
+    created.push((await dockerCli(['run', '-d', '--name', n, testEnv.baseImage, 'sleep', '300'])).trim());
+  }
+  host.session.invalidate();
+  const nodes = await Promise.all(names.map((n) => containerNode(host, n)));
+  await recorded.commands.get('dockerOnAzure.container.stop')!(nodes[0], nodes);
+  for (const n of names) {
+    assert.equal((await dockerCli(['inspect', '-f', '{{.State.Status}}', n])).trim(), 'exited');
+  }
+});
+
+test('remove asks first: Escape keeps the container, confirming force-removes a running one', async () => {
+  resetRecorded();
+  const host = await hostByName('Local engine');
+  const name = uniqueName('removable');
+  await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '300']);
+  host.session.invalidate();
+  recorded.answers.push(undefined);
+  await recorded.commands.get('dockerOnAzure.container.remove')!(await containerNode(host, name));
+  assert.match(recorded.messages[0].text, new RegExp(`Remove container "${name}"`));
+  assert.equal((await dockerCli(['inspect', '-f', '{{.State.Status}}', name])).trim(), 'running');
+  recorded.answers.push('Remove');
+  await recorded.commands.get('dockerOnAzure.container.remove')!(await containerNode(host, name));
+  await assert.rejects(dockerCli(['inspect', name]), /No such/i);
+});
+
+test('logs stream live into a terminal', async () => {
+  resetRecorded();
+  const host = await hostByName('Local engine');
+  const name = uniqueName('chatty');
+  created.push((await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sh', '-c', 'echo first-line; sleep 1; echo second-line; sleep 300'])).trim());
+  host.session.invalidate();
+  await recorded.commands.get('dockerOnAzure.container.logs')!(await containerNode(host, name));
+  const terminal = recorded.terminals.find((t) => t.name.startsWith(`Logs: ${name}`));
+  assert.ok(terminal?.pty);
+  const pty = terminal.pty as Pseudoterminal;
+  let output = '';
+  pty.onDidWrite((text) => (output += text));
+  pty.open(undefined);
+  await eventually(async () => assert.match(output, /first-line\r\nsecond-line/), 15_000);
+  pty.close();
+});
+
+test('a shell runs commands inside the container through a pseudoterminal', async () => {
+  resetRecorded();
+  const host = await hostByName('Local engine');
+  const name = uniqueName('shell');
+  created.push((await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '300'])).trim());
+  host.session.invalidate();
+  await recorded.commands.get('dockerOnAzure.container.shell')!(await containerNode(host, name));
+  const pty = recorded.terminals.find((t) => t.name.startsWith(`Shell: ${name}`))!.pty as Pseudoterminal;
+  let output = '';
+  pty.onDidWrite((text) => (output += text));
+  pty.open({ columns: 100, rows: 30 });
+  await eventually(async () => {
+    pty.handleInput?.('echo "sum=$((40+2))"\r');
+    assert.match(output, /sum=42/);
+  }, 15_000, 1000);
+  pty.close();
+});
+
+test('inspect opens the container as a read-only JSON document', async () => {
+  resetRecorded();
+  const host = await hostByName('Local engine');
+  const node = (await containersOf(host))[0];
+  await recorded.commands.get('dockerOnAzure.container.inspect')!(node);
+  const uri = recorded.opened[0];
+  assert.match(uri, /^dockerOnAzure-inspect:\//);
+  const docs = new InspectDocuments(registry);
+  const query = uri.slice(uri.indexOf('?') + 1);
+  const text = await docs.provideTextDocumentContent({ query } as never);
+  assert.equal(JSON.parse(text).Id, node.info.Id);
+});
+
+test('copy ID puts the full container ID on the clipboard', async () => {
+  const host = await hostByName('Local engine');
+  const node = (await containersOf(host))[0];
+  await recorded.commands.get('dockerOnAzure.container.copyId')!(node);
+  assert.equal(recorded.clipboard, node.info.Id);
+});
+
+test('open in browser opens the published port, which really serves', async () => {
+  resetRecorded();
+  const host = await hostByName('Local engine');
+  host.session.invalidate();
+  const web = (await containersOf(host)).find((c) => c.getTreeItem().contextValue === 'dockerContainer running hasPorts');
+  assert.ok(web);
+  await recorded.commands.get('dockerOnAzure.container.openInBrowser')!(web);
+  const url = recorded.opened[0];
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+/);
+  const res = await fetch(url);
+  assert.ok(res.status === 200 || res.status === 404, `httpd answered ${res.status}`);
+});
+
+test('retry on an error node re-reads the host: once the socket exists, the host shows its containers', async () => {
+  const bad = await hostByName('late-socket');
+  const children = await view.provider.getChildren(bad);
+  assert.ok(children[0] instanceof ErrorNode);
+  assert.match(labelOf(children[0]), /No Docker socket at/);
+  fs.symlinkSync(testEnv.unixSocket, lateSocket);
+  await recorded.commands.get('dockerOnAzure.retryHost')!(children[0]);
+  assert.deepEqual((await view.provider.getChildren(bad)).map(labelOf), ['Containers', 'Images']);
+});
