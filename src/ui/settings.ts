@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ConnectionEnvironment, defaultConnectionEnvironment } from '../core/docker/connection';
+import { ConnectionEnvironment, defaultConnectionEnvironment } from '../core/docker/connectionEnvironment';
 import { DEFAULT_REFRESH_OPTIONS, RefreshOptions } from '../core/docker/refreshScheduler';
 
 const SECTION = 'dockerOnAzure';

@@ -4,9 +4,9 @@ import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConnectionEnvironment } from '../../src/core/docker/connection';
+import { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { contextDirName, readDockerContexts } from '../../src/core/docker/dockerContexts';
-import { DockerHostError, UnknownHostKeyError } from '../../src/core/docker/errors';
+import { DockerHostError, isDockerHostError, isUnknownHostKeyError } from '../../src/core/docker/errors';
 import { DockerHostSession } from '../../src/core/docker/hostSession';
 import { DockerHostSpec } from '../../src/core/docker/hostSpec';
 import { appendKnownHost } from '../../src/core/docker/knownHosts';
@@ -27,7 +27,7 @@ async function failure(session: DockerHostSession): Promise<DockerHostError> {
   try {
     await session.load();
   } catch (err) {
-    assert.ok(err instanceof DockerHostError, `expected a DockerHostError, got ${err}`);
+    assert.ok(isDockerHostError(err), `expected a DockerHostError, got ${err}`);
     assert.equal(session.state.kind, 'failed');
     return err;
   } finally {
@@ -142,7 +142,7 @@ test('an unknown ssh host key stops the connection with its fingerprint; trustin
   const knownHostsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'doa-kh-')), '.ssh', 'known_hosts');
   const env = connEnv({ knownHostsFile });
   const err = await failure(new DockerHostSession(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), env));
-  assert.ok(err instanceof UnknownHostKeyError);
+  assert.ok(isUnknownHostKeyError(err));
   const expected = execFileSync('ssh-keygen', ['-lf', '-'], { input: testEnv.ssh.hostKeyPublic }).toString().split(' ')[1];
   assert.equal(err.fingerprint, expected, 'the fingerprint is the one ssh-keygen prints for the server key');
   assert.match(err.message, /not known yet/);

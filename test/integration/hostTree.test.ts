@@ -14,7 +14,7 @@ import { TreeNode } from '../../src/ui/tree/treeNode';
 import { registerCommands } from '../../src/ui/commands/registry';
 import { InspectDocuments } from '../../src/ui/inspectDocuments';
 import { contextDirName } from '../../src/core/docker/dockerContexts';
-import { ConnectionEnvironment } from '../../src/core/docker/connection';
+import { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { dockerCli, eventually, freePort, loadTestEnvironment, uniqueName } from '../support/testEnv';
 import { FakeTreeView } from '../support/vscodeFake';
 

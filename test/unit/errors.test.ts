@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { describeDockerError, DockerHostError } from '../../src/core/docker/errors';
+import { describeDockerError, DockerHostError, isDockerHostError, isUnknownHostKeyError } from '../../src/core/docker/errors';
 
 const cases: [object, RegExp, string][] = [
   [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:2376' }, /Connection refused by h:1\. Is the Docker daemon running/, 'ECONNREFUSED'],
@@ -28,4 +28,18 @@ test('keeps an already described error and the raw text of an unknown one', () =
   const mine = new DockerHostError('mine', 'X');
   assert.equal(describeDockerError(mine, 'h'), mine);
   assert.equal(describeDockerError(new Error('weird'), 'h').message, 'h: weird');
+});
+
+test('errors from the separately bundled connection layer are recognised by their mark, not their class', () => {
+  const modulePath = require.resolve('../../src/core/docker/errors');
+  delete require.cache[modulePath];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const otherCopy = require(modulePath) as typeof import('../../src/core/docker/errors');
+  assert.notEqual(otherCopy.DockerHostError, DockerHostError, 'a second copy of the module, as in dist/vendor.js');
+  const foreign = new otherCopy.UnknownHostKeyError('h', 22, 'ssh-ed25519', 'SHA256:x', 'h ssh-ed25519 AAAA', '/k');
+  assert.equal(foreign instanceof DockerHostError, false);
+  assert.equal(isDockerHostError(foreign), true);
+  assert.equal(isUnknownHostKeyError(foreign), true);
+  assert.equal(describeDockerError(foreign, 'elsewhere'), foreign);
+  assert.equal(isUnknownHostKeyError(new otherCopy.DockerHostError('x', 'ECONNREFUSED')), false);
 });

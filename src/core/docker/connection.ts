@@ -1,33 +1,12 @@
 import * as fs from 'fs';
 import * as https from 'https';
-import * as os from 'os';
 import * as path from 'path';
-import type Dockerode from 'dockerode';
+import Dockerode from 'dockerode';
 import { DockerHostSpec, hasTlsMaterial } from './hostSpec';
 import { parseHostAddress, ParsedHostAddress } from './hostAddress';
 import { DockerHostError } from './errors';
 import { SshDialAgent } from './sshDialAgent';
-import { vendor } from './lazyVendor';
-
-export interface ConnectionEnvironment {
-  homeDir: string;
-  /** SSH_AUTH_SOCK, when an agent is running. */
-  sshAuthSock?: string;
-  knownHostsFile: string;
-  localUser: string;
-  connectTimeoutMs: number;
-}
-
-export function defaultConnectionEnvironment(): ConnectionEnvironment {
-  const homeDir = os.homedir();
-  return {
-    homeDir,
-    sshAuthSock: process.env.SSH_AUTH_SOCK || undefined,
-    knownHostsFile: path.join(homeDir, '.ssh', 'known_hosts'),
-    localUser: os.userInfo().username,
-    connectTimeoutMs: 10_000,
-  };
-}
+import type { ConnectionEnvironment } from './connectionEnvironment';
 
 /** An open client for one host; `dispose` closes the SSH connection or TLS agent behind it. */
 export interface DockerConnection {
@@ -92,16 +71,15 @@ export function describeWhere(parsed: ParsedHostAddress): string {
  * Builds a dockerode client for a host. Throws a DockerHostError for an address or certificate
  * problem found before any network traffic, so the tree can show it instead of a stack trace.
  */
-export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment = defaultConnectionEnvironment()): DockerConnection {
+export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment): DockerConnection {
   const parsed = parseHostAddress(spec.address);
   const where = describeWhere(parsed);
-  const Docker = vendor().Dockerode;
   let agent: { destroy(): void } | undefined;
   let docker: Dockerode;
   switch (parsed.kind) {
     case 'unix':
     case 'npipe':
-      docker = new Docker({ socketPath: parsed.kind === 'unix' ? parsed.socketPath : parsed.pipePath });
+      docker = new Dockerode({ socketPath: parsed.kind === 'unix' ? parsed.socketPath : parsed.pipePath });
       break;
     case 'tcp': {
       if (hasTlsMaterial(spec.tls)) {
@@ -115,9 +93,9 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment 
           rejectUnauthorized: !spec.skipTlsVerify,
         });
         agent = httpsAgent;
-        docker = new Docker({ host: parsed.host, port: parsed.port, protocol: 'https', agent: httpsAgent } as Dockerode.DockerOptions);
+        docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'https', agent: httpsAgent } as Dockerode.DockerOptions);
       } else {
-        docker = new Docker({ host: parsed.host, port: parsed.port, protocol: 'http' });
+        docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'http' });
       }
       break;
     }
@@ -139,7 +117,7 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment 
         readyTimeoutMs: env.connectTimeoutMs,
       });
       agent = sshAgent;
-      docker = new Docker({ host: parsed.host, port: parsed.port, protocol: 'http', agent: sshAgent } as Dockerode.DockerOptions);
+      docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'http', agent: sshAgent } as Dockerode.DockerOptions);
       break;
     }
   }

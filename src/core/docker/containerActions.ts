@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { PassThrough, Readable } from 'stream';
+import type { Readable } from 'stream';
 
 export type ContainerAction = 'start' | 'stop' | 'restart';
 
@@ -52,6 +52,7 @@ export async function followLogs(docker: Dockerode, id: string, tail = 500): Pro
   if (info.Config.Tty) {
     return { output: raw, stop: () => raw.destroy() };
   }
+  const { PassThrough } = await import('stream');
   const output = new PassThrough();
   docker.modem.demuxStream(raw, output, output);
   raw.on('end', () => output.end());

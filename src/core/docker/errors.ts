@@ -1,9 +1,23 @@
 /** A failure that already reads well to a user; the tree and commands show `message` as it is. */
 export class DockerHostError extends Error {
+  /**
+   * The connection layer lives in a separately loaded bundle with its own copy of this class, so
+   * `instanceof` cannot tell its errors apart; this mark can.
+   */
+  readonly isDockerHostError = true;
+
   constructor(message: string, readonly code: string, readonly detail?: string) {
     super(message);
     this.name = 'DockerHostError';
   }
+}
+
+export function isDockerHostError(err: unknown): err is DockerHostError {
+  return (err as DockerHostError | undefined)?.isDockerHostError === true;
+}
+
+export function isUnknownHostKeyError(err: unknown): err is UnknownHostKeyError {
+  return isDockerHostError(err) && err.code === 'UNKNOWN_HOST_KEY';
 }
 
 /** The SSH server offered a key that is not in known_hosts: the user may choose to trust it. */
@@ -39,7 +53,7 @@ interface ErrorLike {
  * and what to try, naming the host. Unknown shapes keep their own message rather than a guess.
  */
 export function describeDockerError(err: unknown, where: string): DockerHostError {
-  if (err instanceof DockerHostError) {
+  if (isDockerHostError(err)) {
     return err;
   }
   const e = (err ?? {}) as ErrorLike;

@@ -1,6 +1,8 @@
 import type { ContainerInfo, ImageInfo } from 'dockerode';
 import { DockerHostSpec } from './hostSpec';
-import { ConnectionEnvironment, DockerConnection, openConnection } from './connection';
+import type { DockerConnection } from './connection';
+import type { ConnectionEnvironment } from './connectionEnvironment';
+import { vendor } from './lazyVendor';
 import { describeDockerError, DockerHostError } from './errors';
 import { EngineEvent, EventSubscription, subscribeToEvents } from './engineEvents';
 
@@ -39,7 +41,7 @@ export class DockerHostSession {
   connect(): DockerConnection {
     if (!this.connection) {
       try {
-        this.connection = openConnection(this.spec, this.env);
+        this.connection = vendor().openConnection(this.spec, this.env);
       } catch (err) {
         throw describeDockerError(err, this.spec.name);
       }

@@ -1,9 +1,9 @@
 import * as http from 'http';
 import type { Duplex } from 'stream';
-import type { AgentAuthMethod, Client, ClientChannel, PublicKeyAuthMethod } from 'ssh2';
+import { Client } from 'ssh2';
+import type { AgentAuthMethod, ClientChannel, PublicKeyAuthMethod } from 'ssh2';
 import { checkHostKey, knownHostsLine, sshFingerprint, sshKeyType } from './knownHosts';
 import { DockerHostError, UnknownHostKeyError } from './errors';
-import { vendor } from './lazyVendor';
 
 export interface SshDialOptions {
   host: string;
@@ -84,9 +84,8 @@ export class SshDialAgent extends http.Agent {
   }
 
   private startClient(): Promise<Client> {
-    const { SshClient } = vendor();
     const o = this.options;
-    const client = new SshClient();
+    const client = new Client();
     let hostKeyProblem: Error | undefined;
     const auth: (AgentAuthMethod | PublicKeyAuthMethod)[] = [];
     if (o.agentSocket) {

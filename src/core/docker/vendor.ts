@@ -1,4 +1,5 @@
-// The heavy third-party clients, bundled apart from the extension (dist/vendor.js) and loaded on
-// first connection through lazyVendor.ts, so that activation does not pay for them.
+// The connection layer and the heavy clients it uses (dockerode, ssh2, Node's http/https/tls),
+// bundled apart from the extension (dist/vendor.js) and loaded on first connection through
+// lazyVendor.ts, so that activating the extension does not pay for them.
+export { openConnection } from './connection';
 export { default as Dockerode } from 'dockerode';
-export { Client as SshClient } from 'ssh2';

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { ConnectionEnvironment } from '../../core/docker/connection';
+import type { ConnectionEnvironment } from '../../core/docker/connectionEnvironment';
 import type { AddedHostsStore } from '../hosts/addedHostsStore';
 import type { InspectDocuments } from '../inspectDocuments';
 import type { OtherHostsView } from '../tree/otherHostsView';

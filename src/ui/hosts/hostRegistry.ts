@@ -1,6 +1,6 @@
 import * as os from 'os';
 import { readDockerContexts, dockerConfigDir, ContextProblem } from '../../core/docker/dockerContexts';
-import { ConnectionEnvironment } from '../../core/docker/connection';
+import { ConnectionEnvironment } from '../../core/docker/connectionEnvironment';
 import { DockerHostSession } from '../../core/docker/hostSession';
 import { DockerHostSpec } from '../../core/docker/hostSpec';
 import { localEngineSpec } from '../../core/docker/localEngine';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DockerHostError, UnknownHostKeyError } from '../../core/docker/errors';
+import { DockerHostError, isUnknownHostKeyError, UnknownHostKeyError } from '../../core/docker/errors';
 import type { TreeNode } from './treeNode';
 
 /**
@@ -18,7 +18,7 @@ export class ErrorNode implements TreeNode {
   }
 
   get unknownHostKey(): UnknownHostKeyError | undefined {
-    return this.error instanceof UnknownHostKeyError ? this.error : undefined;
+    return isUnknownHostKeyError(this.error) ? this.error : undefined;
   }
 
   getTreeItem(): vscode.TreeItem {
