@@ -70,24 +70,26 @@ export class MarkdownString {
 export class Uri {
   private constructor(
     readonly scheme: string,
+    readonly authority: string,
     readonly path: string,
     readonly query: string,
   ) {}
-  static from(c: { scheme: string; path?: string; query?: string }): Uri {
-    return new Uri(c.scheme, c.path ?? '', c.query ?? '');
+  static from(c: { scheme: string; authority?: string; path?: string; query?: string }): Uri {
+    return new Uri(c.scheme, c.authority ?? '', c.path ?? '', c.query ?? '');
   }
   static file(p: string): Uri {
-    return new Uri('file', p, '');
+    return new Uri('file', '', p, '');
   }
   static parse(s: string): Uri {
     const u = new URL(s);
-    return new Uri(u.protocol.replace(/:$/, ''), u.pathname, u.search.replace(/^\?/, ''));
+    return new Uri(u.protocol.replace(/:$/, ''), u.host, u.pathname, u.search.replace(/^\?/, ''));
   }
   get fsPath(): string {
     return this.path;
   }
   toString(): string {
-    return `${this.scheme}:${this.path}${this.query ? '?' + this.query : ''}`;
+    const authority = this.authority || this.scheme === 'file' ? `//${this.authority}` : '';
+    return `${this.scheme}:${authority}${this.path}${this.query ? '?' + this.query : ''}`;
   }
 }
 
