@@ -55,7 +55,10 @@ async function main() {
     esbuild.build({ ...common, entryPoints: ['src/core/docker/vendor.ts'], outfile: 'dist/vendor.js', plugins: [withoutBuildKit] }),
   ]);
   const outputs = Object.assign({}, ...results.map((r) => r.metafile.outputs));
-  fs.writeFileSync('dist/meta.json', JSON.stringify({ outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { bytes: v.bytes }])) }));
+  fs.writeFileSync(
+    'dist/meta.json',
+    JSON.stringify({ outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { bytes: v.bytes }])) }),
+  );
 }
 
 main().catch((err) => {

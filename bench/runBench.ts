@@ -35,12 +35,22 @@ async function main(): Promise<void> {
   const act = measureActivation();
   results.activation = act;
   console.log('## Bundle and activation');
-  console.log(`main bundle (dist/extension.js, minified): ${(act.bundleBytes / 1024).toFixed(1)} KB — ${ratio(act.bundleBytes, 300 * 1024)} of the 300 KB budget`);
+  console.log(
+    `main bundle (dist/extension.js, minified): ${(act.bundleBytes / 1024).toFixed(1)} KB — ${ratio(act.bundleBytes, 300 * 1024)} of the 300 KB budget`,
+  );
   console.log(`lazy vendor bundle (dockerode + ssh2, loaded on first connection): ${(act.vendorBytes / 1024).toFixed(1)} KB`);
-  console.log(`require + activate(), median of ${act.samples} cold processes: ${act.activateMs.toFixed(2)} ms (budget 20 ms: ${ratio(act.activateMs, 20)})`);
-  console.log(`  with Node's built-in modules already loaded, as in VS Code's extension host: ${act.warmBuiltinsActivateMs.toFixed(2)} ms (budget: ${ratio(act.warmBuiltinsActivateMs, 20)})`);
-  console.log(`  empty extension, same harness: ${act.emptyActivateMs.toFixed(2)} ms → ours costs ${ratio(act.activateMs, act.emptyActivateMs)} an empty one`);
-  console.log(`  if Docker/SSH clients loaded at activation: ${act.eagerActivateMs.toFixed(2)} ms → lazy loading is ${ratio(act.eagerActivateMs, act.activateMs)} faster\n`);
+  console.log(
+    `require + activate(), median of ${act.samples} cold processes: ${act.activateMs.toFixed(2)} ms (budget 20 ms: ${ratio(act.activateMs, 20)})`,
+  );
+  console.log(
+    `  with Node's built-in modules already loaded, as in VS Code's extension host: ${act.warmBuiltinsActivateMs.toFixed(2)} ms (budget: ${ratio(act.warmBuiltinsActivateMs, 20)})`,
+  );
+  console.log(
+    `  empty extension, same harness: ${act.emptyActivateMs.toFixed(2)} ms → ours costs ${ratio(act.activateMs, act.emptyActivateMs)} an empty one`,
+  );
+  console.log(
+    `  if Docker/SSH clients loaded at activation: ${act.eagerActivateMs.toFixed(2)} ms → lazy loading is ${ratio(act.eagerActivateMs, act.activateMs)} faster\n`,
+  );
 
   const dir = fs.mkdtempSync('/tmp/doa-bench-');
   const daemon = await startDockerd({ dir });
@@ -51,7 +61,9 @@ async function main(): Promise<void> {
     results.listing = listing;
     console.log(`## Listing ${HOSTS} hosts × ${CONTAINERS} containers (one dockerd behind ${HOSTS} addresses), median of ${listing.rounds}`);
     console.log(`whole tree (hosts → containers + images, all hosts at once): ${listing.treeMs.toFixed(0)} ms`);
-    console.log(`docker CLI, ps -a + images per host, one host after another: ${listing.cliSequentialMs.toFixed(0)} ms → tree is ${ratio(listing.cliSequentialMs, listing.treeMs)} faster`);
+    console.log(
+      `docker CLI, ps -a + images per host, one host after another: ${listing.cliSequentialMs.toFixed(0)} ms → tree is ${ratio(listing.cliSequentialMs, listing.treeMs)} faster`,
+    );
     console.log(`one host alone: tree ${listing.singleHostTreeMs.toFixed(0)} ms, CLI ${listing.cliSingleHostMs.toFixed(0)} ms`);
     console.log(`ten hosts cost ${ratio(listing.treeMs, listing.singleHostTreeMs)} one host in the tree (the sum would be ${HOSTS}×)`);
   } finally {

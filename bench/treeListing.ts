@@ -50,10 +50,14 @@ async function makeView(socketPath: string, hosts: number, linkDir: string): Pro
     fs.symlinkSync(socketPath, link);
     await store.add({ name: `host-${i}`, address: `unix://${link}` });
   }
-  const registry = new HostRegistry(store, () => ({ homeDir: os.homedir(), knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 10_000 }), () => ({
-    showLocalEngine: false,
-    showContexts: false,
-  }));
+  const registry = new HostRegistry(
+    store,
+    () => ({ homeDir: os.homedir(), knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 10_000 }),
+    () => ({
+      showLocalEngine: false,
+      showContexts: false,
+    }),
+  );
   return { view: new OtherHostsView(registry, () => false, DEFAULT_REFRESH_OPTIONS), registry };
 }
 

@@ -41,4 +41,3 @@ export function affectsHostList(e: vscode.ConfigurationChangeEvent): boolean {
     e.affectsConfiguration(`${SECTION}.${key}`),
   );
 }
-

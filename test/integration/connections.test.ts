@@ -1,4 +1,4 @@
-import test from 'node:test';
+import test, { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -13,7 +13,9 @@ import { appendKnownHost } from '../../src/core/docker/knownHosts';
 import { dockerCli, freePort, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 const testEnv = loadTestEnvironment();
-const emptyHome = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-home-'));
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-conn-'));
+const emptyHome = fs.mkdtempSync(path.join(scratch, 'home-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 function connEnv(over: Partial<ConnectionEnvironment> = {}): ConnectionEnvironment {
   return { homeDir: emptyHome, knownHostsFile: testEnv.ssh.knownHostsFile, localUser: 'root', connectTimeoutMs: 5000, ...over };
@@ -64,14 +66,18 @@ test('tcp with client certificates uses mutual TLS, whatever the port number', a
 
 test('a wrong CA is reported as a certificate problem', async () => {
   const { wrongCa, cert, key } = testEnv.tls;
-  const err = await failure(new DockerHostSession(spec({ address: `tcp://127.0.0.1:${testEnv.tls.port}`, tls: { ca: wrongCa, cert, key } }), connEnv()));
+  const err = await failure(
+    new DockerHostSession(spec({ address: `tcp://127.0.0.1:${testEnv.tls.port}`, tls: { ca: wrongCa, cert, key } }), connEnv()),
+  );
   assert.match(err.message, /not signed by the CA you gave/);
 });
 
 test('a missing client certificate file is named', async () => {
   const { ca, key } = testEnv.tls;
   const missing = path.join(emptyHome, 'nope', 'cert.pem');
-  const err = await failure(new DockerHostSession(spec({ address: `tcp://127.0.0.1:${testEnv.tls.port}`, tls: { ca, cert: missing, key } }), connEnv()));
+  const err = await failure(
+    new DockerHostSession(spec({ address: `tcp://127.0.0.1:${testEnv.tls.port}`, tls: { ca, cert: missing, key } }), connEnv()),
+  );
   assert.equal(err.code, 'TLS_FILE');
   assert.match(err.message, /client certificate file for "test host" does not exist: .*nope\/cert\.pem/);
 });
@@ -98,8 +104,12 @@ const sshAddress = `ssh://${testEnv.ssh.user}@${testEnv.ssh.host}:${testEnv.ssh.
 
 test('ssh with a key file reaches the daemon through docker system dial-stdio, one connection for many requests', async () => {
   const name = uniqueName('ssh');
-  const id = (await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '60'])).trim();
-  const logins = () => fs.readFileSync(testEnv.logs.sshd, 'utf8').split('\n').filter((l) => l.includes('Accepted publickey')).length;
+  const id = (await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', name, testEnv.baseImage, 'sleep', '60'])).trim();
+  const logins = () =>
+    fs
+      .readFileSync(testEnv.logs.sshd, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('Accepted publickey')).length;
   const before = logins();
   const session = new DockerHostSession(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), connEnv());
   try {
@@ -117,7 +127,7 @@ test('ssh with a key file reaches the daemon through docker system dial-stdio, o
 });
 
 test('ssh through ssh-agent, with no key file anywhere', async () => {
-  const agentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-agent-'));
+  const agentDir = fs.mkdtempSync(path.join(scratch, 'agent-'));
   const sock = path.join(agentDir, 'agent.sock');
   const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
   try {
@@ -134,12 +144,11 @@ test('ssh through ssh-agent, with no key file anywhere', async () => {
     }
   } finally {
     agent.kill();
-    fs.rmSync(agentDir, { recursive: true, force: true });
   }
 });
 
 test('an unknown ssh host key stops the connection with its fingerprint; trusting it lets the next attempt in', async () => {
-  const knownHostsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'doa-kh-')), '.ssh', 'known_hosts');
+  const knownHostsFile = path.join(fs.mkdtempSync(path.join(scratch, 'kh-')), '.ssh', 'known_hosts');
   const env = connEnv({ knownHostsFile });
   const err = await failure(new DockerHostSession(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), env));
   assert.ok(isUnknownHostKeyError(err));
@@ -156,19 +165,21 @@ test('an unknown ssh host key stops the connection with its fingerprint; trustin
 });
 
 test('a changed ssh host key is refused as a mismatch', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-kh-'));
+  const dir = fs.mkdtempSync(path.join(scratch, 'kh-'));
   const otherKey = path.join(dir, 'other');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
   const knownHostsFile = path.join(dir, 'known_hosts');
   const [type, blob] = fs.readFileSync(`${otherKey}.pub`, 'utf8').split(' ');
   fs.writeFileSync(knownHostsFile, `[127.0.0.1]:${testEnv.ssh.port} ${type} ${blob}\n`);
-  const err = await failure(new DockerHostSession(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), connEnv({ knownHostsFile })));
+  const err = await failure(
+    new DockerHostSession(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), connEnv({ knownHostsFile })),
+  );
   assert.equal(err.code, 'HOST_KEY_MISMATCH');
   assert.match(err.message, /does not match the one in/);
 });
 
 test('ssh with a key the server does not accept says so', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-key-'));
+  const dir = fs.mkdtempSync(path.join(scratch, 'key-'));
   const key = path.join(dir, 'id_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
   const err = await failure(new DockerHostSession(spec({ address: sshAddress, identityFile: key }), connEnv()));
@@ -178,17 +189,31 @@ test('ssh with a key the server does not accept says so', async () => {
 
 test('ssh to a closed port is a refused connection', async () => {
   const port = await freePort();
-  const err = await failure(new DockerHostSession(spec({ address: `ssh://root@127.0.0.1:${port}`, identityFile: testEnv.ssh.identityFile }), connEnv()));
+  const err = await failure(
+    new DockerHostSession(spec({ address: `ssh://root@127.0.0.1:${port}`, identityFile: testEnv.ssh.identityFile }), connEnv()),
+  );
   assert.match(err.message, /Connection refused/);
 });
 
 test('a context made by the docker CLI itself is read and reaches its daemon over TLS', async () => {
-  const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-dc-'));
+  const configDir = fs.mkdtempSync(path.join(scratch, 'dc-'));
   const { ca, cert, key, port } = testEnv.tls;
-  execFileSync('docker', ['context', 'create', 'tls-test', '--description', 'made by the CLI', '--docker', `host=tcp://127.0.0.1:${port},ca=${ca},cert=${cert},key=${key}`], {
-    env: { ...process.env, DOCKER_CONFIG: configDir },
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'docker',
+    [
+      'context',
+      'create',
+      'tls-test',
+      '--description',
+      'made by the CLI',
+      '--docker',
+      `host=tcp://127.0.0.1:${port},ca=${ca},cert=${cert},key=${key}`,
+    ],
+    {
+      env: { ...process.env, DOCKER_CONFIG: configDir },
+      stdio: 'ignore',
+    },
+  );
   assert.ok(fs.existsSync(path.join(configDir, 'contexts', 'meta', contextDirName('tls-test'), 'meta.json')));
   const contexts = await readDockerContexts(configDir);
   assert.deepEqual(contexts.problems, []);

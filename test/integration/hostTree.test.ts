@@ -66,7 +66,10 @@ before(async () => {
   // One healthy context and one with broken JSON.
   const good = path.join(configDir, 'contexts', 'meta', contextDirName('tls-ctx'));
   fs.mkdirSync(good, { recursive: true });
-  fs.writeFileSync(path.join(good, 'meta.json'), JSON.stringify({ Name: 'tls-ctx', Endpoints: { docker: { Host: `tcp://127.0.0.1:${testEnv.tls.port}` } } }));
+  fs.writeFileSync(
+    path.join(good, 'meta.json'),
+    JSON.stringify({ Name: 'tls-ctx', Endpoints: { docker: { Host: `tcp://127.0.0.1:${testEnv.tls.port}` } } }),
+  );
   const tlsDir = path.join(configDir, 'contexts', 'tls', contextDirName('tls-ctx'), 'docker');
   fs.mkdirSync(tlsDir, { recursive: true });
   fs.copyFileSync(testEnv.tls.ca, path.join(tlsDir, 'ca.pem'));
@@ -80,7 +83,12 @@ before(async () => {
   await store.add({ name: 'nobody-home', address: `tcp://127.0.0.1:${await freePort()}` });
   await store.add({ name: 'late-socket', address: `unix://${lateSocket}` });
   await store.add({ name: 'over-ssh', address: `ssh://root@127.0.0.1:${testEnv.ssh.port}`, identityFile: testEnv.ssh.identityFile });
-  const connEnv = (): ConnectionEnvironment => ({ homeDir: configDir, knownHostsFile: testEnv.ssh.knownHostsFile, localUser: 'root', connectTimeoutMs: 5000 });
+  const connEnv = (): ConnectionEnvironment => ({
+    homeDir: configDir,
+    knownHostsFile: testEnv.ssh.knownHostsFile,
+    localUser: 'root',
+    connectTimeoutMs: 5000,
+  });
   registry = new HostRegistry(store, connEnv, () => ({ showLocalEngine: true, showContexts: true }));
   view = new OtherHostsView(registry, () => false, { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 });
   const context = { subscriptions: [], globalState: memento() };
@@ -101,6 +109,7 @@ after(async () => {
   if (created.length) {
     await dockerCli(['rm', '-f', ...created]);
   }
+  fs.rmSync(configDir, { recursive: true, force: true });
 });
 
 test('the view lists the local engine, contexts, added hosts, and a broken context as a problem row', async () => {
@@ -119,7 +128,7 @@ test('a host expands to its containers (running first, with image, status and po
   const stopped = uniqueName('aaa-stopped');
   const port = await freePort();
   created.push(
-    (await dockerCli(['run', '-d', '--name', running, '-p', `127.0.0.1:${port}:80`, testEnv.baseImage, 'httpd', '-f', '-p', '80'])).trim(),
+    (await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', running, '-p', `127.0.0.1:${port}:80`, testEnv.baseImage, 'httpd', '-f', '-p', '80'])).trim(),
     (await dockerCli(['create', '--name', stopped, testEnv.baseImage, 'true'])).trim(),
   );
   const host = await hostByName('Local engine');
@@ -179,7 +188,7 @@ test('while visible, engine events refresh the host without a manual refresh', a
   await eventually(async () => assert.ok(view.scheduler.subscribedHosts().includes('local')));
   const name = uniqueName('evented');
   const changed = nextChangeOf(host);
-  created.push((await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '300'])).trim());
+  created.push((await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', name, testEnv.baseImage, 'sleep', '300'])).trim());
   await changed;
   const node = await containerNode(host, name);
   assert.equal(node?.info.State, 'running');
@@ -188,7 +197,7 @@ test('while visible, engine events refresh the host without a manual refresh', a
 test('stop and start from the context menu change the real container, and the tree follows', async () => {
   const host = await hostByName('Local engine');
   const name = uniqueName('lifecycle');
-  created.push((await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '300'])).trim());
+  created.push((await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', name, testEnv.baseImage, 'sleep', '300'])).trim());
   await eventually(async () => assert.equal((await containerNode(host, name))?.info.State, 'running'));
   await recorded.commands.get('dockerOnAzure.container.stop')!(await containerNode(host, name));
   assert.equal((await dockerCli(['inspect', '-f', '{{.State.Status}}', name])).trim(), 'exited');
@@ -202,7 +211,7 @@ test('multi-select stop acts on every selected container', async () => {
   const host = await hostByName('Local engine');
   const names = [uniqueName('multi'), uniqueName('multi')];
   for (const n of names) {
-    created.push((await dockerCli(['run', '-d', '--name', n, testEnv.baseImage, 'sleep', '300'])).trim());
+    created.push((await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', n, testEnv.baseImage, 'sleep', '300'])).trim());
   }
   host.session.invalidate();
   const nodes = await Promise.all(names.map((n) => containerNode(host, n)));
@@ -216,7 +225,7 @@ test('remove asks first: Escape keeps the container, confirming force-removes a 
   resetRecorded();
   const host = await hostByName('Local engine');
   const name = uniqueName('removable');
-  await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '300']);
+  await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', name, testEnv.baseImage, 'sleep', '300']);
   host.session.invalidate();
   recorded.answers.push(undefined);
   await recorded.commands.get('dockerOnAzure.container.remove')!(await containerNode(host, name));
@@ -231,7 +240,9 @@ test('logs stream live into a terminal', async () => {
   resetRecorded();
   const host = await hostByName('Local engine');
   const name = uniqueName('chatty');
-  created.push((await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sh', '-c', 'echo first-line; sleep 1; echo second-line; sleep 300'])).trim());
+  created.push(
+    (await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', name, testEnv.baseImage, 'sh', '-c', 'echo first-line; sleep 1; echo second-line; sleep 300'])).trim(),
+  );
   host.session.invalidate();
   await recorded.commands.get('dockerOnAzure.container.logs')!(await containerNode(host, name));
   const terminal = recorded.terminals.find((t) => t.name.startsWith(`Logs: ${name}`));
@@ -248,17 +259,21 @@ test('a shell runs commands inside the container through a pseudoterminal', asyn
   resetRecorded();
   const host = await hostByName('Local engine');
   const name = uniqueName('shell');
-  created.push((await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '300'])).trim());
+  created.push((await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', name, testEnv.baseImage, 'sleep', '300'])).trim());
   host.session.invalidate();
   await recorded.commands.get('dockerOnAzure.container.shell')!(await containerNode(host, name));
   const pty = recorded.terminals.find((t) => t.name.startsWith(`Shell: ${name}`))!.pty as Pseudoterminal;
   let output = '';
   pty.onDidWrite((text) => (output += text));
   pty.open({ columns: 100, rows: 30 });
-  await eventually(async () => {
-    pty.handleInput?.('echo "sum=$((40+2))"\r');
-    assert.match(output, /sum=42/);
-  }, 15_000, 1000);
+  await eventually(
+    async () => {
+      pty.handleInput?.('echo "sum=$((40+2))"\r');
+      assert.match(output, /sum=42/);
+    },
+    15_000,
+    1000,
+  );
   pty.close();
 });
 

@@ -255,4 +255,3 @@ export function resetRecorded(): void {
   recorded.clipboard = '';
   recorded.config = {};
 }
-

@@ -25,8 +25,16 @@ test('contexts folders are named by the SHA-256 of the context name, as the CLI 
 
 test('reads ssh and tls contexts, their TLS folder and the current context', async () => {
   const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-ctx-'));
-  writeContext(configDir, 'azure-vm', { Name: 'azure-vm', Metadata: { Description: 'my VM' }, Endpoints: { docker: { Host: 'ssh://azureuser@vm.example', SkipTLSVerify: false } } });
-  writeContext(configDir, 'tls-box', { Name: 'tls-box', Metadata: {}, Endpoints: { docker: { Host: 'tcp://10.0.0.5:2376', SkipTLSVerify: true } } }, ['ca.pem', 'cert.pem', 'key.pem']);
+  writeContext(configDir, 'azure-vm', {
+    Name: 'azure-vm',
+    Metadata: { Description: 'my VM' },
+    Endpoints: { docker: { Host: 'ssh://azureuser@vm.example', SkipTLSVerify: false } },
+  });
+  writeContext(configDir, 'tls-box', { Name: 'tls-box', Metadata: {}, Endpoints: { docker: { Host: 'tcp://10.0.0.5:2376', SkipTLSVerify: true } } }, [
+    'ca.pem',
+    'cert.pem',
+    'key.pem',
+  ]);
   fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ currentContext: 'tls-box' }));
   const result = await readDockerContexts(configDir);
   assert.equal(result.currentContext, 'tls-box');
@@ -52,7 +60,10 @@ test('a context with broken JSON or no host is reported and the others still loa
   writeContext(configDir, 'nohost', { Name: 'nohost', Endpoints: {} });
   fs.writeFileSync(path.join(configDir, 'config.json'), '{ not json');
   const result = await readDockerContexts(configDir);
-  assert.deepEqual(result.hosts.map((h) => h.name), ['good']);
+  assert.deepEqual(
+    result.hosts.map((h) => h.name),
+    ['good'],
+  );
   assert.equal(result.problems.length, 2);
   assert.ok(result.problems.some((p) => /broken JSON/.test(p.message) && p.location.endsWith('meta.json')));
   assert.ok(result.problems.some((p) => /"nohost" has no Docker endpoint host/.test(p.message)));

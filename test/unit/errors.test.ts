@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { describeDockerError, DockerHostError, isDockerHostError, isUnknownHostKeyError } from '../../src/core/docker/errors';
 
 const cases: [object, RegExp, string][] = [
-  [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:2376' }, /Connection refused by h:1\. Is the Docker daemon running/, 'ECONNREFUSED'],
+  [
+    { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:2376' },
+    /Connection refused by h:1\. Is the Docker daemon running/,
+    'ECONNREFUSED',
+  ],
   [{ code: 'ENOENT', message: 'connect ENOENT /x.sock' }, /No Docker socket at h:1/, 'ENOENT'],
   [{ code: 'EACCES' }, /Permission denied.*docker" group/, 'EACCES'],
   [{ code: 'ENOTFOUND' }, /Cannot resolve the host name/, 'ENOTFOUND'],

@@ -1,15 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerInfo, ImageInfo } from 'dockerode';
-import {
-  containerModel,
-  formatAge,
-  formatBytes,
-  imageModel,
-  imageRows,
-  publishedPorts,
-  sortContainers,
-} from '../../src/core/docker/presentation';
+import { containerModel, formatAge, formatBytes, imageModel, imageRows, publishedPorts, sortContainers } from '../../src/core/docker/presentation';
 
 function container(over: Partial<ContainerInfo>): ContainerInfo {
   return {
@@ -37,7 +29,10 @@ test('running containers come first, then by name', () => {
     container({ Id: '3', Names: ['/alpha'], State: 'exited' }),
     container({ Id: '4', Names: ['/gamma'], State: 'running' }),
   ]);
-  assert.deepEqual(sorted.map((c) => c.Names[0]), ['/beta', '/gamma', '/alpha', '/zeta']);
+  assert.deepEqual(
+    sorted.map((c) => c.Names[0]),
+    ['/beta', '/gamma', '/alpha', '/zeta'],
+  );
 });
 
 test('published ports fold the IPv4/IPv6 twins and skip unpublished ones', () => {
@@ -70,7 +65,19 @@ test('a container row shows image, status and ports, and a state-based context v
 });
 
 function image(over: Partial<ImageInfo>): ImageInfo {
-  return { Id: 'sha256:' + 'b'.repeat(64), ParentId: '', RepoTags: [], RepoDigests: [], Created: 1_700_000_000, Size: 4_500_000, VirtualSize: 0, SharedSize: 0, Labels: {}, Containers: 1, ...over } as ImageInfo;
+  return {
+    Id: 'sha256:' + 'b'.repeat(64),
+    ParentId: '',
+    RepoTags: [],
+    RepoDigests: [],
+    Created: 1_700_000_000,
+    Size: 4_500_000,
+    VirtualSize: 0,
+    SharedSize: 0,
+    Labels: {},
+    Containers: 1,
+    ...over,
+  } as ImageInfo;
 }
 
 test('one image row per tag; dangling images only when asked for', () => {
@@ -79,9 +86,15 @@ test('one image row per tag; dangling images only when asked for', () => {
     image({ Id: 'sha256:2', RepoTags: ['<none>:<none>'] }),
     image({ Id: 'sha256:3', RepoTags: [], RepoDigests: ['myreg.example/app@sha256:abc'] }),
   ];
-  assert.deepEqual(imageRows(images, false).map((r) => r.reference), ['myreg.example/app:<none>', 'web:1', 'web:latest']);
+  assert.deepEqual(
+    imageRows(images, false).map((r) => r.reference),
+    ['myreg.example/app:<none>', 'web:1', 'web:latest'],
+  );
   const withDangling = imageRows(images, true);
-  assert.deepEqual(withDangling.map((r) => r.dangling), [true, false, false, false]);
+  assert.deepEqual(
+    withDangling.map((r) => r.dangling),
+    [true, false, false, false],
+  );
 });
 
 test('an image row shows size and age', () => {

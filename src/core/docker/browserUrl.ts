@@ -12,7 +12,10 @@ export function browserUrlForPort(hostAddress: string, port: PublishedPort): Bro
   const local = parsed.kind === 'unix' || parsed.kind === 'npipe';
   const loopbackBound = port.hostIp === '127.0.0.1' || port.hostIp === '::1';
   if (!local && loopbackBound) {
-    return { reachable: false, reason: `Port ${port.hostPort} is bound to the remote host's loopback (${port.hostIp}) and cannot be opened from here.` };
+    return {
+      reachable: false,
+      reason: `Port ${port.hostPort} is bound to the remote host's loopback (${port.hostIp}) and cannot be opened from here.`,
+    };
   }
   let host: string;
   if (local) {

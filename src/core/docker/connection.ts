@@ -39,7 +39,10 @@ function sshPrivateKeys(spec: DockerHostSpec, env: ConnectionEnvironment): { pat
     try {
       return [{ path: file, key: fs.readFileSync(file) }];
     } catch (err) {
-      throw new DockerHostError(`The SSH key file for "${spec.name}" cannot be read (${(err as NodeJS.ErrnoException).code}): ${file}`, 'SSH_KEY_FILE');
+      throw new DockerHostError(
+        `The SSH key file for "${spec.name}" cannot be read (${(err as NodeJS.ErrnoException).code}): ${file}`,
+        'SSH_KEY_FILE',
+      );
     }
   }
   const keys: { path: string; key: Buffer }[] = [];

@@ -43,7 +43,11 @@ async function exists(file: string): Promise<boolean> {
 async function readTlsFolder(configDir: string, dirName: string): Promise<TlsFiles | undefined> {
   const folder = path.join(configDir, 'contexts', 'tls', dirName, 'docker');
   const tls: TlsFiles = {};
-  for (const [field, file] of [['ca', 'ca.pem'], ['cert', 'cert.pem'], ['key', 'key.pem']] as const) {
+  for (const [field, file] of [
+    ['ca', 'ca.pem'],
+    ['cert', 'cert.pem'],
+    ['key', 'key.pem'],
+  ] as const) {
     const full = path.join(folder, file);
     if (await exists(full)) {
       tls[field] = full;
@@ -88,7 +92,10 @@ export async function readDockerContexts(configDir: string): Promise<DockerConte
     const endpoint = meta.Endpoints?.docker;
     const host = typeof endpoint?.Host === 'string' ? endpoint.Host : undefined;
     if (!name || !host) {
-      result.problems.push({ location: metaFile, message: `Docker context ${name ? `"${name}"` : `in ${dirName.slice(0, 12)}…`} has no Docker endpoint host.` });
+      result.problems.push({
+        location: metaFile,
+        message: `Docker context ${name ? `"${name}"` : `in ${dirName.slice(0, 12)}…`} has no Docker endpoint host.`,
+      });
       continue;
     }
     const description = typeof meta.Metadata?.Description === 'string' ? meta.Metadata.Description : undefined;

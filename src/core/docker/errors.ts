@@ -6,7 +6,11 @@ export class DockerHostError extends Error {
    */
   readonly isDockerHostError = true;
 
-  constructor(message: string, readonly code: string, readonly detail?: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly detail?: string,
+  ) {
     super(message);
     this.name = 'DockerHostError';
   }

@@ -5,7 +5,10 @@ export type ParsedHostAddress =
   | { kind: 'tcp'; host: string; port: number };
 
 export class HostAddressError extends Error {
-  constructor(readonly address: string, reason: string) {
+  constructor(
+    readonly address: string,
+    reason: string,
+  ) {
     super(`"${address}" is not a Docker host address: ${reason}`);
     this.name = 'HostAddressError';
   }

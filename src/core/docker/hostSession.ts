@@ -12,10 +12,7 @@ export interface HostSnapshot {
   loadedAt: number;
 }
 
-export type HostState =
-  | { kind: 'idle' }
-  | { kind: 'loaded'; snapshot: HostSnapshot }
-  | { kind: 'failed'; error: DockerHostError };
+export type HostState = { kind: 'idle' } | { kind: 'loaded'; snapshot: HostSnapshot } | { kind: 'failed'; error: DockerHostError };
 
 /**
  * One host's connection and latest listing. Loads are shared while in flight, so several tree
@@ -90,7 +87,10 @@ export class DockerHostSession {
         return snapshot;
       } catch (err) {
         if (controller.signal.aborted) {
-          throw new DockerHostError(`${where} did not answer within ${Math.round(this.requestTimeoutMs / 1000)} s. Check that the host is up and reachable.`, 'ETIMEDOUT');
+          throw new DockerHostError(
+            `${where} did not answer within ${Math.round(this.requestTimeoutMs / 1000)} s. Check that the host is up and reachable.`,
+            'ETIMEDOUT',
+          );
         }
         throw err;
       } finally {

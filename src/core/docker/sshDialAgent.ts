@@ -123,7 +123,9 @@ export class SshDialAgent extends http.Agent {
               ? new UnknownHostKeyError(o.host, o.port, sshKeyType(key), sshFingerprint(key), knownHostsLine(o.host, o.port, key), o.knownHostsFile)
               : new DockerHostError(
                   `The SSH host key of ${o.host} (${sshFingerprint(key)}) does not match the one in ${o.knownHostsFile}` +
-                    (verdict === 'revoked' ? ' and is marked revoked.' : '. It may have been reinstalled, or someone may be intercepting the connection; check before you edit known_hosts.'),
+                    (verdict === 'revoked'
+                      ? ' and is marked revoked.'
+                      : '. It may have been reinstalled, or someone may be intercepting the connection; check before you edit known_hosts.'),
                   'HOST_KEY_MISMATCH',
                 );
           return false;
@@ -134,7 +136,10 @@ export class SshDialAgent extends http.Agent {
 
   override destroy(): void {
     this.disposed = true;
-    this.client?.then((c) => c.end(), () => undefined);
+    this.client?.then(
+      (c) => c.end(),
+      () => undefined,
+    );
     this.client = undefined;
     super.destroy();
   }

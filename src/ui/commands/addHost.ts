@@ -14,7 +14,12 @@ function validate(value: string): string | undefined {
 }
 
 async function pickFile(title: string): Promise<string | undefined> {
-  const picked = await vscode.window.showOpenDialog({ title, canSelectMany: false, openLabel: 'Use This File', filters: { 'PEM files': ['pem', 'crt', 'key'], 'All files': ['*'] } });
+  const picked = await vscode.window.showOpenDialog({
+    title,
+    canSelectMany: false,
+    openLabel: 'Use This File',
+    filters: { 'PEM files': ['pem', 'crt', 'key'], 'All files': ['*'] },
+  });
   return picked?.[0]?.fsPath;
 }
 
@@ -34,7 +39,11 @@ async function askTls(): Promise<TlsFiles | undefined | 'none'> {
     return 'none';
   }
   if (choice.id === 'folder') {
-    const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Folder with ca.pem, cert.pem and key.pem' });
+    const folder = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      title: 'Folder with ca.pem, cert.pem and key.pem',
+    });
     if (!folder?.[0]) {
       return undefined;
     }
@@ -76,7 +85,11 @@ export function addHost(deps: CommandDeps): CommandHandler {
     } else if (parsed.kind === 'ssh') {
       const choice = await vscode.window.showQuickPick(
         [
-          { label: 'ssh-agent and my default keys', detail: '~/.ssh/id_ed25519, id_ecdsa, id_rsa; host key checked against ~/.ssh/known_hosts', id: 'default' },
+          {
+            label: 'ssh-agent and my default keys',
+            detail: '~/.ssh/id_ed25519, id_ecdsa, id_rsa; host key checked against ~/.ssh/known_hosts',
+            id: 'default',
+          },
           { label: 'Choose a private key file…', id: 'file' },
         ],
         { title: 'Sign in with', ignoreFocusOut: true },
@@ -85,7 +98,11 @@ export function addHost(deps: CommandDeps): CommandHandler {
         return;
       }
       if (choice.id === 'file') {
-        const picked = await vscode.window.showOpenDialog({ title: 'SSH private key', canSelectMany: false, defaultUri: vscode.Uri.file(`${deps.connectionEnv().homeDir}/.ssh`) });
+        const picked = await vscode.window.showOpenDialog({
+          title: 'SSH private key',
+          canSelectMany: false,
+          defaultUri: vscode.Uri.file(`${deps.connectionEnv().homeDir}/.ssh`),
+        });
         identityFile = picked?.[0]?.fsPath;
         if (!identityFile) {
           return;

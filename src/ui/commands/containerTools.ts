@@ -59,10 +59,12 @@ export function openInBrowser(deps: CommandDeps): CommandHandler {
     const port =
       ports.length === 1
         ? ports[0]
-        : (await vscode.window.showQuickPick(
-            ports.map((p) => ({ label: formatPort(p), port: p })),
-            { placeHolder: 'Which port?' },
-          ))?.port;
+        : (
+            await vscode.window.showQuickPick(
+              ports.map((p) => ({ label: formatPort(p), port: p })),
+              { placeHolder: 'Which port?' },
+            )
+          )?.port;
     if (!port) {
       return;
     }

@@ -76,26 +76,23 @@ export async function forEachTarget<T>(
     return;
   }
   const failures: string[] = [];
-  await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-    async (_progress, token) => {
-      const controller = new AbortController();
-      const sub = token.onCancellationRequested(() => controller.abort());
-      try {
-        await Promise.all(
-          targets.map(async (t) => {
-            try {
-              await action(t, controller.signal);
-            } catch (err) {
-              failures.push(`${label(t)}: ${controller.signal.aborted ? 'cancelled' : errorText(err)}`);
-            }
-          }),
-        );
-      } finally {
-        sub.dispose();
-      }
-    },
-  );
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_progress, token) => {
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    try {
+      await Promise.all(
+        targets.map(async (t) => {
+          try {
+            await action(t, controller.signal);
+          } catch (err) {
+            failures.push(`${label(t)}: ${controller.signal.aborted ? 'cancelled' : errorText(err)}`);
+          }
+        }),
+      );
+    } finally {
+      sub.dispose();
+    }
+  });
   if (failures.length) {
     void vscode.window.showErrorMessage(`${title} failed for ${failures.join('; ')}`);
   }

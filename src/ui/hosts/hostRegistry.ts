@@ -48,7 +48,10 @@ export class HostRegistry {
     const next = new Map<string, DockerHostSession>();
     for (const spec of specs) {
       const existing = this.sessions.get(spec.id);
-      next.set(spec.id, existing && JSON.stringify(existing.spec) === JSON.stringify(spec) ? existing : new DockerHostSession(spec, this.connectionEnv()));
+      next.set(
+        spec.id,
+        existing && JSON.stringify(existing.spec) === JSON.stringify(spec) ? existing : new DockerHostSession(spec, this.connectionEnv()),
+      );
     }
     for (const [id, session] of this.sessions) {
       if (next.get(id) !== session) {
