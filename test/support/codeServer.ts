@@ -13,9 +13,13 @@ export interface CodeServerInstall {
   version: string;
 }
 
-/** Runs scripts/install-e2e-deps.sh (a no-op once installed) and finds code-server and Node 24. */
-export function ensureCodeServer(): CodeServerInstall {
-  const out = execFileSync('bash', [path.join(repoRoot, 'scripts', 'install-e2e-deps.sh')], { stdio: ['ignore', 'pipe', 'inherit'] })
+/**
+ * Runs scripts/install-e2e-deps.sh (a no-op once installed) and finds code-server and Node 24.
+ * `browser: false` skips Chromium, which only the tests need.
+ */
+export function ensureCodeServer(opts: { browser?: boolean } = {}): CodeServerInstall {
+  const flags = opts.browser === false ? ['--no-browser'] : [];
+  const out = execFileSync('bash', [path.join(repoRoot, 'scripts', 'install-e2e-deps.sh'), ...flags], { stdio: ['ignore', 'pipe', 'inherit'] })
     .toString()
     .trim();
   const cache = out.split('\n').pop()!;

@@ -1,0 +1,111 @@
+/**
+ * `npm start` (after `npm run package`): opens the packaged extension in a real VS Code.
+ *   - the desktop `code` when it is on PATH (extension loaded from this folder);
+ *   - otherwise code-server on 127.0.0.1 with the .vsix installed, printing the URL to open.
+ * Flags: --playground (a private Docker engine with demo containers; needs root),
+ *        --code-server (use code-server even when `code` is on PATH), --port N.
+ * Ctrl+C stops everything this started.
+ */
+import { spawn, execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as net from 'net';
+import * as path from 'path';
+import { freePort } from '../test/support/engines';
+import { ensureCodeServer, startCodeServer } from '../test/support/codeServer';
+import { startPlayground, Playground } from './playground';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const args = process.argv.slice(2);
+const wantsPlayground = args.includes('--playground');
+const forceCodeServer = args.includes('--code-server');
+const portArg = args.indexOf('--port');
+const port = portArg >= 0 ? Number(args[portArg + 1]) : undefined;
+
+function onPath(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<void> {
+  if (stopping) {
+    return;
+  }
+  stopping = true;
+  if (cleanups.length) {
+    console.log('\nStopping…');
+  }
+  for (const cleanup of cleanups.reverse()) {
+    await cleanup().catch((err) => console.error(String(err)));
+  }
+  process.exit(code);
+}
+
+/** 8080 when free, as people expect of code-server; otherwise any free port. */
+async function pickPort(): Promise<number> {
+  const free = await new Promise<boolean>((resolve) => {
+    const srv = net.createServer().once('error', () => resolve(false));
+    srv.listen(8080, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+  return free ? 8080 : freePort();
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const env: NodeJS.ProcessEnv = {};
+  let playground: Playground | undefined;
+  if (wantsPlayground) {
+    if (process.getuid?.() !== 0) {
+      throw new Error('The playground runs its own dockerd and needs root (sudo npm start -- --playground).');
+    }
+    console.log('Starting the playground Docker engine…');
+    playground = await startPlayground(fs.mkdtempSync('/tmp/doa-play-'));
+    cleanups.push(() => playground!.stop());
+    env.DOCKER_HOST = `unix://${playground.socketPath}`;
+    env.DOCKER_CONFIG = playground.dockerConfigDir;
+    console.log(`Playground engine: ${env.DOCKER_HOST} (containers web, worker, nightly-report; web serves ${playground.webUrl})`);
+  }
+
+  if (onPath('code') && !forceCodeServer) {
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-code-'));
+    cleanups.push(async () => fs.rmSync(profile, { recursive: true, force: true }));
+    // A profile of its own makes this a new VS Code process, so the playground's DOCKER_HOST reaches it.
+    const child = spawn('code', ['--wait', '--new-window', '--user-data-dir', profile, `--extensionDevelopmentPath=${repoRoot}`, repoRoot], {
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
+    console.log('VS Code is open with the extension loaded. Close its window (or press Ctrl+C) to stop.');
+    child.on('exit', () => void stopAll(0));
+    return;
+  }
+
+  console.log('Preparing code-server (installed once per machine; the first time takes a few minutes)…');
+  const install = ensureCodeServer({ browser: false });
+  const server = await startCodeServer({
+    install,
+    dir: path.join(os.homedir(), '.cache', 'docker-on-azure-e2e', 'start-profile'),
+    keepProfile: true,
+    workspace: repoRoot,
+    vsixPaths: [path.join(repoRoot, 'docker-on-azure.vsix')],
+    env,
+    port: port ?? (await pickPort()),
+  });
+  cleanups.push(() => server.stop());
+  console.log(
+    `\nDocker on Azure is running in code-server ${install.version}:\n\n    ${server.url}\n\nOpen it in a browser. Press Ctrl+C to stop everything.`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  void stopAll(1);
+});
