@@ -1,17 +1,27 @@
-// Two bundles: dist/extension.js (the extension, small so activation is quick) and dist/vendor.js
-// (dockerode and ssh2, loaded on first connection). `vscode` is provided by the host at run time.
+// One small bundle, dist/extension.js (quick to activate), and lazily loaded bundles for the heavy
+// dependencies (see LAZY_BUNDLES). `vscode` is provided by the host at run time.
 const esbuild = require('esbuild');
 const fs = require('fs');
 
 const production = process.argv.includes('--production');
 
-/** The extension reaches the vendor bundle only through lazyVendor.ts's require('./vendor'). */
-const vendorAsSeparateFile = {
-  name: 'vendor-as-separate-file',
+/**
+ * Heavy dependencies live in bundles of their own, loaded on first use through a lazy loader's
+ * plain `require('./<module>')`: the Docker and SSH clients, the Azure SDKs, VS Code's Azure sign-in.
+ */
+const LAZY_BUNDLES = [
+  { loader: 'lazyVendor.ts', module: './vendor', entry: 'src/core/docker/vendor.ts', outfile: 'dist/vendor.js' },
+  { loader: 'lazyAzure.ts', module: './azureVendor', entry: 'src/core/azure/azureVendor.ts', outfile: 'dist/azureVendor.js' },
+  { loader: 'lazyAzureAuth.ts', module: './azureAuthVendor', entry: 'src/ui/azure/azureAuthVendor.ts', outfile: 'dist/azureAuthVendor.js' },
+];
+
+const lazyBundlesAsSeparateFiles = {
+  name: 'lazy-bundles-as-separate-files',
   setup(build) {
-    build.onResolve({ filter: /^\.\/vendor$/ }, (args) =>
-      args.importer.endsWith('lazyVendor.ts') ? { path: './vendor.js', external: true } : undefined,
-    );
+    build.onResolve({ filter: /^\.\/\w+Vendor$|^\.\/vendor$/ }, (args) => {
+      const lazy = LAZY_BUNDLES.find((b) => args.importer.endsWith(b.loader) && args.path === b.module);
+      return lazy ? { path: `./${lazy.outfile.replace(/^dist\//, '')}`, external: true } : undefined;
+    });
   },
 };
 
@@ -51,8 +61,8 @@ const common = {
 async function main() {
   fs.rmSync('dist', { recursive: true, force: true });
   const results = await Promise.all([
-    esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [vendorAsSeparateFile] }),
-    esbuild.build({ ...common, entryPoints: ['src/core/docker/vendor.ts'], outfile: 'dist/vendor.js', plugins: [withoutBuildKit] }),
+    esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazyBundlesAsSeparateFiles] }),
+    ...LAZY_BUNDLES.map((b) => esbuild.build({ ...common, entryPoints: [b.entry], outfile: b.outfile, plugins: [withoutBuildKit, lazyBundlesAsSeparateFiles] })),
   ]);
   const outputs = Object.assign({}, ...results.map((r) => r.metafile.outputs));
   fs.writeFileSync(

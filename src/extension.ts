@@ -3,7 +3,9 @@ import { AddedHostsStore } from './ui/hosts/addedHostsStore';
 import { HostRegistry } from './ui/hosts/hostRegistry';
 import { InspectDocuments, INSPECT_SCHEME } from './ui/inspectDocuments';
 import { registerCommands } from './ui/commands/registry';
-import { AZURE_HOSTS_VIEW_ID, AzureHostsProvider } from './ui/tree/azureHostsProvider';
+import { AzureHostsView } from './ui/tree/azureHostsView';
+import { AzureSignIn } from './ui/azure/azureSignIn';
+import { HostMarksStore } from './ui/azure/hostMarksStore';
 import { OtherHostsView } from './ui/tree/otherHostsView';
 import * as settings from './ui/settings';
 
@@ -13,15 +15,27 @@ export function activate(context: vscode.ExtensionContext): void {
   const registry = new HostRegistry(addedHosts, settings.connectionEnvironment, settings.hostListOptions);
   const otherHosts = new OtherHostsView(registry, settings.showDanglingImages, settings.refreshOptions());
   const inspect = new InspectDocuments(registry);
+  const azureSignIn = new AzureSignIn(log);
+  const hostMarks = new HostMarksStore(context.globalState);
+  const azureHosts = new AzureHostsView(azureSignIn, hostMarks, settings.connectionEnvironment, settings.showDanglingImages, settings.selectedSubscriptions, settings.refreshOptions());
 
   context.subscriptions.push(
     log,
     otherHosts,
     { dispose: () => registry.dispose() },
-    vscode.window.registerTreeDataProvider(AZURE_HOSTS_VIEW_ID, new AzureHostsProvider()),
+    azureSignIn,
+    azureHosts,
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspect),
-    vscode.workspace.onDidChangeConfiguration((e) => settings.affectsHostList(e) && otherHosts.refreshAll()),
-    ...registerCommands({ context, otherHosts, addedHosts, inspect, connectionEnv: settings.connectionEnvironment, log }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (settings.affectsHostList(e)) {
+        otherHosts.refreshAll();
+        azureHosts.refreshAll();
+      }
+      if (settings.affectsAzureSignIn(e)) {
+        azureSignIn.reset();
+      }
+    }),
+    ...registerCommands({ context, otherHosts, azureHosts, azureSignIn, hostMarks, addedHosts, inspect, connectionEnv: settings.connectionEnvironment, log }),
   );
 }
 

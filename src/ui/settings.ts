@@ -41,3 +41,13 @@ export function affectsHostList(e: vscode.ConfigurationChangeEvent): boolean {
     e.affectsConfiguration(`${SECTION}.${key}`),
   );
 }
+
+export function selectedSubscriptions(): string[] {
+  return config().get<string[]>('azure.subscriptions', []);
+}
+
+export function affectsAzureSignIn(e: vscode.ConfigurationChangeEvent): boolean {
+  return ['azure.signInMethod', 'azure.resourceManagerEndpoint', 'azure.authorityHost', 'azure.audience', 'azure.portalUrl', 'azure.tenants', 'azure.subscriptions'].some((key) =>
+    e.affectsConfiguration(`${SECTION}.${key}`),
+  );
+}

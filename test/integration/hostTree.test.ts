@@ -95,6 +95,10 @@ before(async () => {
   disposables = registerCommands({
     context: context as never,
     otherHosts: view,
+    // The Azure side is exercised by azureHosts.test.ts; these tests never reach it.
+    azureHosts: undefined as never,
+    azureSignIn: undefined as never,
+    hostMarks: undefined as never,
     addedHosts: store,
     inspect: new InspectDocuments(registry),
     connectionEnv: connEnv,

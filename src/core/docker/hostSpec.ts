@@ -1,5 +1,5 @@
 /** Where a host came from decides which view shows it and whether the user may remove it. */
-export type HostSource = 'local' | 'context' | 'added';
+export type HostSource = 'local' | 'context' | 'added' | 'azure';
 
 /** Paths to PEM files the user owns (a context's `tls/` folder, or files picked when adding a host). */
 export interface TlsFiles {

@@ -3,11 +3,17 @@ import type { ConnectionEnvironment } from '../../core/docker/connectionEnvironm
 import type { AddedHostsStore } from '../hosts/addedHostsStore';
 import type { InspectDocuments } from '../inspectDocuments';
 import type { OtherHostsView } from '../tree/otherHostsView';
+import type { AzureHostsView } from '../tree/azureHostsView';
+import type { AzureSignIn } from '../azure/azureSignIn';
+import type { HostMarksStore } from '../azure/hostMarksStore';
 
 /** What command handlers may use; passed in, never reached for through globals. */
 export interface CommandDeps {
   context: vscode.ExtensionContext;
   otherHosts: OtherHostsView;
+  azureHosts: AzureHostsView;
+  azureSignIn: AzureSignIn;
+  hostMarks: HostMarksStore;
   addedHosts: AddedHostsStore;
   inspect: InspectDocuments;
   connectionEnv: () => ConnectionEnvironment;

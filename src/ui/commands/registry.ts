@@ -6,6 +6,11 @@ import { copyContainerId, inspectContainer, openInBrowser, openShell, viewLogs }
 import { refreshAll, refreshHost, removeHost, trustHostKey } from './hostCommands';
 import { inspectImage, removeImages } from './imageCommands';
 import { removeContainers } from './removeContainer';
+import { azureRefresh, azureSignIn, azureSignOut, selectSubscriptions } from './azureAccountCommands';
+import { azureHostAction } from './azureHostLifecycle';
+import { deleteAzureHost } from './azureHostDelete';
+import { copyAzureHostAddress, exportAsDockerContext, openInPortal, openSshTerminal } from './azureHostTools';
+import { markVmAsDockerHost, unmarkVm } from './markAzureVm';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
 export const commandFactories: Record<string, (deps: CommandDeps) => CommandHandler> = {
@@ -26,6 +31,20 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.container.copyId': copyContainerId,
   'dockerOnAzure.image.remove': removeImages,
   'dockerOnAzure.image.inspect': inspectImage,
+  'dockerOnAzure.azure.signIn': azureSignIn,
+  'dockerOnAzure.azure.signOut': azureSignOut,
+  'dockerOnAzure.azure.refresh': azureRefresh,
+  'dockerOnAzure.azure.selectSubscriptions': selectSubscriptions,
+  'dockerOnAzure.azure.addExistingVm': markVmAsDockerHost,
+  'dockerOnAzure.azureHost.unmark': unmarkVm,
+  'dockerOnAzure.azureHost.start': azureHostAction('start'),
+  'dockerOnAzure.azureHost.stop': azureHostAction('deallocate'),
+  'dockerOnAzure.azureHost.restart': azureHostAction('restart'),
+  'dockerOnAzure.azureHost.delete': deleteAzureHost,
+  'dockerOnAzure.azureHost.copyAddress': copyAzureHostAddress,
+  'dockerOnAzure.azureHost.openSsh': openSshTerminal,
+  'dockerOnAzure.azureHost.openInPortal': openInPortal,
+  'dockerOnAzure.azureHost.exportContext': exportAsDockerContext,
 };
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {

@@ -1,0 +1,28 @@
+import type { DockerHostSpec, TlsFiles } from '../docker/hostSpec';
+import type { AzureVm } from './vmModel';
+
+/** How the user said to reach the daemon of a VM they marked as a Docker host. */
+export type HostMark = { access: 'ssh'; user: string; port?: number; identityFile?: string } | { access: 'tls'; port: number; tls: TlsFiles };
+
+export function isDockerHost(vm: AzureVm, mark: HostMark | undefined): boolean {
+  return !!vm.provisioned || !!mark;
+}
+
+/**
+ * The connection the Docker layer uses for an Azure VM: its DNS name (else public IP) over SSH as
+ * the admin user, or mutual TLS on the daemon port. Undefined when the VM has no public address.
+ */
+export function dockerSpecForVm(vm: AzureVm, mark: HostMark | undefined, provisionedTls?: TlsFiles): DockerHostSpec | undefined {
+  const address = vm.fqdn ?? vm.publicIp;
+  if (!address) {
+    return undefined;
+  }
+  const base = { id: `azure:${vm.id.toLowerCase()}`, name: vm.name, source: 'azure' as const, description: `${vm.vmSize} · ${vm.location}` };
+  if (mark?.access === 'tls' || (!mark && vm.provisioned?.daemon === 'tls')) {
+    const port = mark?.access === 'tls' ? mark.port : 2376;
+    return { ...base, address: `tcp://${address}:${port}`, tls: mark?.access === 'tls' ? mark.tls : provisionedTls };
+  }
+  const user = mark?.access === 'ssh' ? mark.user : (vm.provisioned?.adminUser ?? vm.adminUsername ?? 'azureuser');
+  const port = mark?.access === 'ssh' && mark.port && mark.port !== 22 ? `:${mark.port}` : '';
+  return { ...base, address: `ssh://${user}@${address}${port}`, identityFile: mark?.access === 'ssh' ? mark.identityFile : undefined };
+}

@@ -1,0 +1,4 @@
+// The Azure SDKs, bundled apart from the extension (dist/azure.js) and loaded the first time the
+// Azure view needs them, so activation and Docker-only use never pay for them.
+export { createArmClients, createSubscriptionClient } from './armClients';
+export { createIdentityCredential } from './identityCredentials';

@@ -1,0 +1,121 @@
+import { parseArmId, sameArmId } from './armIds';
+import { DaemonAccess, isProvisionedHost, tagValue, TAG_ADMIN_USER, TAG_DAEMON } from './hostTags';
+
+/** The parts of ARM's VM, NIC and public IP shapes discovery reads (the SDK types are supersets). */
+export interface ArmVm {
+  id?: string;
+  name?: string;
+  location: string;
+  tags?: Record<string, string>;
+  hardwareProfile?: { vmSize?: string };
+  storageProfile?: { osDisk?: { name?: string; managedDisk?: { id?: string }; diskSizeGB?: number } };
+  osProfile?: { adminUsername?: string; computerName?: string };
+  networkProfile?: { networkInterfaces?: { id?: string; primary?: boolean }[] };
+  instanceView?: { statuses?: { code?: string; displayStatus?: string; time?: Date | string }[] };
+  provisioningState?: string;
+}
+
+export interface ArmNic {
+  id?: string;
+  networkSecurityGroup?: { id?: string };
+  ipConfigurations?: { privateIPAddress?: string; publicIPAddress?: { id?: string }; primary?: boolean }[];
+  virtualMachine?: { id?: string };
+}
+
+export interface ArmPublicIp {
+  id?: string;
+  ipAddress?: string;
+  dnsSettings?: { fqdn?: string };
+}
+
+export type PowerState = 'running' | 'starting' | 'stopping' | 'stopped' | 'deallocating' | 'deallocated' | 'restarting' | 'unknown';
+
+export interface AzureVm {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  vmSize: string;
+  powerState: PowerState;
+  /** When ARM last changed the power state, if it said. */
+  powerStateSince?: string;
+  publicIp?: string;
+  fqdn?: string;
+  privateIp?: string;
+  tags: Record<string, string>;
+  adminUsername?: string;
+  osDiskId?: string;
+  osDiskName?: string;
+  nicIds: string[];
+  publicIpIds: string[];
+  nsgIds: string[];
+  /** Provisioned by this extension (tagged), with how its daemon is reached. */
+  provisioned?: { daemon: DaemonAccess; adminUser?: string };
+}
+
+const POWER_STATES = new Set<PowerState>(['running', 'starting', 'stopping', 'stopped', 'deallocating', 'deallocated', 'restarting']);
+
+/** `PowerState/running` → running; a VM being created or deleted reads from its provisioning state. */
+export function powerStateOf(vm: Pick<ArmVm, 'instanceView' | 'provisioningState'>): { state: PowerState; since?: string } {
+  const status = vm.instanceView?.statuses?.find((s) => s.code?.startsWith('PowerState/'));
+  const state = status?.code?.slice('PowerState/'.length).toLowerCase() as PowerState | undefined;
+  if (state && POWER_STATES.has(state)) {
+    return { state, since: status?.time ? new Date(status.time).toISOString() : undefined };
+  }
+  if (vm.provisioningState === 'Creating') {
+    return { state: 'starting' };
+  }
+  return { state: 'unknown' };
+}
+
+/**
+ * Joins VMs with the NICs and public IPs listed for the whole subscription, so resolving every
+ * address costs no call per VM.
+ */
+export function toAzureVms(vms: readonly ArmVm[], nics: readonly ArmNic[], publicIps: readonly ArmPublicIp[]): AzureVm[] {
+  const nicById = new Map(nics.filter((n) => n.id).map((n) => [n.id!.toLowerCase(), n]));
+  const ipById = new Map(publicIps.filter((p) => p.id).map((p) => [p.id!.toLowerCase(), p]));
+  return vms
+    .filter((vm) => vm.id && vm.name)
+    .map((vm): AzureVm => {
+      const { subscriptionId, resourceGroup } = parseArmId(vm.id!);
+      const refs = vm.networkProfile?.networkInterfaces ?? [];
+      const ordered = [...refs].sort((a, b) => Number(!!b.primary) - Number(!!a.primary));
+      const vmNics = ordered.map((r) => (r.id ? nicById.get(r.id.toLowerCase()) : undefined)).filter((n): n is ArmNic => !!n);
+      const publicIpIds = vmNics.flatMap((n) => (n.ipConfigurations ?? []).map((c) => c.publicIPAddress?.id).filter((id): id is string => !!id));
+      const primaryIp = publicIpIds.map((id) => ipById.get(id.toLowerCase())).find((p) => p);
+      const { state, since } = powerStateOf(vm);
+      const daemon = tagValue(vm.tags, TAG_DAEMON);
+      const osDiskId = vm.storageProfile?.osDisk?.managedDisk?.id;
+      return {
+        id: vm.id!,
+        name: vm.name!,
+        subscriptionId,
+        resourceGroup,
+        location: vm.location,
+        vmSize: vm.hardwareProfile?.vmSize ?? 'unknown size',
+        powerState: state,
+        powerStateSince: since,
+        publicIp: primaryIp?.ipAddress,
+        fqdn: primaryIp?.dnsSettings?.fqdn,
+        privateIp: vmNics[0]?.ipConfigurations?.[0]?.privateIPAddress,
+        tags: vm.tags ?? {},
+        adminUsername: vm.osProfile?.adminUsername,
+        osDiskId,
+        osDiskName: vm.storageProfile?.osDisk?.name,
+        nicIds: refs.map((r) => r.id).filter((id): id is string => !!id),
+        publicIpIds,
+        nsgIds: [...new Set(vmNics.map((n) => n.networkSecurityGroup?.id).filter((id): id is string => !!id))],
+        provisioned: isProvisionedHost(vm.tags)
+          ? { daemon: daemon === 'tls' ? 'tls' : 'ssh', adminUser: tagValue(vm.tags, TAG_ADMIN_USER) ?? vm.osProfile?.adminUsername }
+          : undefined,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** NSGs some other NIC still uses must survive deleting this VM. */
+export function nsgsOnlyUsedBy(vm: AzureVm, nics: readonly ArmNic[]): string[] {
+  return vm.nsgIds.filter((nsg) => !nics.some((n) => sameArmId(n.networkSecurityGroup?.id, nsg) && !vm.nicIds.some((own) => sameArmId(own, n.id))));
+}

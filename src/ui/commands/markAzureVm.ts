@@ -1,0 +1,97 @@
+import * as vscode from 'vscode';
+import type { HostMark } from '../../core/azure/azureHostSpec';
+import type { AzureVm } from '../../core/azure/vmModel';
+import { tlsFilesInFolder } from '../../core/docker/tlsFolder';
+import { AzureHostNode } from '../tree/azureNodes';
+import type { CommandDeps, CommandHandler } from './commandDeps';
+
+async function askAccess(vm: AzureVm, homeDir: string): Promise<HostMark | undefined> {
+  const how = await vscode.window.showQuickPick(
+    [
+      { label: 'SSH', detail: 'docker system dial-stdio over SSH (the daemon stays private)', id: 'ssh' },
+      { label: 'Mutual TLS', detail: 'tcp on the daemon port with a CA, client certificate and key', id: 'tls' },
+    ],
+    { title: `How is the Docker daemon on ${vm.name} reached?`, ignoreFocusOut: true },
+  );
+  if (how?.id === 'ssh') {
+    const user = await vscode.window.showInputBox({ title: 'SSH user', value: vm.adminUsername ?? 'azureuser', ignoreFocusOut: true });
+    if (!user) {
+      return undefined;
+    }
+    const key = await vscode.window.showQuickPick(
+      [
+        { label: 'ssh-agent and my default keys', id: 'default' },
+        { label: 'Choose a private key file…', id: 'file' },
+      ],
+      { title: 'Sign in with', ignoreFocusOut: true },
+    );
+    if (!key) {
+      return undefined;
+    }
+    let identityFile: string | undefined;
+    if (key.id === 'file') {
+      identityFile = (await vscode.window.showOpenDialog({ title: 'SSH private key', defaultUri: vscode.Uri.file(`${homeDir}/.ssh`) }))?.[0]?.fsPath;
+      if (!identityFile) {
+        return undefined;
+      }
+    }
+    return { access: 'ssh', user, identityFile };
+  }
+  if (how?.id === 'tls') {
+    const port = await vscode.window.showInputBox({ title: 'Daemon port', value: '2376', validateInput: (v) => (/^\d+$/.test(v) && +v > 0 && +v < 65536 ? undefined : 'A port number') });
+    if (!port) {
+      return undefined;
+    }
+    const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Folder with ca.pem, cert.pem and key.pem' });
+    if (!folder?.[0]) {
+      return undefined;
+    }
+    const found = await tlsFilesInFolder(folder[0].fsPath);
+    if (!found.ok) {
+      void vscode.window.showErrorMessage(found.message);
+      return undefined;
+    }
+    return { access: 'tls', port: Number(port), tls: found.files };
+  }
+  return undefined;
+}
+
+/** Lists the VMs that are not Docker hosts yet, and records how to reach the chosen one's daemon. */
+export function markVmAsDockerHost(deps: CommandDeps): CommandHandler {
+  return async () => {
+    const inventory = deps.azureHosts.inventory;
+    if (!inventory) {
+      void vscode.window.showInformationMessage('Sign in to Azure first.');
+      return;
+    }
+    const subs = await inventory.subscriptions();
+    const candidates = (
+      await Promise.all(subs.map(async (sub) => (await inventory.listing(sub)).vms.filter((vm) => !vm.provisioned && !deps.hostMarks.get(vm.id)).map((vm) => ({ vm, sub }))))
+    ).flat();
+    if (!candidates.length) {
+      void vscode.window.showInformationMessage('Every VM in the chosen subscriptions is already a Docker host.');
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      candidates.map((c) => ({ label: c.vm.name, description: `${c.vm.powerState} · ${c.vm.fqdn ?? c.vm.publicIp ?? 'no public IP'}`, detail: `${c.sub.name} · ${c.vm.resourceGroup} · ${c.vm.vmSize}`, c })),
+      { title: 'Add Existing VM as Docker Host', matchOnDetail: true },
+    );
+    if (!picked) {
+      return;
+    }
+    const mark = await askAccess(picked.c.vm, deps.connectionEnv().homeDir);
+    if (mark) {
+      await deps.hostMarks.set(picked.c.vm.id, mark);
+      deps.azureHosts.refreshSubscription(picked.c.sub.subscriptionId);
+    }
+  };
+}
+
+export function unmarkVm(deps: CommandDeps): CommandHandler {
+  return async (node) => {
+    if (node instanceof AzureHostNode && !node.vm.provisioned) {
+      await deps.hostMarks.set(node.vm.id, undefined);
+      deps.azureHosts.refreshSubscription(node.subscription.subscriptionId);
+    }
+  };
+}

@@ -1,0 +1,99 @@
+import * as vscode from 'vscode';
+import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
+import type { AzureVm, PowerState } from '../../core/azure/vmModel';
+import { DockerHostSession } from '../../core/docker/hostSession';
+import { HostNode, HostTreeContext } from './hostNodes';
+import { MessageNode, TreeNode } from './treeNode';
+
+export class SubscriptionNode implements TreeNode {
+  readonly id: string;
+
+  constructor(
+    readonly subscription: AzureSubscriptionRef,
+    private readonly children: (node: SubscriptionNode) => Promise<TreeNode[]>,
+  ) {
+    this.id = `azure/${subscription.subscriptionId}`;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.subscription.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = this.id;
+    item.description = this.subscription.subscriptionId;
+    item.iconPath = new vscode.ThemeIcon('key');
+    item.contextValue = 'azureSubscription';
+    return item;
+  }
+
+  getChildren(): Promise<TreeNode[]> {
+    return this.children(this);
+  }
+}
+
+const POWER_ICON: Record<PowerState, { icon: string; color?: string; label: string }> = {
+  running: { icon: 'vm-running', color: 'charts.green', label: 'running' },
+  starting: { icon: 'loading~spin', label: 'starting…' },
+  restarting: { icon: 'loading~spin', label: 'restarting…' },
+  stopping: { icon: 'loading~spin', label: 'stopping…' },
+  deallocating: { icon: 'loading~spin', label: 'deallocating…' },
+  stopped: { icon: 'vm-outline', color: 'charts.yellow', label: 'stopped (still billed)' },
+  deallocated: { icon: 'vm-outline', color: 'disabledForeground', label: 'deallocated' },
+  unknown: { icon: 'vm', label: 'state unknown' },
+};
+
+/**
+ * A Docker host on an Azure VM: power state, address, size and region; when running, the same
+ * Containers and Images children as any other host, through the shared connection layer.
+ */
+export class AzureHostNode implements TreeNode {
+  readonly id: string;
+  private readonly inner: HostNode | undefined;
+
+  constructor(
+    readonly vm: AzureVm,
+    readonly subscription: AzureSubscriptionRef,
+    readonly session: DockerHostSession | undefined,
+    ctx: HostTreeContext,
+    readonly parent: TreeNode,
+  ) {
+    this.id = `azure/${vm.id.toLowerCase()}`;
+    this.inner = session ? new HostNode(session, ctx) : undefined;
+  }
+
+  get hostId(): string | undefined {
+    return this.session?.spec.id;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const { vm } = this;
+    const state = POWER_ICON[vm.powerState];
+    const item = new vscode.TreeItem(vm.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.description = [state.label, vm.fqdn ?? vm.publicIp ?? 'no public IP', vm.vmSize, vm.location].join(' · ');
+    item.iconPath = new vscode.ThemeIcon(state.icon, state.color ? new vscode.ThemeColor(state.color) : undefined);
+    item.tooltip = new vscode.MarkdownString(
+      [
+        `**${vm.name}** — ${state.label}`,
+        '',
+        `Size: ${vm.vmSize} · Region: ${vm.location}`,
+        `Public IP: ${vm.publicIp ?? 'none'}${vm.fqdn ? ` · DNS: ${vm.fqdn}` : ''}`,
+        `Resource group: ${vm.resourceGroup}`,
+        `Daemon: ${this.session?.spec.address ?? 'not reachable (no public address)'}`,
+        vm.provisioned ? 'Provisioned by Docker on Azure' : 'Marked as a Docker host by you',
+      ].join('  \n'),
+    );
+    const flags = [vm.powerState, vm.publicIp || vm.fqdn ? 'hasAddress' : '', vm.provisioned ? 'provisioned' : 'marked'].filter(Boolean).join(' ');
+    item.contextValue = `azureHost ${flags}`;
+    return item;
+  }
+
+  async getChildren(): Promise<TreeNode[]> {
+    if (this.vm.powerState !== 'running') {
+      const hint = this.vm.powerState === 'deallocated' || this.vm.powerState === 'stopped' ? ' — start it to see its containers' : '';
+      return [new MessageNode(`${this.id}/state`, `The VM is ${POWER_ICON[this.vm.powerState].label}${hint}.`, this, 'debug-pause')];
+    }
+    if (!this.inner) {
+      return [new MessageNode(`${this.id}/noaddress`, 'This VM has no public IP address, so its Docker daemon cannot be reached from here.', this, 'warning')];
+    }
+    return this.inner.getChildren();
+  }
+}
