@@ -10,6 +10,7 @@ import { DockerHostError, isDockerHostError, isUnknownHostKeyError } from '../..
 import { DockerHostSession } from '../../src/core/docker/hostSession';
 import { DockerHostSpec } from '../../src/core/docker/hostSpec';
 import { appendKnownHost } from '../../src/core/docker/knownHosts';
+import { exportDockerContext } from '../../src/core/docker/contextExport';
 import { dockerCli, freePort, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 const testEnv = loadTestEnvironment();
@@ -227,4 +228,12 @@ test('a context made by the docker CLI itself is read and reaches its daemon ove
   } finally {
     session.dispose();
   }
+});
+
+test('an exported context works with the real docker CLI: docker --context NAME ps', async () => {
+  const configDir = fs.mkdtempSync(path.join(scratch, 'export-'));
+  const { ca, cert, key, port } = testEnv.tls;
+  await exportDockerContext(configDir, 'exported-vm', spec({ address: `tcp://127.0.0.1:${port}`, tls: { ca, cert, key } }), 'exported by the test');
+  const out = execFileSync('docker', ['--context', 'exported-vm', 'images', '--format', '{{.Repository}}:{{.Tag}}'], { env: { ...process.env, DOCKER_CONFIG: configDir } }).toString();
+  assert.match(out, new RegExp(testEnv.baseImage.replace(/[.:/]/g, '\\$&')));
 });
