@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ContainerInfo } from 'dockerode';
 import { DockerHostSession, HostSnapshot } from '../../core/docker/hostSession';
+import type { DockerHostSpec } from '../../core/docker/hostSpec';
 import { containerModel, imageModel, imageRows, ImageRow, sortContainers } from '../../core/docker/presentation';
 import { describeDockerError } from '../../core/docker/errors';
 import { ErrorNode } from './errorNode';
@@ -13,6 +14,13 @@ export interface HostTreeContext {
   /** A marker for the host the Docker CLI currently uses, if any. */
   isCurrentContext(hostId: string): boolean;
 }
+
+const SOURCE_TEXT: Record<DockerHostSpec['source'], string> = {
+  local: 'local engine',
+  context: 'Docker CLI context',
+  added: 'added by you',
+  azure: 'Azure virtual machine',
+};
 
 export class HostNode implements TreeNode {
   readonly id: string;
@@ -45,7 +53,7 @@ export class HostNode implements TreeNode {
         spec.description ?? '',
         `Address: \`${spec.address}\``,
         spec.tls ? `TLS: ${spec.skipTlsVerify ? 'client certificate, server not verified' : 'mutual TLS'}` : '',
-        `Source: ${spec.source === 'local' ? 'local engine' : spec.source === 'context' ? 'Docker CLI context' : 'added by you'}`,
+        `Source: ${SOURCE_TEXT[spec.source]}`,
       ]
         .filter(Boolean)
         .join('  \n'),
