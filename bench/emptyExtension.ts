@@ -9,7 +9,11 @@ import { run } from '../test/support/engines';
 
 const root = path.resolve(__dirname, '..', '..');
 
+const PUBLISHER = 'docker-on-azure-bench';
+const NAME = 'empty-bench';
+
 export const EMPTY_EXTENSION = {
+  id: `${PUBLISHER}.${NAME}`,
   displayName: 'Empty Bench Extension',
   containerTitle: 'Empty Bench',
   viewTitle: 'Empty Bench Items',
@@ -19,11 +23,11 @@ export const EMPTY_EXTENSION = {
 function manifest(): object {
   const ours = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   return {
-    name: 'empty-bench',
+    name: NAME,
     displayName: EMPTY_EXTENSION.displayName,
     description: 'Baseline for the Docker on Azure workbench benchmark.',
     version: '0.0.1',
-    publisher: 'docker-on-azure-bench',
+    publisher: PUBLISHER,
     license: 'MIT',
     // vsce prompts without a repository; the same range as ours keeps the comparison on one footing.
     repository: { type: 'git', url: 'https://example.invalid/empty-bench.git' },
