@@ -1,0 +1,47 @@
+/** Request-level faults: the next N ARM requests answer 429 or 5xx instead of being served. */
+import { ArmError, newGuid } from './protocol';
+
+const SERVER_ERROR_CODES: Record<number, [string, string]> = {
+  500: ['InternalServerError', 'Encountered internal server error.'],
+  502: ['BadGateway', 'The gateway did not receive a response from the upstream server in time.'],
+  503: ['ServiceUnavailable', 'The server (leader) is currently unable to receive requests. Please retry your request.'],
+  504: ['GatewayTimeout', 'The gateway did not receive a response from the upstream server within the specified time period.'],
+};
+
+export class RequestFaults {
+  private throttleLeft = 0;
+  private retryAfterSeconds = 1;
+  private serverErrorsLeft = 0;
+  private serverErrorStatus = 500;
+
+  throttle(count: number, retryAfterSeconds = 1): void {
+    this.throttleLeft = count;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  serverError(count: number, status = 500): void {
+    this.serverErrorsLeft = count;
+    this.serverErrorStatus = status;
+  }
+
+  /** The fault this request meets, if any; each one is used up by the request it hits. */
+  take(subscriptionId: string | undefined): ArmError | undefined {
+    if (this.throttleLeft > 0) {
+      this.throttleLeft--;
+      return new ArmError(
+        429,
+        'TooManyRequests',
+        'The request is being throttled as the limit has been reached for operation type - Read_ObservationWindow_00:05:00. For more information, refer to - https://aka.ms/srpthrottlinglimits',
+        undefined,
+        { 'Retry-After': String(this.retryAfterSeconds), 'x-ms-ratelimit-remaining-subscription-reads': '0' },
+      );
+    }
+    if (this.serverErrorsLeft > 0) {
+      this.serverErrorsLeft--;
+      const [code, text] = SERVER_ERROR_CODES[this.serverErrorStatus] ?? SERVER_ERROR_CODES[500];
+      const diag = `Diagnostic information: timestamp '${new Date().toISOString()}', subscription id '${subscriptionId ?? ''}', tracking id '${newGuid()}', request correlation id '${newGuid()}'.`;
+      return new ArmError(this.serverErrorStatus, code, `${text} ${diag}`);
+    }
+    return undefined;
+  }
+}

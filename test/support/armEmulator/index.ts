@@ -1,0 +1,137 @@
+/**
+ * An Azure Resource Manager + Entra ID emulator over HTTPS on 127.0.0.1, for tests that drive the
+ * real Azure SDKs: point `endpoint` and `authorityHost` at `url` (with disableInstanceDiscovery),
+ * sign in with `clientId`/`clientSecret`, and trust `caCertPath` (see trustCa.ts).
+ *
+ * Request and response shapes follow the Azure REST API specs (a pruned copy in ./specs): request
+ * bodies are validated against them, and a unit test validates the emulator's answers.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { makeServerTls, type EmulatorTlsFiles } from './certificates';
+import type { RecordedRequest } from './requestLog';
+import { addSubscription, addTenant, createEmulatorCore } from './emulatorSetup';
+import { startHttpsServer } from './httpsServer';
+import { seedVm, type SeedVm } from './seedVm';
+
+export type { RecordedRequest } from './requestLog';
+export type { SeedVm } from './seedVm';
+export { ensureEmulatorCa } from './certificates';
+export { trustEmulatorCa } from './trustCa';
+
+export interface ArmEmulator {
+  /** https://127.0.0.1:PORT: both the ARM endpoint and the authority host. */
+  url: string;
+  /** PEM of the CA that signed the server certificate. */
+  caCertPath: string;
+  /** The default tenant. */
+  tenantId: string;
+  /** A service principal that can sign in to every tenant. */
+  clientId: string;
+  clientSecret: string;
+  /** Every subscription, live (addSubscription shows up here). */
+  readonly subscriptions: { subscriptionId: string; displayName: string; tenantId: string }[];
+  addTenant(t?: { tenantId?: string; displayName?: string }): string;
+  addSubscription(s: { subscriptionId?: string; displayName: string; tenantId?: string }): string;
+  /**
+   * Seeds a complete VM as provisioning creates it: RG (unless it exists), VNet+subnet, NSG (SSH and
+   * Docker TLS rules), static public IP with DNS label (unless publicIp:false), NIC, OS managed disk,
+   * VM. NIC and OS disk get deleteOption 'Delete' unless told otherwise. Returns the VM's ARM id.
+   */
+  addVm(v: SeedVm): string;
+  /** Every resource id that exists (resource groups included; child resources live inside their parent), sorted. */
+  inventory(): string[];
+  /** What a GET of the resource returns now, or undefined. */
+  resource(id: string): unknown | undefined;
+  /** Every request so far (sign-in included), in arrival order. */
+  readonly requests: RecordedRequest[];
+  resetRequests(): void;
+  /** Lists answer this many items per page, with an absolute nextLink (default 100). */
+  setPageSize(n: number): void;
+  faults: {
+    /** The next `count` ARM requests answer 429 TooManyRequests with Retry-After (default 1 s). */
+    throttle(count: number, retryAfterSeconds?: number): void;
+    /** The next `count` ARM requests answer `status` (default 500) with an ARM error body. */
+    serverError(count: number, status?: number): void;
+    /** The next long-running operation started ends Failed with this error. */
+    failNextOperation(code?: string, message?: string): void;
+    /** Operations started from now on finish on their Nth status poll (default 1). */
+    slowOperations(polls: number): void;
+    /** Every token issued so far is rejected (401 ExpiredAuthenticationToken); new sign-ins work. */
+    expireTokens(): void;
+  };
+  stop(): Promise<void>;
+}
+
+export interface ArmEmulatorOptions {
+  /**
+   * Where the TLS files go. A valid CA already there is reused (a runner creates it with
+   * ensureEmulatorCa and sets NODE_EXTRA_CA_CERTS for its children); the CA stays, the server
+   * certificate is removed by stop(). Default: a new temp dir, removed by stop().
+   */
+  dir?: string;
+  pageSize?: number;
+  /** Retry-After (seconds) on long-running operation responses. 0 (the default) lets clients poll at their own interval. */
+  retryAfterSeconds?: number;
+}
+
+export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<ArmEmulator> {
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'arm-emulator-'));
+  let url = '';
+  const { core, clientId, clientSecret } = createEmulatorCore(() => url);
+  core.pageSize = opts.pageSize ?? 100;
+  core.operations.retryAfterSeconds = opts.retryAfterSeconds ?? 0;
+  let server;
+  let tls: EmulatorTlsFiles | undefined;
+  const cleanUp = () => {
+    if (ownDir) {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } else if (tls) {
+      fs.rmSync(tls.serverCert, { force: true });
+      fs.rmSync(tls.serverKey, { force: true });
+    }
+  };
+  try {
+    tls = await makeServerTls(dir);
+    server = await startHttpsServer(tls.serverCert, tls.serverKey, (req) => core.dispatch(req));
+  } catch (e) {
+    cleanUp();
+    throw e;
+  }
+  url = `https://127.0.0.1:${server.port}`;
+  const running = server;
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    caCertPath: tls.caCert,
+    tenantId: core.defaultTenantId,
+    clientId,
+    clientSecret,
+    get subscriptions() {
+      return [...core.state.subscriptions.values()].map((s) => ({ ...s }));
+    },
+    addTenant: (t) => addTenant(core, t),
+    addSubscription: (s) => addSubscription(core, s),
+    addVm: (v) => seedVm(core, v),
+    inventory: () =>
+      core.state
+        .all()
+        .map((r) => String(r.id))
+        .sort(),
+    resource: (id) => core.view(id),
+    requests: core.requests,
+    resetRequests: () => void core.requests.splice(0),
+    setPageSize: (n) => void (core.pageSize = n),
+    faults: {
+      throttle: (count, retryAfterSeconds) => core.faults.throttle(count, retryAfterSeconds),
+      serverError: (count, status) => core.faults.serverError(count, status),
+      failNextOperation: (code = 'InternalExecutionError', message = 'An internal execution error occurred. Please retry later.') =>
+        core.operations.failNextOperation({ code, message }),
+      slowOperations: (polls) => void (core.operations.pollsNeeded = polls),
+      expireTokens: () => core.identity.tokens.expireAll(),
+    },
+    stop: () => (stopped ??= running.close().then(cleanUp)),
+  };
+}

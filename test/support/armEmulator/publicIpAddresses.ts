@@ -1,0 +1,99 @@
+/** Microsoft.Network/publicIPAddresses: addresses, DNS labels (unique per region), Basic/Standard defaults. */
+import { networkHandler } from './networkLifecycle';
+import { ArmError, newGuid } from './protocol';
+import { ipConfigurationOfPublicIp, nicOfIpConfiguration, props, vmUsingNic } from './references';
+import { isObject, type JsonObject } from './specLibrary';
+import type { ArmState } from './armState';
+
+const DNS_LABEL = /^[a-z][a-z0-9-]{1,61}[a-z0-9]$/;
+
+/** A unique, stable public address for the emulator's lifetime (20.100.0.10 onwards). */
+function allocateAddress(state: ArmState): string {
+  const counter = state.hiddenState<{ next?: number }>('/emulator/publicIpAddresses');
+  const n = counter.next ?? 10;
+  counter.next = n + 1;
+  return `20.${100 + Math.floor(n / 65536)}.${Math.floor(n / 256) % 256}.${n % 256}`;
+}
+
+export function fqdnOf(label: string, location: string): string {
+  return `${label}.${location}.cloudapp.azure.com`;
+}
+
+export const publicIpAddressesHandler = networkHandler({
+  type: 'publicIPAddresses',
+  opPrefix: 'PublicIPAddresses',
+  topLevel: ['zones', 'extendedLocation'],
+  build(ctx, id, body, existing, envelope) {
+    const { state } = ctx.core;
+    const given = props(structuredClone(body));
+    const sku: JsonObject = isObject(body.sku) ? { tier: 'Regional', ...body.sku } : { name: 'Basic', tier: 'Regional' };
+    envelope.sku = sku;
+    const standard = String(sku.name).toLowerCase().startsWith('standard');
+    const allocation = String(given.publicIPAllocationMethod ?? (standard ? 'Static' : 'Dynamic'));
+    const location = String(envelope.location);
+    const properties: JsonObject = {
+      provisioningState: 'Updating',
+      resourceGuid: existing ? String(props(existing).resourceGuid) : newGuid(),
+      publicIPAddressVersion: 'IPv4',
+      idleTimeoutInMinutes: 4,
+      ipTags: [],
+      ...given,
+      publicIPAllocationMethod: allocation,
+    };
+    if (standard) {
+      properties.ddosSettings = { protectionMode: 'VirtualNetworkInherited' };
+    }
+    const dns = isObject(given.dnsSettings) ? given.dnsSettings : undefined;
+    if (dns && typeof dns.domainNameLabel === 'string') {
+      const label = dns.domainNameLabel;
+      if (!DNS_LABEL.test(label)) {
+        throw new ArmError(
+          400,
+          'InvalidDomainNameLabel',
+          `The domain name label ${label} is invalid. It must conform to the following regular expression: ^[a-z][a-z0-9-]{1,61}[a-z0-9]$.`,
+        );
+      }
+      const fqdn = fqdnOf(label, location);
+      const taken = state
+        .all()
+        .filter((r) => String(r.type) === 'Microsoft.Network/publicIPAddresses' && String(r.id).toLowerCase() !== id.toLowerCase())
+        .some((r) => isObject(props(r).dnsSettings) && (props(r).dnsSettings as JsonObject).fqdn === fqdn);
+      if (taken) {
+        throw new ArmError(400, 'DnsRecordInUse', `DNS record ${fqdn} is already used by another public IP.`);
+      }
+      properties.dnsSettings = { ...dns, fqdn };
+    }
+    const hidden = state.hiddenState<{ address?: string }>(id);
+    hidden.address ??= typeof given.ipAddress === 'string' ? given.ipAddress : allocateAddress(state);
+    delete properties.ipAddress;
+    if (allocation.toLowerCase() === 'static') {
+      properties.ipAddress = hidden.address;
+    }
+    return properties;
+  },
+  view(core, copy) {
+    const ipConfiguration = ipConfigurationOfPublicIp(core.state, String(copy.id));
+    const p = props(copy);
+    if (!ipConfiguration) {
+      return;
+    }
+    p.ipConfiguration = { id: ipConfiguration };
+    // A dynamic address exists only while the VM behind it is allocated.
+    const nic = nicOfIpConfiguration(core.state, ipConfiguration);
+    const vm = nic && vmUsingNic(core.state, String(nic.id));
+    const power = vm ? core.state.hiddenState<{ power?: string }>(String(vm.id)).power : undefined;
+    if (String(p.publicIPAllocationMethod).toLowerCase() === 'dynamic' && vm && power !== 'deallocated' && power !== 'deallocating') {
+      p.ipAddress = core.state.hiddenState<{ address?: string }>(String(copy.id)).address ?? '';
+    }
+  },
+  inUse(core, stored) {
+    const user = ipConfigurationOfPublicIp(core.state, String(stored.id));
+    return user
+      ? new ArmError(
+          400,
+          'PublicIPAddressCannotBeDeleted',
+          `Public IP address ${String(stored.id)} can not be deleted since it is still allocated to resource ${user}. In order to delete the public IP, disassociate/detach the Public IP address from the resource. To learn how to do this, see aka.ms/deletepublicip.`,
+        )
+      : undefined;
+  },
+});

@@ -1,0 +1,38 @@
+/** The record of every request the emulator answered, as tests read it back. */
+import type { EmulatorRequest } from './protocol';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  apiVersion?: string;
+  body?: unknown;
+  status: number;
+  /** ms since the epoch, when the request arrived. */
+  at: number;
+  /** 'identity' for sign-in traffic, 'arm' for everything else (operation polls included). */
+  kind: 'identity' | 'arm';
+  /** x-ms-client-request-id: the Azure SDK keeps it across retries of one call. */
+  clientRequestId?: string;
+  /** The x-ms-request-id the emulator answered with. */
+  requestId: string;
+}
+
+/** The body as recorded: parsed JSON, or the sign-in form with the secret masked. */
+export function recordedBody(req: EmulatorRequest, kind: RecordedRequest['kind']): unknown {
+  if (!req.rawBody) {
+    return undefined;
+  }
+  if (kind === 'identity') {
+    const form = Object.fromEntries(new URLSearchParams(req.rawBody));
+    if (form.client_secret) {
+      form.client_secret = '***';
+    }
+    return form;
+  }
+  try {
+    return JSON.parse(req.rawBody);
+  } catch {
+    return req.rawBody;
+  }
+}
