@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { cleanupStaleRuns, RUNNER_PID_FILE, startTestEnvironment, unmountUnder, which, type RunningTestEnvironment } from './engines';
-import { TEST_ENV_VAR } from './testEnv';
+import { ARM_CA_DIR_VAR, TEST_ENV_VAR } from './testEnv';
+import { ensureEmulatorCa } from './armEmulator';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const SUITES: Record<string, string> = {
@@ -141,6 +142,11 @@ async function main(): Promise<number> {
       const envFile = path.join(rootDir, 'env.json');
       await fsp.writeFile(envFile, JSON.stringify(description, null, 2));
       env[TEST_ENV_VAR] = envFile;
+      // Node reads NODE_EXTRA_CA_CERTS only at start-up, so the ARM emulator's CA is made here and
+      // the test processes (and the code-server they start) trust it from their first line.
+      const armCaDir = path.join(rootDir, 'arm-ca');
+      env.NODE_EXTRA_CA_CERTS = await ensureEmulatorCa(armCaDir);
+      env[ARM_CA_DIR_VAR] = armCaDir;
       say(`test environment up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${envFile})`);
     }
     if (interrupted) {

@@ -6,6 +6,8 @@ export type { TestEnvironment } from './engines';
 export { freePort } from './engines';
 
 export const TEST_ENV_VAR = 'DOA_TEST_ENV';
+/** Where the runner made the ARM emulator's CA; the test processes trust it through NODE_EXTRA_CA_CERTS. */
+export const ARM_CA_DIR_VAR = 'DOA_ARM_CA_DIR';
 
 let cached: TestEnvironment | undefined;
 

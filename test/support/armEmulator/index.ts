@@ -15,6 +15,7 @@ import { addSubscription, addTenant, createEmulatorCore } from './emulatorSetup'
 import { startHttpsServer } from './httpsServer';
 import { seedVm, type SeedVm } from './seedVm';
 
+import { vmState } from './vmViews';
 export type { RecordedRequest } from './requestLog';
 export type { SeedVm } from './seedVm';
 export { ensureEmulatorCa } from './certificates';
@@ -44,6 +45,8 @@ export interface ArmEmulator {
   inventory(): string[];
   /** What a GET of the resource returns now, or undefined. */
   resource(id: string): unknown | undefined;
+  /** A VM's power state as its instance view reports it (`running`, `deallocated`, ...), or undefined. */
+  powerState(vmId: string): string | undefined;
   /** Every request so far (sign-in included), in arrival order. */
   readonly requests: RecordedRequest[];
   resetRequests(): void;
@@ -121,6 +124,10 @@ export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<A
         .map((r) => String(r.id))
         .sort(),
     resource: (id) => core.view(id),
+    powerState: (vmId) => {
+      const vm = core.state.get(vmId);
+      return vm ? (vmState(core, vm).power ?? 'running') : undefined;
+    },
     requests: core.requests,
     resetRequests: () => void core.requests.splice(0),
     setPageSize: (n) => void (core.pageSize = n),

@@ -19,6 +19,8 @@ export interface SeedVm {
   powerState?: 'running' | 'stopped' | 'deallocated';
   publicIp?: boolean;
   dnsLabel?: string;
+  /** A fixed public address, e.g. 127.0.0.1 so a test's own daemon answers as the VM. */
+  publicIpAddress?: string;
   adminUsername?: string;
   /** What happens to the NIC and OS disk when the VM is deleted (default 'Delete', as the portal does). */
   deleteOption?: 'Delete' | 'Detach';
@@ -75,7 +77,12 @@ export function seedVm(core: EmulatorCore, v: SeedVm): string {
       {
         location,
         sku: { name: 'Standard', tier: 'Regional' },
-        properties: { publicIPAllocationMethod: 'Static', dnsSettings: { domainNameLabel: dnsLabel } },
+        properties: {
+          publicIPAllocationMethod: 'Static',
+          // An empty label means no DNS name, so clients fall back to the address.
+          ...(v.dnsLabel === '' ? {} : { dnsSettings: { domainNameLabel: dnsLabel } }),
+          ...(v.publicIpAddress ? { ipAddress: v.publicIpAddress } : {}),
+        },
       },
       net,
     );

@@ -1,0 +1,290 @@
+import { recorded, memento, resetRecorded } from '../support/installVscodeFake';
+import test, { after, before, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
+import { AzureSignIn } from '../../src/ui/azure/azureSignIn';
+import { HostMarksStore } from '../../src/ui/azure/hostMarksStore';
+import { AzureHostsView } from '../../src/ui/tree/azureHostsView';
+import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
+import { ContainersGroupNode } from '../../src/ui/tree/hostNodes';
+import { TreeNode } from '../../src/ui/tree/treeNode';
+import { registerCommands } from '../../src/ui/commands/registry';
+import { ARM_CA_DIR_VAR, loadTestEnvironment } from '../support/testEnv';
+
+const testEnv = loadTestEnvironment();
+let arm: ArmEmulator;
+let view: AzureHostsView;
+let signIn: AzureSignIn;
+let marks: HostMarksStore;
+let disposables: { dispose(): void }[] = [];
+let subA: string;
+let subB: string;
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-azure-'));
+
+const label = (n: TreeNode) => n.getTreeItem().label as string;
+const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, trace: () => undefined } as never;
+
+async function subscriptionNodes(): Promise<SubscriptionNode[]> {
+  return (await view.provider.getChildren()).filter((n): n is SubscriptionNode => n instanceof SubscriptionNode);
+}
+
+async function hostsIn(subName: string): Promise<AzureHostNode[]> {
+  const sub = (await subscriptionNodes()).find((s) => s.subscription.name === subName);
+  assert.ok(sub, `subscription ${subName}`);
+  return (await view.provider.getChildren(sub)).filter((n): n is AzureHostNode => n instanceof AzureHostNode);
+}
+
+async function host(subName: string, name: string): Promise<AzureHostNode> {
+  const found = (await hostsIn(subName)).find((h) => h.vm.name === name);
+  assert.ok(found, `host ${name}`);
+  return found;
+}
+
+function armCalls(pathPart: RegExp): number {
+  return arm.requests.filter((r) => pathPart.test(r.path)).length;
+}
+
+function powerState(vmId: string): string | undefined {
+  const state = arm.powerState(vmId);
+  return state && `PowerState/${state}`;
+}
+
+before(async () => {
+  arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
+  // The emulator starts with one subscription, "Contoso Development"; a second one is added.
+  subA = arm.subscriptions[0].subscriptionId;
+  subB = arm.addSubscription({ displayName: 'Contoso Prod' });
+  const tags = (daemon: string) => ({ 'dockerOnAzure:host': 'true', 'dockerOnAzure:daemon': daemon, 'dockerOnAzure:adminUser': 'azureuser' });
+  arm.addVm({ subscriptionId: subA, resourceGroup: 'dev-rg', name: 'dev-docker', tags: tags('ssh'), powerState: 'running', dnsLabel: 'dev-docker' });
+  arm.addVm({ subscriptionId: subA, resourceGroup: 'dev-rg', name: 'dev-idle', tags: tags('ssh'), powerState: 'deallocated' });
+  arm.addVm({ subscriptionId: subA, resourceGroup: 'dev-rg', name: 'plain-vm', powerState: 'running' });
+  arm.addVm({
+    subscriptionId: subB,
+    resourceGroup: 'prod-rg',
+    name: 'prod-docker',
+    tags: tags('tls'),
+    powerState: 'running',
+    vmSize: 'Standard_D2s_v5',
+    location: 'northeurope',
+  });
+  // A VM whose "public IP" is this machine, marked by the user with the TLS test daemon's port.
+  arm.addVm({
+    subscriptionId: subB,
+    resourceGroup: 'prod-rg',
+    name: 'loopback-vm',
+    powerState: 'running',
+    publicIpAddress: '127.0.0.1',
+    dnsLabel: '',
+  });
+  process.env.AZURE_TENANT_ID = arm.tenantId;
+  process.env.AZURE_CLIENT_ID = arm.clientId;
+  process.env.AZURE_CLIENT_SECRET = arm.clientSecret;
+  recorded.config = {
+    'dockerOnAzure.azure.signInMethod': 'servicePrincipal',
+    'dockerOnAzure.azure.resourceManagerEndpoint': arm.url,
+    'dockerOnAzure.azure.authorityHost': arm.url,
+  };
+  signIn = new AzureSignIn(log);
+  marks = new HostMarksStore(memento() as never);
+  view = new AzureHostsView(
+    signIn,
+    marks,
+    () => ({ homeDir: scratch, knownHostsFile: path.join(scratch, 'known_hosts'), localUser: 'root', connectTimeoutMs: 5000 }),
+    () => false,
+    () => [],
+    { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 },
+  );
+  disposables = registerCommands({
+    context: { subscriptions: [] } as never,
+    otherHosts: { refreshAll: () => undefined } as never,
+    azureHosts: view,
+    azureSignIn: signIn,
+    hostMarks: marks,
+    addedHosts: undefined as never,
+    inspect: undefined as never,
+    connectionEnv: () => ({ homeDir: scratch, knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 5000 }),
+    log,
+  });
+});
+
+beforeEach(() => {
+  const config = recorded.config;
+  resetRecorded();
+  recorded.config = config;
+});
+
+after(async () => {
+  disposables.forEach((d) => d.dispose());
+  view.dispose();
+  signIn.dispose();
+  await arm.stop();
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+test('a service principal signs in; hosts are listed per subscription across two subscriptions', async () => {
+  const subs = await subscriptionNodes();
+  assert.deepEqual(subs.map(label), ['Contoso Development', 'Contoso Prod']);
+  assert.deepEqual(
+    (await hostsIn('Contoso Development')).map((h) => h.vm.name),
+    ['dev-docker', 'dev-idle'],
+    'the untagged VM is not a Docker host',
+  );
+  assert.deepEqual(
+    (await hostsIn('Contoso Prod')).map((h) => h.vm.name),
+    ['prod-docker'],
+  );
+  assert.ok(
+    arm.requests.some((r) => /oauth2\/v2\.0\/token/.test(r.path)),
+    'the client-secret credential fetched a token from the authority',
+  );
+});
+
+test('listing a subscription costs a constant number of ARM calls, not one per VM', async () => {
+  view.refreshAll();
+  arm.resetRequests();
+  await hostsIn('Contoso Development');
+  const perVm = arm.requests.filter((r) => /virtualMachines\/[^/]+$/i.test(r.path)).length;
+  assert.equal(perVm, 0, 'no VM is fetched on its own');
+  assert.equal(armCalls(/\/providers\/Microsoft\.Compute\/virtualMachines$/i), 1);
+  assert.equal(armCalls(/\/providers\/Microsoft\.Network\/networkInterfaces$/i), 1);
+  assert.equal(armCalls(/\/providers\/Microsoft\.Network\/publicIPAddresses$/i), 1);
+  assert.ok(arm.requests.find((r) => /virtualMachines$/i.test(r.path))?.query.statusOnly === 'true');
+  const before = arm.requests.length;
+  await hostsIn('Contoso Development');
+  assert.equal(arm.requests.length, before, 'expanding again is served from the cache');
+});
+
+test('host rows show power state, address, size and region; a deallocated host says so instead of connecting', async () => {
+  const prod = (await host('Contoso Prod', 'prod-docker')).getTreeItem();
+  assert.match(prod.description as string, /^running · .+ · Standard_D2s_v5 · northeurope$/);
+  assert.match(prod.contextValue!, /^azureHost running hasAddress provisioned/);
+  const idle = await host('Contoso Development', 'dev-idle');
+  assert.match(idle.getTreeItem().description as string, /^deallocated · /);
+  const children = await view.provider.getChildren(idle);
+  assert.equal(children.length, 1);
+  assert.match(label(children[0]), /deallocated — start it to see its containers/);
+});
+
+test('start, stop (deallocate) and restart change the real VM state and the tree follows', async () => {
+  const idle = await host('Contoso Development', 'dev-idle');
+  await recorded.commands.get('dockerOnAzure.azureHost.start')!(idle);
+  assert.equal(powerState(idle.vm.id), 'PowerState/running');
+  assert.equal((await host('Contoso Development', 'dev-idle')).vm.powerState, 'running');
+  assert.ok(arm.requests.some((r) => r.method === 'POST' && /dev-idle\/start$/i.test(r.path)));
+
+  recorded.answers.push('Stop and Deallocate');
+  await recorded.commands.get('dockerOnAzure.azureHost.stop')!(await host('Contoso Development', 'dev-idle'));
+  assert.match(recorded.messages[0].text, /Stop dev-idle\?/);
+  assert.equal(powerState(idle.vm.id), 'PowerState/deallocated');
+  assert.equal((await host('Contoso Development', 'dev-idle')).vm.powerState, 'deallocated');
+
+  await recorded.commands.get('dockerOnAzure.azureHost.restart')!(await host('Contoso Prod', 'prod-docker'));
+  assert.ok(arm.requests.some((r) => r.method === 'POST' && /prod-docker\/restart$/i.test(r.path)));
+  assert.equal((await host('Contoso Prod', 'prod-docker')).vm.powerState, 'running');
+});
+
+test('stop asks first; Escape leaves the VM running', async () => {
+  recorded.answers.push(undefined);
+  const prod = await host('Contoso Prod', 'prod-docker');
+  await recorded.commands.get('dockerOnAzure.azureHost.stop')!(prod);
+  assert.equal(powerState(prod.vm.id), 'PowerState/running');
+});
+
+test('throttling (429 with Retry-After) and server errors are survived without the user noticing', async () => {
+  view.refreshAll();
+  arm.resetRequests();
+  arm.faults.throttle(2, 1);
+  assert.deepEqual(
+    (await hostsIn('Contoso Development')).map((h) => h.vm.name),
+    ['dev-docker', 'dev-idle'],
+  );
+  assert.equal(arm.requests.filter((r) => r.status === 429).length, 2);
+  view.refreshAll();
+  arm.faults.serverError(1, 503);
+  assert.deepEqual(
+    (await hostsIn('Contoso Prod')).map((h) => h.vm.name),
+    ['prod-docker'],
+  );
+  assert.equal(recorded.messages.length, 0);
+});
+
+test("an operation that ends Failed is shown with ARM's code and message", async () => {
+  arm.faults.failNextOperation('AllocationFailed', 'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.');
+  const idle = await host('Contoso Development', 'dev-idle');
+  await recorded.commands.get('dockerOnAzure.azureHost.start')!(idle);
+  const error = recorded.messages.find((m) => m.level === 'error');
+  assert.ok(error, 'an error message was shown');
+  assert.match(error.text, /AllocationFailed/);
+  assert.match(error.text, /sufficient capacity/);
+});
+
+test('a marked VM reached over mutual TLS expands to the real containers of its daemon', async () => {
+  const vmId = arm.inventory().find((id) => /virtualMachines\/loopback-vm$/i.test(id))!;
+  assert.equal(
+    (await hostsIn('Contoso Prod')).some((h) => h.vm.name === 'loopback-vm'),
+    false,
+    'unmarked VMs are not hosts',
+  );
+  // The VM's public address is 127.0.0.1, where the TLS test daemon answers; its certificate names 127.0.0.1.
+  await marks.set(vmId, { access: 'tls', port: testEnv.tls.port, tls: { ca: testEnv.tls.ca, cert: testEnv.tls.cert, key: testEnv.tls.key } });
+  view.refreshSubscription(subB);
+  const node = await host('Contoso Prod', 'loopback-vm');
+  assert.match(node.getTreeItem().contextValue!, /\bmarked\b/);
+  assert.equal(node.vm.publicIp, '127.0.0.1');
+  const children = await view.provider.getChildren(node);
+  assert.deepEqual(children.map(label), ['Containers', 'Images']);
+  const images = await view.provider.getChildren(children[1]);
+  assert.ok(images.map(label).includes(testEnv.baseImage), "the real daemon's images");
+  assert.ok(children[0] instanceof ContainersGroupNode);
+});
+
+test('delete removes exactly the VM and what was created with it, after the name is typed', async () => {
+  const before = arm.inventory();
+  const target = await host('Contoso Development', 'dev-docker');
+  recorded.answers.push('wrong-name');
+  await recorded.commands.get('dockerOnAzure.azureHost.delete')!(target);
+  assert.deepEqual(arm.inventory(), before, 'a wrong name deletes nothing');
+  recorded.answers.push('dev-docker');
+  await recorded.commands.get('dockerOnAzure.azureHost.delete')!(target);
+  const after = arm.inventory();
+  const gone = before.filter((id) => !after.includes(id));
+  assert.deepEqual(gone.map((id) => id.split('/').slice(-2)[0]).sort(), [
+    'disks',
+    'networkInterfaces',
+    'networkSecurityGroups',
+    'publicIPAddresses',
+    'virtualMachines',
+  ]);
+  assert.ok(
+    gone.every((id) => /\/dev-docker[-_]/i.test(id) || /\/dev-docker$/i.test(id)),
+    `only dev-docker's resources: ${gone.join(', ')}`,
+  );
+  assert.ok(
+    after.some((id) => /virtualMachines\/dev-idle$/i.test(id)),
+    'the other VM in the group is untouched',
+  );
+  assert.ok(
+    after.some((id) => /resourceGroups\/dev-rg$/i.test(id)),
+    'the group stays: the extension did not create it for this host',
+  );
+  assert.deepEqual(
+    (await hostsIn('Contoso Development')).map((h) => h.vm.name),
+    ['dev-idle'],
+  );
+});
+
+test('an expired sign-in shows a "sign in again" row, not an error; signing in again brings the hosts back', async () => {
+  arm.faults.expireTokens();
+  view.refreshAll();
+  const roots = await view.provider.getChildren();
+  const subsOrSignIn = roots.map(label);
+  const again = roots.length === 1 && subsOrSignIn[0] === 'Sign in to Azure again…' ? roots : await view.provider.getChildren(roots[0]);
+  assert.equal(label(again[0]), 'Sign in to Azure again…');
+  assert.equal(again[0].getTreeItem().command?.command, 'dockerOnAzure.azure.signIn');
+  assert.equal(recorded.messages.length, 0);
+  await recorded.commands.get('dockerOnAzure.azure.signIn')!();
+  assert.deepEqual((await subscriptionNodes()).map(label), ['Contoso Development', 'Contoso Prod']);
+});
