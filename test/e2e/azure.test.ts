@@ -1,0 +1,95 @@
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Browser } from 'playwright-core';
+import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
+import { CodeServerHandle, ensureCodeServer, startCodeServer } from '../support/codeServer';
+import { ARM_CA_DIR_VAR, eventually } from '../support/testEnv';
+import { launchChromium, Workbench } from '../support/workbench';
+import { keepFailureEvidence } from '../support/e2eEvidence';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const results = path.join(repoRoot, '.test-results', 'e2e-azure');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-e2e-az-'));
+const AZURE = 'Azure Docker Hosts';
+let arm: ArmEmulator;
+let server: CodeServerHandle;
+let browser: Browser;
+let wb: Workbench;
+let idleId: string;
+
+const step = <T>(name: string, fn: () => Promise<T>) =>
+  keepFailureEvidence(
+    name,
+    fn,
+    () => wb,
+    () => server,
+    results,
+  );
+
+before(async () => {
+  fs.rmSync(results, { recursive: true, force: true });
+  arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
+  const sub = arm.subscriptions[0].subscriptionId;
+  const tags = { 'dockerOnAzure:host': 'true', 'dockerOnAzure:daemon': 'ssh', 'dockerOnAzure:adminUser': 'azureuser' };
+  arm.addVm({ subscriptionId: sub, resourceGroup: 'e2e-rg', name: 'e2e-host', tags, powerState: 'running' });
+  idleId = arm.addVm({ subscriptionId: sub, resourceGroup: 'e2e-rg', name: 'e2e-idle', tags, powerState: 'deallocated' });
+  const workspace = path.join(scratch, 'workspace');
+  fs.mkdirSync(workspace);
+  server = await startCodeServer({
+    install: ensureCodeServer(),
+    dir: path.join(scratch, 'code-server'),
+    workspace,
+    vsixPaths: [path.join(repoRoot, 'docker-on-azure.vsix')],
+    settings: {
+      'dockerOnAzure.azure.signInMethod': 'servicePrincipal',
+      'dockerOnAzure.azure.resourceManagerEndpoint': arm.url,
+      'dockerOnAzure.azure.authorityHost': arm.url,
+      'dockerOnAzure.localEngine.show': false,
+    },
+    // The runner already set NODE_EXTRA_CA_CERTS to the emulator's CA; code-server inherits it.
+    env: {
+      AZURE_TENANT_ID: arm.tenantId,
+      AZURE_CLIENT_ID: arm.clientId,
+      AZURE_CLIENT_SECRET: arm.clientSecret,
+      DOCKER_CONFIG: path.join(scratch, 'docker'),
+    },
+  });
+  browser = await launchChromium();
+  wb = await Workbench.open(browser, server.url, results);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await arm?.stop();
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+test('the Azure view lists the Docker hosts of the emulator subscription', () =>
+  step('azure-list', async () => {
+    await wb.openViewContainer('Docker on Azure');
+    await wb.row(AZURE, 'Contoso Development').waitFor({ timeout: 90_000 });
+    await wb.row(AZURE, 'e2e-host').waitFor({ timeout: 60_000 });
+    assert.match(await wb.row(AZURE, 'e2e-host').innerText(), /running/);
+    assert.match(await wb.row(AZURE, 'e2e-idle').innerText(), /deallocated/);
+    await wb.screenshot('azure-hosts');
+  }));
+
+test('start and stop from the context menu change the VM, and the tree shows each state', () =>
+  step('azure-start-stop', async () => {
+    await wb.contextMenu(wb.row(AZURE, 'e2e-idle'), 'Start Host VM');
+    await eventually(async () => assert.equal(arm.powerState(idleId), 'running'), 60_000);
+    await eventually(async () => assert.match(await wb.row(AZURE, 'e2e-idle').innerText(), /running/), 30_000);
+    await wb.screenshot('azure-started');
+    await wb.contextMenu(wb.row(AZURE, 'e2e-idle'), 'Stop (Deallocate) Host VM…');
+    const confirm = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Stop and Deallocate' });
+    await confirm.waitFor({ timeout: 15_000 });
+    await wb.screenshot('azure-stop-confirm');
+    await confirm.click();
+    await eventually(async () => assert.equal(arm.powerState(idleId), 'deallocated'), 60_000);
+    await eventually(async () => assert.match(await wb.row(AZURE, 'e2e-idle').innerText(), /deallocated/), 30_000);
+    await wb.screenshot('azure-stopped');
+  }));
