@@ -80,11 +80,13 @@ export class ArmState {
 
   put(body: JsonObject): JsonObject {
     this.resources.set(String(body.id).toLowerCase(), body);
+    this.listCache.clear();
     return body;
   }
 
   /** Removes a resource; a resource group takes everything in it along. */
   delete(id: string): void {
+    this.listCache.clear();
     const key = id.toLowerCase();
     for (const k of [...this.resources.keys()]) {
       if (k === key || k.startsWith(`${key}/`)) {
@@ -117,8 +119,17 @@ export class ArmState {
   list(type: string, subscriptionId: string, resourceGroup?: string): JsonObject[] {
     const prefix = (resourceGroup ? resourceGroupId(subscriptionId, resourceGroup) + '/' : `/subscriptions/${subscriptionId}/`).toLowerCase();
     const t = type.toLowerCase();
-    return [...this.resources.entries()].filter(([k, v]) => k.startsWith(prefix) && String(v.type).toLowerCase() === t).map(([, v]) => v);
+    // Views resolve links (a NIC's VM, a public IP's NIC) by listing; without this, listing N NICs
+    // scans every resource N times and the emulator, not the client, dominates any timing.
+    const key = `${t} ${prefix}`;
+    let found = this.listCache.get(key);
+    if (!found) {
+      found = [...this.resources.entries()].filter(([k, v]) => k.startsWith(prefix) && String(v.type).toLowerCase() === t).map(([, v]) => v);
+      this.listCache.set(key, found);
+    }
+    return [...found];
   }
+  private readonly listCache = new Map<string, JsonObject[]>();
 
   all(): JsonObject[] {
     return [...this.resources.values()];
