@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   const env: NodeJS.ProcessEnv = {};
+  const settings: Record<string, unknown> = {};
   let playground: Playground | undefined;
   if (wantsPlayground) {
     if (process.getuid?.() !== 0) {
@@ -70,14 +71,19 @@ async function main(): Promise<void> {
     console.log('Starting the playground Docker engine…');
     playground = await startPlayground(fs.mkdtempSync('/tmp/doa-play-'));
     cleanups.push(() => playground!.stop());
-    env.DOCKER_HOST = `unix://${playground.socketPath}`;
-    env.DOCKER_CONFIG = playground.dockerConfigDir;
+    Object.assign(env, playground.env);
+    Object.assign(settings, playground.settings);
     console.log(`Playground engine: ${env.DOCKER_HOST} (containers web, worker, nightly-report; web serves ${playground.webUrl})`);
+    console.log(
+      `Playground Azure: ARM emulator at ${String(playground.settings['dockerOnAzure.azure.resourceManagerEndpoint'])} (subscription with demo Docker host VMs)`,
+    );
   }
 
   if (onPath('code') && !forceCodeServer) {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-code-'));
     cleanups.push(async () => fs.rmSync(profile, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(profile, 'User'), { recursive: true });
+    fs.writeFileSync(path.join(profile, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
     // A profile of its own makes this a new VS Code process, so the playground's DOCKER_HOST reaches it.
     const child = spawn('code', ['--wait', '--new-window', '--user-data-dir', profile, `--extensionDevelopmentPath=${repoRoot}`, repoRoot], {
       stdio: 'inherit',
@@ -89,14 +95,22 @@ async function main(): Promise<void> {
   }
 
   console.log('Preparing code-server (installed once per machine; the first time takes a few minutes)…');
+  // The playground's settings point at services that end with it, so it gets a throwaway profile.
+  const profileDir = wantsPlayground
+    ? fs.mkdtempSync(path.join(os.tmpdir(), 'doa-play-profile-'))
+    : path.join(os.homedir(), '.cache', 'docker-on-azure-e2e', 'start-profile');
+  if (wantsPlayground) {
+    cleanups.push(async () => fs.rmSync(profileDir, { recursive: true, force: true }));
+  }
   const install = ensureCodeServer({ browser: false });
   const server = await startCodeServer({
     install,
-    dir: path.join(os.homedir(), '.cache', 'docker-on-azure-e2e', 'start-profile'),
-    keepProfile: true,
+    dir: profileDir,
+    keepProfile: !wantsPlayground,
     workspace: repoRoot,
     vsixPaths: [path.join(repoRoot, 'docker-on-azure.vsix')],
     env,
+    settings,
     port: port ?? (await pickPort()),
   });
   cleanups.push(() => server.stop());
