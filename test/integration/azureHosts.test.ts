@@ -13,6 +13,8 @@ import { ContainersGroupNode } from '../../src/ui/tree/hostNodes';
 import { TreeNode } from '../../src/ui/tree/treeNode';
 import { registerCommands } from '../../src/ui/commands/registry';
 import { ARM_CA_DIR_VAR, loadTestEnvironment } from '../support/testEnv';
+import { Uri } from '../support/vscodeFake';
+import { readDockerContexts } from '../../src/core/docker/dockerContexts';
 
 const testEnv = loadTestEnvironment();
 let arm: ArmEmulator;
@@ -221,24 +223,76 @@ test("an operation that ends Failed is shown with ARM's code and message", async
   assert.match(error.text, /sufficient capacity/);
 });
 
-test('a marked VM reached over mutual TLS expands to the real containers of its daemon', async () => {
-  const vmId = arm.inventory().find((id) => /virtualMachines\/loopback-vm$/i.test(id))!;
+test('Add Existing VM marks an unmarked VM with its TLS daemon; it then expands to the real containers of that daemon', async () => {
   assert.equal(
     (await hostsIn('Contoso Prod')).some((h) => h.vm.name === 'loopback-vm'),
     false,
     'unmarked VMs are not hosts',
   );
   // The VM's public address is 127.0.0.1, where the TLS test daemon answers; its certificate names 127.0.0.1.
-  await marks.set(vmId, { access: 'tls', port: testEnv.tls.port, tls: { ca: testEnv.tls.ca, cert: testEnv.tls.cert, key: testEnv.tls.key } });
-  view.refreshSubscription(subB);
+  const certs = fs.mkdtempSync(path.join(scratch, 'certs-'));
+  fs.copyFileSync(testEnv.tls.ca, path.join(certs, 'ca.pem'));
+  fs.copyFileSync(testEnv.tls.cert, path.join(certs, 'cert.pem'));
+  fs.copyFileSync(testEnv.tls.key, path.join(certs, 'key.pem'));
+  type Item = { label: string; id?: string };
+  let offered: string[] = [];
+  recorded.answers.push(
+    (items: Item[]) => {
+      offered = items.map((i) => i.label);
+      return items.find((i) => i.label === 'loopback-vm');
+    },
+    (items: Item[]) => items.find((i) => i.id === 'tls'),
+    String(testEnv.tls.port),
+    [Uri.file(certs)],
+  );
+  await recorded.commands.get('dockerOnAzure.azure.addExistingVm')!();
+  assert.ok(offered.includes('plain-vm') && offered.includes('loopback-vm'), `unmarked VMs offered: ${offered}`);
+  assert.ok(!offered.includes('prod-docker'), 'provisioned hosts are not offered');
   const node = await host('Contoso Prod', 'loopback-vm');
   assert.match(node.getTreeItem().contextValue!, /\bmarked\b/);
   assert.equal(node.vm.publicIp, '127.0.0.1');
   const children = await view.provider.getChildren(node);
   assert.deepEqual(children.map(label), ['Containers', 'Images']);
+  assert.ok(children[0] instanceof ContainersGroupNode);
   const images = await view.provider.getChildren(children[1]);
   assert.ok(images.map(label).includes(testEnv.baseImage), "the real daemon's images");
-  assert.ok(children[0] instanceof ContainersGroupNode);
+});
+
+test("copy address, open in portal, SSH terminal and context export use the host's real address", async () => {
+  const prod = await host('Contoso Prod', 'prod-docker');
+  await recorded.commands.get('dockerOnAzure.azureHost.copyAddress')!(prod);
+  assert.equal(recorded.clipboard, prod.vm.fqdn);
+  await recorded.commands.get('dockerOnAzure.azureHost.openInPortal')!(prod);
+  assert.equal(recorded.opened[0], `https://portal.azure.com/#@${prod.subscription.tenantId}/resource${prod.vm.id}`);
+  const dev = await host('Contoso Development', 'dev-docker');
+  await recorded.commands.get('dockerOnAzure.azureHost.openSsh')!(dev);
+  const terminal = recorded.terminals.find((t) => t.name === 'SSH: dev-docker') as { shellPath?: string; shellArgs?: string[] } | undefined;
+  assert.equal(terminal?.shellPath, 'ssh');
+  assert.deepEqual(terminal?.shellArgs, [`azureuser@${dev.vm.fqdn}`]);
+  const dockerConfig = path.join(scratch, 'docker-config');
+  process.env.DOCKER_CONFIG = dockerConfig;
+  recorded.answers.push('dev-docker-ctx');
+  await recorded.commands.get('dockerOnAzure.azureHost.exportContext')!(dev);
+  const contexts = await readDockerContexts(dockerConfig);
+  assert.deepEqual(
+    contexts.hosts.map((h) => [h.name, h.address]),
+    [['dev-docker-ctx', `ssh://azureuser@${dev.vm.fqdn}`]],
+  );
+});
+
+test('while an operation runs, the tree shows the transitional state', async () => {
+  arm.faults.slowOperations(3);
+  const idle = await host('Contoso Development', 'dev-idle');
+  const states: string[] = [];
+  const sub = view.provider.onDidChangeTreeData(() => {
+    void hostsIn('Contoso Development').then((hosts) => states.push(hosts.find((h) => h.vm.name === 'dev-idle')?.vm.powerState ?? '?'));
+  });
+  await recorded.commands.get('dockerOnAzure.azureHost.start')!(idle);
+  await new Promise((r) => setImmediate(r));
+  sub.dispose();
+  arm.faults.slowOperations(1);
+  assert.ok(states.includes('starting'), `states seen: ${states}`);
+  assert.equal((await host('Contoso Development', 'dev-idle')).vm.powerState, 'running');
 });
 
 test('delete removes exactly the VM and what was created with it, after the name is typed', async () => {

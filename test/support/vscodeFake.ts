@@ -73,23 +73,24 @@ export class Uri {
     readonly authority: string,
     readonly path: string,
     readonly query: string,
+    readonly fragment = '',
   ) {}
-  static from(c: { scheme: string; authority?: string; path?: string; query?: string }): Uri {
-    return new Uri(c.scheme, c.authority ?? '', c.path ?? '', c.query ?? '');
+  static from(c: { scheme: string; authority?: string; path?: string; query?: string; fragment?: string }): Uri {
+    return new Uri(c.scheme, c.authority ?? '', c.path ?? '', c.query ?? '', c.fragment ?? '');
   }
   static file(p: string): Uri {
     return new Uri('file', '', p, '');
   }
   static parse(s: string): Uri {
     const u = new URL(s);
-    return new Uri(u.protocol.replace(/:$/, ''), u.host, u.pathname, u.search.replace(/^\?/, ''));
+    return new Uri(u.protocol.replace(/:$/, ''), u.host, u.pathname, u.search.replace(/^\?/, ''), decodeURIComponent(u.hash.replace(/^#/, '')));
   }
   get fsPath(): string {
     return this.path;
   }
   toString(): string {
     const authority = this.authority || this.scheme === 'file' ? `//${this.authority}` : '';
-    return `${this.scheme}:${authority}${this.path}${this.query ? '?' + this.query : ''}`;
+    return `${this.scheme}:${authority}${this.path}${this.query ? '?' + this.query : ''}${this.fragment ? '#' + this.fragment : ''}`;
   }
 }
 
@@ -153,7 +154,11 @@ export const recorded: Recorded = {
   config: {},
 };
 
-const nextAnswer = () => Promise.resolve(recorded.answers.shift());
+/** An answer may be a function of what was offered (the quick pick's items, the input box's options). */
+const nextAnswer = async (offered?: unknown) => {
+  const answer = recorded.answers.shift();
+  return typeof answer === 'function' ? answer(await offered) : answer;
+};
 
 function logChannel() {
   const noop = () => undefined;
@@ -183,8 +188,8 @@ export const window = {
     recorded.messages.push({ level: 'error', text });
     return nextAnswer();
   },
-  showQuickPick: () => nextAnswer(),
-  showInputBox: () => nextAnswer(),
+  showQuickPick: (items: unknown) => nextAnswer(items),
+  showInputBox: (options: unknown) => nextAnswer(options),
   showOpenDialog: () => nextAnswer(),
   setStatusBarMessage: () => new Disposable(() => undefined),
   withProgress: async <R>(_opts: unknown, task: (progress: { report(): void }, token: CancellationTokenSource['token']) => Promise<R>) =>

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { HostAddressError, parseHostAddress, formatHostAddress } from '../../core/docker/hostAddress';
 import type { TlsFiles } from '../../core/docker/hostSpec';
-import { tlsFilesInFolder } from '../../core/docker/tlsFolder';
+import { pickSshKey, pickTlsFolder } from './connectionPrompts';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
 function validate(value: string): string | undefined {
@@ -39,20 +39,7 @@ async function askTls(): Promise<TlsFiles | undefined | 'none'> {
     return 'none';
   }
   if (choice.id === 'folder') {
-    const folder = await vscode.window.showOpenDialog({
-      canSelectFolders: true,
-      canSelectFiles: false,
-      title: 'Folder with ca.pem, cert.pem and key.pem',
-    });
-    if (!folder?.[0]) {
-      return undefined;
-    }
-    const found = await tlsFilesInFolder(folder[0].fsPath);
-    if (!found.ok) {
-      void vscode.window.showErrorMessage(found.message);
-      return undefined;
-    }
-    return found.files;
+    return pickTlsFolder();
   }
   const ca = await pickFile('CA certificate (ca.pem)');
   const cert = ca && (await pickFile('Client certificate (cert.pem)'));
@@ -83,31 +70,11 @@ export function addHost(deps: CommandDeps): CommandHandler {
       }
       tls = answer === 'none' ? undefined : answer;
     } else if (parsed.kind === 'ssh') {
-      const choice = await vscode.window.showQuickPick(
-        [
-          {
-            label: 'ssh-agent and my default keys',
-            detail: '~/.ssh/id_ed25519, id_ecdsa, id_rsa; host key checked against ~/.ssh/known_hosts',
-            id: 'default',
-          },
-          { label: 'Choose a private key file…', id: 'file' },
-        ],
-        { title: 'Sign in with', ignoreFocusOut: true },
-      );
-      if (!choice) {
+      const key = await pickSshKey(deps.connectionEnv().homeDir);
+      if (key === undefined) {
         return;
       }
-      if (choice.id === 'file') {
-        const picked = await vscode.window.showOpenDialog({
-          title: 'SSH private key',
-          canSelectMany: false,
-          defaultUri: vscode.Uri.file(`${deps.connectionEnv().homeDir}/.ssh`),
-        });
-        identityFile = picked?.[0]?.fsPath;
-        if (!identityFile) {
-          return;
-        }
-      }
+      identityFile = key ?? undefined;
     }
     const defaultName = parsed.kind === 'ssh' || parsed.kind === 'tcp' ? parsed.host : formatHostAddress(parsed);
     const name = await vscode.window.showInputBox({ title: 'Name shown in the tree', value: defaultName, ignoreFocusOut: true });

@@ -28,7 +28,13 @@ export function selectSubscriptions(deps: CommandDeps): CommandHandler {
     const config = vscode.workspace.getConfiguration('dockerOnAzure');
     const chosen = new Set(config.get<string[]>('azure.subscriptions', []).map((s) => s.toLowerCase()));
     const picked = await vscode.window.showQuickPick(
-      all.map((s) => ({ label: s.name, description: s.subscriptionId, detail: `Tenant ${s.tenantId}`, picked: !chosen.size || chosen.has(s.subscriptionId.toLowerCase()), id: s.subscriptionId })),
+      all.map((s) => ({
+        label: s.name,
+        description: s.subscriptionId,
+        detail: `Tenant ${s.tenantId}`,
+        picked: !chosen.size || chosen.has(s.subscriptionId.toLowerCase()),
+        id: s.subscriptionId,
+      })),
       { canPickMany: true, title: 'Subscriptions to show in Azure Docker Hosts' },
     );
     if (!picked) {

@@ -4,7 +4,12 @@ import { AzureHostNode } from '../tree/azureNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { errorText } from './targets';
 
-const TITLES: Record<VmAction, string> = { start: 'Starting', deallocate: 'Stopping (deallocating)', restart: 'Restarting', powerOff: 'Powering off' };
+const TITLES: Record<VmAction, string> = {
+  start: 'Starting',
+  deallocate: 'Stopping (deallocating)',
+  restart: 'Restarting',
+  powerOff: 'Powering off',
+};
 
 /** Start, stop (deallocate) or restart the VM behind an Azure host, then show its real state. */
 export function azureHostAction(action: VmAction) {
@@ -18,7 +23,10 @@ export function azureHostAction(action: VmAction) {
       if (action === 'deallocate') {
         const answer = await vscode.window.showWarningMessage(
           `Stop ${vm.name}?`,
-          { modal: true, detail: 'The VM is deallocated: its compute billing stops, its disks and static IP stay (and are still billed). Containers stop with it.' },
+          {
+            modal: true,
+            detail: 'The VM is deallocated: its compute billing stops, its disks and static IP stay (and are still billed). Containers stop with it.',
+          },
           'Stop and Deallocate',
         );
         if (answer !== 'Stop and Deallocate') {
@@ -28,16 +36,19 @@ export function azureHostAction(action: VmAction) {
       const clients = deps.azureHosts.inventory.clients(subscription);
       const refresh = () => deps.azureHosts.refreshSubscription(subscription.subscriptionId);
       try {
-        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${TITLES[action]} ${vm.name}…`, cancellable: true }, async (_p, token) => {
-          const controller = new AbortController();
-          const sub = token.onCancellationRequested(() => controller.abort());
-          try {
-            // Once accepted, the tree shows the transitional state (starting…, deallocating…).
-            await runVmAction(clients, vm, action, controller.signal, refresh);
-          } finally {
-            sub.dispose();
-          }
-        });
+        await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `${TITLES[action]} ${vm.name}…`, cancellable: true },
+          async (_p, token) => {
+            const controller = new AbortController();
+            const sub = token.onCancellationRequested(() => controller.abort());
+            try {
+              // Once accepted, the tree shows the transitional state (starting…, deallocating…).
+              await runVmAction(clients, vm, action, controller.signal, refresh);
+            } finally {
+              sub.dispose();
+            }
+          },
+        );
       } catch (err) {
         void vscode.window.showErrorMessage(errorText(err));
       } finally {

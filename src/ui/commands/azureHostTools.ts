@@ -45,8 +45,14 @@ export function openSshTerminal(deps: CommandDeps): CommandHandler {
     const parsed = parseHostAddress(spec.address);
     const user = parsed.kind === 'ssh' ? parsed.user : (host.vm.provisioned?.adminUser ?? host.vm.adminUsername);
     const target = host.vm.fqdn ?? host.vm.publicIp!;
-    const args = [...(parsed.kind === 'ssh' && parsed.port !== 22 ? ['-p', String(parsed.port)] : []), ...(spec.identityFile ? ['-i', spec.identityFile] : []), `${user}@${target}`];
-    vscode.window.createTerminal({ name: `SSH: ${host.vm.name}`, shellPath: 'ssh', shellArgs: args, iconPath: new vscode.ThemeIcon('remote') }).show();
+    const args = [
+      ...(parsed.kind === 'ssh' && parsed.port !== 22 ? ['-p', String(parsed.port)] : []),
+      ...(spec.identityFile ? ['-i', spec.identityFile] : []),
+      `${user}@${target}`,
+    ];
+    vscode.window
+      .createTerminal({ name: `SSH: ${host.vm.name}`, shellPath: 'ssh', shellArgs: args, iconPath: new vscode.ThemeIcon('remote') })
+      .show();
   };
 }
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostMark } from '../../core/azure/azureHostSpec';
 import type { AzureVm } from '../../core/azure/vmModel';
-import { tlsFilesInFolder } from '../../core/docker/tlsFolder';
+import { pickSshKey, pickTlsFolder } from './connectionPrompts';
 import { AzureHostNode } from '../tree/azureNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
@@ -18,40 +18,24 @@ async function askAccess(vm: AzureVm, homeDir: string): Promise<HostMark | undef
     if (!user) {
       return undefined;
     }
-    const key = await vscode.window.showQuickPick(
-      [
-        { label: 'ssh-agent and my default keys', id: 'default' },
-        { label: 'Choose a private key file…', id: 'file' },
-      ],
-      { title: 'Sign in with', ignoreFocusOut: true },
-    );
-    if (!key) {
+    const key = await pickSshKey(homeDir);
+    if (key === undefined) {
       return undefined;
     }
-    let identityFile: string | undefined;
-    if (key.id === 'file') {
-      identityFile = (await vscode.window.showOpenDialog({ title: 'SSH private key', defaultUri: vscode.Uri.file(`${homeDir}/.ssh`) }))?.[0]?.fsPath;
-      if (!identityFile) {
-        return undefined;
-      }
-    }
+    const identityFile = key ?? undefined;
     return { access: 'ssh', user, identityFile };
   }
   if (how?.id === 'tls') {
-    const port = await vscode.window.showInputBox({ title: 'Daemon port', value: '2376', validateInput: (v) => (/^\d+$/.test(v) && +v > 0 && +v < 65536 ? undefined : 'A port number') });
+    const port = await vscode.window.showInputBox({
+      title: 'Daemon port',
+      value: '2376',
+      validateInput: (v) => (/^\d+$/.test(v) && +v > 0 && +v < 65536 ? undefined : 'A port number'),
+    });
     if (!port) {
       return undefined;
     }
-    const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Folder with ca.pem, cert.pem and key.pem' });
-    if (!folder?.[0]) {
-      return undefined;
-    }
-    const found = await tlsFilesInFolder(folder[0].fsPath);
-    if (!found.ok) {
-      void vscode.window.showErrorMessage(found.message);
-      return undefined;
-    }
-    return { access: 'tls', port: Number(port), tls: found.files };
+    const tls = await pickTlsFolder();
+    return tls && { access: 'tls', port: Number(port), tls };
   }
   return undefined;
 }
@@ -66,14 +50,23 @@ export function markVmAsDockerHost(deps: CommandDeps): CommandHandler {
     }
     const subs = await inventory.subscriptions();
     const candidates = (
-      await Promise.all(subs.map(async (sub) => (await inventory.listing(sub)).vms.filter((vm) => !vm.provisioned && !deps.hostMarks.get(vm.id)).map((vm) => ({ vm, sub }))))
+      await Promise.all(
+        subs.map(async (sub) =>
+          (await inventory.listing(sub)).vms.filter((vm) => !vm.provisioned && !deps.hostMarks.get(vm.id)).map((vm) => ({ vm, sub })),
+        ),
+      )
     ).flat();
     if (!candidates.length) {
       void vscode.window.showInformationMessage('Every VM in the chosen subscriptions is already a Docker host.');
       return;
     }
     const picked = await vscode.window.showQuickPick(
-      candidates.map((c) => ({ label: c.vm.name, description: `${c.vm.powerState} · ${c.vm.fqdn ?? c.vm.publicIp ?? 'no public IP'}`, detail: `${c.sub.name} · ${c.vm.resourceGroup} · ${c.vm.vmSize}`, c })),
+      candidates.map((c) => ({
+        label: c.vm.name,
+        description: `${c.vm.powerState} · ${c.vm.fqdn ?? c.vm.publicIp ?? 'no public IP'}`,
+        detail: `${c.sub.name} · ${c.vm.resourceGroup} · ${c.vm.vmSize}`,
+        c,
+      })),
       { title: 'Add Existing VM as Docker Host', matchOnDetail: true },
     );
     if (!picked) {
