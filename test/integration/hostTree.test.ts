@@ -323,3 +323,20 @@ test('retry on an error node re-reads the host: once the socket exists, the host
   await recorded.commands.get('dockerOnAzure.retryHost')!(children[0]);
   assert.deepEqual((await view.provider.getChildren(bad)).map(labelOf), ['Containers', 'Images']);
 });
+
+test('image inspect opens its JSON; remove untags one tag and leaves the others', async () => {
+  resetRecorded();
+  const tag = `${uniqueName('local/extra')}:v1`;
+  await dockerCli(['tag', testEnv.baseImage, tag]);
+  const host = await hostByName('Local engine');
+  host.session.invalidate();
+  const [, imagesGroup] = await view.provider.getChildren(host);
+  const node = (await view.provider.getChildren(imagesGroup)).find((n): n is ImageNode => n instanceof ImageNode && labelOf(n) === tag);
+  assert.ok(node, `the new tag ${tag} is listed`);
+  await recorded.commands.get('dockerOnAzure.image.inspect')!(node);
+  assert.match(recorded.opened[0], /kind=image/);
+  recorded.answers.push('Remove');
+  await recorded.commands.get('dockerOnAzure.image.remove')!(node);
+  await assert.rejects(dockerCli(['image', 'inspect', tag]), /No such image/i);
+  assert.ok((await dockerCli(['image', 'inspect', '-f', '{{.Id}}', testEnv.baseImage])).trim().startsWith('sha256:'), 'the base image and its tag survive');
+});
