@@ -1,0 +1,134 @@
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
+import { ARM_CA_DIR_VAR } from '../support/testEnv';
+import { createArmClients, ArmClients } from '../../src/core/azure/armClients';
+import { resolveCloud } from '../../src/core/azure/cloud';
+import { createIdentityCredential } from '../../src/core/azure/identityCredentials';
+import { executeProvisioning, ProvisionError, ProvisionEvent } from '../../src/core/azure/provisioning/executor';
+import { planProvisioning, ProvisionRequest } from '../../src/core/azure/provisioning/plan';
+
+let arm: ArmEmulator;
+let clients: ArmClients;
+let sub: string;
+const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2yQ0v1mRkQ3b8kZ8wJ5x7d4e2h1v6cN0pT9sUaBcD test';
+
+function request(over: Partial<ProvisionRequest>): ProvisionRequest {
+  return {
+    subscriptionId: sub,
+    location: 'westeurope',
+    resourceGroup: 'prov-rg',
+    createResourceGroup: true,
+    hostName: 'prov-host',
+    vmSize: 'Standard_B2s',
+    image: 'ubuntu-24.04',
+    adminUser: 'azureuser',
+    sshPublicKey: SSH_KEY,
+    access: 'ssh',
+    sourceRange: '203.0.113.7',
+    ...over,
+  };
+}
+
+function ofGroup(rg: string): string[] {
+  return arm.inventory().filter((id) => id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}`));
+}
+
+before(async () => {
+  arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
+  sub = arm.subscriptions[0].subscriptionId;
+  const cloud = resolveCloud({ resourceManagerEndpoint: arm.url, authorityHost: arm.url });
+  const credential = createIdentityCredential('servicePrincipal', cloud, { AZURE_TENANT_ID: arm.tenantId, AZURE_CLIENT_ID: arm.clientId, AZURE_CLIENT_SECRET: arm.clientSecret });
+  clients = createArmClients(credential, sub, cloud);
+});
+
+after(() => arm.stop());
+
+test('an SSH host is created in dependency order with the network pieces in parallel; every body passes the spec check', async () => {
+  const events: ProvisionEvent[] = [];
+  arm.resetRequests();
+  const result = await executeProvisioning(planProvisioning(request({})), { clients, onEvent: (e) => events.push(e) });
+  const order = events.filter((e) => e.kind === 'resource' && e.state === 'creating').map((e) => (e as { resource: { key: string } }).resource.key);
+  assert.deepEqual(order.slice(0, 1), ['resourceGroup']);
+  assert.deepEqual(order.slice(1, 4).sort(), ['nsg', 'publicIp', 'vnet']);
+  assert.deepEqual(order.slice(4), ['nic', 'vm']);
+  // The three network PUTs were in flight together: all three were sent before any of them was polled.
+  const isNetworkPut = (r: { method: string; path: string }) => r.method === 'PUT' && /virtualNetworks|networkSecurityGroups|publicIPAddresses/.test(r.path);
+  const putIndexes = arm.requests.map((r, i) => (isNetworkPut(r) ? i : -1)).filter((i) => i >= 0);
+  assert.equal(putIndexes.length, 3);
+  assert.deepEqual(putIndexes, [putIndexes[0], putIndexes[0] + 1, putIndexes[0] + 2]);
+  assert.ok(arm.requests.every((r) => r.status < 400), `no request was refused: ${arm.requests.filter((r) => r.status >= 400).map((r) => `${r.method} ${r.path} ${r.status}`)}`);
+  assert.match(result.publicIp, /^\d+\.\d+\.\d+\.\d+$/);
+
+  const vm = arm.resource(result.vmId) as { tags: Record<string, string>; properties: { osProfile: { customData?: string; linuxConfiguration: { disablePasswordAuthentication: boolean } } } };
+  assert.equal(vm.tags['dockerOnAzure:host'], 'true');
+  assert.equal(vm.tags['dockerOnAzure:daemon'], 'ssh');
+  assert.equal(vm.properties.osProfile.linuxConfiguration.disablePasswordAuthentication, true);
+  const nsg = arm.resource(`/subscriptions/${sub}/resourceGroups/prov-rg/providers/Microsoft.Network/networkSecurityGroups/prov-host-nsg`) as {
+    properties: { securityRules: { properties: { sourceAddressPrefix: string; destinationPortRange: string } }[] };
+  };
+  assert.deepEqual(
+    nsg.properties.securityRules.map((r) => [r.properties.destinationPortRange, r.properties.sourceAddressPrefix]),
+    [['22', '203.0.113.7']],
+    'SSH only, from the chosen address only',
+  );
+  const vmPut = arm.requests.find((r) => r.method === 'PUT' && /virtualMachines\/prov-host$/.test(r.path))!;
+  const customData = (vmPut.body as { properties: { osProfile: { customData: string } } }).properties.osProfile.customData;
+  const cloudConfig = Buffer.from(customData, 'base64').toString();
+  assert.match(cloudConfig, /^#cloud-config\n/);
+  assert.deepEqual(parse(cloudConfig).packages, ['docker.io']);
+  const group = arm.resource(`/subscriptions/${sub}/resourceGroups/prov-rg`) as { tags: Record<string, string> };
+  assert.equal(group.tags['dockerOnAzure:createdFor'], 'prov-host');
+});
+
+test('a failed VM operation removes everything this run created, and nothing that was there before', async () => {
+  arm.addVm({ subscriptionId: sub, resourceGroup: 'shared-rg', name: 'bystander' });
+  const before = arm.inventory();
+  const events: ProvisionEvent[] = [];
+  const onEvent = (e: ProvisionEvent) => {
+    events.push(e);
+    if (e.kind === 'resource' && e.resource.key === 'nic' && e.state === 'created') {
+      arm.faults.failNextOperation('OSProvisioningTimedOut', 'OS Provisioning for VM did not finish in the allotted time.');
+    }
+  };
+  const err = await executeProvisioning(planProvisioning(request({ resourceGroup: 'shared-rg', createResourceGroup: false, hostName: 'doomed' })), { clients, onEvent }).then(
+    () => assert.fail('provisioning should fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof ProvisionError);
+  assert.match(err.message, /OSProvisioningTimedOut/);
+  assert.equal(err.cancelled, false);
+  assert.deepEqual(err.rollback.remaining, []);
+  assert.deepEqual(arm.inventory(), before, 'exactly the resources that existed before remain');
+  assert.ok(events.some((e) => e.kind === 'resource' && e.resource.key === 'vm' && e.state === 'deleted'));
+});
+
+test('cancelling during the network stage removes the new resource group and all in it', async () => {
+  const controller = new AbortController();
+  arm.faults.slowOperations(4);
+  const onEvent = (e: ProvisionEvent) => {
+    if (e.kind === 'resource' && e.resource.key === 'publicIp' && e.state === 'creating') {
+      setTimeout(() => controller.abort(), 50);
+    }
+  };
+  const err = await executeProvisioning(planProvisioning(request({ resourceGroup: 'cancel-rg', hostName: 'cancelled-host' })), { clients, onEvent, signal: controller.signal }).then(
+    () => assert.fail('provisioning should stop'),
+    (e: unknown) => e,
+  );
+  arm.faults.slowOperations(1);
+  assert.ok(err instanceof ProvisionError);
+  assert.equal(err.cancelled, true);
+  assert.deepEqual(err.rollback.remaining, []);
+  assert.deepEqual(ofGroup('cancel-rg'), [], 'the group this run created is gone with everything in it');
+  assert.equal(arm.requests.filter((r) => r.method === 'PUT' && /virtualMachines/.test(r.path) && /cancelled-host/.test(r.path)).length, 0, 'the VM was never requested');
+});
+
+test('throttling during creation is survived without a rollback', async () => {
+  arm.resetRequests();
+  arm.faults.throttle(3, 1);
+  const result = await executeProvisioning(planProvisioning(request({ resourceGroup: 'throttled-rg', hostName: 'throttled-host' })), { clients, onEvent: () => undefined });
+  assert.ok(arm.resource(result.vmId));
+  assert.equal(arm.requests.filter((r) => r.status === 429).length, 3);
+  assert.equal(arm.requests.filter((r) => r.method === 'DELETE').length, 0, 'nothing was rolled back');
+});
