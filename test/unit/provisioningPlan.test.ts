@@ -1,0 +1,110 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { buildCloudConfig, encodeCustomData } from '../../src/core/azure/provisioning/cloudInit';
+import { isWideRange, validateAdminUser, validateHostName, validateResourceGroupName, validateSourceRange } from '../../src/core/azure/provisioning/naming';
+import { planProvisioning, toSdkModel, ProvisionRequest } from '../../src/core/azure/provisioning/plan';
+
+const tls = { caPem: 'CA-PEM', serverCertPem: 'SERVER-CERT', serverKeyPem: 'SERVER-KEY' };
+
+test('TLS cloud-init: daemon.json, the systemd drop-in that frees hosts, private key 0600', () => {
+  const text = buildCloudConfig({ adminUser: 'azureuser', access: 'tls', tls });
+  assert.match(text, /^#cloud-config\n/);
+  const config = parse(text);
+  const files = Object.fromEntries(config.write_files.map((f: { path: string }) => [f.path, f]));
+  const daemon = JSON.parse(files['/etc/docker/daemon.json'].content);
+  assert.deepEqual(daemon.hosts, ['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2376']);
+  assert.equal(daemon.tlsverify, true);
+  assert.equal(files['/etc/docker/tls/server-key.pem'].permissions, '0600');
+  assert.equal(files['/etc/docker/tls/server-key.pem'].content, 'SERVER-KEY');
+  assert.equal(files['/etc/docker/tls/ca.pem'].content, 'CA-PEM');
+  assert.equal(files['/etc/systemd/system/docker.service.d/override.conf'].content, '[Service]\nExecStart=\nExecStart=/usr/bin/dockerd\n');
+  assert.deepEqual(config.packages, ['docker.io']);
+  const cmds = config.runcmd.map((c: string[]) => c.join(' '));
+  assert.ok(cmds.indexOf('systemctl daemon-reload') < cmds.indexOf('systemctl restart docker'), 'reload the drop-in before restarting Docker');
+  assert.ok(cmds.includes('usermod -aG docker azureuser'));
+});
+
+test('SSH cloud-init has no daemon.json (Docker stays on its socket) and still adds the user to docker', () => {
+  const config = parse(buildCloudConfig({ adminUser: 'ops', access: 'ssh' }));
+  assert.equal(config.write_files, undefined);
+  assert.ok(config.runcmd.some((c: string[]) => c.join(' ') === 'usermod -aG docker ops'));
+  assert.throws(() => buildCloudConfig({ adminUser: 'ops', access: 'tls' }), /needs the server certificate/);
+});
+
+test("custom data over Azure's 64 KB limit is refused before any call", () => {
+  assert.ok(encodeCustomData(buildCloudConfig({ adminUser: 'a', access: 'tls', tls })).length < 4000);
+  const huge = buildCloudConfig({ adminUser: 'a', access: 'tls', tls: { ...tls, caPem: 'x'.repeat(60_000) } });
+  assert.throws(() => encodeCustomData(huge), /over Azure's 65536-byte limit/);
+});
+
+test('names are checked against Azure rules before anything is created', () => {
+  assert.equal(validateHostName('docker-host-1'), undefined);
+  for (const bad of ['', 'ab', 'Docker', '1host', 'host-', 'host_name', 'a'.repeat(64), 'two--hyphens']) {
+    assert.ok(validateHostName(bad), `${bad} is refused`);
+  }
+  assert.equal(validateResourceGroupName('my-rg_(1).x'), undefined);
+  assert.ok(validateResourceGroupName('ends.'));
+  assert.ok(validateResourceGroupName('has space'));
+  assert.equal(validateAdminUser('azureuser'), undefined);
+  assert.ok(validateAdminUser('root'));
+  assert.ok(validateAdminUser('Admin'));
+  assert.equal(validateSourceRange('203.0.113.7'), undefined);
+  assert.equal(validateSourceRange('10.0.0.0/8'), undefined);
+  assert.ok(validateSourceRange('300.1.1.1'));
+  assert.ok(validateSourceRange('1.2.3.4/33'));
+  assert.equal(isWideRange('0.0.0.0/0'), true);
+  assert.equal(isWideRange('203.0.113.0/24'), false);
+});
+
+const request: ProvisionRequest = {
+  subscriptionId: 'sub',
+  location: 'westeurope',
+  resourceGroup: 'rg',
+  createResourceGroup: true,
+  hostName: 'web',
+  vmSize: 'Standard_B2s',
+  image: 'ubuntu-22.04',
+  adminUser: 'azureuser',
+  sshPublicKey: 'ssh-ed25519 AAAA test',
+  access: 'tls',
+  sourceRange: '203.0.113.7/32',
+};
+
+test('the plan: group first, network pieces and IP together, then NIC, then VM; all tagged', () => {
+  const plan = planProvisioning(request);
+  assert.deepEqual(
+    plan.resources.map((r) => [r.key, r.dependsOn.join('+')]),
+    [
+      ['resourceGroup', ''],
+      ['vnet', 'resourceGroup'],
+      ['nsg', 'resourceGroup'],
+      ['publicIp', 'resourceGroup'],
+      ['nic', 'vnet+nsg+publicIp'],
+      ['vm', 'nic'],
+    ],
+  );
+  for (const r of plan.resources.filter((r) => r.key !== 'resourceGroup')) {
+    assert.equal((r.body.tags as Record<string, string>)['dockerOnAzure:partOf'], 'web', `${r.key} is tagged`);
+  }
+  const nsg = plan.resources.find((r) => r.key === 'nsg')!.body as { properties: { securityRules: { properties: { destinationPortRange: string; sourceAddressPrefix: string } }[] } };
+  assert.deepEqual(
+    nsg.properties.securityRules.map((r) => r.properties.destinationPortRange),
+    ['22', '2376'],
+  );
+  assert.ok(nsg.properties.securityRules.every((r) => r.properties.sourceAddressPrefix === '203.0.113.7/32'));
+  const vm = plan.resources.find((r) => r.key === 'vm')!.body as { properties: { storageProfile: { imageReference: { offer: string } } } };
+  assert.equal(vm.properties.storageProfile.imageReference.offer, '0001-com-ubuntu-server-jammy');
+  const existing = planProvisioning({ ...request, createResourceGroup: false });
+  assert.equal(existing.resources.some((r) => r.key === 'resourceGroup'), false);
+  assert.deepEqual(existing.resources.find((r) => r.key === 'vnet')!.dependsOn, []);
+});
+
+test('SDK models lift every properties envelope, nested ones included, and keep tags as they are', () => {
+  const model = toSdkModel<Record<string, unknown>>({
+    location: 'x',
+    tags: { properties: 'kept' },
+    properties: { subnets: [{ name: 's', properties: { addressPrefix: '10.0.0.0/24' } }] },
+  });
+  assert.deepEqual(model, { location: 'x', tags: { properties: 'kept' }, subnets: [{ name: 's', addressPrefix: '10.0.0.0/24' }] });
+});
