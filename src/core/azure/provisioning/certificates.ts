@@ -155,7 +155,10 @@ function subjectAltNames(names: ServerNames): x509.JsonGeneralName[] {
   if (dns.length + ips.length === 0) {
     throw new Error('The server certificate needs at least one DNS name or IP address.');
   }
-  return [...dns.map((value): x509.JsonGeneralName => ({ type: x509.DNS, value })), ...ips.map((value): x509.JsonGeneralName => ({ type: x509.IP, value }))];
+  return [
+    ...dns.map((value): x509.JsonGeneralName => ({ type: x509.DNS, value })),
+    ...ips.map((value): x509.JsonGeneralName => ({ type: x509.IP, value })),
+  ];
 }
 
 function validity(validDays: number): { notBefore: Date; notAfter: Date } {

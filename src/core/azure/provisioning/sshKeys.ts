@@ -130,9 +130,14 @@ function parsePublicKeyLine(text: string, publicKeyPath: string): string {
 }
 
 // A stale .pub from an older key would put the wrong key on the VM and lock the user out.
-// Encrypted or unreadable private keys cannot be checked here and are trusted as they are.
+// Encrypted private keys cannot be checked here and are trusted as they are; so is a missing one,
+// since agents such as 1Password's keep only the .pub on disk.
 async function requireSameKey(privateKeyPath: string, publicLine: string, publicKeyPath: string): Promise<void> {
-  const privateKey = utils.parseKey(await fs.readFile(privateKeyPath));
+  const privateText = await fs.readFile(privateKeyPath).catch(() => undefined);
+  if (!privateText) {
+    return;
+  }
+  const privateKey = utils.parseKey(privateText);
   const publicKey = utils.parseKey(publicLine);
   if (privateKey instanceof Error || publicKey instanceof Error || !privateKey.isPrivateKey()) {
     return;
