@@ -6,6 +6,7 @@ import { registerCommands } from './ui/commands/registry';
 import { AzureHostsView } from './ui/tree/azureHostsView';
 import { AzureSignIn } from './ui/azure/azureSignIn';
 import { HostMarksStore } from './ui/azure/hostMarksStore';
+import { HostTlsStore } from './ui/azure/hostTlsStore';
 import { OtherHostsView } from './ui/tree/otherHostsView';
 import * as settings from './ui/settings';
 
@@ -17,7 +18,16 @@ export function activate(context: vscode.ExtensionContext): void {
   const inspect = new InspectDocuments(registry);
   const azureSignIn = new AzureSignIn(log);
   const hostMarks = new HostMarksStore(context.globalState);
-  const azureHosts = new AzureHostsView(azureSignIn, hostMarks, settings.connectionEnvironment, settings.showDanglingImages, settings.selectedSubscriptions, settings.refreshOptions());
+  const hostTls = new HostTlsStore(context.secrets);
+  const azureHosts = new AzureHostsView(
+    azureSignIn,
+    hostMarks,
+    hostTls,
+    settings.connectionEnvironment,
+    settings.showDanglingImages,
+    settings.selectedSubscriptions,
+    settings.refreshOptions(),
+  );
 
   context.subscriptions.push(
     log,
@@ -35,7 +45,18 @@ export function activate(context: vscode.ExtensionContext): void {
         azureSignIn.reset();
       }
     }),
-    ...registerCommands({ context, otherHosts, azureHosts, azureSignIn, hostMarks, addedHosts, inspect, connectionEnv: settings.connectionEnvironment, log }),
+    ...registerCommands({
+      context,
+      otherHosts,
+      azureHosts,
+      azureSignIn,
+      hostMarks,
+      hostTls,
+      addedHosts,
+      inspect,
+      connectionEnv: settings.connectionEnvironment,
+      log,
+    }),
   );
 }
 

@@ -47,7 +47,13 @@ export function selectedSubscriptions(): string[] {
 }
 
 export function affectsAzureSignIn(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['azure.signInMethod', 'azure.resourceManagerEndpoint', 'azure.authorityHost', 'azure.audience', 'azure.portalUrl', 'azure.tenants', 'azure.subscriptions'].some((key) =>
-    e.affectsConfiguration(`${SECTION}.${key}`),
-  );
+  return [
+    'azure.signInMethod',
+    'azure.resourceManagerEndpoint',
+    'azure.authorityHost',
+    'azure.audience',
+    'azure.portalUrl',
+    'azure.tenants',
+    'azure.subscriptions',
+  ].some((key) => e.affectsConfiguration(`${SECTION}.${key}`));
 }

@@ -13,7 +13,8 @@ import { ContainersGroupNode } from '../../src/ui/tree/hostNodes';
 import { TreeNode } from '../../src/ui/tree/treeNode';
 import { registerCommands } from '../../src/ui/commands/registry';
 import { ARM_CA_DIR_VAR, loadTestEnvironment } from '../support/testEnv';
-import { Uri } from '../support/vscodeFake';
+import { secretStorage, Uri } from '../support/vscodeFake';
+import { HostTlsStore } from '../../src/ui/azure/hostTlsStore';
 import { readDockerContexts } from '../../src/core/docker/dockerContexts';
 
 const testEnv = loadTestEnvironment();
@@ -94,6 +95,7 @@ before(async () => {
   view = new AzureHostsView(
     signIn,
     marks,
+    new HostTlsStore(secretStorage() as never),
     () => ({ homeDir: scratch, knownHostsFile: path.join(scratch, 'known_hosts'), localUser: 'root', connectTimeoutMs: 5000 }),
     () => false,
     () => [],
@@ -105,6 +107,7 @@ before(async () => {
     azureHosts: view,
     azureSignIn: signIn,
     hostMarks: marks,
+    hostTls: undefined as never,
     addedHosts: undefined as never,
     inspect: undefined as never,
     connectionEnv: () => ({ homeDir: scratch, knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 5000 }),
@@ -276,7 +279,7 @@ test("copy address, open in portal, SSH terminal and context export use the host
   const contexts = await readDockerContexts(dockerConfig);
   assert.deepEqual(
     contexts.hosts.map((h) => [h.name, h.address]),
-    [['dev-docker-ctx', `ssh://azureuser@${dev.vm.fqdn}`]],
+    [['dev-docker-ctx', `ssh://azureuser@${dev.vm.publicIp}`]],
   );
 });
 

@@ -99,6 +99,7 @@ before(async () => {
     azureHosts: undefined as never,
     azureSignIn: undefined as never,
     hostMarks: undefined as never,
+    hostTls: undefined as never,
     addedHosts: store,
     inspect: new InspectDocuments(registry),
     connectionEnv: connEnv,
@@ -132,7 +133,23 @@ test('a host expands to its containers (running first, with image, status and po
   const stopped = uniqueName('aaa-stopped');
   const port = await freePort();
   created.push(
-    (await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', running, '-p', `127.0.0.1:${port}:80`, testEnv.baseImage, 'httpd', '-f', '-p', '80'])).trim(),
+    (
+      await dockerCli([
+        'run',
+        '-d',
+        '--stop-timeout',
+        '1',
+        '--name',
+        running,
+        '-p',
+        `127.0.0.1:${port}:80`,
+        testEnv.baseImage,
+        'httpd',
+        '-f',
+        '-p',
+        '80',
+      ])
+    ).trim(),
     (await dockerCli(['create', '--name', stopped, testEnv.baseImage, 'true'])).trim(),
   );
   const host = await hostByName('Local engine');
@@ -245,7 +262,20 @@ test('logs stream live into a terminal', async () => {
   const host = await hostByName('Local engine');
   const name = uniqueName('chatty');
   created.push(
-    (await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', name, testEnv.baseImage, 'sh', '-c', 'echo first-line; sleep 1; echo second-line; sleep 300'])).trim(),
+    (
+      await dockerCli([
+        'run',
+        '-d',
+        '--stop-timeout',
+        '1',
+        '--name',
+        name,
+        testEnv.baseImage,
+        'sh',
+        '-c',
+        'echo first-line; sleep 1; echo second-line; sleep 300',
+      ])
+    ).trim(),
   );
   host.session.invalidate();
   await recorded.commands.get('dockerOnAzure.container.logs')!(await containerNode(host, name));
@@ -338,5 +368,8 @@ test('image inspect opens its JSON; remove untags one tag and leaves the others'
   recorded.answers.push('Remove');
   await recorded.commands.get('dockerOnAzure.image.remove')!(node);
   await assert.rejects(dockerCli(['image', 'inspect', tag]), /No such image/i);
-  assert.ok((await dockerCli(['image', 'inspect', '-f', '{{.Id}}', testEnv.baseImage])).trim().startsWith('sha256:'), 'the base image and its tag survive');
+  assert.ok(
+    (await dockerCli(['image', 'inspect', '-f', '{{.Id}}', testEnv.baseImage])).trim().startsWith('sha256:'),
+    'the base image and its tag survive',
+  );
 });

@@ -252,6 +252,26 @@ export function memento(): { get<T>(key: string, fallback?: T): T; update(key: s
   };
 }
 
+/** SecretStorage backed by a Map. */
+export function secretStorage(): {
+  get(key: string): Promise<string | undefined>;
+  store(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+} {
+  const data = new Map<string, string>();
+  return {
+    get: (key) => Promise.resolve(data.get(key)),
+    store: (key, value) => {
+      data.set(key, value);
+      return Promise.resolve();
+    },
+    delete: (key) => {
+      data.delete(key);
+      return Promise.resolve();
+    },
+  };
+}
+
 export function resetRecorded(): void {
   recorded.messages.length = 0;
   recorded.terminals.length = 0;

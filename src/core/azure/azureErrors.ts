@@ -20,7 +20,12 @@ interface ArmErrorLike {
 }
 
 const SIGN_IN_ERROR_NAMES = new Set(['AuthenticationRequiredError', 'CredentialUnavailableError', 'AuthenticationError']);
-const SIGN_IN_ARM_CODES = new Set(['InvalidAuthenticationToken', 'ExpiredAuthenticationToken', 'AuthenticationFailed', 'InvalidAuthenticationTokenTenant']);
+const SIGN_IN_ARM_CODES = new Set([
+  'InvalidAuthenticationToken',
+  'ExpiredAuthenticationToken',
+  'AuthenticationFailed',
+  'InvalidAuthenticationTokenTenant',
+]);
 
 /**
  * One sentence for what went wrong in a call to Azure: ARM's own error code and message when it

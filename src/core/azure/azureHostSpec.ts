@@ -1,4 +1,11 @@
 import type { DockerHostSpec, TlsFiles } from '../docker/hostSpec';
+
+/** Client TLS material of a host this extension provisioned (kept in SecretStorage). */
+export interface ClientTlsPem {
+  ca: string;
+  cert: string;
+  key: string;
+}
 import type { AzureVm } from './vmModel';
 
 /** How the user said to reach the daemon of a VM they marked as a Docker host. */
@@ -12,15 +19,18 @@ export function isDockerHost(vm: AzureVm, mark: HostMark | undefined): boolean {
  * The connection the Docker layer uses for an Azure VM: its DNS name (else public IP) over SSH as
  * the admin user, or mutual TLS on the daemon port. Undefined when the VM has no public address.
  */
-export function dockerSpecForVm(vm: AzureVm, mark: HostMark | undefined, provisionedTls?: TlsFiles): DockerHostSpec | undefined {
-  const address = vm.fqdn ?? vm.publicIp;
+export function dockerSpecForVm(vm: AzureVm, mark: HostMark | undefined, provisionedTls?: ClientTlsPem): DockerHostSpec | undefined {
+  // The static IP first: it is what the host's certificate names for sure, and needs no DNS.
+  const address = vm.publicIp ?? vm.fqdn;
   if (!address) {
     return undefined;
   }
   const base = { id: `azure:${vm.id.toLowerCase()}`, name: vm.name, source: 'azure' as const, description: `${vm.vmSize} · ${vm.location}` };
   if (mark?.access === 'tls' || (!mark && vm.provisioned?.daemon === 'tls')) {
     const port = mark?.access === 'tls' ? mark.port : 2376;
-    return { ...base, address: `tcp://${address}:${port}`, tls: mark?.access === 'tls' ? mark.tls : provisionedTls };
+    return mark?.access === 'tls'
+      ? { ...base, address: `tcp://${address}:${port}`, tls: mark.tls }
+      : { ...base, address: `tcp://${address}:${port}`, tlsPem: provisionedTls };
   }
   const user = mark?.access === 'ssh' ? mark.user : (vm.provisioned?.adminUser ?? vm.adminUsername ?? 'azureuser');
   const port = mark?.access === 'ssh' && mark.port && mark.port !== 22 ? `:${mark.port}` : '';

@@ -2,3 +2,6 @@
 // Azure view needs them, so activation and Docker-only use never pay for them.
 export { createArmClients, createSubscriptionClient } from './armClients';
 export { createIdentityCredential } from './identityCredentials';
+export { executeProvisioning, ProvisionError } from './provisioning/executor';
+export { createCertificateAuthority, createClientCertificate, createServerCertificate } from './provisioning/certificates';
+export { generateSshKeyPair, writeSshKeyPair, readPublicKey, listExistingKeys } from './provisioning/sshKeys';

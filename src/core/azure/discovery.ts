@@ -30,7 +30,9 @@ export async function listSubscriptionVms(clients: Pick<ArmClients, 'compute' | 
     let vms = withStatus;
     // Should a cloud answer statusOnly with status alone, one more listing brings the models.
     if (withStatus.some((vm) => !vm.hardwareProfile)) {
-      const models = new Map((await collect<ArmVm>(clients.compute.virtualMachines.listAll({ abortSignal: signal }))).map((vm) => [vm.id?.toLowerCase(), vm]));
+      const models = new Map(
+        (await collect<ArmVm>(clients.compute.virtualMachines.listAll({ abortSignal: signal }))).map((vm) => [vm.id?.toLowerCase(), vm]),
+      );
       vms = withStatus.map((vm) => ({ ...models.get(vm.id?.toLowerCase()), ...vm, instanceView: vm.instanceView }) as ArmVm);
     }
     return { vms: toAzureVms(vms, nics, publicIps), nics };

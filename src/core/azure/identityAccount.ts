@@ -44,7 +44,13 @@ export class IdentityAccount implements AzureAccount {
           const client = createSubscriptionClient(this.credential(tenantId), this.cloud);
           for await (const s of client.subscriptions.list()) {
             if (s.subscriptionId && (s.tenantId ?? tenantId) === tenantId) {
-              subscriptions.push({ subscriptionId: s.subscriptionId, name: s.displayName ?? s.subscriptionId, tenantId, credential: this.credential(tenantId), cloud: this.cloud });
+              subscriptions.push({
+                subscriptionId: s.subscriptionId,
+                name: s.displayName ?? s.subscriptionId,
+                tenantId,
+                credential: this.credential(tenantId),
+                cloud: this.cloud,
+              });
             }
           }
         }),

@@ -67,7 +67,12 @@ export interface DeleteResult {
  * Deletes in dependency order: the VM, then its NICs, then public IPs, NSGs and the OS disk. A group
  * the extension created goes last, and only if what is left in it was created with this host.
  */
-export async function executeDelete(clients: ArmClients, plan: DeletePlan, onStep: (text: string) => void, signal?: AbortSignal): Promise<DeleteResult> {
+export async function executeDelete(
+  clients: ArmClients,
+  plan: DeletePlan,
+  onStep: (text: string) => void,
+  signal?: AbortSignal,
+): Promise<DeleteResult> {
   const result: DeleteResult = { deleted: [], remaining: [] };
   const opts = { abortSignal: signal };
   const attempt = async (id: string, run: () => Promise<unknown>) => {
@@ -83,16 +88,30 @@ export async function executeDelete(clients: ArmClients, plan: DeletePlan, onSte
   await attempt(plan.vm.id, () => clients.compute.virtualMachines.delete(rg, plan.vm.name, opts));
   if (result.remaining.length) {
     // With the VM still there, its NICs and disk are in use: stop rather than fail on each.
-    result.remaining.push(...planIds(plan).slice(1).map((id) => ({ id, reason: 'kept because the virtual machine could not be deleted' })));
+    result.remaining.push(
+      ...planIds(plan)
+        .slice(1)
+        .map((id) => ({ id, reason: 'kept because the virtual machine could not be deleted' })),
+    );
     return result;
   }
   onStep('Deleting network interfaces…');
-  await Promise.all(plan.nicIds.map((id) => attempt(id, () => clients.network.networkInterfaces.beginDeleteAndWait(parseArmId(id).resourceGroup, parseArmId(id).name, opts))));
+  await Promise.all(
+    plan.nicIds.map((id) =>
+      attempt(id, () => clients.network.networkInterfaces.beginDeleteAndWait(parseArmId(id).resourceGroup, parseArmId(id).name, opts)),
+    ),
+  );
   onStep('Deleting public IP, network security group and OS disk…');
   await Promise.all([
-    ...plan.publicIpIds.map((id) => attempt(id, () => clients.network.publicIPAddresses.beginDeleteAndWait(parseArmId(id).resourceGroup, parseArmId(id).name, opts))),
-    ...plan.nsgIds.map((id) => attempt(id, () => clients.network.networkSecurityGroups.beginDeleteAndWait(parseArmId(id).resourceGroup, parseArmId(id).name, opts))),
-    ...(plan.osDiskId ? [attempt(plan.osDiskId, () => clients.compute.disks.delete(parseArmId(plan.osDiskId!).resourceGroup, parseArmId(plan.osDiskId!).name, opts))] : []),
+    ...plan.publicIpIds.map((id) =>
+      attempt(id, () => clients.network.publicIPAddresses.beginDeleteAndWait(parseArmId(id).resourceGroup, parseArmId(id).name, opts)),
+    ),
+    ...plan.nsgIds.map((id) =>
+      attempt(id, () => clients.network.networkSecurityGroups.beginDeleteAndWait(parseArmId(id).resourceGroup, parseArmId(id).name, opts)),
+    ),
+    ...(plan.osDiskId
+      ? [attempt(plan.osDiskId, () => clients.compute.disks.delete(parseArmId(plan.osDiskId!).resourceGroup, parseArmId(plan.osDiskId!).name, opts))]
+      : []),
   ]);
   if (plan.resourceGroup) {
     const leftovers: { id?: string; tags?: Record<string, string> }[] = [];
@@ -101,10 +120,15 @@ export async function executeDelete(clients: ArmClients, plan: DeletePlan, onSte
     }
     const foreign = leftovers.filter((r) => tagValue(r.tags, TAG_PART_OF) !== plan.vm.name && !result.deleted.some((d) => sameArmId(d, r.id)));
     if (foreign.length) {
-      result.remaining.push({ id: plan.resourceGroup, reason: `kept: it also holds ${foreign.map((r) => (r.id ? parseArmId(r.id).name : '?')).join(', ')}` });
+      result.remaining.push({
+        id: plan.resourceGroup,
+        reason: `kept: it also holds ${foreign.map((r) => (r.id ? parseArmId(r.id).name : '?')).join(', ')}`,
+      });
     } else {
       onStep(`Deleting resource group ${plan.resourceGroup}…`);
-      await attempt(`/subscriptions/${plan.vm.subscriptionId}/resourceGroups/${plan.resourceGroup}`, () => clients.resources.resourceGroups.beginDeleteAndWait(plan.resourceGroup!, opts));
+      await attempt(`/subscriptions/${plan.vm.subscriptionId}/resourceGroups/${plan.resourceGroup}`, () =>
+        clients.resources.resourceGroups.beginDeleteAndWait(plan.resourceGroup!, opts),
+      );
     }
   }
   return result;

@@ -85,14 +85,14 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
       docker = new Dockerode({ socketPath: parsed.kind === 'unix' ? parsed.socketPath : parsed.pipePath });
       break;
     case 'tcp': {
-      if (hasTlsMaterial(spec.tls)) {
+      if (hasTlsMaterial(spec)) {
         // TLS whenever certificates are given, whatever the port: the port says nothing about security.
         const tls = spec.tls ?? {};
         const httpsAgent = new https.Agent({
           keepAlive: true,
-          ca: tls.ca ? readPem('CA certificate', tls.ca, spec.name) : undefined,
-          cert: tls.cert ? readPem('client certificate', tls.cert, spec.name) : undefined,
-          key: tls.key ? readPem('client key', tls.key, spec.name) : undefined,
+          ca: spec.tlsPem?.ca ?? (tls.ca ? readPem('CA certificate', tls.ca, spec.name) : undefined),
+          cert: spec.tlsPem?.cert ?? (tls.cert ? readPem('client certificate', tls.cert, spec.name) : undefined),
+          key: spec.tlsPem?.key ?? (tls.key ? readPem('client key', tls.key, spec.name) : undefined),
           rejectUnauthorized: !spec.skipTlsVerify,
         });
         agent = httpsAgent;

@@ -33,7 +33,11 @@ export async function exportDockerContext(configDir: string, name: string, spec:
   if (spec.tls && (spec.tls.ca || spec.tls.cert || spec.tls.key)) {
     const tlsDir = path.join(configDir, 'contexts', 'tls', dirName, 'docker');
     await fs.mkdir(tlsDir, { recursive: true, mode: 0o700 });
-    for (const [field, file] of [['ca', 'ca.pem'], ['cert', 'cert.pem'], ['key', 'key.pem']] as const) {
+    for (const [field, file] of [
+      ['ca', 'ca.pem'],
+      ['cert', 'cert.pem'],
+      ['key', 'key.pem'],
+    ] as const) {
       const source = spec.tls[field];
       if (source) {
         await fs.copyFile(source, path.join(tlsDir, file));

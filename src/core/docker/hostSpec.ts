@@ -16,6 +16,8 @@ export interface DockerHostSpec {
   /** `unix:///…`, `npipe://…`, `ssh://user@host[:port]` or `tcp://host:port`. */
   address: string;
   tls?: TlsFiles;
+  /** PEM contents instead of files: client material the extension keeps in VS Code's SecretStorage. */
+  tlsPem?: { ca: string; cert: string; key: string };
   /** Docker contexts can ask to skip server verification; the client certificate is still sent. */
   skipTlsVerify?: boolean;
   /** SSH private key file; when absent, ssh-agent and the user's default keys are tried. */
@@ -23,6 +25,6 @@ export interface DockerHostSpec {
   description?: string;
 }
 
-export function hasTlsMaterial(tls: TlsFiles | undefined): boolean {
-  return !!tls && !!(tls.ca || tls.cert || tls.key);
+export function hasTlsMaterial(spec: Pick<DockerHostSpec, 'tls' | 'tlsPem'>): boolean {
+  return !!spec.tlsPem || (!!spec.tls && !!(spec.tls.ca || spec.tls.cert || spec.tls.key));
 }

@@ -6,6 +6,7 @@ import type { OtherHostsView } from '../tree/otherHostsView';
 import type { AzureHostsView } from '../tree/azureHostsView';
 import type { AzureSignIn } from '../azure/azureSignIn';
 import type { HostMarksStore } from '../azure/hostMarksStore';
+import type { HostTlsStore } from '../azure/hostTlsStore';
 
 /** What command handlers may use; passed in, never reached for through globals. */
 export interface CommandDeps {
@@ -14,6 +15,7 @@ export interface CommandDeps {
   azureHosts: AzureHostsView;
   azureSignIn: AzureSignIn;
   hostMarks: HostMarksStore;
+  hostTls: HostTlsStore;
   addedHosts: AddedHostsStore;
   inspect: InspectDocuments;
   connectionEnv: () => ConnectionEnvironment;

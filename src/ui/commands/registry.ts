@@ -11,6 +11,7 @@ import { azureHostAction } from './azureHostLifecycle';
 import { deleteAzureHost } from './azureHostDelete';
 import { copyAzureHostAddress, exportAsDockerContext, openInPortal, openSshTerminal } from './azureHostTools';
 import { markVmAsDockerHost, unmarkVm } from './markAzureVm';
+import { provisionHost } from './provisionHost';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
 export const commandFactories: Record<string, (deps: CommandDeps) => CommandHandler> = {
@@ -36,6 +37,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.azure.refresh': azureRefresh,
   'dockerOnAzure.azure.selectSubscriptions': selectSubscriptions,
   'dockerOnAzure.azure.addExistingVm': markVmAsDockerHost,
+  'dockerOnAzure.azure.provisionHost': provisionHost,
   'dockerOnAzure.azureHost.unmark': unmarkVm,
   'dockerOnAzure.azureHost.start': azureHostAction('start'),
   'dockerOnAzure.azureHost.stop': azureHostAction('deallocate'),

@@ -7,6 +7,7 @@ import { DockerHostSession } from '../../core/docker/hostSession';
 import { RefreshOptions, RefreshScheduler } from '../../core/docker/refreshScheduler';
 import type { AzureSignIn } from '../azure/azureSignIn';
 import type { HostMarksStore } from '../azure/hostMarksStore';
+import type { HostTlsStore } from '../azure/hostTlsStore';
 import { DockerHostsTreeProvider } from './dockerHostsTreeProvider';
 import { AzureHostNode, SubscriptionNode } from './azureNodes';
 import type { HostTreeContext } from './hostNodes';
@@ -45,6 +46,7 @@ export class AzureHostsView implements vscode.Disposable {
   constructor(
     readonly signIn: AzureSignIn,
     readonly marks: HostMarksStore,
+    private readonly tls: HostTlsStore,
     private readonly connectionEnv: () => ConnectionEnvironment,
     showDanglingImages: () => boolean,
     private readonly selectedSubscriptions: () => string[],
@@ -75,7 +77,8 @@ export class AzureHostsView implements vscode.Disposable {
     this.scheduler.setVisible(this.treeView.visible);
   }
 
-  private currentInventory(): AzureInventory {
+  /** The inventory of the signed-in account; throws AzureSignInError when signed out. */
+  currentInventory(): AzureInventory {
     const account = this.signIn.account();
     if (!this.inventory || this.inventoryAccount !== account) {
       this.inventory = new AzureInventory(account, this.selectedSubscriptions);
@@ -93,7 +96,9 @@ export class AzureHostsView implements vscode.Disposable {
       inventory = this.currentInventory();
       const subscriptions = await inventory.subscriptions();
       if (!subscriptions.length) {
-        return [new MessageNode('azure/no-subscriptions', 'No subscriptions to show. Check the account, or choose subscriptions.', undefined, 'info')];
+        return [
+          new MessageNode('azure/no-subscriptions', 'No subscriptions to show. Check the account, or choose subscriptions.', undefined, 'info'),
+        ];
       }
       return subscriptions.map((sub) => {
         const node = new SubscriptionNode(sub, (parent) => this.hostsOf(inventory, parent, ctx));
@@ -115,8 +120,11 @@ export class AzureHostsView implements vscode.Disposable {
       if (!hosts.length) {
         return [new MessageNode(`${parent.id}/empty`, 'No Docker hosts here yet: provision one, or mark an existing VM as a Docker host.', parent)];
       }
+      const tlsOf = new Map(
+        await Promise.all(hosts.filter((vm) => vm.provisioned?.daemon === 'tls').map(async (vm) => [vm.id, await this.tls.get(vm.id)] as const)),
+      );
       return hosts.map((vm) => {
-        const spec = dockerSpecForVm(vm, this.marks.get(vm.id));
+        const spec = dockerSpecForVm(vm, this.marks.get(vm.id), tlsOf.get(vm.id));
         let session: DockerHostSession | undefined;
         if (spec) {
           session = this.sessions.get(spec.id);

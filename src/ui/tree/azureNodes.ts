@@ -92,7 +92,14 @@ export class AzureHostNode implements TreeNode {
       return [new MessageNode(`${this.id}/state`, `The VM is ${POWER_ICON[this.vm.powerState].label}${hint}.`, this, 'debug-pause')];
     }
     if (!this.inner) {
-      return [new MessageNode(`${this.id}/noaddress`, 'This VM has no public IP address, so its Docker daemon cannot be reached from here.', this, 'warning')];
+      return [
+        new MessageNode(
+          `${this.id}/noaddress`,
+          'This VM has no public IP address, so its Docker daemon cannot be reached from here.',
+          this,
+          'warning',
+        ),
+      ];
     }
     return this.inner.getChildren();
   }

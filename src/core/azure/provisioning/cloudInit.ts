@@ -1,6 +1,8 @@
 import { stringify } from 'yaml';
 
-export type DaemonAccess = 'ssh' | 'tls';
+import { DOCKER_TLS_PORT, type DaemonAccess } from './plan';
+
+export type { DaemonAccess };
 
 export interface DaemonTls {
   caPem: string;
@@ -17,8 +19,6 @@ export interface CloudInitOptions {
 
 /** Azure's limit on osProfile.customData, counted on the base64 text. */
 export const CUSTOM_DATA_LIMIT = 65_536;
-
-export const DOCKER_TLS_PORT = 2376;
 
 /**
  * The cloud-config that turns a fresh Ubuntu VM into a Docker host at first boot: Docker Engine
@@ -47,7 +47,11 @@ export function buildCloudConfig(opts: CloudInitOptions): string {
       { path: '/etc/docker/tls/server-cert.pem', permissions: '0644', content: opts.tls.serverCertPem },
       { path: '/etc/docker/tls/server-key.pem', permissions: '0600', content: opts.tls.serverKeyPem },
       // Ubuntu's docker.service passes -H fd://, which dockerd refuses alongside "hosts" in daemon.json.
-      { path: '/etc/systemd/system/docker.service.d/override.conf', permissions: '0644', content: '[Service]\nExecStart=\nExecStart=/usr/bin/dockerd\n' },
+      {
+        path: '/etc/systemd/system/docker.service.d/override.conf',
+        permissions: '0644',
+        content: '[Service]\nExecStart=\nExecStart=/usr/bin/dockerd\n',
+      },
     );
     runcmd.push(['systemctl', 'daemon-reload'], ['systemctl', 'restart', 'docker']);
   }
@@ -66,7 +70,9 @@ export function buildCloudConfig(opts: CloudInitOptions): string {
 export function encodeCustomData(cloudConfig: string): string {
   const encoded = Buffer.from(cloudConfig, 'utf8').toString('base64');
   if (encoded.length > CUSTOM_DATA_LIMIT) {
-    throw new Error(`The cloud-init configuration is ${encoded.length} bytes in base64, over Azure's ${CUSTOM_DATA_LIMIT}-byte limit for custom data.`);
+    throw new Error(
+      `The cloud-init configuration is ${encoded.length} bytes in base64, over Azure's ${CUSTOM_DATA_LIMIT}-byte limit for custom data.`,
+    );
   }
   return encoded;
 }

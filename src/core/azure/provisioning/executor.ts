@@ -165,7 +165,9 @@ async function rollBack(started: PlannedResource[], plan: ProvisionPlan, deps: P
   // Reverse dependency order: the VM holds the NIC, the NIC holds the network pieces and the IP.
   for (const wave of [['vm'], ['nic'], ['vnet', 'nsg', 'publicIp']] as const) {
     await Promise.all(
-      started.filter((r) => (wave as readonly string[]).includes(r.key)).map((r) => remove(r, () => ops[r.key as Exclude<ResourceKey, 'resourceGroup'>].remove(rg, r.name))),
+      started
+        .filter((r) => (wave as readonly string[]).includes(r.key))
+        .map((r) => remove(r, () => ops[r.key as Exclude<ResourceKey, 'resourceGroup'>].remove(rg, r.name))),
     );
   }
   return report;

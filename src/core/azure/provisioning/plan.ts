@@ -1,9 +1,15 @@
 import { TAG_ADMIN_USER, TAG_CREATED_GROUP, TAG_DAEMON, TAG_HOST, TAG_PART_OF } from '../hostTags';
-import { DOCKER_TLS_PORT, type DaemonAccess } from './cloudInit';
+
+export type DaemonAccess = 'ssh' | 'tls';
+
+export const DOCKER_TLS_PORT = 2376;
 
 export const IMAGES = {
   'ubuntu-24.04': { label: 'Ubuntu 24.04 LTS', reference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' } },
-  'ubuntu-22.04': { label: 'Ubuntu 22.04 LTS', reference: { publisher: 'Canonical', offer: '0001-com-ubuntu-server-jammy', sku: '22_04-lts-gen2', version: 'latest' } },
+  'ubuntu-22.04': {
+    label: 'Ubuntu 22.04 LTS',
+    reference: { publisher: 'Canonical', offer: '0001-com-ubuntu-server-jammy', sku: '22_04-lts-gen2', version: 'latest' },
+  },
 } as const;
 export type ImageKey = keyof typeof IMAGES;
 
@@ -76,7 +82,14 @@ export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
   const rules = [inbound('SSH', 22, 1000), ...(req.access === 'tls' ? [inbound('DockerTLS', DOCKER_TLS_PORT, 1010)] : [])];
   const resources: PlannedResource[] = [];
   if (req.createResourceGroup) {
-    resources.push({ key: 'resourceGroup', id: rgId, name: req.resourceGroup, kind: 'resource group', dependsOn: [], body: { location: req.location, tags: { [TAG_CREATED_GROUP]: n } } });
+    resources.push({
+      key: 'resourceGroup',
+      id: rgId,
+      name: req.resourceGroup,
+      kind: 'resource group',
+      dependsOn: [],
+      body: { location: req.location, tags: { [TAG_CREATED_GROUP]: n } },
+    });
   }
   const afterGroup: ResourceKey[] = req.createResourceGroup ? ['resourceGroup'] : [];
   resources.push(
@@ -89,10 +102,20 @@ export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
       body: {
         location: req.location,
         tags: partOf,
-        properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] }, subnets: [{ name: 'default', properties: { addressPrefix: '10.0.0.0/24' } }] },
+        properties: {
+          addressSpace: { addressPrefixes: ['10.0.0.0/16'] },
+          subnets: [{ name: 'default', properties: { addressPrefix: '10.0.0.0/24' } }],
+        },
       },
     },
-    { key: 'nsg', id: ids.nsg, name: `${n}-nsg`, kind: 'network security group', dependsOn: afterGroup, body: { location: req.location, tags: partOf, properties: { securityRules: rules } } },
+    {
+      key: 'nsg',
+      id: ids.nsg,
+      name: `${n}-nsg`,
+      kind: 'network security group',
+      dependsOn: afterGroup,
+      body: { location: req.location, tags: partOf, properties: { securityRules: rules } },
+    },
     {
       key: 'publicIp',
       id: ids.publicIp,
@@ -118,7 +141,14 @@ export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
         properties: {
           networkSecurityGroup: { id: ids.nsg },
           ipConfigurations: [
-            { name: 'ipconfig1', properties: { subnet: { id: `${ids.vnet}/subnets/default` }, privateIPAllocationMethod: 'Dynamic', publicIPAddress: { id: ids.publicIp } } },
+            {
+              name: 'ipconfig1',
+              properties: {
+                subnet: { id: `${ids.vnet}/subnets/default` },
+                privateIPAllocationMethod: 'Dynamic',
+                publicIPAddress: { id: ids.publicIp },
+              },
+            },
           ],
         },
       },
@@ -137,7 +167,12 @@ export function vmBody(req: ProvisionRequest, nicId: string, customData: string)
       hardwareProfile: { vmSize: req.vmSize },
       storageProfile: {
         imageReference: IMAGES[req.image].reference,
-        osDisk: { name: `${req.hostName}-osdisk`, createOption: 'FromImage', deleteOption: 'Delete', managedDisk: { storageAccountType: 'StandardSSD_LRS' } },
+        osDisk: {
+          name: `${req.hostName}-osdisk`,
+          createOption: 'FromImage',
+          deleteOption: 'Delete',
+          managedDisk: { storageAccountType: 'StandardSSD_LRS' },
+        },
       },
       osProfile: {
         computerName: req.hostName,

@@ -1,0 +1,149 @@
+import * as vscode from 'vscode';
+import * as path from 'path';
+import { isAzureSignInError } from '../../core/azure/azureErrors';
+import { azureVendor } from '../../core/azure/lazyAzure';
+import type { ProvisionEvent } from '../../core/azure/provisioning/executor';
+import { planProvisioning } from '../../core/azure/provisioning/plan';
+import { isUnknownHostKeyError } from '../../core/docker/errors';
+import type { DockerHostSpec } from '../../core/docker/hostSpec';
+import { waitForDaemon } from '../../core/docker/waitForDaemon';
+import { runProvisionWizard } from '../wizards/provisionWizard';
+import type { CommandDeps, CommandHandler } from './commandDeps';
+import { errorText } from './targets';
+
+const LAST_SOURCE = 'dockerOnAzure.lastSourceRange';
+
+function describe(event: ProvisionEvent): string {
+  if (event.kind === 'message') {
+    return event.text;
+  }
+  const verb = { creating: 'Creating', created: 'Created', deleting: 'Removing', deleted: 'Removed', kept: 'Could not remove' }[event.state];
+  return `${verb} ${event.resource.kind} ${event.resource.name}`;
+}
+
+/**
+ * From nothing to a Docker host: the wizard, then the resources (network pieces in parallel),
+ * then a bounded wait for the daemon, then the host in the tree. Failure or cancellation rolls
+ * back what this run created and says what, if anything, remains.
+ */
+export function provisionHost(deps: CommandDeps): CommandHandler {
+  return async () => {
+    let inventory;
+    try {
+      inventory = deps.azureHosts.currentInventory();
+      await inventory.subscriptions();
+    } catch (err) {
+      if (
+        isAzureSignInError(err) &&
+        (await vscode.window.showInformationMessage('Sign in to Azure to provision a Docker host.', 'Sign In')) === 'Sign In'
+      ) {
+        await vscode.commands.executeCommand('dockerOnAzure.azure.signIn');
+      } else if (!isAzureSignInError(err)) {
+        void vscode.window.showErrorMessage(errorText(err));
+      }
+      return;
+    }
+    const az = azureVendor();
+    const sshDir = path.join(deps.connectionEnv().homeDir, '.ssh');
+    const answers = await runProvisionWizard({
+      subscriptions: await inventory.subscriptions(),
+      resourceGroups: async (sub) => {
+        const groups: { name: string; location: string }[] = [];
+        for await (const g of inventory.clients(sub).resources.resourceGroups.list()) {
+          groups.push({ name: g.name!, location: g.location });
+        }
+        return groups;
+      },
+      existingKeys: () => az.listExistingKeys(sshDir),
+      lastSourceRange: deps.context.globalState.get<string>(LAST_SOURCE),
+    });
+    if (!answers) {
+      return;
+    }
+    await deps.context.globalState.update(LAST_SOURCE, answers.sourceRange);
+    const adminUser = 'azureuser';
+    let identityFile = answers.existingKey;
+    let publicKey: string;
+    if (identityFile) {
+      publicKey = await az.readPublicKey(identityFile);
+    } else {
+      const written = await az.writeSshKeyPair(sshDir, `${answers.hostName}_ed25519`, az.generateSshKeyPair(`${adminUser}@${answers.hostName}`));
+      identityFile = written.privateKeyPath;
+      publicKey = (await az.readPublicKey(written.publicKeyPath)).trim();
+    }
+    const ca = answers.access === 'tls' ? await az.createCertificateAuthority(`Docker on Azure CA (${answers.hostName})`) : undefined;
+    const client = ca ? await az.createClientCertificate(ca, `docker-on-azure client (${answers.hostName})`) : undefined;
+    const plan = planProvisioning({
+      subscriptionId: answers.subscription.subscriptionId,
+      location: answers.location,
+      resourceGroup: answers.resourceGroup,
+      createResourceGroup: answers.createResourceGroup,
+      hostName: answers.hostName,
+      vmSize: answers.vmSize,
+      image: answers.image,
+      adminUser,
+      sshPublicKey: publicKey,
+      access: answers.access,
+      sourceRange: answers.sourceRange,
+    });
+    const clients = inventory.clients(answers.subscription);
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Provisioning ${answers.hostName}`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        try {
+          const result = await az.executeProvisioning(plan, {
+            clients,
+            signal: controller.signal,
+            onEvent: (e) => {
+              progress.report({ message: describe(e) });
+              deps.log.info(`[provision ${answers.hostName}] ${describe(e)}`);
+            },
+            makeServerTls: async (names) => {
+              const server = await az.createServerCertificate(ca!, names);
+              return { caPem: ca!.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
+            },
+          });
+          let spec: DockerHostSpec;
+          if (ca && client) {
+            await deps.hostTls.set(result.vmId, { ca: ca.certPem, cert: client.certPem, key: client.keyPem, caKey: ca.keyPem });
+            spec = {
+              id: 'new',
+              name: answers.hostName,
+              source: 'azure',
+              address: `tcp://${result.publicIp}:2376`,
+              tlsPem: { ca: ca.certPem, cert: client.certPem, key: client.keyPem },
+            };
+          } else {
+            await deps.hostMarks.set(result.vmId, { access: 'ssh', user: adminUser, identityFile });
+            spec = { id: 'new', name: answers.hostName, source: 'azure', address: `ssh://${adminUser}@${result.publicIp}`, identityFile };
+          }
+          deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
+          progress.report({ message: 'Waiting for Docker to answer (cloud-init installs it at first boot)…' });
+          const minutes = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('provision.daemonWaitMinutes', 10);
+          try {
+            await waitForDaemon(spec, deps.connectionEnv(), { timeoutMs: minutes * 60_000, intervalMs: 5_000, signal: controller.signal });
+            void vscode.window.showInformationMessage(`${answers.hostName} is ready: Docker answers at ${spec.address}.`);
+          } catch (err) {
+            void vscode.window.showWarningMessage(
+              isUnknownHostKeyError(err)
+                ? `${answers.hostName} was created. Its SSH host key is new to this machine: expand the host in Azure Docker Hosts, check the fingerprint and choose Trust SSH Host Key.`
+                : `${answers.hostName} was created. ${errorText(err)}`,
+            );
+          }
+          deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
+        } catch (err) {
+          const report = (err as { rollback?: { remaining: { id: string; reason: string }[] } }).rollback;
+          const remaining = report?.remaining.length
+            ? ` Still there: ${report.remaining.map((r) => `${r.id.split('/').pop()} (${r.reason})`).join('; ')}.`
+            : ' Nothing it created remains.';
+          void vscode.window.showErrorMessage(`${errorText(err)}.${report ? remaining : ''}`);
+          deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+  };
+}

@@ -1,0 +1,268 @@
+import * as vscode from 'vscode';
+import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
+import type { DaemonAccess } from '../../core/azure/provisioning/plan';
+import { isWideRange, validateHostName, validateSourceRange } from '../../core/azure/provisioning/naming';
+import { IMAGES, ImageKey } from '../../core/azure/provisioning/plan';
+import { BACK, input, pick, runSteps } from './multiStepInput';
+
+export interface ProvisionAnswers {
+  subscription: AzureSubscriptionRef;
+  hostName: string;
+  resourceGroup: string;
+  createResourceGroup: boolean;
+  location: string;
+  vmSize: string;
+  image: ImageKey;
+  access: DaemonAccess;
+  /** A private key in ~/.ssh whose .pub goes to the VM, or undefined for a new key pair. */
+  existingKey?: string;
+  sourceRange: string;
+}
+
+const REGIONS = [
+  'westeurope',
+  'northeurope',
+  'uksouth',
+  'francecentral',
+  'germanywestcentral',
+  'swedencentral',
+  'eastus',
+  'eastus2',
+  'westus2',
+  'westus3',
+  'centralus',
+  'canadacentral',
+  'australiaeast',
+  'japaneast',
+  'southeastasia',
+  'centralindia',
+];
+
+/** Small, cheap sizes that run Docker comfortably; the default is the smallest sensible one. */
+const SIZES: { name: string; detail: string }[] = [
+  { name: 'Standard_B2s', detail: '2 vCPU, 4 GiB — burstable, low cost (default)' },
+  { name: 'Standard_B2ms', detail: '2 vCPU, 8 GiB — burstable' },
+  { name: 'Standard_D2s_v5', detail: '2 vCPU, 8 GiB — general purpose' },
+  { name: 'Standard_D4s_v5', detail: '4 vCPU, 16 GiB — general purpose' },
+];
+
+export interface WizardContext {
+  subscriptions: AzureSubscriptionRef[];
+  resourceGroups: (sub: AzureSubscriptionRef) => Promise<{ name: string; location: string }[]>;
+  existingKeys: () => Promise<string[]>;
+  lastSourceRange?: string;
+}
+
+const TITLE = 'Provision Docker Host';
+
+/**
+ * Every step has a default, Back goes to the previous one, Escape ends the wizard before anything is
+ * created. Names are checked against Azure's rules as they are typed.
+ */
+export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionAnswers | undefined> {
+  type State = Partial<ProvisionAnswers> & { groups?: { name: string; location: string }[] };
+  const state: State = {
+    subscription: ctx.subscriptions.length === 1 ? ctx.subscriptions[0] : undefined,
+    createResourceGroup: true,
+    vmSize: SIZES[0].name,
+    image: 'ubuntu-24.04',
+    access: 'ssh',
+    sourceRange: ctx.lastSourceRange,
+  };
+  const done = await runSteps<State>(state, [
+    {
+      skip: () => ctx.subscriptions.length === 1,
+      run: async (s, step, total) => {
+        const r = await pick(
+          TITLE,
+          step,
+          total,
+          ctx.subscriptions.map((sub) => ({ label: sub.name, description: sub.subscriptionId, value: sub, picked: sub === s.subscription })),
+          'Subscription',
+        );
+        if (r !== BACK && r !== undefined) {
+          s.subscription = r;
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        const r = await input(
+          TITLE,
+          step,
+          total,
+          s.hostName ?? 'docker-host-1',
+          'Host name: the VM, its computer name and its DNS label',
+          validateHostName,
+        );
+        if (typeof r === 'string') {
+          s.hostName = r;
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        s.groups ??= await ctx.resourceGroups(s.subscription!).catch(() => []);
+        const newName = `${s.hostName}-rg`;
+        const r = await pick(
+          TITLE,
+          step,
+          total,
+          [
+            {
+              label: `$(add) New resource group "${newName}"`,
+              detail: 'Recommended: deleting the host later removes the group too',
+              value: { name: newName, create: true, location: undefined as string | undefined },
+              picked: s.createResourceGroup,
+            },
+            ...s.groups.map((g) => ({
+              label: g.name,
+              description: g.location,
+              value: { name: g.name, create: false, location: g.location as string | undefined },
+              picked: !s.createResourceGroup && s.resourceGroup === g.name,
+            })),
+          ],
+          'Resource group',
+        );
+        if (r !== BACK && r !== undefined) {
+          s.resourceGroup = r.name;
+          s.createResourceGroup = r.create;
+          s.location ??= r.location;
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        const current = s.location ?? 'westeurope';
+        const r = await pick(
+          TITLE,
+          step,
+          total,
+          REGIONS.map((name) => ({ label: name, value: name, picked: name === current })),
+          'Region',
+        );
+        if (typeof r === 'string') {
+          s.location = r;
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        const r = await pick(
+          TITLE,
+          step,
+          total,
+          SIZES.map((z) => ({ label: z.name, detail: z.detail, value: z.name, picked: z.name === s.vmSize })),
+          'VM size',
+        );
+        if (typeof r === 'string') {
+          s.vmSize = r;
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        const r = await pick(
+          TITLE,
+          step,
+          total,
+          (Object.keys(IMAGES) as ImageKey[]).map((k) => ({ label: IMAGES[k].label, value: k, picked: k === s.image })),
+          'Image',
+        );
+        if (typeof r === 'string') {
+          s.image = r as ImageKey;
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        const r = await pick(
+          TITLE,
+          step,
+          total,
+          [
+            {
+              label: 'SSH',
+              detail: 'The daemon stays on its socket; reached over SSH with your key (default)',
+              value: 'ssh' as DaemonAccess,
+              picked: s.access === 'ssh',
+            },
+            {
+              label: 'Mutual TLS on port 2376',
+              detail: 'Certificates made on this machine; the CA key never leaves it',
+              value: 'tls' as DaemonAccess,
+              picked: s.access === 'tls',
+            },
+          ],
+          'How the Docker daemon is reached',
+        );
+        if (r === 'ssh' || r === 'tls') {
+          s.access = r;
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        const keys = await ctx.existingKeys().catch(() => []);
+        const r = await pick(
+          TITLE,
+          step,
+          total,
+          [
+            ...keys.map((k) => ({ label: `$(key) ${k.split('/').pop()}`, description: k, value: k as string | null, picked: s.existingKey === k })),
+            {
+              label: '$(add) New ed25519 key pair',
+              detail: `Written to ~/.ssh/${s.hostName}_ed25519 (0600)`,
+              value: null,
+              picked: !keys.length || s.existingKey === undefined,
+            },
+          ],
+          'SSH key for the admin user (password sign-in is disabled)',
+        );
+        if (r !== BACK && r !== undefined) {
+          s.existingKey = r ?? undefined;
+        }
+        return r === null ? 'new' : r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        for (;;) {
+          const r = await input(
+            TITLE,
+            step,
+            total,
+            s.sourceRange ?? '',
+            'Your public IPv4 address (or a range) allowed to connect. Search "what is my IP" in a browser if unsure; 0.0.0.0/0 allows anyone.',
+            validateSourceRange,
+          );
+          if (typeof r !== 'string') {
+            return r;
+          }
+          s.sourceRange = r;
+          const ok =
+            !isWideRange(r) ||
+            (await vscode.window.showWarningMessage(
+              `Allow ${r} to reach SSH${s.access === 'tls' ? ' and the Docker port' : ''}?`,
+              { modal: true, detail: 'A wide range lets much of the internet try to sign in. Keys are still required, but a narrow range is safer.' },
+              'Allow',
+            )) === 'Allow';
+          if (ok) {
+            return r;
+          }
+        }
+      },
+    },
+  ]);
+  if (!done?.subscription || !done.hostName || !done.resourceGroup || !done.location || !done.sourceRange) {
+    return undefined;
+  }
+  return done as ProvisionAnswers;
+}
