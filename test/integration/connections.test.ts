@@ -234,6 +234,8 @@ test('an exported context works with the real docker CLI: docker --context NAME 
   const configDir = fs.mkdtempSync(path.join(scratch, 'export-'));
   const { ca, cert, key, port } = testEnv.tls;
   await exportDockerContext(configDir, 'exported-vm', spec({ address: `tcp://127.0.0.1:${port}`, tls: { ca, cert, key } }), 'exported by the test');
-  const out = execFileSync('docker', ['--context', 'exported-vm', 'images', '--format', '{{.Repository}}:{{.Tag}}'], { env: { ...process.env, DOCKER_CONFIG: configDir } }).toString();
+  const out = execFileSync('docker', ['--context', 'exported-vm', 'images', '--format', '{{.Repository}}:{{.Tag}}'], {
+    env: { ...process.env, DOCKER_CONFIG: configDir },
+  }).toString();
   assert.match(out, new RegExp(testEnv.baseImage.replace(/[.:/]/g, '\\$&')));
 });

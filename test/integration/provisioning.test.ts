@@ -39,7 +39,11 @@ before(async () => {
   arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
   sub = arm.subscriptions[0].subscriptionId;
   const cloud = resolveCloud({ resourceManagerEndpoint: arm.url, authorityHost: arm.url });
-  const credential = createIdentityCredential('servicePrincipal', cloud, { AZURE_TENANT_ID: arm.tenantId, AZURE_CLIENT_ID: arm.clientId, AZURE_CLIENT_SECRET: arm.clientSecret });
+  const credential = createIdentityCredential('servicePrincipal', cloud, {
+    AZURE_TENANT_ID: arm.tenantId,
+    AZURE_CLIENT_ID: arm.clientId,
+    AZURE_CLIENT_SECRET: arm.clientSecret,
+  });
   clients = createArmClients(credential, sub, cloud);
 });
 
@@ -49,22 +53,31 @@ test('an SSH host is created in dependency order with the network pieces in para
   const events: ProvisionEvent[] = [];
   arm.resetRequests();
   arm.faults.slowOperations(3);
-  const result = await executeProvisioning(planProvisioning(request({})), { clients, onEvent: (e) => events.push(e) }).finally(() => arm.faults.slowOperations(1));
+  const result = await executeProvisioning(planProvisioning(request({})), { clients, onEvent: (e) => events.push(e) }).finally(() =>
+    arm.faults.slowOperations(1),
+  );
   const order = events.filter((e) => e.kind === 'resource' && e.state === 'creating').map((e) => (e as { resource: { key: string } }).resource.key);
   assert.deepEqual(order.slice(0, 1), ['resourceGroup']);
   assert.deepEqual(order.slice(1, 4).sort(), ['nsg', 'publicIp', 'vnet']);
   assert.deepEqual(order.slice(4), ['nic', 'vm']);
   // The three network PUTs were in flight together: each operation needed three status polls (set
   // above), so one after another would put at least six polls between the first PUT and the last.
-  const isNetworkPut = (r: { method: string; path: string }) => r.method === 'PUT' && /virtualNetworks|networkSecurityGroups|publicIPAddresses/.test(r.path);
+  const isNetworkPut = (r: { method: string; path: string }) =>
+    r.method === 'PUT' && /virtualNetworks|networkSecurityGroups|publicIPAddresses/.test(r.path);
   const putIndexes = arm.requests.map((r, i) => (isNetworkPut(r) ? i : -1)).filter((i) => i >= 0);
   assert.equal(putIndexes.length, 3);
   const between = arm.requests.slice(putIndexes[0], putIndexes[2]).filter((r) => r.method === 'GET').length;
   assert.ok(between < 6, `${between} polls between the first and last network PUT`);
-  assert.ok(arm.requests.every((r) => r.status < 400), `no request was refused: ${arm.requests.filter((r) => r.status >= 400).map((r) => `${r.method} ${r.path} ${r.status}`)}`);
+  assert.ok(
+    arm.requests.every((r) => r.status < 400),
+    `no request was refused: ${arm.requests.filter((r) => r.status >= 400).map((r) => `${r.method} ${r.path} ${r.status}`)}`,
+  );
   assert.match(result.publicIp, /^\d+\.\d+\.\d+\.\d+$/);
 
-  const vm = arm.resource(result.vmId) as { tags: Record<string, string>; properties: { osProfile: { customData?: string; linuxConfiguration: { disablePasswordAuthentication: boolean } } } };
+  const vm = arm.resource(result.vmId) as {
+    tags: Record<string, string>;
+    properties: { osProfile: { customData?: string; linuxConfiguration: { disablePasswordAuthentication: boolean } } };
+  };
   assert.equal(vm.tags['dockerOnAzure:host'], 'true');
   assert.equal(vm.tags['dockerOnAzure:daemon'], 'ssh');
   assert.equal(vm.properties.osProfile.linuxConfiguration.disablePasswordAuthentication, true);
@@ -95,7 +108,10 @@ test('a failed VM operation removes everything this run created, and nothing tha
       arm.faults.failNextOperation('OSProvisioningTimedOut', 'OS Provisioning for VM did not finish in the allotted time.');
     }
   };
-  const err = await executeProvisioning(planProvisioning(request({ resourceGroup: 'shared-rg', createResourceGroup: false, hostName: 'doomed' })), { clients, onEvent }).then(
+  const err = await executeProvisioning(planProvisioning(request({ resourceGroup: 'shared-rg', createResourceGroup: false, hostName: 'doomed' })), {
+    clients,
+    onEvent,
+  }).then(
     () => assert.fail('provisioning should fail'),
     (e: unknown) => e,
   );
@@ -115,7 +131,11 @@ test('cancelling during the network stage removes the new resource group and all
       setTimeout(() => controller.abort(), 50);
     }
   };
-  const err = await executeProvisioning(planProvisioning(request({ resourceGroup: 'cancel-rg', hostName: 'cancelled-host' })), { clients, onEvent, signal: controller.signal }).then(
+  const err = await executeProvisioning(planProvisioning(request({ resourceGroup: 'cancel-rg', hostName: 'cancelled-host' })), {
+    clients,
+    onEvent,
+    signal: controller.signal,
+  }).then(
     () => assert.fail('provisioning should stop'),
     (e: unknown) => e,
   );
@@ -124,13 +144,20 @@ test('cancelling during the network stage removes the new resource group and all
   assert.equal(err.cancelled, true);
   assert.deepEqual(err.rollback.remaining, []);
   assert.deepEqual(ofGroup('cancel-rg'), [], 'the group this run created is gone with everything in it');
-  assert.equal(arm.requests.filter((r) => r.method === 'PUT' && /virtualMachines/.test(r.path) && /cancelled-host/.test(r.path)).length, 0, 'the VM was never requested');
+  assert.equal(
+    arm.requests.filter((r) => r.method === 'PUT' && /virtualMachines/.test(r.path) && /cancelled-host/.test(r.path)).length,
+    0,
+    'the VM was never requested',
+  );
 });
 
 test('throttling during creation is survived without a rollback', async () => {
   arm.resetRequests();
   arm.faults.throttle(3, 1);
-  const result = await executeProvisioning(planProvisioning(request({ resourceGroup: 'throttled-rg', hostName: 'throttled-host' })), { clients, onEvent: () => undefined });
+  const result = await executeProvisioning(planProvisioning(request({ resourceGroup: 'throttled-rg', hostName: 'throttled-host' })), {
+    clients,
+    onEvent: () => undefined,
+  });
   assert.ok(arm.resource(result.vmId));
   assert.equal(arm.requests.filter((r) => r.status === 429).length, 3);
   assert.equal(arm.requests.filter((r) => r.method === 'DELETE').length, 0, 'nothing was rolled back');

@@ -51,14 +51,16 @@ test('VMs are joined with NICs and public IPs from the subscription-wide listing
   assert.equal(plain.publicIp, undefined);
 });
 
-test('a provisioned host connects over SSH as its admin user at its DNS name; TLS hosts on 2376', () => {
+test('a provisioned host connects over SSH as its admin user at its static IP; TLS hosts on 2376', () => {
   const [host] = toAzureVms([vm()], [nic], [pip]);
   assert.equal(isDockerHost(host, undefined), true);
   const spec = dockerSpecForVm(host, undefined)!;
-  assert.equal(spec.address, 'ssh://azureuser@web.westeurope.cloudapp.azure.com');
+  assert.equal(spec.address, 'ssh://azureuser@20.1.2.3');
   assert.equal(spec.source, 'azure');
   const [tlsHost] = toAzureVms([vm({ tags: { 'dockerOnAzure:host': 'true', 'dockerOnAzure:daemon': 'tls' } })], [nic], [pip]);
-  assert.equal(dockerSpecForVm(tlsHost, undefined, { ca: '/c', cert: '/e', key: '/k' })!.address, 'tcp://web.westeurope.cloudapp.azure.com:2376');
+  const tlsSpec = dockerSpecForVm(tlsHost, undefined, { ca: 'CA', cert: 'CERT', key: 'KEY' })!;
+  assert.equal(tlsSpec.address, 'tcp://20.1.2.3:2376');
+  assert.deepEqual(tlsSpec.tlsPem, { ca: 'CA', cert: 'CERT', key: 'KEY' });
 });
 
 test('a marked VM uses what the user recorded; without a public address there is no spec', () => {
@@ -67,7 +69,7 @@ test('a marked VM uses what the user recorded; without a public address there is
   const mark = { access: 'ssh' as const, user: 'ops', port: 2222, identityFile: '/home/me/.ssh/ops' };
   assert.equal(isDockerHost(plain, mark), true);
   const spec = dockerSpecForVm(plain, mark)!;
-  assert.equal(spec.address, 'ssh://ops@web.westeurope.cloudapp.azure.com:2222');
+  assert.equal(spec.address, 'ssh://ops@20.1.2.3:2222');
   assert.equal(spec.identityFile, '/home/me/.ssh/ops');
   const [noIp] = toAzureVms([vm()], [{ ...nic, ipConfigurations: [{ privateIPAddress: '10.0.0.4' }] }], []);
   assert.equal(dockerSpecForVm(noIp, undefined), undefined);
