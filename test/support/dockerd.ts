@@ -25,6 +25,15 @@ export interface DockerdOptions {
    * Off by default: extra daemons run with `--bridge none`.
    */
   bridge?: boolean;
+  /**
+   * Settings for the daemon's own daemon.json (default: none, so a developer machine's
+   * /etc/docker/daemon.json cannot leak in), e.g. what cloud-init wrote for an emulated VM.
+   * `hosts` given here are listened on besides the unix socket, which then moves into the file as
+   * well: dockerd refuses a directive given both as a flag and in the file. For the same reason it
+   * must not set what the flags set (data-root, exec-root, pidfile, bridge, iptables, ip-masq,
+   * ip-forward), nor be combined with `tcpTls` when it sets `hosts`.
+   */
+  daemonConfig?: Record<string, unknown>;
 }
 
 export interface DockerdHandle {
@@ -72,15 +81,19 @@ class Dockerd implements DockerdHandle {
   private async args(): Promise<string[]> {
     const d = this.dir;
     const configFile = path.join(d, 'daemon.json');
-    // Our own (empty) config: /etc/docker/daemon.json of a developer machine may set hosts or data-root.
-    await fsp.writeFile(configFile, '{}\n');
+    // Our own config: /etc/docker/daemon.json of a developer machine may set hosts or data-root.
+    const config = { ...this.opts.daemonConfig };
+    const hostsInFile = Array.isArray(config.hosts);
+    if (hostsInFile) {
+      config.hosts = [this.host, ...(config.hosts as unknown[])];
+    }
+    await fsp.writeFile(configFile, JSON.stringify(config) + '\n');
     const args = [
       '--data-root',
       path.join(d, 'data'),
       '--exec-root',
       path.join(d, 'exec'),
-      '-H',
-      this.host,
+      ...(hostsInFile ? [] : ['-H', this.host]),
       '--pidfile',
       this.pidFile,
       '--config-file',
@@ -231,6 +244,9 @@ class Dockerd implements DockerdHandle {
 
 /** Starts a private dockerd (from Debian's docker.io) in `opts.dir` and waits until it answers /_ping. */
 export async function startDockerd(opts: DockerdOptions): Promise<DockerdHandle> {
+  if (opts.tcpTls && Array.isArray(opts.daemonConfig?.hosts)) {
+    throw new Error('startDockerd: give the TCP listener either as tcpTls or in daemonConfig.hosts, not both');
+  }
   const d = new Dockerd(opts);
   // The longest socket dockerd makes below its dir; sun_path holds 107 bytes plus NUL.
   const longest = path.join(d.dir, 'exec', 'containerd', 'containerd.sock.ttrpc');

@@ -33,6 +33,22 @@ export interface ResourceTypeHandler {
 
 export type RouteHandler = (ctx: HandlerContext, route: Route) => EmulatorResponse;
 
+/**
+ * What happens inside the emulated machines, beyond ARM's bookkeeping (dockerHostBoot.ts boots real
+ * Docker daemons for VMs). Called synchronously from the handlers, when the state already shows the
+ * outcome; anything slow must be done asynchronously.
+ */
+export interface GuestHooks {
+  /** The address for a new public IP, or undefined for the emulator's own made-up one. */
+  publicIpAddress?(pipId: string): string | undefined;
+  /** A new VM's create operation succeeded. */
+  vmCreated?(vmId: string): void;
+  /** A power action (start, poweroff, deallocate, restart) ended, successfully or not; read the power state. */
+  vmPowerChanged?(vmId: string, action: string, succeeded: boolean): void;
+  /** The VM is gone from the state (its own delete, or its resource group's). */
+  vmDeleted?(vmId: string): void;
+}
+
 export class EmulatorCore {
   readonly state = new ArmState();
   readonly identity: IdentityService;
@@ -41,6 +57,7 @@ export class EmulatorCore {
   readonly requests: RecordedRequest[] = [];
   pageSize = 100;
   defaultTenantId = '';
+  guests?: GuestHooks;
   private readonly handlers = new Map<string, ResourceTypeHandler>();
 
   constructor(

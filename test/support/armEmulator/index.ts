@@ -14,10 +14,13 @@ import type { RecordedRequest } from './requestLog';
 import { addSubscription, addTenant, createEmulatorCore } from './emulatorSetup';
 import { startHttpsServer } from './httpsServer';
 import { seedVm, type SeedVm } from './seedVm';
+import { DockerHostBooter, type BootedHost, type BootFailure } from './dockerHostBoot';
+import { which } from '../processes';
 
 import { vmState } from './vmViews';
 export type { RecordedRequest } from './requestLog';
 export type { SeedVm } from './seedVm';
+export type { BootedHost, BootFailure } from './dockerHostBoot';
 export { ensureEmulatorCa } from './certificates';
 export { trustEmulatorCa } from './trustCa';
 
@@ -64,6 +67,13 @@ export interface ArmEmulator {
     /** Every token issued so far is rejected (401 ExpiredAuthenticationToken); new sign-ins work. */
     expireTokens(): void;
   };
+  /** With bootDockerHosts: the VMs whose Docker daemon runs now (empty otherwise). */
+  bootedHosts(): BootedHost[];
+  /** With bootDockerHosts: why VMs got no daemon (a cloud-config their Docker would refuse, dockerd failing), oldest first. */
+  bootFailures(): BootFailure[];
+  /** Resolves once no Docker host boot, stop or removal is under way (they follow ARM operations asynchronously). */
+  dockerHostsSettled(): Promise<void>;
+  /** Stops the server and, with bootDockerHosts, every booted daemon; nothing keeps running. */
   stop(): Promise<void>;
 }
 
@@ -77,15 +87,33 @@ export interface ArmEmulatorOptions {
   pageSize?: number;
   /** Retry-After (seconds) on long-running operation responses. 0 (the default) lets clients poll at their own interval. */
   retryAfterSeconds?: number;
+  /**
+   * Boot provisioned VMs as real Docker hosts (see dockerHostBoot.ts): every new public IP gets a
+   * free loopback address (127.0.0.N), and a VM created with a cloud-config that sets up Docker
+   * with mutual TLS gets a real dockerd on that address with the files cloud-init would write.
+   * Needs root and dockerd. Default false: addresses are made up and nothing listens.
+   */
+  bootDockerHosts?: boolean;
+  /** With bootDockerHosts: how long a VM "boots" before its dockerd starts (default 0; real cloud-init takes minutes). */
+  bootDelayMs?: number;
 }
 
 export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<ArmEmulator> {
+  // Fail here rather than with every VM's boot.
+  if (opts.bootDockerHosts && (process.getuid?.() !== 0 || !which('dockerd'))) {
+    throw new Error('bootDockerHosts needs root and dockerd (bash scripts/ensure-test-deps.sh)');
+  }
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'arm-emulator-'));
   let url = '';
   const { core, clientId, clientSecret } = createEmulatorCore(() => url);
   core.pageSize = opts.pageSize ?? 100;
   core.operations.retryAfterSeconds = opts.retryAfterSeconds ?? 0;
+  let booter: DockerHostBooter | undefined;
+  if (opts.bootDockerHosts) {
+    booter = new DockerHostBooter(core, { dir, bootDelayMs: opts.bootDelayMs });
+    core.guests = booter;
+  }
   let server;
   let tls: EmulatorTlsFiles | undefined;
   const cleanUp = () => {
@@ -139,6 +167,14 @@ export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<A
       slowOperations: (polls) => void (core.operations.pollsNeeded = polls),
       expireTokens: () => core.identity.tokens.expireAll(),
     },
-    stop: () => (stopped ??= running.close().then(cleanUp)),
+    bootedHosts: () => booter?.booted() ?? [],
+    bootFailures: () => booter?.failures() ?? [],
+    dockerHostsSettled: () => booter?.settled() ?? Promise.resolve(),
+    // Daemons first: their folders may live in dir, which cleanUp removes.
+    stop: () =>
+      (stopped ??= running
+        .close()
+        .then(() => booter?.stop())
+        .finally(cleanUp)),
   };
 }

@@ -64,7 +64,7 @@ export const publicIpAddressesHandler = networkHandler({
       properties.dnsSettings = { ...dns, fqdn };
     }
     const hidden = state.hiddenState<{ address?: string }>(id);
-    hidden.address ??= typeof given.ipAddress === 'string' ? given.ipAddress : allocateAddress(state);
+    hidden.address ??= typeof given.ipAddress === 'string' ? given.ipAddress : (ctx.core.guests?.publicIpAddress?.(id) ?? allocateAddress(state));
     delete properties.ipAddress;
     if (allocation.toLowerCase() === 'static') {
       properties.ipAddress = hidden.address;

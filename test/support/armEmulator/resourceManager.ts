@@ -157,7 +157,12 @@ function resourceGroup(ctx: HandlerContext, sub: string, name: string): Emulator
         asyncHeader: false,
         locationHeader: true,
         doneStatus: 200,
-        onSucceeded: () => core.state.delete(String(existing.id)),
+        onSucceeded: () => {
+          // The VMs in it go too: whatever runs inside them must stop.
+          const vms = core.state.list('Microsoft.Compute/virtualMachines', sub, String(existing.name));
+          core.state.delete(String(existing.id));
+          vms.forEach((vm) => core.guests?.vmDeleted?.(String(vm.id)));
+        },
         onFailed: () => ((existing.properties as JsonObject).provisioningState = 'Succeeded'),
       });
       return { status: 202, headers: op.headers };

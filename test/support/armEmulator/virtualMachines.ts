@@ -45,6 +45,9 @@ function putVm(ctx: HandlerContext, route: ProviderRoute, name: string, existing
     () => {
       properties.provisioningState = 'Succeeded';
       settle();
+      if (!existing) {
+        core.guests?.vmCreated?.(id);
+      }
     },
     (e) => {
       properties.provisioningState = 'Failed';

@@ -76,6 +76,7 @@ export function powerAction(ctx: HandlerContext, route: ProviderRoute, vm: JsonO
     () => {
       h.power = final;
       p.provisioningState = 'Succeeded';
+      core.guests?.vmPowerChanged?.(String(vm.id), action, true);
     },
     (e) => {
       h.power = before;
@@ -83,6 +84,7 @@ export function powerAction(ctx: HandlerContext, route: ProviderRoute, vm: JsonO
         p.provisioningState = 'Failed';
         h.failure = e;
       }
+      core.guests?.vmPowerChanged?.(String(vm.id), action, false);
     },
   );
   h.currentOperation = op.id;
@@ -113,6 +115,7 @@ export function deleteVm(ctx: HandlerContext, route: ProviderRoute, vm: JsonObje
     204,
     () => {
       state.delete(String(vm.id));
+      ctx.core.guests?.vmDeleted?.(String(vm.id));
       const storage = isObject(p.storageProfile) ? p.storageProfile : {};
       [storage.osDisk, ...arr(storage.dataDisks)].filter(isObject).forEach(release);
       for (const nic of vmNicReferences(vm)) {

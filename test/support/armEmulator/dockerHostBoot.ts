@@ -1,0 +1,346 @@
+/**
+ * Emulated VMs that are real Docker hosts (`startArmEmulator({ bootDockerHosts: true })`).
+ *
+ * Real Azure: the product creates a static public IP, reads its address, puts it in the server
+ * certificate, and creates the VM with a cloud-config whose `write_files` hold daemon.json and the
+ * TLS files; minutes after the VM reports Succeeded, dockerd answers on <address>:2376 with mutual
+ * TLS. Here: every new public IP gets a loopback address of its own (127.0.0.N), and when a VM
+ * whose cloud-config sets up such a daemon is created, its `write_files` are written below
+ * `<emulator dir>/vms/<vm>/` and a real dockerd starts with that daemon.json (paths and addresses
+ * moved into the emulator's world) on <address>:2376 — so clients meet the bytes the product
+ * generated, as real cloud-init would pass them on. Power actions stop and start it (same data),
+ * deleting the VM (or its resource group) removes it, stopping the emulator stops them all.
+ *
+ * VMs whose cloud-config sets up no TLS daemon (SSH mode) get nothing. A cloud-config the VM's
+ * Docker would fail on (dockerd refusing daemon.json, a file it names not written) boots nothing
+ * and is reported by `failures()`, with the reason the VM would log.
+ */
+import * as fsp from 'node:fs/promises';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { startDockerd, type DockerdHandle } from '../dockerd';
+import { unmountUnder } from '../dockerdCleanup';
+import { cloudConfigFiles, dockerTlsDaemon, underRoot, writeFilesUnder, type DockerTlsDaemon, type WriteFile } from './cloudConfig';
+import type { EmulatorCore, GuestHooks } from './emulatorCore';
+import { LoopbackAddresses } from './loopbackAddresses';
+import { arr, props, refId, vmNicReferences } from './references';
+import { vmState } from './vmViews';
+
+export interface DockerHostBootOptions {
+  /** The emulator's folder: each VM's files go below `<dir>/vms/<vm name>/`. */
+  dir: string;
+  /**
+   * How long a booting VM takes from Succeeded (or from a start) to starting dockerd, as real
+   * cloud-init takes minutes: tests see the window in which the VM exists but nothing answers. Default 0.
+   */
+  bootDelayMs?: number;
+}
+
+export interface BootedHost {
+  vmId: string;
+  /** The VM's public IP address, where dockerd listens (127.0.0.N). */
+  address: string;
+  /** The TCP port(s) daemon.json asked for: 2376 as a rule. */
+  ports: number[];
+  /** The daemon's unix socket, for setting things up behind the product's back (docker -H unix://...). */
+  socketPath: string;
+  /** Where the VM's `write_files` were written (`<that>/etc/docker/daemon.json` ...). */
+  filesDir: string;
+  /** The dockerd's own folder (data, exec root, socket, log, the daemon.json it runs with). */
+  daemonDir: string;
+}
+
+export interface BootFailure {
+  vmId: string;
+  error: string;
+}
+
+/** The port public IPs are checked for when their address is chosen: Docker's TLS port. */
+const DOCKER_TLS_PORT = 2376;
+
+// Settings that describe the machine rather than the daemon's interface: the emulated host shares
+// the machine with others, so these stay the test harness's (and dockerd refuses them both as a flag
+// startDockerd passes and in the file). `containerd` would point at the machine's own containerd.
+const MACHINE_SETTINGS = ['data-root', 'graph', 'exec-root', 'pidfile', 'bridge', 'bip', 'iptables', 'ip-masq', 'ip-forward', 'containerd'];
+
+interface Guest {
+  vmId: string;
+  address: string;
+  files: WriteFile[];
+  tls: DockerTlsDaemon;
+  filesDir: string;
+  daemonDir?: string;
+  daemon?: DockerdHandle;
+  running: boolean;
+  gone: boolean;
+  /** Boots, stops and removal run one after the other. */
+  queue: Promise<void>;
+}
+
+export class DockerHostBooter implements GuestHooks {
+  private readonly guests = new Map<string, Guest>();
+  private readonly addresses = new LoopbackAddresses();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly failed: BootFailure[] = [];
+  private readonly abort = new AbortController();
+  private closed = false;
+
+  constructor(
+    private readonly core: EmulatorCore,
+    private readonly opts: DockerHostBootOptions,
+  ) {}
+
+  // ---- GuestHooks ----
+
+  publicIpAddress(): string {
+    return this.addresses.allocate(DOCKER_TLS_PORT);
+  }
+
+  vmCreated(vmId: string): void {
+    const vm = this.core.state.get(vmId);
+    if (!vm || this.closed) {
+      return;
+    }
+    let files: WriteFile[] | undefined;
+    let tls: DockerTlsDaemon | undefined;
+    let address: string;
+    try {
+      files = cloudConfigFiles(vmState(this.core, vm).customData);
+      tls = files && dockerTlsDaemon(files);
+      if (!files || !tls) {
+        return;
+      }
+      address = this.publicAddressOf(vmId);
+    } catch (e) {
+      this.failed.push({ vmId: String(vm.id), error: (e as Error).message });
+      return;
+    }
+    const key = vmId.toLowerCase();
+    const g: Guest = {
+      vmId: String(vm.id),
+      address,
+      files,
+      tls,
+      filesDir: this.folderFor(String(vm.name)),
+      running: false,
+      gone: false,
+      // A VM of the same id deleted just before may still be tearing down its folders.
+      queue: this.guests.get(key)?.queue ?? Promise.resolve(),
+    };
+    this.guests.set(key, g);
+    this.enqueue(g, async () => {
+      await fsp.rm(g.filesDir, { recursive: true, force: true });
+      await writeFilesUnder(g.filesDir, g.files);
+      await this.reconcile(g);
+    });
+  }
+
+  vmPowerChanged(vmId: string, action: string, succeeded: boolean): void {
+    const g = this.guests.get(vmId.toLowerCase());
+    if (!g) {
+      return;
+    }
+    if (action === 'restart' && succeeded) {
+      this.enqueue(g, () => this.halt(g));
+    }
+    this.enqueue(g, () => this.reconcile(g));
+  }
+
+  vmDeleted(vmId: string): void {
+    const key = vmId.toLowerCase();
+    const g = this.guests.get(key);
+    if (!g) {
+      return;
+    }
+    g.gone = true;
+    this.enqueue(g, async () => {
+      await this.remove(g);
+      if (this.guests.get(key) === g) {
+        this.guests.delete(key);
+      }
+    });
+  }
+
+  // ---- for tests, through ArmEmulator ----
+
+  booted(): BootedHost[] {
+    return [...this.guests.values()]
+      .filter((g) => g.running && g.daemon)
+      .map((g) => ({
+        vmId: g.vmId,
+        address: g.address,
+        ports: [...g.tls.ports],
+        socketPath: g.daemon!.socketPath,
+        filesDir: g.filesDir,
+        daemonDir: g.daemon!.dir,
+      }));
+  }
+
+  failures(): BootFailure[] {
+    return this.failed.map((f) => ({ ...f }));
+  }
+
+  /** Resolves once no boot, stop or removal is under way. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) {
+      await Promise.all([...this.pending]);
+    }
+  }
+
+  /** Stops every daemon, removes what the VMs had on disk, gives the addresses back. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    this.abort.abort();
+    for (const g of this.guests.values()) {
+      g.gone = true;
+      this.enqueue(g, () => this.remove(g));
+    }
+    await this.settled();
+    this.guests.clear();
+    this.addresses.releaseAll();
+    await fsp.rmdir(path.join(this.opts.dir, 'vms')).catch(() => undefined);
+  }
+
+  // ---- the work ----
+
+  private enqueue(g: Guest, step: () => Promise<void>): void {
+    const p = g.queue.then(step).catch((e: unknown) => {
+      this.failed.push({ vmId: g.vmId, error: e instanceof Error ? e.message : String(e) });
+    });
+    g.queue = p;
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** The daemon runs exactly while the VM exists and is running. */
+  private wanted(g: Guest): boolean {
+    const vm = this.core.state.get(g.vmId);
+    return !this.closed && !g.gone && vm !== undefined && (vmState(this.core, vm).power ?? 'running') === 'running';
+  }
+
+  private async reconcile(g: Guest): Promise<void> {
+    if (!this.wanted(g)) {
+      await this.halt(g);
+      return;
+    }
+    if (g.running) {
+      return;
+    }
+    await this.delay(this.opts.bootDelayMs ?? 0);
+    // A deallocate or delete may have come while the VM was "booting".
+    if (this.wanted(g)) {
+      await this.boot(g);
+    }
+  }
+
+  private async boot(g: Guest): Promise<void> {
+    for (const port of g.tls.ports) {
+      await checkBindable(g.address, port);
+    }
+    if (g.daemon) {
+      await g.daemon.restart();
+    } else {
+      if (g.daemonDir) {
+        // What a boot that failed left (startDockerd already stopped what it started).
+        await unmountUnder(g.daemonDir);
+        await fsp.rm(g.daemonDir, { recursive: true, force: true });
+      }
+      // Short, under /tmp: containerd's sockets live below the exec root (108-byte limit).
+      g.daemonDir = await fsp.mkdtemp('/tmp/vmd-');
+      g.daemon = await startDockerd({ dir: g.daemonDir, daemonConfig: this.daemonConfig(g) });
+    }
+    g.running = true;
+  }
+
+  /** daemon.json as the VM has it, with its files and addresses moved into the emulator's world. */
+  private daemonConfig(g: Guest): Record<string, unknown> {
+    const config: Record<string, unknown> = { ...g.tls.daemonJson };
+    for (const k of MACHINE_SETTINGS) {
+      delete config[k];
+    }
+    // unix:// entries become the daemon's private socket (startDockerd adds it); tcp ones, the VM's address.
+    config.hosts = g.tls.ports.map((p) => `tcp://${g.address}:${p}`);
+    for (const [k, vmPath] of Object.entries(g.tls.tlsFiles)) {
+      config[k] = underRoot(g.filesDir, vmPath);
+    }
+    return config;
+  }
+
+  private async halt(g: Guest): Promise<void> {
+    if (g.daemon && g.running) {
+      g.running = false;
+      await g.daemon.stop();
+    }
+  }
+
+  private async remove(g: Guest): Promise<void> {
+    try {
+      await this.halt(g);
+    } finally {
+      // stop() also covers a daemon that failed to start half-way (its leftovers and mounts).
+      await g.daemon?.stop().catch(() => undefined);
+      for (const dir of [g.daemonDir, g.filesDir]) {
+        if (dir) {
+          await unmountUnder(dir);
+          await fsp.rm(dir, { recursive: true, force: true });
+        }
+      }
+    }
+  }
+
+  private delay(ms: number): Promise<void> {
+    if (ms <= 0 || this.abort.signal.aborted) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.abort.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.abort.signal.addEventListener('abort', done);
+    });
+  }
+
+  /** The address of the public IP on the VM's primary NIC's primary ip configuration. */
+  private publicAddressOf(vmId: string): string {
+    const vm = this.core.state.get(vmId)!;
+    const refs = vmNicReferences(vm);
+    const nicRef = refs.find((r) => props(r).primary === true) ?? refs[0];
+    const nic = nicRef && refId(nicRef) ? this.core.state.get(refId(nicRef)!) : undefined;
+    const configs = nic ? arr(props(nic).ipConfigurations) : [];
+    const ipConfig = configs.find((c) => props(c).primary === true) ?? configs[0];
+    const pipId = ipConfig ? refId(props(ipConfig).publicIPAddress) : undefined;
+    const address = pipId ? this.core.state.hiddenState<{ address?: string }>(pipId).address : undefined;
+    if (!pipId || !address) {
+      throw new Error(`VM ${String(vm.name)} has no public IP address: its Docker daemon could not be reached from outside`);
+    }
+    if (!/^127\./.test(address)) {
+      throw new Error(`public IP address ${address} of VM ${String(vm.name)} is not a loopback address the emulator can listen on`);
+    }
+    return address;
+  }
+
+  /** `vms/<vm name>`, or with a suffix while another VM of that name (another resource group) has it. */
+  private folderFor(name: string): string {
+    const taken = new Set([...this.guests.values()].filter((g) => !g.gone).map((g) => g.filesDir));
+    const base = path.join(this.opts.dir, 'vms', name);
+    let dir = base;
+    for (let i = 2; taken.has(dir); i++) {
+      dir = `${base}-${i}`;
+    }
+    return dir;
+  }
+}
+
+/** A clear error when the VM's address and port are taken, rather than dockerd's log tail. */
+function checkBindable(address: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new Error(`cannot listen on ${address}:${port} for the VM's Docker daemon: ${e.code ?? e.message}`)),
+    );
+    srv.listen({ host: address, port, exclusive: true }, () => srv.close(() => resolve()));
+  });
+}
