@@ -8,6 +8,9 @@ import { resolveCloud } from '../../src/core/azure/cloud';
 import { createIdentityCredential } from '../../src/core/azure/identityCredentials';
 import { executeProvisioning, ProvisionError, ProvisionEvent } from '../../src/core/azure/provisioning/executor';
 import { planProvisioning, ProvisionRequest } from '../../src/core/azure/provisioning/plan';
+import { createCertificateAuthority, createClientCertificate, createServerCertificate } from '../../src/core/azure/provisioning/certificates';
+import { waitForDaemon } from '../../src/core/docker/waitForDaemon';
+import { DockerHostSession } from '../../src/core/docker/hostSession';
 
 let arm: ArmEmulator;
 let clients: ArmClients;
@@ -161,4 +164,66 @@ test('throttling during creation is survived without a rollback', async () => {
   assert.ok(arm.resource(result.vmId));
   assert.equal(arm.requests.filter((r) => r.status === 429).length, 3);
   assert.equal(arm.requests.filter((r) => r.method === 'DELETE').length, 0, 'nothing was rolled back');
+});
+
+test('a TLS host boots as a real Docker daemon that answers only with the certificates the product made', async () => {
+  const booting = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR], bootDockerHosts: true, bootDelayMs: 1000 });
+  try {
+    const bootSub = booting.subscriptions[0].subscriptionId;
+    const cloud = resolveCloud({ resourceManagerEndpoint: booting.url, authorityHost: booting.url });
+    const credential = createIdentityCredential('servicePrincipal', cloud, {
+      AZURE_TENANT_ID: booting.tenantId,
+      AZURE_CLIENT_ID: booting.clientId,
+      AZURE_CLIENT_SECRET: booting.clientSecret,
+    });
+    const ca = await createCertificateAuthority('test CA');
+    const client = await createClientCertificate(ca, 'test client');
+    let certNames: { ipAddresses: string[]; dnsNames: string[] } | undefined;
+    const result = await executeProvisioning(
+      planProvisioning(request({ subscriptionId: bootSub, resourceGroup: 'tls-rg', hostName: 'tls-host', access: 'tls' })),
+      {
+        clients: createArmClients(credential, bootSub, cloud),
+        onEvent: () => undefined,
+        makeServerTls: async (names) => {
+          certNames = names;
+          const server = await createServerCertificate(ca, names);
+          return { caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
+        },
+      },
+    );
+    assert.deepEqual(certNames?.ipAddresses, [result.publicIp], 'the server certificate names the public IP');
+    assert.ok(certNames?.dnsNames[0]?.startsWith('tls-host.'), 'and the DNS name');
+    const nsg = booting.resource(
+      `/subscriptions/${bootSub}/resourceGroups/tls-rg/providers/Microsoft.Network/networkSecurityGroups/tls-host-nsg`,
+    ) as {
+      properties: { securityRules: { properties: { destinationPortRange: string } }[] };
+    };
+    assert.deepEqual(
+      nsg.properties.securityRules.map((r) => r.properties.destinationPortRange),
+      ['22', '2376'],
+    );
+    const spec = {
+      id: 'azure:new',
+      name: 'tls-host',
+      source: 'azure' as const,
+      address: `tcp://${result.publicIp}:2376`,
+      tlsPem: { ca: ca.certPem, cert: client.certPem, key: client.keyPem },
+    };
+    const env = { homeDir: '/nonexistent', knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 5000 };
+    await waitForDaemon(spec, env, { timeoutMs: 60_000, intervalMs: 500 });
+    const session = new DockerHostSession(spec, env);
+    try {
+      const snapshot = await session.load();
+      assert.deepEqual(snapshot.containers, [], 'a new host has no containers yet');
+    } finally {
+      session.dispose();
+    }
+    const other = await createCertificateAuthority('someone else');
+    const stranger = await createClientCertificate(other, 'stranger');
+    const refused = new DockerHostSession({ ...spec, tlsPem: { ca: ca.certPem, cert: stranger.certPem, key: stranger.keyPem } }, env);
+    await assert.rejects(refused.load(), /refused the client certificate|closed unexpectedly|TLS/);
+    refused.dispose();
+  } finally {
+    await booting.stop();
+  }
 });

@@ -12,7 +12,9 @@ function allocateAddress(state: ArmState): string {
   const counter = state.hiddenState<{ next?: number }>('/emulator/publicIpAddresses');
   const n = counter.next ?? 10;
   counter.next = n + 1;
-  return `20.${100 + Math.floor(n / 65536)}.${Math.floor(n / 256) % 256}.${n % 256}`;
+  // Loopback, not a real Azure range: a test that connects to a VM by mistake must not send
+  // traffic off this machine (and gets a prompt "connection refused").
+  return `127.${100 + Math.floor(n / 65536)}.${Math.floor(n / 256) % 256}.${n % 256}`;
 }
 
 export function fqdnOf(label: string, location: string): string {
