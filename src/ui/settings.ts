@@ -57,3 +57,10 @@ export function affectsAzureSignIn(e: vscode.ConfigurationChangeEvent): boolean 
     'azure.subscriptions',
   ].some((key) => e.affectsConfiguration(`${SECTION}.${key}`));
 }
+
+/** Where new SSH key pairs are written and existing ones offered from (default ~/.ssh). */
+export function sshKeyDirectory(): string {
+  const configured = config().get<string>('ssh.keyDirectory', '').trim();
+  const home = defaultConnectionEnvironment().homeDir;
+  return configured ? configured.replace(/^~(?=\/|$)/, home) : `${home}/.ssh`;
+}

@@ -31,7 +31,7 @@ const step = <T>(name: string, fn: () => Promise<T>) =>
 
 before(async () => {
   fs.rmSync(results, { recursive: true, force: true });
-  arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
+  arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR], bootDockerHosts: true });
   const sub = arm.subscriptions[0].subscriptionId;
   const tags = { 'dockerOnAzure:host': 'true', 'dockerOnAzure:daemon': 'ssh', 'dockerOnAzure:adminUser': 'azureuser' };
   arm.addVm({ subscriptionId: sub, resourceGroup: 'e2e-rg', name: 'e2e-host', tags, powerState: 'running' });
@@ -48,6 +48,9 @@ before(async () => {
       'dockerOnAzure.azure.resourceManagerEndpoint': arm.url,
       'dockerOnAzure.azure.authorityHost': arm.url,
       'dockerOnAzure.localEngine.show': false,
+      'dockerOnAzure.provision.daemonWaitMinutes': 2,
+      // A new key pair must not land in this machine's real ~/.ssh.
+      'dockerOnAzure.ssh.keyDirectory': path.join(scratch, 'ssh'),
     },
     // The runner already set NODE_EXTRA_CA_CERTS to the emulator's CA; code-server inherits it.
     env: {
@@ -92,4 +95,35 @@ test('start and stop from the context menu change the VM, and the tree shows eac
     await eventually(async () => assert.equal(arm.powerState(idleId), 'deallocated'), 60_000);
     await eventually(async () => assert.match(await wb.row(AZURE, 'e2e-idle').innerText(), /deallocated/), 30_000);
     await wb.screenshot('azure-stopped');
+  }));
+
+test('Provision Docker Host from the palette: defaults plus mutual TLS; progress, then the new host with its containers', () =>
+  step('provision', async () => {
+    await wb.runCommand('Docker on Azure: Provision Docker Host');
+    const atStep = (n: number) => wb.page.locator('.quick-input-widget .quick-input-title', { hasText: `(${n}/8)` }).waitFor({ timeout: 30_000 });
+    // Host name, resource group, region, size and image: the defaults.
+    for (let n = 1; n <= 5; n++) {
+      await atStep(n);
+      await wb.page.keyboard.press('Enter');
+    }
+    await atStep(6);
+    await wb.screenshot('provision-access-step');
+    await wb.pickQuickItem('Mutual TLS on port 2376');
+    await atStep(7);
+    await wb.page.keyboard.press('Enter');
+    await atStep(8);
+    await wb.answerInput('203.0.113.7');
+    await wb.page.locator('.notifications-toasts', { hasText: 'Provisioning docker-host-1' }).waitFor({ timeout: 60_000 });
+    await wb.screenshot('provision-progress');
+    const host = wb.row(AZURE, 'docker-host-1');
+    await host.waitFor({ timeout: 120_000 });
+    await eventually(async () => assert.equal(arm.bootedHosts().length, 1), 60_000);
+    await wb.expand(host);
+    await wb.row(AZURE, 'Containers').waitFor({ timeout: 120_000 });
+    await wb.row(AZURE, 'No containers').waitFor({ timeout: 60_000 });
+    await wb.screenshot('provisioned-host');
+    assert.ok(
+      arm.inventory().some((id) => /resourceGroups\/docker-host-1-rg$/i.test(id)),
+      'a new resource group by default',
+    );
   }));

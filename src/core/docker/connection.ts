@@ -88,15 +88,17 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
       if (hasTlsMaterial(spec)) {
         // TLS whenever certificates are given, whatever the port: the port says nothing about security.
         const tls = spec.tls ?? {};
-        const httpsAgent = new https.Agent({
-          keepAlive: true,
+        const material = {
           ca: spec.tlsPem?.ca ?? (tls.ca ? readPem('CA certificate', tls.ca, spec.name) : undefined),
           cert: spec.tlsPem?.cert ?? (tls.cert ? readPem('client certificate', tls.cert, spec.name) : undefined),
           key: spec.tlsPem?.key ?? (tls.key ? readPem('client key', tls.key, spec.name) : undefined),
-          rejectUnauthorized: !spec.skipTlsVerify,
-        });
+        };
+        const httpsAgent = new https.Agent({ keepAlive: true, ...material, rejectUnauthorized: !spec.skipTlsVerify });
         agent = httpsAgent;
-        docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'https', agent: httpsAgent } as Dockerode.DockerOptions);
+        // The material goes on every request too, not only on the agent: VS Code's proxy support
+        // (http.proxySupport "override", the default) swaps extensions' agents for its own, and a
+        // request that lost its client certificate fails the handshake with mutual-TLS daemons.
+        docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'https', agent: httpsAgent, ...material } as Dockerode.DockerOptions);
       } else {
         docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'http' });
       }

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import * as path from 'path';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
 import { azureVendor } from '../../core/azure/lazyAzure';
 import type { ProvisionEvent } from '../../core/azure/provisioning/executor';
@@ -8,6 +7,7 @@ import { isUnknownHostKeyError } from '../../core/docker/errors';
 import type { DockerHostSpec } from '../../core/docker/hostSpec';
 import { waitForDaemon } from '../../core/docker/waitForDaemon';
 import { runProvisionWizard } from '../wizards/provisionWizard';
+import { sshKeyDirectory } from '../settings';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { errorText } from './targets';
 
@@ -44,7 +44,7 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
       return;
     }
     const az = azureVendor();
-    const sshDir = path.join(deps.connectionEnv().homeDir, '.ssh');
+    const sshDir = sshKeyDirectory();
     const answers = await runProvisionWizard({
       subscriptions: await inventory.subscriptions(),
       resourceGroups: async (sub) => {
