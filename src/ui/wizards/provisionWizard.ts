@@ -3,7 +3,7 @@ import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
 import type { DaemonAccess } from '../../core/azure/provisioning/plan';
 import { isWideRange, validateHostName, validateSourceRange } from '../../core/azure/provisioning/naming';
 import { IMAGES, ImageKey } from '../../core/azure/provisioning/plan';
-import { BACK, input, pick, runSteps } from './multiStepInput';
+import { BACK, input, pick, PickItem, runSteps } from './multiStepInput';
 
 export interface ProvisionAnswers {
   subscription: AzureSubscriptionRef;
@@ -69,22 +69,22 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
     access: 'ssh',
     sourceRange: ctx.lastSourceRange,
   };
+  /** A step that picks one value for `key` from `items`, keeping the current answer selected. */
+  const choose = <K extends keyof State>(key: K, placeholder: string, items: (s: State) => PickItem<NonNullable<State[K]>>[]) => ({
+    run: async (s: State, step: number, total: number) => {
+      const r = await pick(TITLE, step, total, items(s), placeholder);
+      if (r !== BACK && r !== undefined) {
+        s[key] = r;
+      }
+      return r;
+    },
+  });
   const done = await runSteps<State>(state, [
     {
       skip: () => ctx.subscriptions.length === 1,
-      run: async (s, step, total) => {
-        const r = await pick(
-          TITLE,
-          step,
-          total,
-          ctx.subscriptions.map((sub) => ({ label: sub.name, description: sub.subscriptionId, value: sub, picked: sub === s.subscription })),
-          'Subscription',
-        );
-        if (r !== BACK && r !== undefined) {
-          s.subscription = r;
-        }
-        return r;
-      },
+      ...choose('subscription', 'Subscription', (s) =>
+        ctx.subscriptions.map((sub) => ({ label: sub.name, description: sub.subscriptionId, value: sub, picked: sub === s.subscription })),
+      ),
     },
     {
       run: async (s, step, total) => {
@@ -134,80 +134,23 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
         return r;
       },
     },
-    {
-      run: async (s, step, total) => {
-        const current = s.location ?? 'westeurope';
-        const r = await pick(
-          TITLE,
-          step,
-          total,
-          REGIONS.map((name) => ({ label: name, value: name, picked: name === current })),
-          'Region',
-        );
-        if (typeof r === 'string') {
-          s.location = r;
-        }
-        return r;
+    choose('location', 'Region', (s) => REGIONS.map((name) => ({ label: name, value: name, picked: name === (s.location ?? 'westeurope') }))),
+    choose('vmSize', 'VM size', (s) => SIZES.map((z) => ({ label: z.name, detail: z.detail, value: z.name, picked: z.name === s.vmSize }))),
+    choose('image', 'Image', (s) => (Object.keys(IMAGES) as ImageKey[]).map((k) => ({ label: IMAGES[k].label, value: k, picked: k === s.image }))),
+    choose('access', 'How the Docker daemon is reached', (s) => [
+      {
+        label: 'SSH',
+        detail: 'The daemon stays on its socket; reached over SSH with your key (default)',
+        value: 'ssh' as DaemonAccess,
+        picked: s.access === 'ssh',
       },
-    },
-    {
-      run: async (s, step, total) => {
-        const r = await pick(
-          TITLE,
-          step,
-          total,
-          SIZES.map((z) => ({ label: z.name, detail: z.detail, value: z.name, picked: z.name === s.vmSize })),
-          'VM size',
-        );
-        if (typeof r === 'string') {
-          s.vmSize = r;
-        }
-        return r;
+      {
+        label: 'Mutual TLS on port 2376',
+        detail: 'Certificates made on this machine; the CA key never leaves it',
+        value: 'tls' as DaemonAccess,
+        picked: s.access === 'tls',
       },
-    },
-    {
-      run: async (s, step, total) => {
-        const r = await pick(
-          TITLE,
-          step,
-          total,
-          (Object.keys(IMAGES) as ImageKey[]).map((k) => ({ label: IMAGES[k].label, value: k, picked: k === s.image })),
-          'Image',
-        );
-        if (typeof r === 'string') {
-          s.image = r as ImageKey;
-        }
-        return r;
-      },
-    },
-    {
-      run: async (s, step, total) => {
-        const r = await pick(
-          TITLE,
-          step,
-          total,
-          [
-            {
-              label: 'SSH',
-              detail: 'The daemon stays on its socket; reached over SSH with your key (default)',
-              value: 'ssh' as DaemonAccess,
-              picked: s.access === 'ssh',
-            },
-            {
-              label: 'Mutual TLS on port 2376',
-              detail: 'Certificates made on this machine; the CA key never leaves it',
-              value: 'tls' as DaemonAccess,
-              picked: s.access === 'tls',
-            },
-          ],
-          'How the Docker daemon is reached',
-        );
-        if (r === 'ssh' || r === 'tls') {
-          s.access = r;
-        }
-        return r;
-      },
-    },
+    ]),
     {
       run: async (s, step, total) => {
         const keys = await ctx.existingKeys().catch(() => []);
