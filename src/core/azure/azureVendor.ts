@@ -5,3 +5,4 @@ export { createIdentityCredential } from './identityCredentials';
 export { executeProvisioning, ProvisionError } from './provisioning/executor';
 export { createCertificateAuthority, createClientCertificate, createServerCertificate } from './provisioning/certificates';
 export { generateSshKeyPair, writeSshKeyPair, readPublicKey, listExistingKeys } from './provisioning/sshKeys';
+export { buildArmTemplate } from './provisioning/armTemplate';

@@ -98,7 +98,13 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
         // The material goes on every request too, not only on the agent: VS Code's proxy support
         // (http.proxySupport "override", the default) swaps extensions' agents for its own, and a
         // request that lost its client certificate fails the handshake with mutual-TLS daemons.
-        docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'https', agent: httpsAgent, ...material } as Dockerode.DockerOptions);
+        docker = new Dockerode({
+          host: parsed.host,
+          port: parsed.port,
+          protocol: 'https',
+          agent: httpsAgent,
+          ...material,
+        } as Dockerode.DockerOptions);
       } else {
         docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'http' });
       }

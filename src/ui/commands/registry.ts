@@ -12,6 +12,7 @@ import { deleteAzureHost } from './azureHostDelete';
 import { copyAzureHostAddress, exportAsDockerContext, openInPortal, openSshTerminal } from './azureHostTools';
 import { markVmAsDockerHost, unmarkVm } from './markAzureVm';
 import { provisionHost } from './provisionHost';
+import { exportArmTemplate } from './exportArmTemplate';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
 export const commandFactories: Record<string, (deps: CommandDeps) => CommandHandler> = {
@@ -38,6 +39,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.azure.selectSubscriptions': selectSubscriptions,
   'dockerOnAzure.azure.addExistingVm': markVmAsDockerHost,
   'dockerOnAzure.azure.provisionHost': provisionHost,
+  'dockerOnAzure.azure.exportArmTemplate': exportArmTemplate,
   'dockerOnAzure.azureHost.unmark': unmarkVm,
   'dockerOnAzure.azureHost.start': azureHostAction('start'),
   'dockerOnAzure.azureHost.stop': azureHostAction('deallocate'),

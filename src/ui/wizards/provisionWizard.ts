@@ -51,6 +51,8 @@ export interface WizardContext {
   resourceGroups: (sub: AzureSubscriptionRef) => Promise<{ name: string; location: string }[]>;
   existingKeys: () => Promise<string[]>;
   lastSourceRange?: string;
+  /** Answers for an ARM template: no key (a template parameter) and SSH only. */
+  forTemplate?: boolean;
 }
 
 const TITLE = 'Provision Docker Host';
@@ -137,21 +139,25 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
     choose('location', 'Region', (s) => REGIONS.map((name) => ({ label: name, value: name, picked: name === (s.location ?? 'westeurope') }))),
     choose('vmSize', 'VM size', (s) => SIZES.map((z) => ({ label: z.name, detail: z.detail, value: z.name, picked: z.name === s.vmSize }))),
     choose('image', 'Image', (s) => (Object.keys(IMAGES) as ImageKey[]).map((k) => ({ label: IMAGES[k].label, value: k, picked: k === s.image }))),
-    choose('access', 'How the Docker daemon is reached', (s) => [
-      {
-        label: 'SSH',
-        detail: 'The daemon stays on its socket; reached over SSH with your key (default)',
-        value: 'ssh' as DaemonAccess,
-        picked: s.access === 'ssh',
-      },
-      {
-        label: 'Mutual TLS on port 2376',
-        detail: 'Certificates made on this machine; the CA key never leaves it',
-        value: 'tls' as DaemonAccess,
-        picked: s.access === 'tls',
-      },
-    ]),
     {
+      skip: () => !!ctx.forTemplate,
+      ...choose('access', 'How the Docker daemon is reached', (s) => [
+        {
+          label: 'SSH',
+          detail: 'The daemon stays on its socket; reached over SSH with your key (default)',
+          value: 'ssh' as DaemonAccess,
+          picked: s.access === 'ssh',
+        },
+        {
+          label: 'Mutual TLS on port 2376',
+          detail: 'Certificates made on this machine; the CA key never leaves it',
+          value: 'tls' as DaemonAccess,
+          picked: s.access === 'tls',
+        },
+      ]),
+    },
+    {
+      skip: () => !!ctx.forTemplate,
       run: async (s, step, total) => {
         const keys = await ctx.existingKeys().catch(() => []);
         const r = await pick(

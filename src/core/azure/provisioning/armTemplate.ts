@@ -1,0 +1,96 @@
+import { buildCloudConfig } from './cloudInit';
+import type { ProvisionPlan, ResourceKey } from './plan';
+
+type Json = Record<string, unknown>;
+
+const TYPES: Record<Exclude<ResourceKey, 'resourceGroup'>, string> = {
+  vnet: 'Microsoft.Network/virtualNetworks',
+  nsg: 'Microsoft.Network/networkSecurityGroups',
+  publicIp: 'Microsoft.Network/publicIPAddresses',
+  nic: 'Microsoft.Network/networkInterfaces',
+  vm: 'Microsoft.Compute/virtualMachines',
+};
+
+/** The api-versions the specs in this repository describe for each type. */
+const API_VERSIONS: Record<string, string> = {
+  'Microsoft.Network/virtualNetworks': '2025-01-01',
+  'Microsoft.Network/networkSecurityGroups': '2025-01-01',
+  'Microsoft.Network/publicIPAddresses': '2025-01-01',
+  'Microsoft.Network/networkInterfaces': '2025-01-01',
+  'Microsoft.Compute/virtualMachines': '2026-04-01',
+};
+
+/** Replaces whole string values that equal a known literal; nothing is spliced into text. */
+function substitute(value: unknown, exact: Map<string, string>): unknown {
+  if (typeof value === 'string') {
+    return exact.get(value) ?? value;
+  }
+  if (Array.isArray(value)) {
+    return value.map((v) => substitute(v, exact));
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, exact)]));
+  }
+  return value;
+}
+
+/**
+ * The host's resources as a resource-group deployment template, for people who automate:
+ * `az deployment group create -g RG --template-file host.json --parameters sshPublicKey=@~/.ssh/id_ed25519.pub`.
+ * Parameters: host name, region, size, SSH public key, allowed source and the cloud-init text.
+ * The daemon is reached over SSH: a TLS certificate must name the host's address, which a template
+ * cannot know before deployment.
+ */
+export function buildArmTemplate(plan: ProvisionPlan, cloudInit = buildCloudConfig({ adminUser: plan.request.adminUser, access: 'ssh' })): Json {
+  const req = plan.request;
+  const name = (suffix: string) => (suffix ? `concat(parameters('hostName'), '${suffix}')` : `parameters('hostName')`);
+  const exact = new Map<string, string>([
+    [req.hostName, `[${name('')}]`],
+    [req.location, "[parameters('location')]"],
+    [req.vmSize, "[parameters('vmSize')]"],
+    [req.sshPublicKey, "[parameters('sshPublicKey')]"],
+    [req.sourceRange, "[parameters('allowedSource')]"],
+    [`${req.hostName}-osdisk`, `[${name('-osdisk')}]`],
+  ]);
+  const resources = plan.resources.filter((r): r is typeof r & { key: Exclude<ResourceKey, 'resourceGroup'> } => r.key !== 'resourceGroup');
+  for (const r of resources) {
+    const suffix = r.name.slice(req.hostName.length);
+    exact.set(r.name, `[${name(suffix)}]`);
+    exact.set(r.id, `[resourceId('${TYPES[r.key]}', ${name(suffix)})]`);
+    if (r.key === 'vnet') {
+      exact.set(`${r.id}/subnets/default`, `[resourceId('${TYPES.vnet}/subnets', ${name(suffix)}, 'default')]`);
+    }
+  }
+  const templateResources = resources.map((r) => {
+    const { properties, ...rest } = r.body as { properties?: Json };
+    const body = r.key === 'vm' ? { ...rest, properties: withCustomData(properties!) } : r.body;
+    return {
+      type: TYPES[r.key],
+      apiVersion: API_VERSIONS[TYPES[r.key]],
+      name: exact.get(r.name),
+      ...(substitute(body, exact) as Json),
+      dependsOn: r.dependsOn.filter((d) => d !== 'resourceGroup').map((d) => exact.get(plan.resources.find((x) => x.key === d)!.id)),
+    };
+  });
+  return {
+    $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+    contentVersion: '1.0.0.0',
+    parameters: {
+      hostName: { type: 'string', defaultValue: req.hostName, metadata: { description: 'VM name, computer name and DNS label' } },
+      location: { type: 'string', defaultValue: req.location },
+      vmSize: { type: 'string', defaultValue: req.vmSize },
+      sshPublicKey: { type: 'string', metadata: { description: 'OpenSSH public key of the admin user (password sign-in is disabled)' } },
+      allowedSource: { type: 'string', defaultValue: req.sourceRange, metadata: { description: 'IPv4 address or CIDR allowed to reach SSH' } },
+      cloudInit: { type: 'string', defaultValue: cloudInit, metadata: { description: 'cloud-config that installs Docker at first boot' } },
+    },
+    resources: templateResources,
+    outputs: {
+      fqdn: { type: 'string', value: `[reference(resourceId('${TYPES.publicIp}', ${name('-ip')})).dnsSettings.fqdn]` },
+    },
+  };
+}
+
+function withCustomData(properties: Json): Json {
+  const osProfile = { ...(properties.osProfile as Json), customData: "[base64(parameters('cloudInit'))]" };
+  return { ...properties, osProfile };
+}
