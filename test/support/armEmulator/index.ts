@@ -64,6 +64,10 @@ export interface ArmEmulator {
     failNextOperation(code?: string, message?: string): void;
     /** Operations started from now on finish on their Nth status poll (default 1). */
     slowOperations(polls: number): void;
+    /** Operations started from now on take at least this long, per style (compute, network, resources). */
+    operationDurations(ms: { compute?: number; network?: number; resources?: number }): void;
+    /** Retry-After (seconds) on operations started from now on; clients poll at that pace. */
+    setRetryAfter(seconds: number): void;
     /** Every token issued so far is rejected (401 ExpiredAuthenticationToken); new sign-ins work. */
     expireTokens(): void;
   };
@@ -165,6 +169,8 @@ export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<A
       failNextOperation: (code = 'InternalExecutionError', message = 'An internal execution error occurred. Please retry later.') =>
         core.operations.failNextOperation({ code, message }),
       slowOperations: (polls) => void (core.operations.pollsNeeded = polls),
+      operationDurations: (ms) => void (core.operations.durationMs = { ...ms }),
+      setRetryAfter: (seconds) => void (core.operations.retryAfterSeconds = seconds),
       expireTokens: () => core.identity.tokens.expireAll(),
     },
     bootedHosts: () => booter?.booted() ?? [],

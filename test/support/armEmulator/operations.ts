@@ -32,6 +32,8 @@ interface Operation extends OperationSpec {
   error?: ErrorDetail;
   polls: number;
   pollsNeeded: number;
+  /** Not finished before this time (ms since epoch), whatever the polls. */
+  readyAt: number;
   failWith?: ErrorDetail;
 }
 
@@ -43,6 +45,8 @@ export interface StartedOperation {
 export class OperationTracker {
   pollsNeeded = 1;
   retryAfterSeconds = 0;
+  /** How long operations of each style take at least: VM creation takes far longer than a NIC. */
+  durationMs: Partial<Record<OperationStyle, number>> = {};
   private failNext?: ErrorDetail;
   private readonly ops = new Map<string, Operation>();
 
@@ -61,6 +65,7 @@ export class OperationTracker {
       startTime: new Date().toISOString(),
       polls: 0,
       pollsNeeded: Math.max(1, this.pollsNeeded),
+      readyAt: Date.now() + (this.durationMs[spec.style] ?? 0),
     };
     if (this.failNext) {
       op.failWith = this.failNext;
@@ -134,7 +139,7 @@ export class OperationTracker {
     if (!op || op.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
       throw new ArmError(404, 'NotFound', `The operation '${id}' could not be found.`);
     }
-    if (op.status === 'InProgress' && ++op.polls >= op.pollsNeeded) {
+    if (op.status === 'InProgress' && ++op.polls >= op.pollsNeeded && Date.now() >= op.readyAt) {
       this.finish(op, op.failWith ? 'Failed' : 'Succeeded', op.failWith);
     }
     return op;
