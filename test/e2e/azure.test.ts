@@ -97,10 +97,28 @@ test('start and stop from the context menu change the VM, and the tree shows eac
     await wb.screenshot('azure-stopped');
   }));
 
+const atStep = (n: number) => wb.page.locator('.quick-input-widget .quick-input-title', { hasText: `(${n}/8)` }).waitFor({ timeout: 30_000 });
+
+test('the provisioning wizard goes back with Back, and Escape leaves before anything is created', () =>
+  step('provision-back-escape', async () => {
+    const before = arm.inventory();
+    await wb.runCommand('Docker on Azure: Provision Docker Host');
+    await atStep(1);
+    await wb.page.keyboard.press('Enter');
+    await atStep(2);
+    await wb.page.locator('.quick-input-widget .codicon-quick-input-back, .quick-input-widget .codicon-arrow-left').first().click();
+    await atStep(1);
+    await wb.screenshot('provision-back');
+    await wb.page.keyboard.press('Enter');
+    await atStep(2);
+    await wb.page.keyboard.press('Escape');
+    await wb.quickInput().waitFor({ state: 'hidden', timeout: 15_000 });
+    assert.deepEqual(arm.inventory(), before, 'nothing was created');
+  }));
+
 test('Provision Docker Host from the palette: defaults plus mutual TLS; progress, then the new host with its containers', () =>
   step('provision', async () => {
     await wb.runCommand('Docker on Azure: Provision Docker Host');
-    const atStep = (n: number) => wb.page.locator('.quick-input-widget .quick-input-title', { hasText: `(${n}/8)` }).waitFor({ timeout: 30_000 });
     // Host name, resource group, region, size and image: the defaults.
     for (let n = 1; n <= 5; n++) {
       await atStep(n);
