@@ -2,25 +2,20 @@ import * as vscode from 'vscode';
 import { azureVendor } from '../../core/azure/lazyAzure';
 import { planProvisioning } from '../../core/azure/provisioning/plan';
 import { runProvisionWizard } from '../wizards/provisionWizard';
+import { azureWizardContext } from '../wizards/azureWizardContext';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
 /** The wizard's answers as an ARM template to deploy with `az deployment group create`; nothing is created. */
 export function exportArmTemplate(deps: CommandDeps): CommandHandler {
   return async () => {
     const inventory = deps.azureHosts.currentInventory();
-    const answers = await runProvisionWizard({
-      subscriptions: await inventory.subscriptions(),
-      resourceGroups: async (sub) => {
-        const groups: { name: string; location: string }[] = [];
-        for await (const g of inventory.clients(sub).resources.resourceGroups.list()) {
-          groups.push({ name: g.name!, location: g.location });
-        }
-        return groups;
-      },
-      existingKeys: async () => [],
-      lastSourceRange: deps.context.globalState.get<string>('dockerOnAzure.lastSourceRange'),
-      forTemplate: true,
-    });
+    const answers = await runProvisionWizard(
+      await azureWizardContext(inventory, {
+        existingKeys: async () => [],
+        lastSourceRange: deps.context.globalState.get<string>('dockerOnAzure.lastSourceRange'),
+        forTemplate: true,
+      }),
+    );
     if (!answers) {
       return;
     }

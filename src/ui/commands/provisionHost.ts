@@ -7,6 +7,7 @@ import { isUnknownHostKeyError } from '../../core/docker/errors';
 import type { DockerHostSpec } from '../../core/docker/hostSpec';
 import { waitForDaemon } from '../../core/docker/waitForDaemon';
 import { runProvisionWizard } from '../wizards/provisionWizard';
+import { azureWizardContext } from '../wizards/azureWizardContext';
 import { sshKeyDirectory } from '../settings';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { errorText } from './targets';
@@ -45,18 +46,12 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
     }
     const az = azureVendor();
     const sshDir = sshKeyDirectory();
-    const answers = await runProvisionWizard({
-      subscriptions: await inventory.subscriptions(),
-      resourceGroups: async (sub) => {
-        const groups: { name: string; location: string }[] = [];
-        for await (const g of inventory.clients(sub).resources.resourceGroups.list()) {
-          groups.push({ name: g.name!, location: g.location });
-        }
-        return groups;
-      },
-      existingKeys: () => az.listExistingKeys(sshDir),
-      lastSourceRange: deps.context.globalState.get<string>(LAST_SOURCE),
-    });
+    const answers = await runProvisionWizard(
+      await azureWizardContext(inventory, {
+        existingKeys: () => az.listExistingKeys(sshDir),
+        lastSourceRange: deps.context.globalState.get<string>(LAST_SOURCE),
+      }),
+    );
     if (!answers) {
       return;
     }

@@ -49,6 +49,10 @@ const SIZES: { name: string; detail: string }[] = [
 export interface WizardContext {
   subscriptions: AzureSubscriptionRef[];
   resourceGroups: (sub: AzureSubscriptionRef) => Promise<{ name: string; location: string }[]>;
+  /** The subscription's regions; the built-in list is used when this fails. */
+  regions?: (sub: AzureSubscriptionRef) => Promise<{ name: string; displayName: string }[]>;
+  /** The sizes offered in a region; the built-in list is used when this fails. */
+  sizes?: (sub: AzureSubscriptionRef, location: string) => Promise<{ name: string; cores: number; memoryMb: number }[]>;
   existingKeys: () => Promise<string[]>;
   lastSourceRange?: string;
   /** Answers for an ARM template: no key (a template parameter) and SSH only. */
@@ -56,6 +60,21 @@ export interface WizardContext {
 }
 
 const TITLE = 'Provision Docker Host';
+
+/** Sizes that suit a Docker host (up to 16 vCPUs), smallest first, with the usual default on top. */
+function sizeItems(offered: { name: string; cores: number; memoryMb: number }[]): { name: string; detail: string }[] {
+  const sorted = offered
+    .filter((z) => z.cores > 0 && z.cores <= 16)
+    .sort((a, b) => a.cores - b.cores || a.memoryMb - b.memoryMb || a.name.localeCompare(b.name));
+  const preferred = sorted.findIndex((z) => z.name === SIZES[0].name);
+  if (preferred > 0) {
+    sorted.unshift(...sorted.splice(preferred, 1));
+  }
+  return sorted.map((z) => ({
+    name: z.name,
+    detail: `${z.cores} vCPU, ${Math.round(z.memoryMb / 1024)} GiB${z.name === SIZES[0].name ? ' (default)' : ''}`,
+  }));
+}
 
 /**
  * Every step has a default, Back goes to the previous one, Escape ends the wizard before anything is
@@ -72,9 +91,13 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
     sourceRange: ctx.lastSourceRange,
   };
   /** A step that picks one value for `key` from `items`, keeping the current answer selected. */
-  const choose = <K extends keyof State>(key: K, placeholder: string, items: (s: State) => PickItem<NonNullable<State[K]>>[]) => ({
+  const choose = <K extends keyof State>(
+    key: K,
+    placeholder: string,
+    items: (s: State) => PickItem<NonNullable<State[K]>>[] | Promise<PickItem<NonNullable<State[K]>>[]>,
+  ) => ({
     run: async (s: State, step: number, total: number) => {
-      const r = await pick(TITLE, step, total, items(s), placeholder);
+      const r = await pick(TITLE, step, total, await items(s), placeholder);
       if (r !== BACK && r !== undefined) {
         s[key] = r;
       }
@@ -136,8 +159,18 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
         return r;
       },
     },
-    choose('location', 'Region', (s) => REGIONS.map((name) => ({ label: name, value: name, picked: name === (s.location ?? 'westeurope') }))),
-    choose('vmSize', 'VM size', (s) => SIZES.map((z) => ({ label: z.name, detail: z.detail, value: z.name, picked: z.name === s.vmSize }))),
+    choose('location', 'Region', async (s) => {
+      const regions = (await ctx.regions?.(s.subscription!).catch(() => undefined)) ?? REGIONS.map((name) => ({ name, displayName: name }));
+      return regions.map((r) => ({ label: r.displayName, description: r.name, value: r.name, picked: r.name === (s.location ?? 'westeurope') }));
+    }),
+    choose('vmSize', 'VM size (the sizes this region offers)', async (s) => {
+      const offered = await ctx.sizes?.(s.subscription!, s.location!).catch(() => undefined);
+      const sizes = offered?.length ? sizeItems(offered) : SIZES;
+      if (!sizes.some((z) => z.name === s.vmSize)) {
+        s.vmSize = sizes[0]?.name;
+      }
+      return sizes.map((z) => ({ label: z.name, detail: z.detail, value: z.name, picked: z.name === s.vmSize }));
+    }),
     choose('image', 'Image', (s) => (Object.keys(IMAGES) as ImageKey[]).map((k) => ({ label: IMAGES[k].label, value: k, picked: k === s.image }))),
     {
       skip: () => !!ctx.forTemplate,

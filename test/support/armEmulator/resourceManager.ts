@@ -9,6 +9,20 @@ import { ArmError, armErrors, json, type EmulatorResponse } from './protocol';
 import type { Route } from './routes';
 import { isObject, type JsonObject } from './specLibrary';
 
+/** A slice of the real catalogue: name, vCPUs, memory in MB (VirtualMachineSizes_List). */
+const VM_SIZES: [string, number, number][] = [
+  ['Standard_B1s', 1, 1024],
+  ['Standard_B1ms', 1, 2048],
+  ['Standard_B2s', 2, 4096],
+  ['Standard_B2ms', 2, 8192],
+  ['Standard_B4ms', 4, 16384],
+  ['Standard_D2s_v5', 2, 8192],
+  ['Standard_D4s_v5', 4, 16384],
+  ['Standard_D8s_v5', 8, 32768],
+  ['Standard_E2s_v5', 2, 16384],
+  ['Standard_F2s_v2', 2, 4096],
+];
+
 export function handleArmRoute(ctx: HandlerContext, route: Route): EmulatorResponse {
   const { core, req } = ctx;
   const method = req.method;
@@ -50,6 +64,12 @@ export function handleArmRoute(ctx: HandlerContext, route: Route): EmulatorRespo
           metadata: { regionType: 'Physical', regionCategory: 'Recommended' },
         })),
       });
+    case 'vmSizes':
+      onlyGet(method);
+      if (!(route.location.toLowerCase() in REGIONS)) {
+        throw new ArmError(400, 'NoRegisteredProviderFound', `No registered resource provider found for location '${route.location}'.`);
+      }
+      return json(200, { value: VM_SIZES.map(([name, numberOfCores, memoryInMB]) => ({ name, numberOfCores, memoryInMB, osDiskSizeInMB: 1047552, resourceDiskSizeInMB: 0, maxDataDiskCount: 4 })) });
     case 'operation':
       onlyGet(method);
       return route.which === 'status' ? core.operations.status(route.opId, route.sub) : core.operations.result(route.opId, route.sub);

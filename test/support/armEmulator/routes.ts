@@ -31,6 +31,7 @@ export type Route =
   | { kind: 'subscriptions' }
   | { kind: 'subscription'; sub: string }
   | { kind: 'locations'; sub: string }
+  | { kind: 'vmSizes'; sub: string; location: string }
   | { kind: 'resourceGroups'; sub: string }
   | { kind: 'resourceGroup'; sub: string; rg: string }
   | { kind: 'operation'; sub: string; namespace: string; opId: string; which: 'status' | 'result' }
@@ -83,6 +84,9 @@ export function parseRoute(path: string, query: Record<string, string>): Route {
     }
     throw notFound();
   }
+  if (l[2] === 'providers' && l[3] === 'microsoft.compute' && l[4] === 'locations' && l[6] === 'vmsizes' && segs.length === 7) {
+    return { kind: 'vmSizes', sub, location: segs[5] };
+  }
   if (l[2] === 'providers' && segs.length >= 5) {
     const [namespace, , , kind, opId] = segs.slice(3);
     if (l[4] === 'locations' && segs.length === 8 && ['operations', 'operationresults'].includes(kind.toLowerCase())) {
@@ -120,6 +124,8 @@ export function routeVersions(route: Route): readonly string[] {
     case 'subscription':
     case 'locations':
       return API_VERSIONS.subscriptions;
+    case 'vmSizes':
+      return API_VERSIONS.virtualMachines;
     case 'operation':
       if (route.namespace.toLowerCase() === 'microsoft.compute') {
         return [...API_VERSIONS.virtualMachines, ...API_VERSIONS.disks];

@@ -1,0 +1,39 @@
+import type { AzureInventory } from '../../core/azure/azureInventory';
+import { azureVendor } from '../../core/azure/lazyAzure';
+import type { WizardContext } from './provisionWizard';
+
+/** What the provisioning wizard offers, read from the subscription: groups, regions, sizes in a region. */
+export async function azureWizardContext(
+  inventory: AzureInventory,
+  extra: Pick<WizardContext, 'existingKeys' | 'lastSourceRange' | 'forTemplate'>,
+): Promise<WizardContext> {
+  return {
+    ...extra,
+    subscriptions: await inventory.subscriptions(),
+    resourceGroups: async (sub) => {
+      const groups: { name: string; location: string }[] = [];
+      for await (const g of inventory.clients(sub).resources.resourceGroups.list()) {
+        groups.push({ name: g.name!, location: g.location });
+      }
+      return groups;
+    },
+    regions: async (sub) => {
+      const regions: { name: string; displayName: string }[] = [];
+      for await (const l of azureVendor().createSubscriptionClient(sub.credential, sub.cloud).subscriptions.listLocations(sub.subscriptionId)) {
+        if (l.name && l.metadata?.regionType !== 'Logical') {
+          regions.push({ name: l.name, displayName: l.displayName ?? l.name });
+        }
+      }
+      return regions;
+    },
+    sizes: async (sub, location) => {
+      const sizes: { name: string; cores: number; memoryMb: number }[] = [];
+      for await (const s of inventory.clients(sub).compute.virtualMachineSizes.list(location)) {
+        if (s.name) {
+          sizes.push({ name: s.name, cores: s.numberOfCores ?? 0, memoryMb: s.memoryInMB ?? 0 });
+        }
+      }
+      return sizes;
+    },
+  };
+}
