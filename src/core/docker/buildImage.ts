@@ -1,0 +1,72 @@
+import type Dockerode from 'dockerode';
+import { prepareBuildContext } from './buildContext';
+
+export class BuildFailedError extends Error {
+  constructor(
+    message: string,
+    /** The step that failed (e.g. "Step 3/5 : RUN make"), when the log said. */
+    readonly failedStep: string | undefined,
+    /** The build's own output up to the failure. */
+    readonly log: string,
+  ) {
+    super(message);
+    this.name = 'BuildFailedError';
+  }
+}
+
+interface BuildMessage {
+  stream?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}
+
+/**
+ * Builds an image on a host from a local context (classic builder), streaming the log as it comes.
+ * A failed build throws with the failing step and the log; nothing on the host changes but the
+ * build cache.
+ */
+export async function buildImage(
+  docker: Dockerode,
+  opts: { contextDir: string; dockerfile: string; tag: string; signal?: AbortSignal },
+  onLog: (text: string) => void,
+): Promise<{ imageId?: string; sentEntries: number }> {
+  const context = await prepareBuildContext(opts.contextDir, opts.dockerfile);
+  const stream = (await docker.buildImage(context.tar(), {
+    t: opts.tag,
+    dockerfile: context.dockerfile,
+    rm: true,
+    abortSignal: opts.signal,
+  } as object)) as NodeJS.ReadableStream;
+  let log = '';
+  let lastStep: string | undefined;
+  let failure: string | undefined;
+  let imageId: string | undefined;
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null) => (err ? reject(err) : resolve()),
+      (msg: BuildMessage) => {
+        if (msg.stream) {
+          log += msg.stream;
+          const step = /^Step \d+\/\d+ : .*/m.exec(msg.stream);
+          if (step) {
+            lastStep = step[0];
+          }
+          onLog(msg.stream);
+        }
+        if (msg.aux?.ID) {
+          imageId = msg.aux.ID;
+        }
+        if (msg.error || msg.errorDetail) {
+          failure = msg.errorDetail?.message ?? msg.error;
+          onLog(`${failure}\n`);
+        }
+      },
+    );
+  });
+  if (failure) {
+    throw new BuildFailedError(`The build failed${lastStep ? ` at ${lastStep}` : ''}: ${failure}`, lastStep, log);
+  }
+  return { imageId, sentEntries: context.entries.length };
+}
