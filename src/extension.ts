@@ -12,6 +12,7 @@ import * as settings from './ui/settings';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Docker on Azure', { log: true });
+  const buildLog = vscode.window.createOutputChannel('Docker on Azure: Build');
   const addedHosts = new AddedHostsStore(context.globalState);
   const registry = new HostRegistry(addedHosts, settings.connectionEnvironment, settings.hostListOptions);
   const otherHosts = new OtherHostsView(registry, settings.showDanglingImages, settings.refreshOptions());
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   context.subscriptions.push(
     log,
+    buildLog,
     otherHosts,
     { dispose: () => registry.dispose() },
     azureSignIn,
@@ -56,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): void {
       inspect,
       connectionEnv: settings.connectionEnvironment,
       log,
+      buildLog,
     }),
   );
 }

@@ -108,6 +108,7 @@ before(async () => {
     azureSignIn: signIn,
     hostMarks: marks,
     hostTls: undefined as never,
+    buildLog: { clear: () => undefined, show: () => undefined, append: () => undefined, appendLine: () => undefined } as never,
     addedHosts: undefined as never,
     inspect: undefined as never,
     connectionEnv: () => ({ homeDir: scratch, knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 5000 }),

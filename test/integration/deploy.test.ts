@@ -108,3 +108,17 @@ test("a host port already taken fails the deploy with Docker's reason, and nothi
     await dockerCli(['rm', '-f', blocker]);
   }
 });
+
+test('port mappings, environment and default names are parsed with clear errors', async () => {
+  const { parsePortMappings, parseEnvironment, defaultNames } = await import('../../src/core/docker/deployContainer');
+  assert.deepEqual(parsePortMappings('8080:80, 53:53/udp 443'), [
+    { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+    { hostPort: 53, containerPort: 53, protocol: 'udp' },
+    { hostPort: 443, containerPort: 443, protocol: 'tcp' },
+  ]);
+  assert.throws(() => parsePortMappings('80:99999'), /"80:99999" is not a port mapping/);
+  assert.throws(() => parsePortMappings('web'), /not a port mapping/);
+  assert.deepEqual(parseEnvironment('A=1, B_2=two words\nC='), ['A=1', 'B_2=two words', 'C=']);
+  assert.throws(() => parseEnvironment('1BAD=x'), /not NAME=value/);
+  assert.deepEqual(defaultNames('My App!'), { image: 'my-app:latest', container: 'my-app' });
+});

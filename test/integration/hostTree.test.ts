@@ -15,8 +15,8 @@ import { registerCommands } from '../../src/ui/commands/registry';
 import { InspectDocuments } from '../../src/ui/inspectDocuments';
 import { contextDirName } from '../../src/core/docker/dockerContexts';
 import { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
-import { dockerCli, eventually, freePort, loadTestEnvironment, uniqueName } from '../support/testEnv';
-import { FakeTreeView } from '../support/vscodeFake';
+import { dockerCli, eventually, freePort, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
+import { FakeTreeView, Uri } from '../support/vscodeFake';
 
 const testEnv = loadTestEnvironment();
 const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-cfg-'));
@@ -91,15 +91,16 @@ before(async () => {
   });
   registry = new HostRegistry(store, connEnv, () => ({ showLocalEngine: true, showContexts: true }));
   view = new OtherHostsView(registry, () => false, { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 });
-  const context = { subscriptions: [], globalState: memento() };
+  const context = { subscriptions: [], globalState: memento(), workspaceState: memento() };
   disposables = registerCommands({
     context: context as never,
     otherHosts: view,
     // The Azure side is exercised by azureHosts.test.ts; these tests never reach it.
-    azureHosts: undefined as never,
+    azureHosts: { dockerSessions: () => [] } as never,
     azureSignIn: undefined as never,
     hostMarks: undefined as never,
     hostTls: undefined as never,
+    buildLog: { clear: () => undefined, show: () => undefined, append: () => undefined, appendLine: () => undefined } as never,
     addedHosts: store,
     inspect: new InspectDocuments(registry),
     connectionEnv: connEnv,
@@ -372,4 +373,40 @@ test('image inspect opens its JSON; remove untags one tag and leaves the others'
     (await dockerCli(['image', 'inspect', '-f', '{{.Id}}', testEnv.baseImage])).trim().startsWith('sha256:'),
     'the base image and its tag survive',
   );
+});
+
+test('Deploy to Docker Host builds the Dockerfile on the chosen host and runs it; the answers are remembered', async () => {
+  resetRecorded();
+  const dir = fs.mkdtempSync(path.join(configDir, 'site-'));
+  fs.mkdirSync(path.join(dir, 'www'));
+  fs.writeFileSync(path.join(dir, 'www', 'index.html'), 'deployed from the tree\n');
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${testEnv.baseImage}\nCOPY www /www\nEXPOSE 80\nCMD httpd -f -p 80 -h /www\n`);
+  const port = await freePort();
+  const name = uniqueName('deployed');
+  created.push(name);
+  let offeredPorts: string | undefined;
+  recorded.answers.push(
+    (items: { label: string }[]) => items.find((i) => i.label === 'Local engine'),
+    `${name}:1`,
+    name,
+    (options: { value: string }) => {
+      offeredPorts = options.value;
+      return `${port}:80`;
+    },
+    'MODE=test',
+    (items: { label: string }[]) => items[0],
+  );
+  await recorded.commands.get('dockerOnAzure.deploy')!(Uri.file(path.join(dir, 'Dockerfile')));
+  assert.equal(offeredPorts, '80:80', 'ports default from EXPOSE');
+  assert.deepEqual(
+    recorded.messages.filter((m) => m.level === 'error'),
+    [],
+  );
+  await eventually(async () => assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).body, 'deployed from the tree\n'));
+  const info = JSON.parse(await dockerCli(['inspect', name]))[0];
+  assert.ok(info.Config.Env.includes('MODE=test'));
+  assert.equal(info.HostConfig.RestartPolicy.Name, 'unless-stopped');
+  const host = await hostByName('Local engine');
+  host.session.invalidate();
+  assert.ok(await containerNode(host, name), 'the new container is in the tree');
 });

@@ -162,7 +162,7 @@ const nextAnswer = async (offered?: unknown) => {
 
 function logChannel() {
   const noop = () => undefined;
-  return { info: noop, warn: noop, error: noop, debug: noop, trace: noop, appendLine: noop, append: noop, show: noop, dispose: noop };
+  return { info: noop, warn: noop, error: noop, debug: noop, trace: noop, appendLine: noop, append: noop, show: noop, clear: noop, dispose: noop };
 }
 
 export const window = {
@@ -213,6 +213,12 @@ export const commands = {
 };
 
 export const workspace = {
+  isTrusted: true,
+  fs: {
+    readFile: async (uri: Uri) => (await import('fs')).promises.readFile(uri.fsPath),
+  },
+  findFiles: () => Promise.resolve([]),
+  asRelativePath: (uri: Uri) => uri.fsPath,
   getConfiguration: (section: string) => ({
     get: <T>(key: string, fallback: T): T => (`${section}.${key}` in recorded.config ? (recorded.config[`${section}.${key}`] as T) : fallback),
   }),

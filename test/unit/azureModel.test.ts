@@ -26,7 +26,11 @@ function vm(over: Partial<ArmVm> = {}): ArmVm {
     ...over,
   };
 }
-const nic: ArmNic = { id: nicId, networkSecurityGroup: { id: nsgId }, ipConfigurations: [{ privateIPAddress: '10.0.0.4', publicIPAddress: { id: pipId } }] };
+const nic: ArmNic = {
+  id: nicId,
+  networkSecurityGroup: { id: nsgId },
+  ipConfigurations: [{ privateIPAddress: '10.0.0.4', publicIPAddress: { id: pipId } }],
+};
 const pip = { id: pipId, ipAddress: '20.1.2.3', dnsSettings: { fqdn: 'web.westeurope.cloudapp.azure.com' } };
 
 test('power state comes from the PowerState status; a VM being created reads as starting', () => {
@@ -77,7 +81,10 @@ test('a marked VM uses what the user recorded; without a public address there is
 
 test('delete takes the VM, its NIC, IP and disk, and an NSG only when no other NIC uses it', () => {
   const [host] = toAzureVms([vm()], [nic], [pip]);
-  const otherNic: ArmNic = { id: `${rgId}/providers/Microsoft.Network/networkInterfaces/other-nic`, networkSecurityGroup: { id: nsgId.toUpperCase() } };
+  const otherNic: ArmNic = {
+    id: `${rgId}/providers/Microsoft.Network/networkInterfaces/other-nic`,
+    networkSecurityGroup: { id: nsgId.toUpperCase() },
+  };
   assert.deepEqual(nsgsOnlyUsedBy(host, [nic]), [nsgId]);
   assert.deepEqual(nsgsOnlyUsedBy(host, [nic, otherNic]), []);
   const plan = planDelete(host, [nic, otherNic], { 'dockerOnAzure:createdFor': 'web' });
@@ -92,21 +99,33 @@ test('delete takes the VM, its NIC, IP and disk, and an NSG only when no other N
 
 test('custom clouds need https, and derive the token scope from the endpoint or audience', () => {
   assert.equal(resolveCloud({}), AZURE_PUBLIC_CLOUD);
-  const stack = resolveCloud({ resourceManagerEndpoint: 'https://management.local.azurestack.external/', authorityHost: 'https://adfs.local.azurestack.external/adfs/', audience: 'https://management.adfs.azurestack.local/abc' });
+  const stack = resolveCloud({
+    resourceManagerEndpoint: 'https://management.local.azurestack.external/',
+    authorityHost: 'https://adfs.local.azurestack.external/adfs/',
+    audience: 'https://management.adfs.azurestack.local/abc',
+  });
   assert.equal(stack.resourceManagerEndpoint, 'https://management.local.azurestack.external');
   assert.equal(stack.authorityHost, 'https://adfs.local.azurestack.external/adfs');
   assert.equal(stack.managementScope, 'https://management.adfs.azurestack.local/abc/.default');
   assert.equal(stack.isCustom, true);
   assert.throws(() => resolveCloud({ resourceManagerEndpoint: 'http://127.0.0.1:8443' }), /must use https/);
   assert.throws(() => resolveCloud({ resourceManagerEndpoint: 'not a url' }), /is not a URL/);
-  assert.equal(portalResourceUrl(AZURE_PUBLIC_CLOUD, 't1', '/subscriptions/s/resourceGroups/r'), 'https://portal.azure.com/#@t1/resource/subscriptions/s/resourceGroups/r');
+  assert.equal(
+    portalResourceUrl(AZURE_PUBLIC_CLOUD, 't1', '/subscriptions/s/resourceGroups/r'),
+    'https://portal.azure.com/#@t1/resource/subscriptions/s/resourceGroups/r',
+  );
 });
 
 test('expired or missing sign-ins become sign-in errors; ARM errors keep their code; no secrets in messages', () => {
-  assert.ok(isAzureSignInError(describeAzureError({ statusCode: 401, code: 'ExpiredAuthenticationToken', message: 'The access token expiry…' }, 'list VMs')));
+  assert.ok(
+    isAzureSignInError(describeAzureError({ statusCode: 401, code: 'ExpiredAuthenticationToken', message: 'The access token expiry…' }, 'list VMs')),
+  );
   assert.ok(isAzureSignInError(describeAzureError({ name: 'AuthenticationRequiredError', message: 'x' }, 'list VMs')));
   const armErr = describeAzureError({ statusCode: 409, code: 'OperationNotAllowed', message: 'VM is being deleted' }, 'start web');
   assert.equal(isAzureSignInError(armErr), false);
   assert.equal(armErr.message, 'Could not start web: OperationNotAllowed — VM is being deleted');
-  assert.match(describeAzureError({ statusCode: 403, code: 'AuthorizationFailed', message: 'no access' }, 'delete web').message, /not allowed to delete web/);
+  assert.match(
+    describeAzureError({ statusCode: 403, code: 'AuthorizationFailed', message: 'no access' }, 'delete web').message,
+    /not allowed to delete web/,
+  );
 });

@@ -15,7 +15,18 @@ test('an exported context reads back as the same host, with its TLS files copied
       fs.writeFileSync(path.join(certs, f), `pem ${f}`);
     }
     const config = path.join(dir, 'docker');
-    await exportDockerContext(config, 'web-vm', { id: 'x', name: 'web', source: 'azure', address: 'tcp://web.example:2376', tls: { ca: path.join(certs, 'ca.pem'), cert: path.join(certs, 'cert.pem'), key: path.join(certs, 'key.pem') } }, 'Azure VM web');
+    await exportDockerContext(
+      config,
+      'web-vm',
+      {
+        id: 'x',
+        name: 'web',
+        source: 'azure',
+        address: 'tcp://web.example:2376',
+        tls: { ca: path.join(certs, 'ca.pem'), cert: path.join(certs, 'cert.pem'), key: path.join(certs, 'key.pem') },
+      },
+      'Azure VM web',
+    );
     const { hosts, problems } = await readDockerContexts(config);
     assert.deepEqual(problems, []);
     assert.equal(hosts[0].name, 'web-vm');

@@ -2,7 +2,13 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { buildCloudConfig, encodeCustomData } from '../../src/core/azure/provisioning/cloudInit';
-import { isWideRange, validateAdminUser, validateHostName, validateResourceGroupName, validateSourceRange } from '../../src/core/azure/provisioning/naming';
+import {
+  isWideRange,
+  validateAdminUser,
+  validateHostName,
+  validateResourceGroupName,
+  validateSourceRange,
+} from '../../src/core/azure/provisioning/naming';
 import { planProvisioning, toSdkModel, ProvisionRequest } from '../../src/core/azure/provisioning/plan';
 
 const tls = { caPem: 'CA-PEM', serverCertPem: 'SERVER-CERT', serverKeyPem: 'SERVER-KEY' };
@@ -87,7 +93,9 @@ test('the plan: group first, network pieces and IP together, then NIC, then VM; 
   for (const r of plan.resources.filter((r) => r.key !== 'resourceGroup')) {
     assert.equal((r.body.tags as Record<string, string>)['dockerOnAzure:partOf'], 'web', `${r.key} is tagged`);
   }
-  const nsg = plan.resources.find((r) => r.key === 'nsg')!.body as { properties: { securityRules: { properties: { destinationPortRange: string; sourceAddressPrefix: string } }[] } };
+  const nsg = plan.resources.find((r) => r.key === 'nsg')!.body as {
+    properties: { securityRules: { properties: { destinationPortRange: string; sourceAddressPrefix: string } }[] };
+  };
   assert.deepEqual(
     nsg.properties.securityRules.map((r) => r.properties.destinationPortRange),
     ['22', '2376'],
@@ -96,7 +104,10 @@ test('the plan: group first, network pieces and IP together, then NIC, then VM; 
   const vm = plan.resources.find((r) => r.key === 'vm')!.body as { properties: { storageProfile: { imageReference: { offer: string } } } };
   assert.equal(vm.properties.storageProfile.imageReference.offer, '0001-com-ubuntu-server-jammy');
   const existing = planProvisioning({ ...request, createResourceGroup: false });
-  assert.equal(existing.resources.some((r) => r.key === 'resourceGroup'), false);
+  assert.equal(
+    existing.resources.some((r) => r.key === 'resourceGroup'),
+    false,
+  );
   assert.deepEqual(existing.resources.find((r) => r.key === 'vnet')!.dependsOn, []);
 });
 

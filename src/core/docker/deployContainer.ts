@@ -146,3 +146,43 @@ export async function restorePrevious(docker: Dockerode, previousId: string, nam
   await container.rename({ name });
   await container.start();
 }
+
+/** `8080:80, 53:53/udp` → mappings; a bare `80` publishes the same port. Throws with the bad part named. */
+export function parsePortMappings(text: string): PortMapping[] {
+  return text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((part) => {
+      const m = /^(?:(\d{1,5}):)?(\d{1,5})(?:\/(tcp|udp))?$/i.exec(part);
+      const host = Number(m?.[1] ?? m?.[2]);
+      const container = Number(m?.[2]);
+      if (!m || !(host > 0 && host < 65536) || !(container > 0 && container < 65536)) {
+        throw new Error(`"${part}" is not a port mapping: use HOST:CONTAINER, e.g. 8080:80 or 53:53/udp.`);
+      }
+      return { hostPort: host, containerPort: container, protocol: (m[3]?.toLowerCase() as 'tcp' | 'udp') ?? 'tcp' };
+    });
+}
+
+/** `KEY=value, OTHER=x` → Docker's Env list; names must be valid variable names. */
+export function parseEnvironment(text: string): string[] {
+  return text
+    .split(/\s*,\s*|\n/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(pair)) {
+        throw new Error(`"${pair}" is not NAME=value.`);
+      }
+      return pair;
+    });
+}
+
+/** Image and container names Docker accepts, from a folder name. */
+export function defaultNames(folderName: string): { image: string; container: string } {
+  const base =
+    folderName
+      .toLowerCase()
+      .replace(/[^a-z0-9_.-]+/g, '-')
+      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'app';
+  return { image: `${base}:latest`, container: base };
+}

@@ -20,6 +20,8 @@ export interface CommandDeps {
   inspect: InspectDocuments;
   connectionEnv: () => ConnectionEnvironment;
   log: vscode.LogOutputChannel;
+  /** Where build output streams while deploying. */
+  buildLog: vscode.OutputChannel;
 }
 
 /** VS Code passes the clicked node and, for multi-select, all selected nodes. */

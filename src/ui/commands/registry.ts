@@ -12,6 +12,7 @@ import { deleteAzureHost } from './azureHostDelete';
 import { copyAzureHostAddress, exportAsDockerContext, openInPortal, openSshTerminal } from './azureHostTools';
 import { markVmAsDockerHost, unmarkVm } from './markAzureVm';
 import { provisionHost } from './provisionHost';
+import { deployToHost } from './deployToHost';
 import { exportArmTemplate } from './exportArmTemplate';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
@@ -39,6 +40,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.azure.selectSubscriptions': selectSubscriptions,
   'dockerOnAzure.azure.addExistingVm': markVmAsDockerHost,
   'dockerOnAzure.azure.provisionHost': provisionHost,
+  'dockerOnAzure.deploy': deployToHost,
   'dockerOnAzure.azure.exportArmTemplate': exportArmTemplate,
   'dockerOnAzure.azureHost.unmark': unmarkVm,
   'dockerOnAzure.azureHost.start': azureHostAction('start'),

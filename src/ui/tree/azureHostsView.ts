@@ -148,6 +148,11 @@ export class AzureHostsView implements vscode.Disposable {
     }
   }
 
+  /** Connections to the Azure hosts listed so far, for commands that target any host. */
+  dockerSessions(): DockerHostSession[] {
+    return [...this.sessions.values()];
+  }
+
   private refreshDockerHost(hostId: string): void {
     const node = this.hostNodes.get(hostId);
     if (node?.session) {

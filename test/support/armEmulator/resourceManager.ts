@@ -69,7 +69,16 @@ export function handleArmRoute(ctx: HandlerContext, route: Route): EmulatorRespo
       if (!(route.location.toLowerCase() in REGIONS)) {
         throw new ArmError(400, 'NoRegisteredProviderFound', `No registered resource provider found for location '${route.location}'.`);
       }
-      return json(200, { value: VM_SIZES.map(([name, numberOfCores, memoryInMB]) => ({ name, numberOfCores, memoryInMB, osDiskSizeInMB: 1047552, resourceDiskSizeInMB: 0, maxDataDiskCount: 4 })) });
+      return json(200, {
+        value: VM_SIZES.map(([name, numberOfCores, memoryInMB]) => ({
+          name,
+          numberOfCores,
+          memoryInMB,
+          osDiskSizeInMB: 1047552,
+          resourceDiskSizeInMB: 0,
+          maxDataDiskCount: 4,
+        })),
+      });
     case 'operation':
       onlyGet(method);
       return route.which === 'status' ? core.operations.status(route.opId, route.sub) : core.operations.result(route.opId, route.sub);

@@ -1,0 +1,188 @@
+import * as vscode from 'vscode';
+import * as path from 'path';
+import { browserUrlForPort } from '../../core/docker/browserUrl';
+import { vendor } from '../../core/docker/lazyVendor';
+import {
+  defaultNames,
+  DeploySpec,
+  exposedPorts,
+  parseEnvironment,
+  parsePortMappings,
+  replaceContainer,
+  restorePrevious,
+  RestartPolicy,
+} from '../../core/docker/deployContainer';
+import type { DockerHostSession } from '../../core/docker/hostSession';
+import type { CommandDeps, CommandHandler } from './commandDeps';
+import { errorText } from './targets';
+
+interface Remembered {
+  hostId: string;
+  image: string;
+  name: string;
+  ports: string;
+  env: string;
+  restartPolicy: RestartPolicy;
+}
+
+const memoryKey = (dockerfile: vscode.Uri) => `dockerOnAzure.deploy.${dockerfile.toString()}`;
+
+function tryParse<T>(parse: (v: string) => T): (v: string) => string | undefined {
+  return (v) => {
+    try {
+      parse(v);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+}
+
+async function pickDockerfile(): Promise<vscode.Uri | undefined> {
+  const found = await vscode.workspace.findFiles('**/{Dockerfile,*.Dockerfile,Dockerfile.*}', '**/node_modules/**', 50);
+  if (found.length <= 1) {
+    return found[0];
+  }
+  const picked = await vscode.window.showQuickPick(
+    found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+    { title: 'Deploy which Dockerfile?' },
+  );
+  return picked?.uri;
+}
+
+/**
+ * Right-click a Dockerfile → a container on a host: builds on the host from the Dockerfile's folder
+ * (honouring .dockerignore), then replaces the container of the same name only once the new one runs.
+ * Answers are remembered per Dockerfile, so a redeploy is a few Enters.
+ */
+export function deployToHost(deps: CommandDeps): CommandHandler {
+  return async (arg) => {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage("Deploying builds and runs this workspace's code: trust the workspace first.");
+      return;
+    }
+    const dockerfile =
+      arg instanceof vscode.Uri
+        ? arg
+        : vscode.window.activeTextEditor?.document.uri.path.match(/Dockerfile/)
+          ? vscode.window.activeTextEditor.document.uri
+          : await pickDockerfile();
+    if (!dockerfile) {
+      void vscode.window.showInformationMessage('No Dockerfile found in this workspace.');
+      return;
+    }
+    const memory = deps.context.workspaceState.get<Remembered>(memoryKey(dockerfile));
+    const contextDir = path.dirname(dockerfile.fsPath);
+    const names = defaultNames(path.basename(contextDir));
+    const sessions: DockerHostSession[] = [...(await deps.otherHosts.registry.list()).sessions, ...deps.azureHosts.dockerSessions()];
+    const host = await vscode.window.showQuickPick(
+      sessions
+        .map((s) => ({ label: s.spec.name, description: s.spec.address, session: s, picked: s.spec.id === memory?.hostId }))
+        .sort((a, b) => Number(b.picked) - Number(a.picked)),
+      { title: 'Deploy to which Docker host?' },
+    );
+    if (!host) {
+      return;
+    }
+    const ask = (title: string, value: string, validate?: (v: string) => string | undefined) =>
+      vscode.window.showInputBox({ title, value, ignoreFocusOut: true, validateInput: validate });
+    const image = await ask('Image name and tag', memory?.image ?? names.image, (v) =>
+      /^[a-z0-9][a-z0-9._/-]*(:[\w.-]+)?$/.test(v) ? undefined : 'Use lowercase letters, digits and . _ / - (and :tag).',
+    );
+    const name =
+      image &&
+      (await ask('Container name', memory?.name ?? names.container, (v) =>
+        /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(v) ? undefined : 'Use letters, digits and _ . - (two characters or more).',
+      ));
+    const exposed = exposedPorts(Buffer.from(await vscode.workspace.fs.readFile(dockerfile)).toString());
+    const ports =
+      name !== undefined &&
+      (await ask(
+        'Published ports (HOST:CONTAINER, comma-separated)',
+        memory?.ports ?? exposed.map((p) => `${p.port}:${p.port}${p.protocol === 'udp' ? '/udp' : ''}`).join(', '),
+        tryParse(parsePortMappings),
+      ));
+    const env =
+      ports !== undefined &&
+      ports !== false &&
+      (await ask('Environment variables (NAME=value, comma-separated)', memory?.env ?? '', tryParse(parseEnvironment)));
+    if (!image || !name || ports === undefined || ports === false || env === undefined || env === false) {
+      return;
+    }
+    const restart = await vscode.window.showQuickPick(
+      (['unless-stopped', 'always', 'on-failure', 'no'] as RestartPolicy[])
+        .map((p) => ({ label: p, picked: p === (memory?.restartPolicy ?? 'unless-stopped') }))
+        .sort((a, b) => Number(b.picked) - Number(a.picked)),
+      { title: 'Restart policy' },
+    );
+    if (!restart) {
+      return;
+    }
+    const remembered: Remembered = { hostId: host.session.spec.id, image, name, ports, env, restartPolicy: restart.label as RestartPolicy };
+    await deps.context.workspaceState.update(memoryKey(dockerfile), remembered);
+    const spec: DeploySpec = {
+      image,
+      name,
+      ports: parsePortMappings(ports),
+      env: parseEnvironment(env),
+      restartPolicy: remembered.restartPolicy,
+      labels: { 'dockerOnAzure.dockerfile': dockerfile.fsPath },
+    };
+    deps.buildLog.clear();
+    deps.buildLog.show(true);
+    const docker = host.session.connect().docker;
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Deploying ${name} to ${host.session.spec.name}`, cancellable: true },
+        async (progress, token) => {
+          const controller = new AbortController();
+          const sub = token.onCancellationRequested(() => controller.abort());
+          try {
+            progress.report({ message: 'Building on the host…' });
+            await vendor().buildImage(docker, { contextDir, dockerfile: dockerfile.fsPath, tag: image, signal: controller.signal }, (text) =>
+              deps.buildLog.append(text),
+            );
+            await replaceContainer(docker, spec, (text) => {
+              progress.report({ message: text });
+              deps.buildLog.appendLine(text);
+            });
+          } finally {
+            sub.dispose();
+          }
+        },
+      );
+    } catch (err) {
+      const previous = (err as { previousContainerId?: string }).previousContainerId;
+      const logs = (err as { logs?: string }).logs;
+      if (logs) {
+        deps.buildLog.appendLine(`--- output of the container that did not start ---\n${logs}`);
+      }
+      const choice = await vscode.window.showErrorMessage(errorText(err), ...(previous ? ['Restart Previous Container'] : []), 'Show Log');
+      if (choice === 'Restart Previous Container' && previous) {
+        await restorePrevious(docker, previous, name);
+      } else if (choice === 'Show Log') {
+        deps.buildLog.show();
+      }
+      return;
+    } finally {
+      host.session.invalidate();
+      deps.otherHosts.refreshAll();
+    }
+    const first = spec.ports.find((p) => p.protocol === 'tcp');
+    const url =
+      first &&
+      browserUrlForPort(host.session.spec.address, {
+        hostIp: '0.0.0.0',
+        hostPort: first.hostPort,
+        containerPort: first.containerPort,
+        protocol: 'tcp',
+      });
+    const open = await vscode.window.showInformationMessage(
+      `${name} is running on ${host.session.spec.name}.`,
+      ...(url?.reachable ? ['Open in Browser'] : []),
+    );
+    if (open && url?.reachable) {
+      await vscode.env.openExternal(vscode.Uri.parse(url.url));
+    }
+  };
+}
