@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { CodeServerHandle, ensureCodeServer, startCodeServer } from '../support/codeServer';
 import { keepFailureEvidence } from '../support/e2eEvidence';
 import { launchChromium, Workbench } from '../support/workbench';
-import { dockerCli, eventually, freePort, loadTestEnvironment, uniqueName } from '../support/testEnv';
+import { dockerCli, eventually, freePort, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const results = path.join(repoRoot, '.test-results', 'e2e');
@@ -46,8 +46,10 @@ before(async () => {
     (await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', worker, testEnv.baseImage, 'sleep', '3600'])).trim(),
   );
   const workspace = path.join(scratch, 'workspace');
-  fs.mkdirSync(workspace);
+  fs.mkdirSync(path.join(workspace, 'www'), { recursive: true });
   fs.writeFileSync(path.join(workspace, 'README.md'), '# e2e workspace\n');
+  fs.writeFileSync(path.join(workspace, 'www', 'index.html'), 'deployed through the explorer\n');
+  fs.writeFileSync(path.join(workspace, 'Dockerfile'), `FROM ${testEnv.baseImage}\nCOPY www /www\nEXPOSE 80\nCMD httpd -f -p 80 -h /www\n`);
   const dockerConfig = path.join(scratch, 'docker-config');
   fs.mkdirSync(dockerConfig);
   server = await startCodeServer({
@@ -122,4 +124,24 @@ test('Add Docker Host from the palette validates the address; the unreachable ho
     await error.waitFor({ timeout: 60_000 });
     await wb.row(OTHER, web).waitFor();
     await wb.screenshot('unreachable-host');
+  }));
+
+test('right-click a Dockerfile in the explorer, deploy it to a host, and the new container shows in the tree', () =>
+  step('deploy', async () => {
+    const port = await freePort();
+    await wb.page.keyboard.press('Control+Shift+E');
+    const dockerfileRow = wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^Dockerfile$/ }).first();
+    await dockerfileRow.waitFor({ timeout: 30_000 });
+    await wb.contextMenu(dockerfileRow, 'Deploy to Docker Host…');
+    await wb.pickQuickItem('Local engine');
+    await wb.answerInput('e2e-deployed:1');
+    await wb.answerInput('e2e-deployed');
+    await wb.answerInput(`${port}:80`);
+    await wb.answerInput('');
+    await wb.pickQuickItem('unless-stopped');
+    containers.push('e2e-deployed');
+    await eventually(async () => assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).body, 'deployed through the explorer\n'), 120_000);
+    await wb.openViewContainer('Docker on Azure');
+    await wb.row(OTHER, 'e2e-deployed').waitFor({ timeout: 60_000 });
+    await wb.screenshot('deployed');
   }));
