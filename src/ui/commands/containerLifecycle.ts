@@ -22,8 +22,8 @@ export function containerLifecycle(action: ContainerAction) {
         label,
         (t, signal) => runContainerAction(t.session.connect().docker, t.info.Id, action, signal),
       );
-      for (const hostId of new Set(targets.map((t) => t.session.spec.id))) {
-        deps.otherHosts.scheduler.refreshNow(hostId);
-      }
+      // No refresh here: the engine's own events (kill, die, stop, start) bring one debounced refresh.
+      // A second, immediate one would rebuild the tree twice and could leave a context menu the user
+      // has just opened pointing at a replaced node.
     };
 }
