@@ -80,12 +80,22 @@ export class Workbench {
     return this.pane(viewTitle).locator('.monaco-list-row').allInnerTexts();
   }
 
+  /** Expands a row; a tree refresh may re-render it under the pointer, so a click that did not take is repeated. */
   async expand(row: Locator): Promise<void> {
     await row.waitFor({ timeout: 60_000 });
-    if ((await row.getAttribute('aria-expanded')) === 'false') {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      if ((await row.getAttribute('aria-expanded')) === 'true') {
+        return;
+      }
       await row.click();
-      await this.page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: 30_000 });
+      try {
+        await row.and(this.page.locator('[aria-expanded="true"]')).waitFor({ timeout: 3_000 });
+        return;
+      } catch {
+        // Re-rendered before the click landed: look the row up again and retry.
+      }
     }
+    throw new Error('the row did not expand');
   }
 
   /**
