@@ -117,7 +117,7 @@ test('Add Docker Host from the palette validates the address; the unreachable ho
     await wb.screenshot('address-validated');
     await wb.answerInput(`tcp://127.0.0.1:${closedPort}`);
     await wb.pickQuickItem('No TLS');
-    await wb.answerInput('unreachable-e2e');
+    await wb.answerPrompt('Name shown in the tree', 'unreachable-e2e');
     const host = wb.row(OTHER, 'unreachable-e2e');
     await wb.expand(host);
     const error = wb.row(OTHER, /Connection refused by 127\.0\.0\.1/);
@@ -134,10 +134,11 @@ test('right-click a Dockerfile in the explorer, deploy it to a host, and the new
     await dockerfileRow.waitFor({ timeout: 30_000 });
     await wb.contextMenu(dockerfileRow, 'Deploy to Docker Host…');
     await wb.pickQuickItem('Local engine');
-    await wb.answerInput('e2e-deployed:1');
-    await wb.answerInput('e2e-deployed');
-    await wb.answerInput(`${port}:80`);
-    await wb.answerInput('');
+    await wb.answerPrompt('Image name and tag', 'e2e-deployed:1');
+    await wb.answerPrompt('Container name', 'e2e-deployed');
+    await wb.answerPrompt('Published ports', `${port}:80`);
+    await wb.answerPrompt('Environment variables', '');
+    await wb.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Restart policy' }).waitFor({ timeout: 30_000 });
     await wb.pickQuickItem('unless-stopped');
     containers.push('e2e-deployed');
     await eventually(async () => assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).body, 'deployed through the explorer\n'), 120_000);

@@ -145,6 +145,15 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
+  /**
+   * Waits for the prompt titled `title`, then answers it. Successive prompts reuse one widget, so
+   * answering without waiting for the title can type into the previous prompt.
+   */
+  async answerPrompt(title: string, text: string): Promise<void> {
+    await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 30_000 });
+    await this.answerInput(text);
+  }
+
   async pickQuickItem(label: string | RegExp): Promise<void> {
     const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
     await row.waitFor({ timeout: 15_000 });
