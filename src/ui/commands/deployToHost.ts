@@ -89,24 +89,27 @@ export function deployToHost(deps: CommandDeps): CommandHandler {
     const image = await ask('Image name and tag', memory?.image ?? names.image, (v) =>
       /^[a-z0-9][a-z0-9._/-]*(:[\w.-]+)?$/.test(v) ? undefined : 'Use lowercase letters, digits and . _ / - (and :tag).',
     );
-    const name =
-      image &&
-      (await ask('Container name', memory?.name ?? names.container, (v) =>
-        /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(v) ? undefined : 'Use letters, digits and _ . - (two characters or more).',
-      ));
+    if (!image) {
+      return;
+    }
+    const name = await ask('Container name', memory?.name ?? names.container, (v) =>
+      /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(v) ? undefined : 'Use letters, digits and _ . - (two characters or more).',
+    );
+    if (!name) {
+      return;
+    }
     const exposed = exposedPorts(Buffer.from(await vscode.workspace.fs.readFile(dockerfile)).toString());
-    const ports =
-      name !== undefined &&
-      (await ask(
-        'Published ports (HOST:CONTAINER, comma-separated)',
-        memory?.ports ?? exposed.map((p) => `${p.port}:${p.port}${p.protocol === 'udp' ? '/udp' : ''}`).join(', '),
-        tryParse(parsePortMappings),
-      ));
-    const env =
-      ports !== undefined &&
-      ports !== false &&
-      (await ask('Environment variables (NAME=value, comma-separated)', memory?.env ?? '', tryParse(parseEnvironment)));
-    if (!image || !name || ports === undefined || ports === false || env === undefined || env === false) {
+    const ports = await ask(
+      'Published ports (HOST:CONTAINER, comma-separated)',
+      memory?.ports ?? exposed.map((p) => `${p.port}:${p.port}${p.protocol === 'udp' ? '/udp' : ''}`).join(', '),
+      tryParse(parsePortMappings),
+    );
+    // An empty answer is valid (no ports, no variables); only Escape (undefined) stops here.
+    if (ports === undefined) {
+      return;
+    }
+    const env = await ask('Environment variables (NAME=value, comma-separated)', memory?.env ?? '', tryParse(parseEnvironment));
+    if (env === undefined) {
       return;
     }
     const restart = await vscode.window.showQuickPick(
