@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs what the integration tests run for real: Docker Engine (dockerd, containerd, runc),
-# a static busybox for the base image, OpenSSH server and client, openssl and iproute2.
+# a static busybox for the base image, OpenSSH server and client, openssl, iproute2, a registry
+# (docker-registry, with htpasswd from apache2-utils for its basic auth) and Docker Compose.
 # Idempotent: installs only when something is missing. Starts no service.
 set -euo pipefail
 
 # sbin directories hold dockerd, sshd and ip, and are not on every user's PATH.
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
-PACKAGES=(docker.io busybox-static openssh-server openssh-client openssl ca-certificates iproute2)
+PACKAGES=(docker.io busybox-static openssh-server openssh-client openssl ca-certificates iproute2 docker-registry apache2-utils docker-compose)
 
 missing=()
-for cmd in dockerd docker containerd runc sshd ssh ssh-keygen openssl ip tar; do
+for cmd in dockerd docker containerd runc sshd ssh ssh-keygen openssl ip tar docker-registry htpasswd docker-compose; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
 busybox_bin=""

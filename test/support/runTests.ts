@@ -17,7 +17,7 @@ const SUITES: Record<string, string> = {
   // The packaged extension in code-server, driven through Chromium (needs docker-on-azure.vsix).
   e2e: path.join(repoRoot, 'out', 'test', 'e2e'),
 };
-const REQUIRED_TOOLS = ['dockerd', 'containerd', 'runc', 'docker', 'sshd', 'ssh', 'ssh-keygen', 'openssl', 'ip', 'tar'];
+const REQUIRED_TOOLS = ['dockerd', 'containerd', 'runc', 'docker', 'sshd', 'ssh', 'ssh-keygen', 'openssl', 'ip', 'tar', 'docker-registry', 'htpasswd', 'docker-compose'];
 
 function say(msg: string): void {
   process.stderr.write(`[runTests] ${msg}\n`);
