@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as https from 'https';
+import * as net from 'net';
 import * as path from 'path';
+import * as tlsSocket from 'tls';
+import type { Duplex } from 'stream';
 import Dockerode from 'dockerode';
 import { DockerHostSpec, hasTlsMaterial } from './hostSpec';
 import { parseHostAddress, ParsedHostAddress } from './hostAddress';
@@ -14,7 +17,23 @@ export interface DockerConnection {
   readonly parsed: ParsedHostAddress;
   /** Where the host is, for messages: the socket path or host:port. */
   readonly where: string;
+  /**
+   * A raw stream to the daemon, the way a local socket would be: for tools (Docker Compose) that
+   * reach the host through a forwarded local socket, so they share this connection's keys,
+   * certificates and host-key checks instead of needing their own.
+   */
+  dial(): Promise<Duplex>;
   dispose(): void;
+}
+
+function connected<T extends net.Socket>(socket: T, event: 'connect' | 'secureConnect'): Promise<T> {
+  return new Promise((resolve, reject) => {
+    socket.once(event, () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
 }
 
 function readPem(kind: string, file: string, hostName: string): Buffer {
@@ -79,11 +98,15 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
   const where = describeWhere(parsed);
   let agent: { destroy(): void } | undefined;
   let docker: Dockerode;
+  let dial: () => Promise<Duplex>;
   switch (parsed.kind) {
     case 'unix':
-    case 'npipe':
-      docker = new Dockerode({ socketPath: parsed.kind === 'unix' ? parsed.socketPath : parsed.pipePath });
+    case 'npipe': {
+      const socketPath = parsed.kind === 'unix' ? parsed.socketPath : parsed.pipePath;
+      docker = new Dockerode({ socketPath });
+      dial = () => connected(net.connect(socketPath), 'connect');
       break;
+    }
     case 'tcp': {
       if (hasTlsMaterial(spec)) {
         // TLS whenever certificates are given, whatever the port: the port says nothing about security.
@@ -105,8 +128,20 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
           agent: httpsAgent,
           ...material,
         } as Dockerode.DockerOptions);
+        dial = () =>
+          connected(
+            tlsSocket.connect({
+              host: parsed.host,
+              port: parsed.port,
+              ...material,
+              rejectUnauthorized: !spec.skipTlsVerify,
+              servername: net.isIP(parsed.host) ? undefined : parsed.host,
+            }),
+            'secureConnect',
+          );
       } else {
         docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'http' });
+        dial = () => connected(net.connect(parsed.port, parsed.host), 'connect');
       }
       break;
     }
@@ -129,6 +164,7 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
       });
       agent = sshAgent;
       docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'http', agent: sshAgent } as Dockerode.DockerOptions);
+      dial = () => sshAgent.openChannel();
       break;
     }
   }
@@ -136,6 +172,7 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
     docker,
     parsed,
     where,
+    dial,
     dispose: () => agent?.destroy(),
   };
 }

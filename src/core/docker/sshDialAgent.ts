@@ -39,7 +39,8 @@ export class SshDialAgent extends http.Agent {
     return undefined;
   }
 
-  private async openChannel(): Promise<ClientChannel> {
+  /** A raw byte stream to the remote daemon, as a local socket to it would be. */
+  async openChannel(): Promise<ClientChannel> {
     const client = await this.connect();
     return new Promise<ClientChannel>((resolve, reject) => {
       client.exec('docker system dial-stdio', (err, channel) => {
