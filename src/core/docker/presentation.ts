@@ -37,6 +37,60 @@ export function sortContainers<T extends Pick<ContainerInfo, 'State' | 'Names' |
   );
 }
 
+/** The label a deploy puts on its container, naming the Dockerfile it came from (for Redeploy). */
+export const DEPLOYED_FROM_LABEL = 'dockerOnAzure.dockerfile';
+
+export interface ComposeProject<T> {
+  name: string;
+  containers: T[];
+}
+
+/**
+ * Containers of one Compose project belong together, as `docker compose ps` shows them: projects
+ * first (by name), then the containers that belong to none.
+ */
+export function groupByComposeProject<T extends Pick<ContainerInfo, 'State' | 'Names' | 'Id' | 'Labels'>>(
+  containers: readonly T[],
+): { projects: ComposeProject<T>[]; loose: T[] } {
+  const byProject = new Map<string, T[]>();
+  const loose: T[] = [];
+  for (const c of containers) {
+    const project = c.Labels?.['com.docker.compose.project'];
+    if (project) {
+      byProject.set(project, [...(byProject.get(project) ?? []), c]);
+    } else {
+      loose.push(c);
+    }
+  }
+  const projects = [...byProject.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, members]) => ({ name, containers: sortContainers(members) }));
+  return { projects, loose: sortContainers(loose) };
+}
+
+export function composeProjectModel(hostId: string, project: ComposeProject<Pick<ContainerInfo, 'State' | 'Labels'>>): NodeModel {
+  const running = project.containers.filter((c) => c.State === 'running').length;
+  const total = project.containers.length;
+  const services = [...new Set(project.containers.map((c) => c.Labels?.['com.docker.compose.service']).filter(Boolean))].sort();
+  const workingDir = project.containers.find((c) => c.Labels?.['com.docker.compose.project.working_dir'])?.Labels[
+    'com.docker.compose.project.working_dir'
+  ];
+  return {
+    id: `${hostId}/compose/${project.name}`,
+    label: project.name,
+    description: `Compose · ${running} of ${total} running`,
+    tooltip: [
+      `**${escapeMarkdown(project.name)}** — Compose project`,
+      '',
+      `Services: ${services.map((s) => `\`${s}\``).join(', ') || 'none'}`,
+      ...(workingDir ? [`Folder: \`${workingDir}\``] : []),
+    ].join('  \n'),
+    icon: 'layers',
+    iconColor: running === total ? 'charts.green' : running > 0 ? 'charts.yellow' : undefined,
+    contextValue: 'dockerComposeProject',
+  };
+}
+
 export interface PublishedPort {
   hostIp: string;
   hostPort: number;
@@ -81,7 +135,7 @@ export function containerModel(hostId: string, c: ContainerInfo): NodeModel {
     `ID: \`${c.Id.slice(0, 12)}\``,
     `Created: ${new Date(c.Created * 1000).toISOString()}`,
   ].join('  \n');
-  const flags = [c.State, ports.length ? 'hasPorts' : ''].filter(Boolean).join(' ');
+  const flags = [c.State, ports.length ? 'hasPorts' : '', c.Labels?.[DEPLOYED_FROM_LABEL] ? 'deployed' : ''].filter(Boolean).join(' ');
   return {
     id: `${hostId}/containers/${c.Id}`,
     label: containerName(c),

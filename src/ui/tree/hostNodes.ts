@@ -2,7 +2,15 @@ import * as vscode from 'vscode';
 import type { ContainerInfo } from 'dockerode';
 import { DockerHostSession, HostSnapshot } from '../../core/docker/hostSession';
 import type { DockerHostSpec } from '../../core/docker/hostSpec';
-import { containerModel, imageModel, imageRows, ImageRow, sortContainers } from '../../core/docker/presentation';
+import {
+  ComposeProject,
+  composeProjectModel,
+  containerModel,
+  groupByComposeProject,
+  imageModel,
+  imageRows,
+  ImageRow,
+} from '../../core/docker/presentation';
 import { describeDockerError } from '../../core/docker/errors';
 import { ErrorNode } from './errorNode';
 import { itemFromModel, MessageNode, TreeNode } from './treeNode';
@@ -111,11 +119,36 @@ export class ContainersGroupNode implements TreeNode {
     if (!snapshot) {
       return [];
     }
-    const containers = sortContainers(snapshot.containers);
-    if (!containers.length) {
+    if (!snapshot.containers.length) {
       return [new MessageNode(`${this.id}/empty`, 'No containers', this)];
     }
-    return containers.map((c) => new ContainerNode(this.parent, c, this));
+    const { projects, loose } = groupByComposeProject(snapshot.containers);
+    return [...projects.map((p) => new ComposeProjectNode(this.parent, p, this)), ...loose.map((c) => new ContainerNode(this.parent, c, this))];
+  }
+}
+
+/** A Compose project's containers, together, with Compose Down on the row. */
+export class ComposeProjectNode implements TreeNode {
+  readonly id: string;
+
+  constructor(
+    readonly host: HostNode,
+    readonly project: ComposeProject<ContainerInfo>,
+    readonly parent: TreeNode,
+  ) {
+    this.id = composeProjectModel(host.hostId, project).id;
+  }
+
+  get session(): DockerHostSession {
+    return this.host.session;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    return itemFromModel(composeProjectModel(this.host.hostId, this.project), vscode.TreeItemCollapsibleState.Expanded);
+  }
+
+  async getChildren(): Promise<TreeNode[]> {
+    return this.project.containers.map((c) => new ContainerNode(this.host, c, this));
   }
 }
 

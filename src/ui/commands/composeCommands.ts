@@ -1,0 +1,140 @@
+import * as vscode from 'vscode';
+import * as path from 'path';
+import { COMPOSE_FILE_PATTERN, composeDown, composeProjectName, composeUp, findComposeTool } from '../../core/docker/compose';
+import { startDaemonForwarder } from '../../core/docker/daemonForwarder';
+import { ComposeProjectNode } from '../tree/hostNodes';
+import type { CommandDeps, CommandHandler } from './commandDeps';
+import { withPickedHost } from './hostPick';
+import { errorText } from './targets';
+
+const memoryKey = (file: vscode.Uri) => `dockerOnAzure.compose.${file.toString()}`;
+const INSTALL_GUIDE = 'https://docs.docker.com/compose/install/';
+
+async function resolveComposeFile(arg: unknown): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri) {
+    return arg;
+  }
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active && COMPOSE_FILE_PATTERN.test(path.basename(active.fsPath))) {
+    return active;
+  }
+  const found = await vscode.workspace.findFiles('**/{compose,docker-compose}*.{yaml,yml}', '**/node_modules/**', 50);
+  const files = found.filter((f) => COMPOSE_FILE_PATTERN.test(path.basename(f.fsPath)));
+  if (files.length <= 1) {
+    return files[0];
+  }
+  const picked = await vscode.window.showQuickPick(
+    files.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+    { title: 'Compose Up which file?' },
+  );
+  return picked?.uri;
+}
+
+/**
+ * Runs the user's own Docker Compose against the chosen host. Compose reaches the host through a
+ * private local socket forwarded over the extension's connection, so SSH and mutual-TLS hosts work
+ * with the keys and certificates the extension already has.
+ */
+export function composeUpCommand(deps: CommandDeps): CommandHandler {
+  return async (arg) => {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage("Compose Up builds and runs this workspace's code: trust the workspace first.");
+      return;
+    }
+    const file = await resolveComposeFile(arg);
+    if (!file) {
+      void vscode.window.showInformationMessage('No compose.yaml or docker-compose.yml found in this workspace.');
+      return;
+    }
+    const tool = await findComposeTool();
+    if (!tool) {
+      const choice = await vscode.window.showErrorMessage(
+        'Docker Compose is not installed on this machine: install the Compose plugin (`docker compose`) or `docker-compose`, then try again.',
+        'Installation Guide',
+      );
+      if (choice) {
+        await vscode.env.openExternal(vscode.Uri.parse(INSTALL_GUIDE));
+      }
+      return;
+    }
+    const cwd = path.dirname(file.fsPath);
+    const project = composeProjectName(path.basename(cwd));
+    await withPickedHost(
+      deps,
+      { title: `Compose Up "${project}" on which Docker host?`, rememberedHostId: deps.context.workspaceState.get<string>(memoryKey(file)) },
+      async (session) => {
+        await deps.context.workspaceState.update(memoryKey(file), session.spec.id);
+        deps.buildLog.clear();
+        deps.buildLog.show(true);
+        deps.buildLog.appendLine(
+          `$ ${[tool.command, ...tool.args].join(' ')} -f ${file.fsPath} -p ${project} up -d --build (on ${session.spec.name})`,
+        );
+        let forwarder;
+        try {
+          forwarder = await startDaemonForwarder(() => session.connect().dial());
+          const dockerHost = forwarder.dockerHost;
+          await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: `Compose Up ${project} on ${session.spec.name}`, cancellable: true },
+            async (_progress, token) => {
+              const controller = new AbortController();
+              const sub = token.onCancellationRequested(() => controller.abort());
+              try {
+                await composeUp(tool, {
+                  files: [file.fsPath],
+                  cwd,
+                  project,
+                  dockerHost,
+                  signal: controller.signal,
+                  onOutput: (t) => deps.buildLog.append(t),
+                });
+              } finally {
+                sub.dispose();
+              }
+            },
+          );
+          void vscode.window.showInformationMessage(`${project} is up on ${session.spec.name}.`);
+        } catch (err) {
+          const cause = forwarder?.lastDialError();
+          const choice = await vscode.window.showErrorMessage(
+            cause ? `Compose could not reach ${session.spec.name}: ${errorText(cause)}` : errorText(err),
+            'Show Log',
+          );
+          if (choice) {
+            deps.buildLog.show();
+          }
+        } finally {
+          await forwarder?.close();
+          session.invalidate();
+          deps.otherHosts.refreshAll();
+        }
+      },
+    );
+  };
+}
+
+/** Takes a project down from the tree, asking first: its containers and networks go, volumes and images stay. */
+export function composeDownCommand(deps: CommandDeps): CommandHandler {
+  return async (node) => {
+    if (!(node instanceof ComposeProjectNode)) {
+      void vscode.window.showInformationMessage('Choose a Compose project in the Docker hosts view, then run Compose Down from its context menu.');
+      return;
+    }
+    const { name, containers } = node.project;
+    const answer = await vscode.window.showWarningMessage(
+      `Compose Down "${name}" on ${node.session.spec.name}?`,
+      { modal: true, detail: `Stops and removes its ${containers.length} container(s) and its networks. Volumes and images stay.` },
+      'Compose Down',
+    );
+    if (answer !== 'Compose Down') {
+      return;
+    }
+    try {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Compose Down ${name}` }, (progress) =>
+        composeDown(node.session.connect().docker, name, (message) => progress.report({ message })),
+      );
+    } finally {
+      node.session.invalidate();
+      deps.otherHosts.refreshAll();
+    }
+  };
+}
