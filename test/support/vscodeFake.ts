@@ -94,6 +94,11 @@ export class Uri {
   }
 }
 
+export enum QuickPickItemKind {
+  Separator = -1,
+  Default = 0,
+}
+
 export enum ProgressLocation {
   SourceControl = 1,
   Window = 10,

@@ -25,7 +25,7 @@ export function dockerSpecForVm(vm: AzureVm, mark: HostMark | undefined, provisi
   if (!address) {
     return undefined;
   }
-  const base = { id: `azure:${vm.id.toLowerCase()}`, name: vm.name, source: 'azure' as const, description: `${vm.vmSize} · ${vm.location}` };
+  const base = { id: azureHostId(vm.id), name: vm.name, source: 'azure' as const, description: `${vm.vmSize} · ${vm.location}` };
   if (mark?.access === 'tls' || (!mark && vm.provisioned?.daemon === 'tls')) {
     const port = mark?.access === 'tls' ? mark.port : 2376;
     return mark?.access === 'tls'
@@ -35,4 +35,9 @@ export function dockerSpecForVm(vm: AzureVm, mark: HostMark | undefined, provisi
   const user = mark?.access === 'ssh' ? mark.user : (vm.provisioned?.adminUser ?? vm.adminUsername ?? 'azureuser');
   const port = mark?.access === 'ssh' && mark.port && mark.port !== 22 ? `:${mark.port}` : '';
   return { ...base, address: `ssh://${user}@${address}${port}`, identityFile: mark?.access === 'ssh' ? mark.identityFile : undefined };
+}
+
+/** The Docker host id of an Azure VM: ARM ids compare case-insensitively. */
+export function azureHostId(vmId: string): string {
+  return `azure:${vmId.toLowerCase()}`;
 }

@@ -1,6 +1,8 @@
 import type { ArmClients } from './armClients';
 import type { AzureAccount, AzureSubscriptionRef } from './azureAccount';
+import { azureHostId } from './azureHostSpec';
 import { listSubscriptionVms, SubscriptionListing } from './discovery';
+import type { AzureVm } from './vmModel';
 import { azureVendor } from './lazyAzure';
 
 /**
@@ -51,6 +53,17 @@ export class AzureInventory {
       this.listings.set(sub.subscriptionId, listing);
     }
     return listing;
+  }
+
+  /** The VM behind an Azure Docker host, from the cached listings. */
+  async findHostVm(hostId: string): Promise<{ vm: AzureVm; subscription: AzureSubscriptionRef } | undefined> {
+    for (const subscription of await this.subscriptions()) {
+      const vm = (await this.listing(subscription)).vms.find((v) => azureHostId(v.id) === hostId);
+      if (vm) {
+        return { vm, subscription };
+      }
+    }
+    return undefined;
   }
 
   /** Forget one subscription's VMs, or everything (subscriptions included). */

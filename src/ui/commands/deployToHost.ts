@@ -13,7 +13,11 @@ import {
   RestartPolicy,
 } from '../../core/docker/deployContainer';
 import type { DockerHostSession } from '../../core/docker/hostSession';
+import { containerName, DEPLOYED_FROM_LABEL } from '../../core/docker/presentation';
+import { ContainerNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
+import { openPortsOnAzureHost } from './azurePorts';
+import { withPickedHost } from './hostPick';
 import { errorText } from './targets';
 
 interface Remembered {
@@ -50,6 +54,141 @@ async function pickDockerfile(): Promise<vscode.Uri | undefined> {
   return picked?.uri;
 }
 
+async function resolveDockerfile(arg: unknown): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri) {
+    return arg;
+  }
+  const active = vscode.window.activeTextEditor?.document.uri;
+  return active?.path.match(/Dockerfile/) ? active : pickDockerfile();
+}
+
+function trusted(): boolean {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage("Deploying builds and runs this workspace's code: trust the workspace first.");
+  }
+  return vscode.workspace.isTrusted;
+}
+
+async function askAnswers(dockerfile: vscode.Uri, session: DockerHostSession, memory: Remembered | undefined): Promise<Remembered | undefined> {
+  const names = defaultNames(path.basename(path.dirname(dockerfile.fsPath)));
+  const ask = (title: string, value: string, validate?: (v: string) => string | undefined) =>
+    vscode.window.showInputBox({ title, value, ignoreFocusOut: true, validateInput: validate });
+  const image = await ask('Image name and tag', memory?.image ?? names.image, (v) =>
+    /^[a-z0-9][a-z0-9._/-]*(:[\w.-]+)?$/.test(v) ? undefined : 'Use lowercase letters, digits and . _ / - (and :tag).',
+  );
+  if (!image) {
+    return undefined;
+  }
+  const name = await ask('Container name', memory?.name ?? names.container, (v) =>
+    /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(v) ? undefined : 'Use letters, digits and _ . - (two characters or more).',
+  );
+  if (!name) {
+    return undefined;
+  }
+  const exposed = exposedPorts(Buffer.from(await vscode.workspace.fs.readFile(dockerfile)).toString());
+  const ports = await ask(
+    'Published ports (HOST:CONTAINER, comma-separated)',
+    memory?.ports ?? exposed.map((p) => `${p.port}:${p.port}${p.protocol === 'udp' ? '/udp' : ''}`).join(', '),
+    tryParse(parsePortMappings),
+  );
+  // An empty answer is valid (no ports, no variables); only Escape (undefined) stops here.
+  if (ports === undefined) {
+    return undefined;
+  }
+  const env = await ask('Environment variables (NAME=value, comma-separated)', memory?.env ?? '', tryParse(parseEnvironment));
+  if (env === undefined) {
+    return undefined;
+  }
+  const restart = await vscode.window.showQuickPick(
+    (['unless-stopped', 'always', 'on-failure', 'no'] as RestartPolicy[])
+      .map((p) => ({ label: p, picked: p === (memory?.restartPolicy ?? 'unless-stopped') }))
+      .sort((a, b) => Number(b.picked) - Number(a.picked)),
+    { title: 'Restart policy' },
+  );
+  if (!restart) {
+    return undefined;
+  }
+  return { hostId: session.spec.id, image, name, ports, env, restartPolicy: restart.label as RestartPolicy };
+}
+
+/** Builds on the host, swaps the container in, then offers the app's URL (opening the Azure firewall first if needed). */
+async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile: vscode.Uri, answers: Remembered): Promise<void> {
+  await deps.context.workspaceState.update(memoryKey(dockerfile), answers);
+  const { name, image } = answers;
+  const spec: DeploySpec = {
+    image,
+    name,
+    ports: parsePortMappings(answers.ports),
+    env: parseEnvironment(answers.env),
+    restartPolicy: answers.restartPolicy,
+    labels: { [DEPLOYED_FROM_LABEL]: dockerfile.fsPath },
+  };
+  deps.buildLog.clear();
+  deps.buildLog.show(true);
+  const docker = session.connect().docker;
+  try {
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Deploying ${name} to ${session.spec.name}`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        try {
+          progress.report({ message: 'Building on the host…' });
+          await vendor().buildImage(
+            docker,
+            { contextDir: path.dirname(dockerfile.fsPath), dockerfile: dockerfile.fsPath, tag: image, signal: controller.signal },
+            (text) => deps.buildLog.append(text),
+          );
+          await replaceContainer(docker, spec, (text) => {
+            progress.report({ message: text });
+            deps.buildLog.appendLine(text);
+          });
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+  } catch (err) {
+    const previous = (err as { previousContainerId?: string }).previousContainerId;
+    const logs = (err as { logs?: string }).logs;
+    if (logs) {
+      deps.buildLog.appendLine(`--- output of the container that did not start ---\n${logs}`);
+    }
+    const choice = await vscode.window.showErrorMessage(errorText(err), ...(previous ? ['Restart Previous Container'] : []), 'Show Log');
+    if (choice === 'Restart Previous Container' && previous) {
+      await restorePrevious(docker, previous, name);
+    } else if (choice === 'Show Log') {
+      deps.buildLog.show();
+    }
+    return;
+  } finally {
+    session.invalidate();
+    deps.otherHosts.refreshAll();
+  }
+  await offerBrowser(deps, session, name, spec.ports);
+}
+
+async function offerBrowser(deps: CommandDeps, session: DockerHostSession, name: string, ports: DeploySpec['ports']): Promise<void> {
+  const { publicHost } = await openPortsOnAzureHost(
+    deps,
+    session,
+    ports.map((p) => ({ port: p.hostPort, protocol: p.protocol })),
+  );
+  const first = ports.find((p) => p.protocol === 'tcp');
+  const url = !first
+    ? undefined
+    : publicHost
+      ? { reachable: true as const, url: `http://${publicHost}:${first.hostPort}` }
+      : browserUrlForPort(session.spec.address, { hostIp: '0.0.0.0', hostPort: first.hostPort, containerPort: first.containerPort, protocol: 'tcp' });
+  const open = await vscode.window.showInformationMessage(
+    `${name} is running on ${session.spec.name}.`,
+    ...(url?.reachable ? ['Open in Browser'] : []),
+  );
+  if (open && url?.reachable) {
+    await vscode.env.openExternal(vscode.Uri.parse(url.url));
+  }
+}
+
 /**
  * Right-click a Dockerfile → a container on a host: builds on the host from the Dockerfile's folder
  * (honouring .dockerignore), then replaces the container of the same name only once the new one runs.
@@ -57,135 +196,58 @@ async function pickDockerfile(): Promise<vscode.Uri | undefined> {
  */
 export function deployToHost(deps: CommandDeps): CommandHandler {
   return async (arg) => {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage("Deploying builds and runs this workspace's code: trust the workspace first.");
+    if (!trusted()) {
       return;
     }
-    const dockerfile =
-      arg instanceof vscode.Uri
-        ? arg
-        : vscode.window.activeTextEditor?.document.uri.path.match(/Dockerfile/)
-          ? vscode.window.activeTextEditor.document.uri
-          : await pickDockerfile();
+    const dockerfile = await resolveDockerfile(arg);
     if (!dockerfile) {
       void vscode.window.showInformationMessage('No Dockerfile found in this workspace.');
       return;
     }
     const memory = deps.context.workspaceState.get<Remembered>(memoryKey(dockerfile));
-    const contextDir = path.dirname(dockerfile.fsPath);
-    const names = defaultNames(path.basename(contextDir));
-    const sessions: DockerHostSession[] = [...(await deps.otherHosts.registry.list()).sessions, ...deps.azureHosts.dockerSessions()];
-    const host = await vscode.window.showQuickPick(
-      sessions
-        .map((s) => ({ label: s.spec.name, description: s.spec.address, session: s, picked: s.spec.id === memory?.hostId }))
-        .sort((a, b) => Number(b.picked) - Number(a.picked)),
-      { title: 'Deploy to which Docker host?' },
-    );
-    if (!host) {
+    await withPickedHost(deps, { title: 'Deploy to which Docker host?', rememberedHostId: memory?.hostId }, async (session) => {
+      const answers = await askAnswers(dockerfile, session, memory);
+      if (answers) {
+        await deploy(deps, session, dockerfile, answers);
+      }
+    });
+  };
+}
+
+/**
+ * One click from a deployed container (or a Dockerfile deployed before): the same build and swap
+ * with the remembered answers, on the container's own host. Without remembered answers (deployed
+ * from another machine or workspace) it asks, as a first deploy would.
+ */
+export function redeploy(deps: CommandDeps): CommandHandler {
+  return async (arg) => {
+    if (!trusted()) {
       return;
     }
-    const ask = (title: string, value: string, validate?: (v: string) => string | undefined) =>
-      vscode.window.showInputBox({ title, value, ignoreFocusOut: true, validateInput: validate });
-    const image = await ask('Image name and tag', memory?.image ?? names.image, (v) =>
-      /^[a-z0-9][a-z0-9._/-]*(:[\w.-]+)?$/.test(v) ? undefined : 'Use lowercase letters, digits and . _ / - (and :tag).',
-    );
-    if (!image) {
+    const fromContainer = arg instanceof ContainerNode ? arg : undefined;
+    const labelled = fromContainer?.info.Labels?.[DEPLOYED_FROM_LABEL];
+    const dockerfile = labelled ? vscode.Uri.file(labelled) : await resolveDockerfile(arg);
+    if (!dockerfile) {
+      void vscode.window.showInformationMessage('No Dockerfile found in this workspace.');
       return;
     }
-    const name = await ask('Container name', memory?.name ?? names.container, (v) =>
-      /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(v) ? undefined : 'Use letters, digits and _ . - (two characters or more).',
-    );
-    if (!name) {
-      return;
-    }
-    const exposed = exposedPorts(Buffer.from(await vscode.workspace.fs.readFile(dockerfile)).toString());
-    const ports = await ask(
-      'Published ports (HOST:CONTAINER, comma-separated)',
-      memory?.ports ?? exposed.map((p) => `${p.port}:${p.port}${p.protocol === 'udp' ? '/udp' : ''}`).join(', '),
-      tryParse(parsePortMappings),
-    );
-    // An empty answer is valid (no ports, no variables); only Escape (undefined) stops here.
-    if (ports === undefined) {
-      return;
-    }
-    const env = await ask('Environment variables (NAME=value, comma-separated)', memory?.env ?? '', tryParse(parseEnvironment));
-    if (env === undefined) {
-      return;
-    }
-    const restart = await vscode.window.showQuickPick(
-      (['unless-stopped', 'always', 'on-failure', 'no'] as RestartPolicy[])
-        .map((p) => ({ label: p, picked: p === (memory?.restartPolicy ?? 'unless-stopped') }))
-        .sort((a, b) => Number(b.picked) - Number(a.picked)),
-      { title: 'Restart policy' },
-    );
-    if (!restart) {
-      return;
-    }
-    const remembered: Remembered = { hostId: host.session.spec.id, image, name, ports, env, restartPolicy: restart.label as RestartPolicy };
-    await deps.context.workspaceState.update(memoryKey(dockerfile), remembered);
-    const spec: DeploySpec = {
-      image,
-      name,
-      ports: parsePortMappings(ports),
-      env: parseEnvironment(env),
-      restartPolicy: remembered.restartPolicy,
-      labels: { 'dockerOnAzure.dockerfile': dockerfile.fsPath },
-    };
-    deps.buildLog.clear();
-    deps.buildLog.show(true);
-    const docker = host.session.connect().docker;
+    const memory = deps.context.workspaceState.get<Remembered>(memoryKey(dockerfile));
+    const sessions = [...(await deps.otherHosts.registry.list()).sessions, ...deps.azureHosts.dockerSessions()];
+    const session = fromContainer?.session ?? sessions.find((s) => s.spec.id === memory?.hostId);
     try {
-      await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Deploying ${name} to ${host.session.spec.name}`, cancellable: true },
-        async (progress, token) => {
-          const controller = new AbortController();
-          const sub = token.onCancellationRequested(() => controller.abort());
-          try {
-            progress.report({ message: 'Building on the host…' });
-            await vendor().buildImage(docker, { contextDir, dockerfile: dockerfile.fsPath, tag: image, signal: controller.signal }, (text) =>
-              deps.buildLog.append(text),
-            );
-            await replaceContainer(docker, spec, (text) => {
-              progress.report({ message: text });
-              deps.buildLog.appendLine(text);
-            });
-          } finally {
-            sub.dispose();
-          }
-        },
-      );
-    } catch (err) {
-      const previous = (err as { previousContainerId?: string }).previousContainerId;
-      const logs = (err as { logs?: string }).logs;
-      if (logs) {
-        deps.buildLog.appendLine(`--- output of the container that did not start ---\n${logs}`);
-      }
-      const choice = await vscode.window.showErrorMessage(errorText(err), ...(previous ? ['Restart Previous Container'] : []), 'Show Log');
-      if (choice === 'Restart Previous Container' && previous) {
-        await restorePrevious(docker, previous, name);
-      } else if (choice === 'Show Log') {
-        deps.buildLog.show();
-      }
+      await vscode.workspace.fs.readFile(dockerfile);
+    } catch {
+      void vscode.window.showErrorMessage(`Cannot redeploy: ${dockerfile.fsPath} is not on this machine any more.`);
       return;
-    } finally {
-      host.session.invalidate();
-      deps.otherHosts.refreshAll();
     }
-    const first = spec.ports.find((p) => p.protocol === 'tcp');
-    const url =
-      first &&
-      browserUrlForPort(host.session.spec.address, {
-        hostIp: '0.0.0.0',
-        hostPort: first.hostPort,
-        containerPort: first.containerPort,
-        protocol: 'tcp',
-      });
-    const open = await vscode.window.showInformationMessage(
-      `${name} is running on ${host.session.spec.name}.`,
-      ...(url?.reachable ? ['Open in Browser'] : []),
-    );
-    if (open && url?.reachable) {
-      await vscode.env.openExternal(vscode.Uri.parse(url.url));
+    if (!session) {
+      await deployToHost(deps)(dockerfile);
+      return;
+    }
+    const answers = memory && { ...memory, hostId: session.spec.id, name: fromContainer ? containerName(fromContainer.info) : memory.name };
+    const confirmed = answers ?? (await askAnswers(dockerfile, session, undefined));
+    if (confirmed) {
+      await deploy(deps, session, dockerfile, confirmed);
     }
   };
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
+import { azureHostId } from '../../core/azure/azureHostSpec';
 import { azureVendor } from '../../core/azure/lazyAzure';
 import type { ProvisionEvent } from '../../core/azure/provisioning/executor';
 import { planProvisioning } from '../../core/azure/provisioning/plan';
@@ -82,6 +83,8 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
       sourceRange: answers.sourceRange,
     });
     const clients = inventory.clients(answers.subscription);
+    // Returned once Docker answers, so a command that offered "Provision a new host" can go on with it.
+    let ready: DockerHostSpec | undefined;
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Provisioning ${answers.hostName}`, cancellable: true },
       async (progress, token) => {
@@ -104,7 +107,7 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
           if (ca && client) {
             await deps.hostTls.set(result.vmId, { ca: ca.certPem, cert: client.certPem, key: client.keyPem, caKey: ca.keyPem });
             spec = {
-              id: 'new',
+              id: azureHostId(result.vmId),
               name: answers.hostName,
               source: 'azure',
               address: `tcp://${result.publicIp}:2376`,
@@ -112,13 +115,20 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
             };
           } else {
             await deps.hostMarks.set(result.vmId, { access: 'ssh', user: adminUser, identityFile });
-            spec = { id: 'new', name: answers.hostName, source: 'azure', address: `ssh://${adminUser}@${result.publicIp}`, identityFile };
+            spec = {
+              id: azureHostId(result.vmId),
+              name: answers.hostName,
+              source: 'azure',
+              address: `ssh://${adminUser}@${result.publicIp}`,
+              identityFile,
+            };
           }
           deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
           progress.report({ message: 'Waiting for Docker to answer (cloud-init installs it at first boot)…' });
           const minutes = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('provision.daemonWaitMinutes', 10);
           try {
             await waitForDaemon(spec, deps.connectionEnv(), { timeoutMs: minutes * 60_000, intervalMs: 5_000, signal: controller.signal });
+            ready = spec;
             void vscode.window.showInformationMessage(`${answers.hostName} is ready: Docker answers at ${spec.address}.`);
           } catch (err) {
             void vscode.window.showWarningMessage(
@@ -140,5 +150,6 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
         }
       },
     );
+    return ready;
   };
 }

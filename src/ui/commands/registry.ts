@@ -12,7 +12,8 @@ import { deleteAzureHost } from './azureHostDelete';
 import { copyAzureHostAddress, exportAsDockerContext, openInPortal, openSshTerminal } from './azureHostTools';
 import { markVmAsDockerHost, unmarkVm } from './markAzureVm';
 import { provisionHost } from './provisionHost';
-import { deployToHost } from './deployToHost';
+import { deployToHost, redeploy } from './deployToHost';
+import { composeDownCommand, composeUpCommand } from './composeCommands';
 import { exportArmTemplate } from './exportArmTemplate';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
@@ -41,6 +42,9 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.azure.addExistingVm': markVmAsDockerHost,
   'dockerOnAzure.azure.provisionHost': provisionHost,
   'dockerOnAzure.deploy': deployToHost,
+  'dockerOnAzure.redeploy': redeploy,
+  'dockerOnAzure.composeUp': composeUpCommand,
+  'dockerOnAzure.composeDown': composeDownCommand,
   'dockerOnAzure.azure.exportArmTemplate': exportArmTemplate,
   'dockerOnAzure.azureHost.unmark': unmarkVm,
   'dockerOnAzure.azureHost.start': azureHostAction('start'),

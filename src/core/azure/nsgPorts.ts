@@ -1,0 +1,129 @@
+import type { NetworkManagementClient, SecurityRule } from '@azure/arm-network';
+import { parseArmId } from './armIds';
+
+export interface PortToOpen {
+  port: number;
+  protocol: 'tcp' | 'udp';
+}
+
+/** Sources that mean "anyone", in the spellings the portal, the CLI and templates use. */
+const ANY_SOURCE = new Set(['*', 'internet', '0.0.0.0/0', 'any']);
+
+/** The daemon's own ports: their rule's source is whom the user already lets in, the natural default. */
+const DAEMON_PORTS = [22, 2376];
+
+function ranges(rule: SecurityRule): string[] {
+  return [rule.destinationPortRange, ...(rule.destinationPortRanges ?? [])].filter((r): r is string => !!r);
+}
+
+function sources(rule: SecurityRule): string[] {
+  return [rule.sourceAddressPrefix, ...(rule.sourceAddressPrefixes ?? [])].filter((s): s is string => !!s);
+}
+
+function coversPort(range: string, port: number): boolean {
+  if (range === '*') {
+    return true;
+  }
+  const [from, to = from] = range.split('-').map((n) => Number(n.trim()));
+  return port >= from && port <= to;
+}
+
+function inboundAllow(rule: SecurityRule): boolean {
+  return rule.direction === 'Inbound' && rule.access === 'Allow';
+}
+
+/**
+ * Whether an Allow rule already lets `source` reach the port. Deny rules of higher priority are not
+ * weighed: the question asked is "did someone already open this", not a full policy evaluation.
+ */
+function allowed(rules: readonly SecurityRule[], p: PortToOpen, source: string): boolean {
+  return rules.some(
+    (r) =>
+      inboundAllow(r) &&
+      (r.protocol === '*' || r.protocol?.toLowerCase() === p.protocol) &&
+      ranges(r).some((range) => coversPort(range, p.port)) &&
+      sources(r).some((s) => ANY_SOURCE.has(s.toLowerCase()) || s === source),
+  );
+}
+
+export function portsToOpen(rules: readonly SecurityRule[], ports: readonly PortToOpen[], source: string): PortToOpen[] {
+  return ports.filter((p) => !allowed(rules, p, source));
+}
+
+/** The source already trusted for SSH or the Docker daemon, if one rule says so. */
+export function daemonSource(rules: readonly SecurityRule[]): string | undefined {
+  const rule = rules.find((r) => inboundAllow(r) && ranges(r).some((range) => DAEMON_PORTS.some((p) => coversPort(range, p))));
+  return rule && sources(rule)[0];
+}
+
+/** Valid NSG sources: an IPv4 address or CIDR, a service tag like Internet, or `*`. */
+export function validateSource(source: string): string | undefined {
+  const s = source.trim();
+  if (ANY_SOURCE.has(s.toLowerCase()) || /^[A-Z][A-Za-z0-9.]+$/.test(s)) {
+    return undefined;
+  }
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(s);
+  if (m && m.slice(1, 5).every((o) => Number(o) <= 255) && (m[5] === undefined || Number(m[5]) <= 32)) {
+    return undefined;
+  }
+  return 'Use an IPv4 address (203.0.113.7), a range (203.0.113.0/24), a service tag (Internet) or * for anyone.';
+}
+
+export function ruleName(p: PortToOpen): string {
+  return `docker-on-azure-${p.protocol}-${p.port}`;
+}
+
+/** Priorities from 1100 up that no rule uses (100–4096 is ARM's range; ours stay above the host's own). */
+export function freePriorities(rules: readonly SecurityRule[], count: number, from = 1100): number[] {
+  const used = new Set(rules.map((r) => r.priority));
+  const free: number[] = [];
+  for (let p = from; p <= 4096 && free.length < count; p += 10) {
+    if (!used.has(p)) {
+      free.push(p);
+    }
+  }
+  if (free.length < count) {
+    throw new Error('The network security group has no free rule priority left between 1100 and 4096.');
+  }
+  return free;
+}
+
+export function portRule(p: PortToOpen, source: string, priority: number): SecurityRule {
+  return {
+    protocol: p.protocol === 'tcp' ? 'Tcp' : 'Udp',
+    access: 'Allow',
+    direction: 'Inbound',
+    priority,
+    sourceAddressPrefix: source,
+    sourcePortRange: '*',
+    destinationAddressPrefix: '*',
+    destinationPortRange: String(p.port),
+    description: 'Opened by Docker on Azure for a deployed container',
+  };
+}
+
+/**
+ * Adds one Allow rule per port, one after another: ARM refuses concurrent writes to one NSG
+ * (AnotherOperationInProgress). Returns the names of the rules it created.
+ */
+export async function openPorts(
+  network: NetworkManagementClient,
+  nsgId: string,
+  ports: readonly PortToOpen[],
+  source: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const { resourceGroup, name } = parseArmId(nsgId);
+  const nsg = await network.networkSecurityGroups.get(resourceGroup, name, { abortSignal: signal });
+  const rules = nsg.securityRules ?? [];
+  const missing = portsToOpen(rules, ports, source);
+  const priorities = freePriorities(rules, missing.length);
+  const created: string[] = [];
+  for (const [i, p] of missing.entries()) {
+    await network.securityRules.beginCreateOrUpdateAndWait(resourceGroup, name, ruleName(p), portRule(p, source, priorities[i]), {
+      abortSignal: signal,
+    });
+    created.push(ruleName(p));
+  }
+  return created;
+}
