@@ -182,3 +182,13 @@ test('copying an image the source does not have fails clearly and changes nothin
   );
   assert.deepEqual((await other.listImages()).map((i) => i.Id).sort(), before);
 });
+
+test('a copy cancelled midway fails as cancelled and leaves no image on the target', async () => {
+  const ref = await buildRandomImage(main, 4096);
+  made.push({ docker: other, ref });
+  const controller = new AbortController();
+  const err = await copyImage(main, other, ref, (n) => n > 256 * 1024 && controller.abort(), controller.signal).catch((e: unknown) => e);
+  assert.match(String(err), /was cancelled; the target host kept none of it/);
+  assert.ok(!(await other.listImages()).some((i) => i.RepoTags?.includes(ref)), 'the target has no half-loaded image');
+  assert.ok((await main.getImage(ref).inspect()).Id, 'the source still has it');
+});

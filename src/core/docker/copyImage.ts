@@ -33,6 +33,8 @@ export async function copyImage(
   }
   let bytes = 0;
   const counter = new Transform({
+    // The default 16 KB would pause the source after nearly every socket read; layers are megabytes.
+    highWaterMark: 4 * 1024 * 1024,
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
       onBytes(bytes);
@@ -45,7 +47,8 @@ export async function copyImage(
   signal?.addEventListener('abort', abort, { once: true });
   saved.pipe(counter);
   try {
-    const answer = (await target.loadImage(counter, { abortSignal: signal } as object)) as NodeJS.ReadableStream;
+    // Quiet: the engine's own per-layer load progress would only repeat the byte count kept here, and costs it time.
+    const answer = (await target.loadImage(counter, { quiet: true, abortSignal: signal } as object)) as NodeJS.ReadableStream;
     const loaded: string[] = [];
     let failure: string | undefined;
     await new Promise<void>((resolve, reject) => {
@@ -65,6 +68,9 @@ export async function copyImage(
       throw new Error(`The target engine could not load ${reference}: ${failure}`);
     }
     return { loaded, bytes };
+  } catch (err) {
+    // The engine discards a load whose upload broke off, so nothing half-copied stays behind.
+    throw signal?.aborted ? new Error(`The copy of ${reference} was cancelled; the target host kept none of it.`) : err;
   } finally {
     signal?.removeEventListener('abort', abort);
   }
