@@ -9,6 +9,8 @@ import { measureListing } from './treeListing';
 import { measureDiscovery } from './azureDiscovery';
 import { measureProvisioning } from './provisioning';
 import { measureWorkbench } from './workbenchTiming';
+import { measurePush } from './pushImage';
+import { measureCopy } from './copyImage';
 import { BASE_IMAGE, importBusybox, startDockerd } from '../test/support/engines';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -73,6 +75,20 @@ async function main(): Promise<void> {
     await daemon.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  const push = await measurePush();
+  results.push = push;
+  console.log(`\n## Push: an image with a ${push.megabytes} MB layer of its own to a fresh repository of a local registry, median of ${push.rounds}`);
+  console.log(
+    `ours ${push.oursMs.toFixed(0)} ms, docker tag + push ${push.cliMs.toFixed(0)} ms → ours takes ${ratio(push.oursMs, push.cliMs)} as long as the CLI`,
+  );
+
+  const copy = await measureCopy();
+  results.copy = copy;
+  console.log(`\n## Copy to host: ${(copy.bytes / 1024 / 1024).toFixed(1)} MB image between two daemons, median of ${copy.rounds}`);
+  console.log(
+    `ours (save streamed into load) ${copy.oursMs.toFixed(0)} ms, docker save | docker -H other load ${copy.cliMs.toFixed(0)} ms → ours takes ${ratio(copy.oursMs, copy.cliMs)} as long as the CLI`,
+  );
+
   const disc = await measureDiscovery();
   results.azureDiscovery = disc;
   console.log(`\n## Azure discovery: ${disc.subscriptions} subscriptions × ${disc.vmsPerSubscription} VMs through the ARM emulator`);

@@ -6,3 +6,4 @@ export { executeProvisioning, ProvisionError } from './provisioning/executor';
 export { createCertificateAuthority, createClientCertificate, createServerCertificate } from './provisioning/certificates';
 export { generateSshKeyPair, writeSshKeyPair, readPublicKey, listExistingKeys } from './provisioning/sshKeys';
 export { buildArmTemplate } from './provisioning/armTemplate';
+export { listContainerRegistries, listRegistryAdminCredentials } from './containerRegistries';

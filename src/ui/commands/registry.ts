@@ -15,6 +15,8 @@ import { provisionHost } from './provisionHost';
 import { deployToHost, redeploy } from './deployToHost';
 import { composeDownCommand, composeUpCommand } from './composeCommands';
 import { exportArmTemplate } from './exportArmTemplate';
+import { pushImage } from './pushImage';
+import { copyImageToHost } from './copyImage';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
 export const commandFactories: Record<string, (deps: CommandDeps) => CommandHandler> = {
@@ -35,6 +37,8 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.container.copyId': copyContainerId,
   'dockerOnAzure.image.remove': removeImages,
   'dockerOnAzure.image.inspect': inspectImage,
+  'dockerOnAzure.image.push': pushImage,
+  'dockerOnAzure.image.copyToHost': copyImageToHost,
   'dockerOnAzure.azure.signIn': azureSignIn,
   'dockerOnAzure.azure.signOut': azureSignOut,
   'dockerOnAzure.azure.refresh': azureRefresh,

@@ -1,0 +1,127 @@
+import type Dockerode from 'dockerode';
+import { describeRegistryError, type RegistryAuth } from './registryAuth';
+
+interface PushMessage {
+  id?: string;
+  status?: string;
+  progressDetail?: { current?: number; total?: number };
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { Digest?: string };
+}
+
+export interface LayerState {
+  status: string;
+  current?: number;
+  total?: number;
+}
+
+/** Per-layer state of a push, from the engine's progress stream, and a one-line summary of it. */
+export class PushProgress {
+  readonly layers = new Map<string, LayerState>();
+
+  /** Returns true when the message was about a layer. */
+  update(msg: PushMessage): boolean {
+    // Status lines without a layer (e.g. "The push refers to repository …", "latest: digest: …") are not layers.
+    if (!msg.id || !msg.status || /^(The push refers to|\S+: digest:)/.test(msg.status) || msg.id.includes(':')) {
+      return false;
+    }
+    const detail = msg.progressDetail ?? {};
+    const before = this.layers.get(msg.id);
+    this.layers.set(msg.id, {
+      status: msg.status,
+      current: detail.current ?? (msg.status === 'Pushing' ? before?.current : undefined),
+      total: detail.total ?? before?.total,
+    });
+    return true;
+  }
+
+  get done(): number {
+    return [...this.layers.values()].filter((l) => /^(Pushed|Layer already exists|Mounted from)/.test(l.status)).length;
+  }
+
+  summary(): string {
+    const sent = [...this.layers.values()].reduce((sum, l) => sum + (l.current ?? 0), 0);
+    const pushing = [...this.layers.values()].filter((l) => l.status === 'Pushing');
+    const bytes = pushing.length ? `, ${formatBytes(sent)} sent` : '';
+    return `${this.done}/${this.layers.size} layers${bytes}`;
+  }
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+function splitReference(reference: string): { repo: string; tag: string } {
+  const at = reference.lastIndexOf(':');
+  return at > reference.lastIndexOf('/') ? { repo: reference.slice(0, at), tag: reference.slice(at + 1) } : { repo: reference, tag: 'latest' };
+}
+
+async function imageExists(docker: Dockerode, reference: string): Promise<boolean> {
+  try {
+    await docker.getImage(reference).inspect();
+    return true;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) {
+      return false;
+    }
+    throw err;
+  }
+}
+
+/**
+ * Tags `source` as `target` on the engine and pushes it, reporting each layer's progress. A tag
+ * this call added is taken away again if the push fails, so a failed push leaves the engine as it
+ * was; the source image is never touched.
+ */
+export async function pushImage(
+  docker: Dockerode,
+  opts: { source: string; target: string; registry: string; auth?: RegistryAuth; signal?: AbortSignal },
+  onProgress: (progress: PushProgress) => void,
+): Promise<{ digest?: string }> {
+  const { repo, tag } = splitReference(opts.target);
+  const tagAdded = opts.source !== opts.target && !(await imageExists(docker, opts.target));
+  if (tagAdded) {
+    await docker.getImage(opts.source).tag({ repo, tag });
+  }
+  try {
+    const stream = (await docker.getImage(repo).push({ tag, authconfig: opts.auth, abortSignal: opts.signal } as object)) as NodeJS.ReadableStream;
+    const progress = new PushProgress();
+    let failure: string | undefined;
+    let digest: string | undefined;
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : resolve()),
+        (msg: PushMessage) => {
+          if (msg.error || msg.errorDetail) {
+            failure = msg.errorDetail?.message ?? msg.error;
+          } else if (msg.aux?.Digest) {
+            digest = msg.aux.Digest;
+          } else if (progress.update(msg)) {
+            onProgress(progress);
+          }
+        },
+      );
+    });
+    if (failure) {
+      throw describeRegistryError(failure, opts.registry);
+    }
+    return { digest };
+  } catch (err) {
+    if (tagAdded) {
+      await docker
+        .getImage(opts.target)
+        .remove({ noprune: true })
+        .catch(() => undefined);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,188 @@
+import { recorded, memento, resetRecorded, secretStorage } from '../support/installVscodeFake';
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AddedHostsStore } from '../../src/ui/hosts/addedHostsStore';
+import { HostRegistry } from '../../src/ui/hosts/hostRegistry';
+import { OtherHostsView } from '../../src/ui/tree/otherHostsView';
+import { HostNode, ImageNode, ImagesGroupNode } from '../../src/ui/tree/hostNodes';
+import { registerCommands } from '../../src/ui/commands/registry';
+import { InspectDocuments } from '../../src/ui/inspectDocuments';
+import { RegistryCredentialsStore } from '../../src/ui/registries/registryCredentialsStore';
+import type { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
+import { startRegistry, type RegistryHandle } from '../support/registry';
+import { dockerCli, loadTestEnvironment, uniqueName } from '../support/testEnv';
+
+const testEnv = loadTestEnvironment();
+const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-pushcmd-'));
+const user = { username: 'ci', password: `pw-${randomBytes(6).toString('hex')}` };
+const secrets = secretStorage();
+const globalState = memento();
+const credentials = new RegistryCredentialsStore(secrets as never, globalState as never);
+let view: OtherHostsView;
+let hostRegistry: HostRegistry;
+let registry: RegistryHandle;
+let disposables: { dispose(): void }[] = [];
+let image: string;
+const SECOND = 'second engine';
+const run = (id: string, node: unknown) => recorded.commands.get(id)!(node);
+
+type Item = { label: string; kind?: number };
+const pick = (label: string) => (items: Item[]) => items.find((i) => i.label.includes(label));
+
+async function host(name: string): Promise<HostNode> {
+  const found = (await view.provider.getChildren()).find((n): n is HostNode => n instanceof HostNode && n.session.spec.name === name);
+  assert.ok(found, `host ${name}`);
+  return found;
+}
+
+async function imageNode(hostName: string, reference: string): Promise<ImageNode | undefined> {
+  const h = await host(hostName);
+  h.session.invalidate();
+  const group = (await view.provider.getChildren(h)).find((n) => n instanceof ImagesGroupNode)!;
+  return (await view.provider.getChildren(group)).find((n): n is ImageNode => n instanceof ImageNode && n.row.reference === reference);
+}
+
+async function tagsIn(repository: string): Promise<string[]> {
+  const auth = Buffer.from(`${user.username}:${user.password}`).toString('base64');
+  const res = await fetch(`http://${registry.address}/v2/${repository}/tags/list`, { headers: { Authorization: `Basic ${auth}` } });
+  return res.status === 200 ? (((await res.json()) as { tags: string[] }).tags ?? []).sort() : [];
+}
+
+const errors = () => recorded.messages.filter((m) => m.level === 'error').map((m) => m.text);
+
+before(async () => {
+  registry = await startRegistry({ auth: user });
+  image = `${uniqueName('local/cmd')}:1`;
+  await dockerCli(['tag', testEnv.baseImage, image]);
+  const store = new AddedHostsStore(memento() as never);
+  await store.add({ name: SECOND, address: `unix://${testEnv.tls.unixSocket}` });
+  process.env.DOCKER_HOST = `unix://${testEnv.unixSocket}`;
+  process.env.DOCKER_CONFIG = configDir;
+  const connEnv = (): ConnectionEnvironment => ({
+    homeDir: configDir,
+    knownHostsFile: testEnv.ssh.knownHostsFile,
+    localUser: 'root',
+    connectTimeoutMs: 5000,
+  });
+  hostRegistry = new HostRegistry(store, connEnv, () => ({ showLocalEngine: true, showContexts: false }));
+  view = new OtherHostsView(hostRegistry, () => false, {
+    debounceMs: 100,
+    maxDelayMs: 500,
+    pollMs: 60_000,
+    reconnectMinMs: 200,
+    reconnectMaxMs: 1000,
+  });
+  const noop = () => undefined;
+  disposables = registerCommands({
+    context: { subscriptions: [], globalState, workspaceState: memento(), secrets } as never,
+    otherHosts: view,
+    // Not signed in to Azure: the registry pick offers sign-in, and these tests choose other registries.
+    azureHosts: { dockerSessions: () => [], inventory: undefined, scheduler: { refreshNow: noop } } as never,
+    azureSignIn: undefined as never,
+    hostMarks: undefined as never,
+    hostTls: undefined as never,
+    buildLog: { clear: noop, show: noop, append: noop, appendLine: noop } as never,
+    addedHosts: store,
+    inspect: new InspectDocuments(hostRegistry),
+    connectionEnv: connEnv,
+    log: { error: noop, warn: noop } as never,
+  });
+});
+
+after(async () => {
+  disposables.forEach((d) => d.dispose());
+  view?.dispose();
+  hostRegistry?.dispose();
+  await dockerCli(['image', 'rm', '-f', image]).catch(noop);
+  await dockerCli(['image', 'rm', '-f', image], testEnv.tls.unixSocket).catch(noop);
+  await registry?.stop();
+  fs.rmSync(configDir, { recursive: true, force: true });
+});
+
+function noop(): undefined {
+  return undefined;
+}
+
+test('Push Image… from an image row: other registry, typed credentials, pushed; the credentials are kept as a secret', async () => {
+  resetRecorded();
+  const node = await imageNode('Local engine', image);
+  assert.ok(node, `${image} is listed`);
+  let offered: Item[] = [];
+  recorded.answers.push(
+    (items: Item[]) => {
+      offered = items;
+      return items.find((i) => i.label.includes('Other registry'));
+    },
+    registry.address,
+    'team/app:v1',
+    user.username,
+    user.password,
+    undefined,
+  );
+  await run('dockerOnAzure.image.push', node);
+  assert.deepEqual(errors(), []);
+  assert.ok(
+    offered.some((i) => /Sign in to Azure/.test(i.label)),
+    'signed out, Azure registries are one sign-in away',
+  );
+  assert.ok(offered.some((i) => i.label.includes('Docker Hub')));
+  assert.deepEqual(await tagsIn('team/app'), ['v1']);
+  assert.match(recorded.messages.at(-1)!.text, new RegExp(`^Pushed ${registry.address}/team/app:v1 \\(sha256:`));
+  assert.deepEqual(await credentials.get(registry.address), user);
+  assert.deepEqual(credentials.recent(), [registry.address]);
+});
+
+test('a second push to a remembered registry asks for no credentials', async () => {
+  resetRecorded();
+  recorded.answers.push(pick(registry.address), 'team/app:v2', undefined);
+  await run('dockerOnAzure.image.push', await imageNode('Local engine', image));
+  assert.deepEqual(errors(), []);
+  assert.equal(recorded.answers.length, 0, 'every scripted answer was used, no more were asked');
+  assert.deepEqual(await tagsIn('team/app'), ['v1', 'v2']);
+});
+
+test('stored credentials that stopped working: a clear error, and Re-enter Credentials forgets them and asks again', async () => {
+  resetRecorded();
+  await credentials.set(registry.address, { username: user.username, password: 'changed-since' });
+  let storedWhenAsked: unknown = 'not asked';
+  recorded.answers.push(pick(registry.address), 'team/app:v3', 'Re-enter Credentials', async () => {
+    storedWhenAsked = await credentials.get(registry.address);
+    return user.username;
+  });
+  recorded.answers.push(user.password, undefined);
+  await run('dockerOnAzure.image.push', await imageNode('Local engine', image));
+  assert.deepEqual(errors(), [`Sign-in to ${registry.address} failed: check the user name and password (unauthorized: authentication required).`]);
+  assert.equal(storedWhenAsked, undefined, 'the stale secret was cleared before asking');
+  assert.deepEqual(await tagsIn('team/app'), ['v1', 'v2', 'v3']);
+  assert.deepEqual(await credentials.get(registry.address), user);
+});
+
+test('typed credentials the registry refuses are not kept, and nothing is pushed', async () => {
+  resetRecorded();
+  await credentials.delete(registry.address);
+  recorded.answers.push(pick(registry.address), 'team/app:v4', user.username, 'wrong', undefined);
+  await run('dockerOnAzure.image.push', await imageNode('Local engine', image));
+  assert.equal(errors().length, 1);
+  assert.match(errors()[0], /^Sign-in to .* failed: check the user name and password/);
+  assert.equal(await credentials.get(registry.address), undefined);
+  assert.ok(!(await tagsIn('team/app')).includes('v4'));
+});
+
+test('Copy Image to Host… puts the image on the other host, whose tree then lists it', async () => {
+  resetRecorded();
+  assert.equal(await imageNode(SECOND, image), undefined, 'not on the second engine yet');
+  let offeredHosts: string[] = [];
+  recorded.answers.push((items: Item[]) => {
+    offeredHosts = items.map((i) => i.label);
+    return items.find((i) => i.label === SECOND);
+  }, undefined);
+  await run('dockerOnAzure.image.copyToHost', await imageNode('Local engine', image));
+  assert.deepEqual(errors(), []);
+  assert.ok(!offeredHosts.includes('Local engine'), 'the source host is not offered as the target');
+  assert.equal(recorded.messages.at(-1)!.text, `${image} is now on ${SECOND}.`);
+  assert.ok(await imageNode(SECOND, image), 'the target host lists the image');
+});

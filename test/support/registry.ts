@@ -1,0 +1,87 @@
+/** A private Docker registry (Debian `docker-registry`, distribution 2.8) on a loopback port, with or without htpasswd auth. */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePort, isAlive, logTail, run, sleep, terminate, which } from './processes';
+
+export interface RegistryOptions {
+  /** Basic auth through an htpasswd file (bcrypt) with this one user. */
+  auth?: { username: string; password: string };
+}
+
+export interface RegistryHandle {
+  /** `127.0.0.1:PORT`: the registry part of image references, trusted as insecure by dockerd (loopback). */
+  address: string;
+  port: number;
+  dir: string;
+  pid: number;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+async function answers(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/v2/`);
+    // 401 is an answer too: the registry is up and wants credentials.
+    return res.status === 200 || res.status === 401;
+  } catch {
+    return false;
+  }
+}
+
+export async function startRegistry(opts: RegistryOptions = {}): Promise<RegistryHandle> {
+  const binary = which('docker-registry');
+  if (!binary) {
+    throw new Error('docker-registry not found: run `bash scripts/ensure-test-deps.sh` (docker-registry)');
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-registry-'));
+  const port = await freePort();
+  const config = [
+    'version: 0.1',
+    'log:',
+    '  level: info',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${path.join(dir, 'data')}`,
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    // Without a secret each start makes a random one and warns; upload state is signed with it.
+    `  secret: ${Math.random().toString(36).slice(2)}`,
+  ];
+  if (opts.auth) {
+    const htpasswd = path.join(dir, 'htpasswd');
+    const { stdout } = await run('htpasswd', ['-Bbn', opts.auth.username, opts.auth.password]);
+    fs.writeFileSync(htpasswd, stdout);
+    config.push('auth:', '  htpasswd:', '    realm: doa-test', `    path: ${htpasswd}`);
+  }
+  const configFile = path.join(dir, 'config.yml');
+  fs.writeFileSync(configFile, config.join('\n') + '\n');
+  const logFile = path.join(dir, 'registry.log');
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(binary, ['serve', configFile], { detached: true, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  child.unref();
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  child.on('error', () => (exited = true));
+  const pid = child.pid ?? 0;
+  const stop = async () => {
+    if (pid && isAlive(pid)) {
+      await terminate([pid], 5000);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 20_000;
+  while (!(await answers(port))) {
+    if (exited) {
+      throw new Error(`docker-registry exited during startup:\n${logTail(logFile)}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`docker-registry not answering on 127.0.0.1:${port} after 20 s:\n${logTail(logFile)}`);
+    }
+    await sleep(100);
+  }
+  return { address: `127.0.0.1:${port}`, port, dir, pid, logFile, stop };
+}
