@@ -105,11 +105,6 @@ export enum ProgressLocation {
   Notification = 15,
 }
 
-export enum QuickPickItemKind {
-  Separator = -1,
-  Default = 0,
-}
-
 export class CancellationTokenSource {
   private readonly emitter = new EventEmitter<void>();
   readonly token = { isCancellationRequested: false, onCancellationRequested: this.emitter.event };
