@@ -8,7 +8,7 @@ import type { Pseudoterminal } from 'vscode';
 import { AddedHostsStore } from '../../src/ui/hosts/addedHostsStore';
 import { HostRegistry } from '../../src/ui/hosts/hostRegistry';
 import { OtherHostsView } from '../../src/ui/tree/otherHostsView';
-import { ContainerNode, ContainersGroupNode, HostNode, ImagesGroupNode, ImageNode } from '../../src/ui/tree/hostNodes';
+import { ComposeProjectNode, ContainerNode, ContainersGroupNode, HostNode, ImagesGroupNode, ImageNode } from '../../src/ui/tree/hostNodes';
 import { ErrorNode } from '../../src/ui/tree/errorNode';
 import { TreeNode } from '../../src/ui/tree/treeNode';
 import { registerCommands } from '../../src/ui/commands/registry';
@@ -375,6 +375,9 @@ test('image inspect opens its JSON; remove untags one tag and leaves the others'
   );
 });
 
+let deployed: { dir: string; port: number; name: string } | undefined;
+let offeredHosts: string[] = [];
+
 test('Deploy to Docker Host builds the Dockerfile on the chosen host and runs it; the answers are remembered', async () => {
   resetRecorded();
   const dir = fs.mkdtempSync(path.join(configDir, 'site-'));
@@ -386,7 +389,10 @@ test('Deploy to Docker Host builds the Dockerfile on the chosen host and runs it
   created.push(name);
   let offeredPorts: string | undefined;
   recorded.answers.push(
-    (items: { label: string }[]) => items.find((i) => i.label === 'Local engine'),
+    (items: { label: string }[]) => {
+      offeredHosts = items.map((i) => i.label);
+      return items.find((i) => i.label === 'Local engine');
+    },
     `${name}:1`,
     name,
     (options: { value: string }) => {
@@ -409,4 +415,99 @@ test('Deploy to Docker Host builds the Dockerfile on the chosen host and runs it
   const host = await hostByName('Local engine');
   host.session.invalidate();
   assert.ok(await containerNode(host, name), 'the new container is in the tree');
+  deployed = { dir, port, name };
+});
+
+test('the host pick offers every host, then provisioning a new one; a new host is deployed to once it answers', async () => {
+  assert.ok(offeredHosts.includes('over-ssh') && offeredHosts.includes('Local engine'), `${offeredHosts}`);
+  assert.match(offeredHosts.at(-1)!, /Provision a New Host on Azure/);
+  resetRecorded();
+  const dir = fs.mkdtempSync(path.join(configDir, 'fresh-'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${testEnv.baseImage}\nCMD sleep 3600\n`);
+  const name = uniqueName('on-new-host');
+  // Stands in for the provisioning wizard (covered by provisioning and e2e tests): it hands back the
+  // new host, here the mutual-TLS daemon, as provisioning does once Docker answers.
+  const provision = recorded.commands.get('dockerOnAzure.azure.provisionHost')!;
+  recorded.commands.set('dockerOnAzure.azure.provisionHost', async () => ({
+    id: 'azure:new-vm',
+    name: 'new-vm',
+    source: 'azure',
+    address: `tcp://127.0.0.1:${testEnv.tls.port}`,
+    tls: { ca: testEnv.tls.ca, cert: testEnv.tls.cert, key: testEnv.tls.key },
+  }));
+  try {
+    recorded.answers.push(
+      (items: { label: string }[]) => items.at(-1),
+      `${name}:1`,
+      name,
+      '',
+      '',
+      (items: { label: string }[]) => items[0],
+    );
+    await recorded.commands.get('dockerOnAzure.deploy')!(Uri.file(path.join(dir, 'Dockerfile')));
+  } finally {
+    recorded.commands.set('dockerOnAzure.azure.provisionHost', provision);
+  }
+  const tls = { host: '127.0.0.1', port: testEnv.tls.port, ca: testEnv.tls.ca, cert: testEnv.tls.cert, key: testEnv.tls.key };
+  try {
+    assert.equal((await dockerCli(['inspect', '-f', '{{.State.Running}}', name], tls)).trim(), 'true');
+    assert.match(recorded.messages.at(-1)!.text, new RegExp(`${name} is running on new-vm`));
+  } finally {
+    await dockerCli(['rm', '-f', name], tls).catch(() => undefined);
+  }
+});
+
+test('Redeploy on the deployed container rebuilds with the remembered answers and replaces it, asking nothing', async () => {
+  assert.ok(deployed, 'the deploy test ran first');
+  resetRecorded();
+  fs.writeFileSync(path.join(deployed.dir, 'www', 'index.html'), 'redeployed\n');
+  const host = await hostByName('Local engine');
+  host.session.invalidate();
+  const node = await containerNode(host, deployed.name);
+  assert.ok(node);
+  assert.match(node.getTreeItem().contextValue!, /\bdeployed\b/, 'deployed containers offer Redeploy');
+  const before = node.info.Id;
+  await recorded.commands.get('dockerOnAzure.redeploy')!(node);
+  assert.equal(recorded.answers.length, 0);
+  assert.deepEqual(
+    recorded.messages.filter((m) => m.level === 'error'),
+    [],
+  );
+  await eventually(async () => assert.equal((await httpGet(`http://127.0.0.1:${deployed!.port}/`)).body, 'redeployed\n'));
+  const ids = (await dockerCli(['ps', '-aq', '--no-trunc', '--filter', `name=^/${deployed.name}$`])).trim().split('\n');
+  assert.equal(ids.length, 1, 'one container of that name');
+  assert.notEqual(ids[0], before, 'a new container replaced the old one');
+});
+
+test('Compose Up from a compose file runs the project on the chosen host; the tree groups it; Compose Down removes it', async () => {
+  resetRecorded();
+  const dir = fs.mkdtempSync(path.join(configDir, 'Stack-'));
+  const file = path.join(dir, 'docker-compose.yml');
+  fs.writeFileSync(
+    file,
+    `services:\n  api:\n    image: ${testEnv.baseImage}\n    command: sleep 3600\n  cache:\n    image: ${testEnv.baseImage}\n    command: sleep 3600\n`,
+  );
+  const project = path.basename(dir).toLowerCase();
+  recorded.answers.push((items: { label: string }[]) => items.find((i) => i.label === 'over-ssh'));
+  await recorded.commands.get('dockerOnAzure.composeUp')!(Uri.file(file));
+  assert.deepEqual(
+    recorded.messages.map((m) => m.text),
+    [`${project} is up on over-ssh.`],
+  );
+  const host = await hostByName('over-ssh');
+  host.session.invalidate();
+  const [group] = (await view.provider.getChildren(host)).filter((n) => n instanceof ContainersGroupNode);
+  const projectNode = (await view.provider.getChildren(group)).find(
+    (n): n is ComposeProjectNode => n instanceof ComposeProjectNode && labelOf(n) === project,
+  );
+  assert.ok(projectNode, 'the project is one row');
+  assert.equal(projectNode.getTreeItem().contextValue, 'dockerComposeProject');
+  assert.match(projectNode.getTreeItem().description as string, /2 of 2 running/);
+  const members = await view.provider.getChildren(projectNode);
+  assert.deepEqual(members.map((m) => (m as ContainerNode).info.Labels['com.docker.compose.service']).sort(), ['api', 'cache']);
+  assert.equal(view.provider.getParent(members[0]), projectNode);
+
+  recorded.answers.push('Compose Down');
+  await recorded.commands.get('dockerOnAzure.composeDown')!(projectNode);
+  assert.equal((await dockerCli(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).trim(), '');
 });
