@@ -14,6 +14,7 @@ import { markVmAsDockerHost, unmarkVm } from './markAzureVm';
 import { provisionHost } from './provisionHost';
 import { deployToHost } from './deployToHost';
 import { exportArmTemplate } from './exportArmTemplate';
+import { compareVmsAndContainers } from './compareVmsAndContainers';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
 export const commandFactories: Record<string, (deps: CommandDeps) => CommandHandler> = {
@@ -51,6 +52,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.azureHost.openSsh': openSshTerminal,
   'dockerOnAzure.azureHost.openInPortal': openInPortal,
   'dockerOnAzure.azureHost.exportContext': exportAsDockerContext,
+  'dockerOnAzure.compare': compareVmsAndContainers,
 };
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
