@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'crypto';
-import { CompareController, CompareHost } from '../../core/compare/compareController';
-import { renderComparePage } from '../../core/compare/comparePage';
+import type { CompareController, CompareHost } from '../../core/compare/compareController';
+import { compareVendor } from '../../core/compare/lazyCompare';
 
 export const COMPARE_VIEW_TYPE = 'dockerOnAzure.compare';
 
@@ -47,6 +47,7 @@ export class ComparePanel implements vscode.Disposable {
 
   private attach(panel: vscode.WebviewPanel, hostKey: string | undefined): void {
     const { webview } = panel;
+    const { CompareController, renderComparePage } = compareVendor();
     webview.options = { enableScripts: true, localResourceRoots: [this.assets] };
     const controller = new CompareController(
       {
