@@ -274,7 +274,7 @@ test('live figures show "measuring…" first, then stream in from the real daemo
   assert.match(await cell('resources').innerText(), /running container/);
   assert.match(await cell('portability').innerText(), /images here are for linux\//);
   assert.match(await cell('automation').innerText(), /docker\.io/);
-  assert.match(await cell('isolation').innerText(), /run as root/);
+  assert.match(await cell('isolation').innerText(), /1 runs as root/);
   assert.match(await page.locator('caption .host-label').innerText(), /test daemon/);
 });
 

@@ -59,7 +59,7 @@ test('an Azure host with containers gets ratios on every measurable row', () => 
     text(f.resources),
     /^VM Standard_B2s: 2 vCPU, 4\.3 GB memory; running containers use 8\.0 MB–40 MB \(median 24 MB, 2 measured\), 179× less than the VM$/,
   );
-  assert.equal(text(f.isolation), 'Of 3 containers: 1 run as root, 1 with the Docker socket mounted, 1 with added capabilities');
+  assert.equal(text(f.isolation), 'Of 3 containers: 1 runs as root, 1 with the Docker socket mounted, 1 with added capabilities');
   assert.equal(text(f.portability), 'images here are for linux/amd64, 4.4 MB–120 MB each');
   assert.equal(text(f.automation), '3 image tags from myreg.azurecr.io (2), docker.io (1)');
 });

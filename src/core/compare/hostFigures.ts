@@ -217,7 +217,7 @@ export function securitySummary(containers: readonly ContainerSecurity[]): strin
   }
   const count = (pred: (c: ContainerSecurity) => boolean) => containers.filter(pred).length;
   const parts = [
-    [count((c) => c.root), 'run as root'],
+    [count((c) => c.root), count((c) => c.root) === 1 ? 'runs as root' : 'run as root'],
     [count((c) => c.privileged), 'privileged'],
     [count((c) => c.hostNetwork), "on the host's network"],
     [count((c) => c.dockerSocket), 'with the Docker socket mounted'],
