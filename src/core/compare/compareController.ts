@@ -181,7 +181,15 @@ export class CompareController {
     }
     if (generation === this.generation) {
       this.inputs = { ...this.inputs, probe };
-      this.env.post({ type: 'probe', hostKey: host.option.key, probe: { state: 'offer', ...offer } });
+      // A failure is said where the button was; the start-up figure falls back to timestamps.
+      this.env.post({
+        type: 'probe',
+        hostKey: host.option.key,
+        probe:
+          probe.state === 'ok'
+            ? { state: 'offer', ...offer }
+            : { state: 'unavailable', reason: `the throwaway container did not start: ${probe.reason}` },
+      });
       this.publish();
     }
   }
