@@ -7,6 +7,9 @@ import { AzureHostsView } from './ui/tree/azureHostsView';
 import { AzureSignIn } from './ui/azure/azureSignIn';
 import { HostMarksStore } from './ui/azure/hostMarksStore';
 import { HostTlsStore } from './ui/azure/hostTlsStore';
+import { VmStartLog } from './ui/azure/vmStartLog';
+import { ComparePanel } from './ui/webview/comparePanel';
+import { compareHosts } from './ui/webview/compareHosts';
 import { OtherHostsView } from './ui/tree/otherHostsView';
 import * as settings from './ui/settings';
 
@@ -29,6 +32,8 @@ export function activate(context: vscode.ExtensionContext): void {
     settings.selectedSubscriptions,
     settings.refreshOptions(),
   );
+  const vmStarts = new VmStartLog(context.globalState);
+  const compare = new ComparePanel(context.extensionUri, () => compareHosts(registry, azureHosts, vmStarts), log);
 
   context.subscriptions.push(
     log,
@@ -37,6 +42,8 @@ export function activate(context: vscode.ExtensionContext): void {
     { dispose: () => registry.dispose() },
     azureSignIn,
     azureHosts,
+    compare,
+    compare.registerSerializer(),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspect),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (settings.affectsHostList(e)) {
@@ -59,6 +66,8 @@ export function activate(context: vscode.ExtensionContext): void {
       connectionEnv: settings.connectionEnvironment,
       log,
       buildLog,
+      vmStarts,
+      compare,
     }),
   );
 }

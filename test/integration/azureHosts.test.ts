@@ -16,6 +16,8 @@ import { ARM_CA_DIR_VAR, loadTestEnvironment } from '../support/testEnv';
 import { secretStorage, Uri } from '../support/vscodeFake';
 import { HostTlsStore } from '../../src/ui/azure/hostTlsStore';
 import { readDockerContexts } from '../../src/core/docker/dockerContexts';
+import { VmStartLog } from '../../src/ui/azure/vmStartLog';
+import { compareHosts } from '../../src/ui/webview/compareHosts';
 
 const testEnv = loadTestEnvironment();
 let arm: ArmEmulator;
@@ -54,6 +56,8 @@ function powerState(vmId: string): string | undefined {
   const state = arm.powerState(vmId);
   return state && `PowerState/${state}`;
 }
+
+const vmStarts = new VmStartLog(memento() as never);
 
 before(async () => {
   arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
@@ -113,6 +117,8 @@ before(async () => {
     inspect: undefined as never,
     connectionEnv: () => ({ homeDir: scratch, knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 5000 }),
     log,
+    vmStarts,
+    compare: undefined as never,
   });
 });
 
@@ -180,6 +186,9 @@ test('start, stop (deallocate) and restart change the real VM state and the tree
   assert.equal(powerState(idle.vm.id), 'PowerState/running');
   assert.equal((await host('Contoso Development', 'dev-idle')).vm.powerState, 'running');
   assert.ok(arm.requests.some((r) => r.method === 'POST' && /dev-idle\/start$/i.test(r.path)));
+  // Request → running, kept for the comparison page.
+  assert.equal(vmStarts.get(idle.vm.id).length, 1);
+  assert.ok(vmStarts.get(idle.vm.id)[0] > 0);
 
   recorded.answers.push('Stop and Deallocate');
   await recorded.commands.get('dockerOnAzure.azureHost.stop')!(await host('Contoso Development', 'dev-idle'));
@@ -190,6 +199,25 @@ test('start, stop (deallocate) and restart change the real VM state and the tree
   await recorded.commands.get('dockerOnAzure.azureHost.restart')!(await host('Contoso Prod', 'prod-docker'));
   assert.ok(arm.requests.some((r) => r.method === 'POST' && /prod-docker\/restart$/i.test(r.path)));
   assert.equal((await host('Contoso Prod', 'prod-docker')).vm.powerState, 'running');
+  assert.deepEqual(vmStarts.get((await host('Contoso Prod', 'prod-docker')).vm.id), [], 'a restart is not a start from cold');
+});
+
+test("the comparison page reads an Azure host's size, OS disk and seen starts from Resource Manager", async () => {
+  const prod = await host('Contoso Prod', 'prod-docker');
+  await vmStarts.record(prod.vm.id, 48_000);
+  const hosts = await compareHosts({ list: async () => ({ sessions: [], problems: [] }) } as never, view, vmStarts);
+  const entry = hosts.find((h) => h.option.key === `azure:${prod.vm.id.toLowerCase()}`);
+  assert.ok(entry?.azure, 'prod-docker is offered with its Azure facts');
+  assert.match(entry.option.description, /^Azure VM · Standard_D2s_v5 · running$/);
+  const facts = await entry.azure();
+  assert.equal(facts.vmSize, 'Standard_D2s_v5');
+  assert.equal(facts.vCpus, 2);
+  assert.equal(facts.memoryMb, 8192);
+  assert.ok(facts.osDiskGb && facts.osDiskGb > 0, `OS disk size ${facts.osDiskGb}`);
+  assert.deepEqual(facts.startsMs, [48_000]);
+  const idle = hosts.find((h) => h.option.label === 'dev-idle');
+  assert.equal(idle?.docker, undefined);
+  assert.match(idle?.noDockerReason ?? '', /start it to measure/);
 });
 
 test('stop asks first; Escape leaves the VM running', async () => {

@@ -105,6 +105,8 @@ before(async () => {
     inspect: new InspectDocuments(registry),
     connectionEnv: connEnv,
     log: { error: () => undefined } as never,
+    vmStarts: undefined as never,
+    compare: undefined as never,
   });
 });
 

@@ -90,6 +90,8 @@ before(async () => {
     inspect: new InspectDocuments(hostRegistry),
     connectionEnv: connEnv,
     log: { error: noop, warn: noop } as never,
+    vmStarts: undefined as never,
+    compare: undefined as never,
   });
 });
 

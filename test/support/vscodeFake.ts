@@ -138,6 +138,7 @@ export interface Recorded {
   commands: Map<string, (...args: unknown[]) => unknown>;
   treeViews: Map<string, FakeTreeView<unknown>>;
   treeProviders: Map<string, unknown>;
+  webviewSerializers: Map<string, unknown>;
   messages: { level: 'info' | 'warning' | 'error'; text: string }[];
   terminals: { name: string; pty?: unknown }[];
   clipboard: string;
@@ -151,6 +152,7 @@ export const recorded: Recorded = {
   commands: new Map(),
   treeViews: new Map(),
   treeProviders: new Map(),
+  webviewSerializers: new Map(),
   messages: [],
   terminals: [],
   clipboard: '',
@@ -180,6 +182,10 @@ export const window = {
   registerTreeDataProvider: (viewId: string, provider: unknown) => {
     recorded.treeProviders.set(viewId, provider);
     return new Disposable(() => recorded.treeProviders.delete(viewId));
+  },
+  registerWebviewPanelSerializer: (viewType: string, serializer: unknown) => {
+    recorded.webviewSerializers.set(viewType, serializer);
+    return new Disposable(() => recorded.webviewSerializers.delete(viewType));
   },
   showInformationMessage: (text: string) => {
     recorded.messages.push({ level: 'info', text });

@@ -25,10 +25,17 @@ test('every command in package.json has a handler after activation, and no handl
   assert.ok(declared.length >= 15);
   const views = manifest.contributes.views.dockerOnAzure.map((v: { id: string }) => v.id).sort();
   assert.deepEqual([...recorded.treeViews.keys(), ...recorded.treeProviders.keys()].sort(), views);
+  // A panel left open is restored after a reload only if its serializer's type activates the extension.
+  const panelTypes = (manifest.activationEvents as string[])
+    .filter((e) => e.startsWith('onWebviewPanel:'))
+    .map((e) => e.slice('onWebviewPanel:'.length));
+  assert.deepEqual([...recorded.webviewSerializers.keys()], panelTypes);
+  assert.deepEqual(panelTypes, ['dockerOnAzure.compare']);
   for (const d of context.subscriptions) {
     d.dispose();
   }
   assert.equal(recorded.commands.size, 0, 'deactivation disposes every command');
+  assert.equal(recorded.webviewSerializers.size, 0, 'deactivation disposes the panel serializer');
 });
 
 test('every menu entry and palette rule names a declared command', () => {

@@ -47,6 +47,7 @@ export interface AzureVm {
   adminUsername?: string;
   osDiskId?: string;
   osDiskName?: string;
+  osDiskSizeGb?: number;
   nicIds: string[];
   publicIpIds: string[];
   nsgIds: string[];
@@ -104,6 +105,7 @@ export function toAzureVms(vms: readonly ArmVm[], nics: readonly ArmNic[], publi
         adminUsername: vm.osProfile?.adminUsername,
         osDiskId,
         osDiskName: vm.storageProfile?.osDisk?.name,
+        osDiskSizeGb: vm.storageProfile?.osDisk?.diskSizeGB,
         nicIds: refs.map((r) => r.id).filter((id): id is string => !!id),
         publicIpIds,
         nsgIds: [...new Set(vmNics.map((n) => n.networkSecurityGroup?.id).filter((id): id is string => !!id))],

@@ -42,8 +42,13 @@ export function azureHostAction(action: VmAction) {
             const controller = new AbortController();
             const sub = token.onCancellationRequested(() => controller.abort());
             try {
+              const requested = performance.now();
               // Once accepted, the tree shows the transitional state (starting…, deallocating…).
               await runVmAction(clients, vm, action, controller.signal, refresh);
+              if (action === 'start') {
+                // The comparison page sets container start-up against this.
+                await deps.vmStarts.record(vm.id, performance.now() - requested);
+              }
             } finally {
               sub.dispose();
             }

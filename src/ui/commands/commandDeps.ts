@@ -7,6 +7,8 @@ import type { AzureHostsView } from '../tree/azureHostsView';
 import type { AzureSignIn } from '../azure/azureSignIn';
 import type { HostMarksStore } from '../azure/hostMarksStore';
 import type { HostTlsStore } from '../azure/hostTlsStore';
+import type { VmStartLog } from '../azure/vmStartLog';
+import type { ComparePanel } from '../webview/comparePanel';
 
 /** What command handlers may use; passed in, never reached for through globals. */
 export interface CommandDeps {
@@ -22,6 +24,8 @@ export interface CommandDeps {
   log: vscode.LogOutputChannel;
   /** Where build output streams while deploying. */
   buildLog: vscode.OutputChannel;
+  vmStarts: VmStartLog;
+  compare: ComparePanel;
 }
 
 /** VS Code passes the clicked node and, for multi-select, all selected nodes. */

@@ -17,6 +17,7 @@ import { composeDownCommand, composeUpCommand } from './composeCommands';
 import { exportArmTemplate } from './exportArmTemplate';
 import { pushImage } from './pushImage';
 import { copyImageToHost } from './copyImage';
+import { compareVmsAndContainers } from './compareVmsAndContainers';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
 export const commandFactories: Record<string, (deps: CommandDeps) => CommandHandler> = {
@@ -59,6 +60,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.azureHost.openSsh': openSshTerminal,
   'dockerOnAzure.azureHost.openInPortal': openInPortal,
   'dockerOnAzure.azureHost.exportContext': exportAsDockerContext,
+  'dockerOnAzure.compare': compareVmsAndContainers,
 };
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {

@@ -40,6 +40,8 @@ export class AzureHostsView implements vscode.Disposable {
   private inventoryAccount: unknown;
   private readonly sessions = new Map<string, DockerHostSession>();
   private readonly hostNodes = new Map<string, AzureHostNode>();
+  /** Every Docker host VM as last listed, reachable or not, by subscription. */
+  private readonly listedBySubscription = new Map<string, AzureHostNode[]>();
   private readonly subscriptionNodes = new Map<string, SubscriptionNode>();
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -118,12 +120,13 @@ export class AzureHostsView implements vscode.Disposable {
       const listing = await inventory.listing(parent.subscription);
       const hosts = listing.vms.filter((vm) => isDockerHost(vm, this.marks.get(vm.id)));
       if (!hosts.length) {
+        this.listedBySubscription.delete(parent.subscription.subscriptionId);
         return [new MessageNode(`${parent.id}/empty`, 'No Docker hosts here yet: provision one, or mark an existing VM as a Docker host.', parent)];
       }
       const tlsOf = new Map(
         await Promise.all(hosts.filter((vm) => vm.provisioned?.daemon === 'tls').map(async (vm) => [vm.id, await this.tls.get(vm.id)] as const)),
       );
-      return hosts.map((vm) => {
+      const nodes = hosts.map((vm) => {
         const spec = dockerSpecForVm(vm, this.marks.get(vm.id), tlsOf.get(vm.id));
         let session: DockerHostSession | undefined;
         if (spec) {
@@ -140,6 +143,8 @@ export class AzureHostsView implements vscode.Disposable {
         }
         return node;
       });
+      this.listedBySubscription.set(parent.subscription.subscriptionId, nodes);
+      return nodes;
     } catch (err) {
       if (isAzureSignInError(err)) {
         return [new SignInAgainNode(err.message)];
@@ -151,6 +156,11 @@ export class AzureHostsView implements vscode.Disposable {
   /** Connections to the Azure hosts listed so far, for commands that target any host. */
   dockerSessions(): DockerHostSession[] {
     return [...this.sessions.values()];
+  }
+
+  /** The Docker host VMs the view has listed, for commands that target any host. */
+  listedHosts(): AzureHostNode[] {
+    return [...this.listedBySubscription.values()].flat();
   }
 
   private refreshDockerHost(hostId: string): void {

@@ -1,0 +1,68 @@
+import type { AzureFacts } from '../../core/compare/hostFigures';
+import type { CompareHost } from '../../core/compare/compareController';
+import type { DockerHostSession } from '../../core/docker/hostSession';
+import type { VmStartLog } from '../azure/vmStartLog';
+import type { HostRegistry } from '../hosts/hostRegistry';
+import { AzureHostNode } from '../tree/azureNodes';
+import type { AzureHostsView } from '../tree/azureHostsView';
+import { HostNode } from '../tree/hostNodes';
+
+/** The page's key for the host a tree node stands for (Azure hosts share their Docker spec's id). */
+export function compareHostKey(node: unknown): string | undefined {
+  if (node instanceof HostNode) {
+    return node.hostId;
+  }
+  if (node instanceof AzureHostNode) {
+    return `azure:${node.vm.id.toLowerCase()}`;
+  }
+  return undefined;
+}
+
+function dockerOf(session: DockerHostSession): CompareHost['docker'] {
+  return { engine: () => session.connect().docker, snapshot: () => session.current() };
+}
+
+async function azureFacts(view: AzureHostsView, node: AzureHostNode, starts: VmStartLog): Promise<AzureFacts> {
+  const { vm, subscription } = node;
+  const facts: AzureFacts = { vmSize: vm.vmSize, osDiskGb: vm.osDiskSizeGb, startsMs: starts.get(vm.id) };
+  const clients = view.currentInventory().clients(subscription);
+  try {
+    for await (const size of clients.compute.virtualMachineSizes.list(vm.location)) {
+      if (size.name?.toLowerCase() === vm.vmSize.toLowerCase()) {
+        facts.vCpus = size.numberOfCores;
+        facts.memoryMb = size.memoryInMB;
+        break;
+      }
+    }
+    facts.sizeReason = facts.vCpus ? undefined : `${vm.location} does not list this size.`;
+  } catch (err) {
+    facts.sizeReason = `its vCPUs and memory could not be read from Azure (${(err as Error).message}).`;
+  }
+  if (!facts.osDiskGb && vm.osDiskName) {
+    // A VM created from a platform image may leave the size to the disk resource.
+    facts.osDiskGb = (await clients.compute.disks.get(vm.resourceGroup, vm.osDiskName).catch(() => undefined))?.diskSizeGB;
+  }
+  return facts;
+}
+
+function azureHost(view: AzureHostsView, node: AzureHostNode, starts: VmStartLog): CompareHost {
+  const { vm, session } = node;
+  const reachable = session && vm.powerState === 'running';
+  return {
+    option: { key: compareHostKey(node)!, label: vm.name, description: `Azure VM · ${vm.vmSize} · ${vm.powerState}` },
+    docker: reachable ? dockerOf(session) : undefined,
+    noDockerReason: !session
+      ? 'The VM has no public address, so its Docker engine cannot be reached from here.'
+      : `The VM is ${vm.powerState}: start it to measure its containers.`,
+    azure: () => azureFacts(view, node, starts),
+  };
+}
+
+/** Every host of both views: Other Docker Hosts first, then the Azure hosts the view has listed. */
+export async function compareHosts(registry: HostRegistry, azure: AzureHostsView, starts: VmStartLog): Promise<CompareHost[]> {
+  const others = (await registry.list()).sessions.map((s): CompareHost => ({
+    option: { key: s.spec.id, label: s.spec.name, description: s.spec.address },
+    docker: dockerOf(s),
+  }));
+  return [...others, ...azure.listedHosts().map((n) => azureHost(azure, n, starts))];
+}
