@@ -12,7 +12,7 @@ import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
 import { ContainersGroupNode } from '../../src/ui/tree/hostNodes';
 import { TreeNode } from '../../src/ui/tree/treeNode';
 import { registerCommands } from '../../src/ui/commands/registry';
-import { ARM_CA_DIR_VAR, loadTestEnvironment } from '../support/testEnv';
+import { ARM_CA_DIR_VAR, dockerCli, loadTestEnvironment } from '../support/testEnv';
 import { secretStorage, Uri } from '../support/vscodeFake';
 import { HostTlsStore } from '../../src/ui/azure/hostTlsStore';
 import { readDockerContexts } from '../../src/core/docker/dockerContexts';
@@ -106,8 +106,8 @@ before(async () => {
     { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 },
   );
   disposables = registerCommands({
-    context: { subscriptions: [] } as never,
-    otherHosts: { refreshAll: () => undefined } as never,
+    context: { subscriptions: [], workspaceState: memento(), globalState: memento() } as never,
+    otherHosts: { refreshAll: () => undefined, registry: { list: async () => ({ sessions: [] }) } } as never,
     azureHosts: view,
     azureSignIn: signIn,
     hostMarks: marks,
@@ -288,6 +288,81 @@ test('Add Existing VM marks an unmarked VM with its TLS daemon; it then expands 
   assert.ok(children[0] instanceof ContainersGroupNode);
   const images = await view.provider.getChildren(children[1]);
   assert.ok(images.map(label).includes(testEnv.baseImage), "the real daemon's images");
+});
+
+test("deploying to an Azure host opens the published port in the VM's network security group, asking first, and offers the public URL", async () => {
+  const loopback = await host('Contoso Prod', 'loopback-vm');
+  const nsgId = loopback.vm.nsgIds[0];
+  const rules = () =>
+    (arm.resource(nsgId) as { properties: { securityRules: { name: string; properties: Record<string, unknown> }[] } }).properties.securityRules;
+  const dir = fs.mkdtempSync(path.join(scratch, 'site-'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${testEnv.baseImage}\nEXPOSE 80\nCMD sleep 3600\n`);
+  const name = `nsg-${Date.now().toString(36)}`;
+  const port = 18000 + Math.floor(Math.random() * 1000);
+  const tls = { host: '127.0.0.1', port: testEnv.tls.port, ca: testEnv.tls.ca, cert: testEnv.tls.cert, key: testEnv.tls.key };
+  recorded.answers.push(
+    (items: { label: string }[]) => items.find((i) => i.label === 'loopback-vm'),
+    `${name}:1`,
+    name,
+    `${port}:80`,
+    '',
+    (items: { label: string }[]) => items[0],
+    'Open for anyone',
+    'Open in Browser',
+  );
+  try {
+    await recorded.commands.get('dockerOnAzure.deploy')!(Uri.file(path.join(dir, 'Dockerfile')));
+    const prompt = recorded.messages.find((m) => m.level === 'warning');
+    assert.match(prompt?.text ?? '', new RegExp(`Open port ${port}/tcp of loopback-vm in its network security group loopback-vm-nsg\\?`));
+    const rule = rules().find((r) => r.name === `docker-on-azure-tcp-${port}`);
+    assert.ok(rule, `a rule for ${port}: ${rules().map((r) => r.name)}`);
+    assert.equal(rule.properties.destinationPortRange, String(port));
+    assert.equal(rule.properties.access, 'Allow');
+    assert.equal(rule.properties.sourceAddressPrefix, '*', 'the source the host already trusts for SSH and the daemon');
+    assert.equal(rule.properties.priority, 1100, 'the first free priority above the host rules');
+    assert.deepEqual(recorded.opened, [`http://127.0.0.1:${port}/`]);
+
+    recorded.messages.length = 0;
+    const before = rules().length;
+    recorded.answers.push(undefined);
+    await recorded.commands.get('dockerOnAzure.redeploy')!(Uri.file(path.join(dir, 'Dockerfile')));
+    assert.deepEqual(
+      recorded.messages.map((m) => m.level),
+      ['info'],
+      'a redeploy finds the port open and asks nothing about it',
+    );
+    assert.equal(rules().length, before);
+  } finally {
+    await dockerCli(['rm', '-f', name], tls).catch(() => undefined);
+  }
+});
+
+test('a port opening ARM refuses leaves the deployed container running and says why', async () => {
+  const loopback = await host('Contoso Prod', 'loopback-vm');
+  const dir = fs.mkdtempSync(path.join(scratch, 'refused-'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${testEnv.baseImage}\nCMD sleep 3600\n`);
+  const name = `nsg-refused-${Date.now().toString(36)}`;
+  const tls = { host: '127.0.0.1', port: testEnv.tls.port, ca: testEnv.tls.ca, cert: testEnv.tls.cert, key: testEnv.tls.key };
+  recorded.answers.push(
+    (items: { label: string }[]) => items.find((i) => i.label === loopback.vm.name),
+    `${name}:1`,
+    name,
+    `${19000 + Math.floor(Math.random() * 1000)}:80`,
+    '',
+    (items: { label: string }[]) => items[0],
+    'Choose Source…',
+    '203.0.113.0/24',
+  );
+  arm.faults.failNextOperation('SecurityRuleInvalidPortRange', 'Security rule has invalid Port range.');
+  try {
+    await recorded.commands.get('dockerOnAzure.deploy')!(Uri.file(path.join(dir, 'Dockerfile')));
+    const warnings = recorded.messages.filter((m) => m.level === 'warning').map((m) => m.text);
+    assert.equal(warnings.length, 2, `${warnings}`);
+    assert.match(warnings[1], /Could not open the ports on loopback-vm: .*SecurityRuleInvalidPortRange/);
+    assert.equal((await dockerCli(['inspect', '-f', '{{.State.Running}}', name], tls)).trim(), 'true', 'the deploy itself stands');
+  } finally {
+    await dockerCli(['rm', '-f', name], tls).catch(() => undefined);
+  }
 });
 
 test("copy address, open in portal, SSH terminal and context export use the host's real address", async () => {

@@ -1,0 +1,91 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import type { SecurityRule } from '@azure/arm-network';
+import { daemonSource, freePriorities, portRule, portsToOpen, validateSource } from '../../src/core/azure/nsgPorts';
+
+const allow = (over: Partial<SecurityRule>): SecurityRule => ({
+  protocol: 'Tcp',
+  access: 'Allow',
+  direction: 'Inbound',
+  priority: 1000,
+  sourceAddressPrefix: '*',
+  sourcePortRange: '*',
+  destinationAddressPrefix: '*',
+  destinationPortRange: '22',
+  ...over,
+});
+
+test('a port already allowed for anyone, or for the chosen source, is not opened again', () => {
+  const rules = [
+    allow({ destinationPortRange: '8000-8100', sourceAddressPrefix: 'Internet' }),
+    allow({ destinationPortRange: '443', sourceAddressPrefix: '203.0.113.0/24', priority: 1010 }),
+    allow({ destinationPortRanges: ['9000', '9001'], priority: 1020 }),
+  ];
+  assert.deepEqual(
+    portsToOpen(
+      rules,
+      [
+        { port: 8080, protocol: 'tcp' },
+        { port: 443, protocol: 'tcp' },
+        { port: 9001, protocol: 'tcp' },
+        { port: 9002, protocol: 'tcp' },
+      ],
+      '203.0.113.0/24',
+    ),
+    [{ port: 9002, protocol: 'tcp' }],
+  );
+  assert.deepEqual(
+    portsToOpen(rules, [{ port: 443, protocol: 'tcp' }], '198.51.100.7'),
+    [{ port: 443, protocol: 'tcp' }],
+    'another source is not let in',
+  );
+});
+
+test('deny rules, outbound rules and another protocol do not count as open', () => {
+  const rules = [
+    allow({ destinationPortRange: '80', access: 'Deny' }),
+    allow({ destinationPortRange: '80', direction: 'Outbound', priority: 1010 }),
+    allow({ destinationPortRange: '80', protocol: 'Udp', priority: 1020 }),
+  ];
+  assert.deepEqual(portsToOpen(rules, [{ port: 80, protocol: 'tcp' }], '*'), [{ port: 80, protocol: 'tcp' }]);
+  assert.deepEqual(portsToOpen([allow({ destinationPortRange: '*', protocol: '*' })], [{ port: 53, protocol: 'udp' }], '*'), []);
+});
+
+test('the default source is the one the host already trusts for SSH or the Docker daemon', () => {
+  assert.equal(
+    daemonSource([
+      allow({ destinationPortRange: '80', sourceAddressPrefix: '*' }),
+      allow({ destinationPortRange: '2376', sourceAddressPrefix: '198.51.100.7/32' }),
+    ]),
+    '198.51.100.7/32',
+    'an app port open to anyone does not widen the default',
+  );
+  assert.equal(daemonSource([allow({ destinationPortRange: '20-25', sourceAddressPrefix: 'Internet' })]), 'Internet');
+  assert.equal(daemonSource([allow({ destinationPortRange: '80' })]), undefined);
+});
+
+test('sources are validated as ARM accepts them', () => {
+  for (const ok of ['*', 'Internet', '203.0.113.7', '203.0.113.0/24', 'AzureCloud.westeurope']) {
+    assert.equal(validateSource(ok), undefined, ok);
+  }
+  for (const bad of ['', '300.1.1.1', '10.0.0.0/33', 'my office', '10.0.0']) {
+    assert.match(validateSource(bad) ?? '', /IPv4 address/, bad);
+  }
+});
+
+test('new rules take free priorities above the host rules, and say there is no room when there is none', () => {
+  assert.deepEqual(freePriorities([allow({ priority: 1100 }), allow({ priority: 1120 })], 3), [1110, 1130, 1140]);
+  const full = Array.from({ length: 300 }, (_, i) => allow({ priority: 1100 + i * 10 }));
+  assert.throws(() => freePriorities(full, 1), /no free rule priority/);
+  assert.deepEqual(portRule({ port: 8080, protocol: 'udp' }, '*', 1100), {
+    protocol: 'Udp',
+    access: 'Allow',
+    direction: 'Inbound',
+    priority: 1100,
+    sourceAddressPrefix: '*',
+    sourcePortRange: '*',
+    destinationAddressPrefix: '*',
+    destinationPortRange: '8080',
+    description: 'Opened by Docker on Azure for a deployed container',
+  });
+});
