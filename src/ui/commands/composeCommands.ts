@@ -5,30 +5,11 @@ import { startDaemonForwarder } from '../../core/docker/daemonForwarder';
 import { ComposeProjectNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { withPickedHost } from './hostPick';
+import { resolveWorkspaceFile } from './workspaceFilePick';
 import { errorText } from './targets';
 
 const memoryKey = (file: vscode.Uri) => `dockerOnAzure.compose.${file.toString()}`;
 const INSTALL_GUIDE = 'https://docs.docker.com/compose/install/';
-
-async function resolveComposeFile(arg: unknown): Promise<vscode.Uri | undefined> {
-  if (arg instanceof vscode.Uri) {
-    return arg;
-  }
-  const active = vscode.window.activeTextEditor?.document.uri;
-  if (active && COMPOSE_FILE_PATTERN.test(path.basename(active.fsPath))) {
-    return active;
-  }
-  const found = await vscode.workspace.findFiles('**/{compose,docker-compose}*.{yaml,yml}', '**/node_modules/**', 50);
-  const files = found.filter((f) => COMPOSE_FILE_PATTERN.test(path.basename(f.fsPath)));
-  if (files.length <= 1) {
-    return files[0];
-  }
-  const picked = await vscode.window.showQuickPick(
-    files.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
-    { title: 'Compose Up which file?' },
-  );
-  return picked?.uri;
-}
 
 /**
  * Runs the user's own Docker Compose against the chosen host. Compose reaches the host through a
@@ -41,7 +22,11 @@ export function composeUpCommand(deps: CommandDeps): CommandHandler {
       void vscode.window.showWarningMessage("Compose Up builds and runs this workspace's code: trust the workspace first.");
       return;
     }
-    const file = await resolveComposeFile(arg);
+    const file = await resolveWorkspaceFile(arg, {
+      glob: '**/{compose,docker-compose}*.{yaml,yml}',
+      accepts: (name) => COMPOSE_FILE_PATTERN.test(name),
+      title: 'Compose Up which file?',
+    });
     if (!file) {
       void vscode.window.showInformationMessage('No compose.yaml or docker-compose.yml found in this workspace.');
       return;

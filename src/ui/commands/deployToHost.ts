@@ -18,6 +18,7 @@ import { ContainerNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { openPortsOnAzureHost } from './azurePorts';
 import { withPickedHost } from './hostPick';
+import { resolveWorkspaceFile } from './workspaceFilePick';
 import { errorText } from './targets';
 
 interface Remembered {
@@ -42,25 +43,11 @@ function tryParse<T>(parse: (v: string) => T): (v: string) => string | undefined
   };
 }
 
-async function pickDockerfile(): Promise<vscode.Uri | undefined> {
-  const found = await vscode.workspace.findFiles('**/{Dockerfile,*.Dockerfile,Dockerfile.*}', '**/node_modules/**', 50);
-  if (found.length <= 1) {
-    return found[0];
-  }
-  const picked = await vscode.window.showQuickPick(
-    found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
-    { title: 'Deploy which Dockerfile?' },
-  );
-  return picked?.uri;
-}
-
-async function resolveDockerfile(arg: unknown): Promise<vscode.Uri | undefined> {
-  if (arg instanceof vscode.Uri) {
-    return arg;
-  }
-  const active = vscode.window.activeTextEditor?.document.uri;
-  return active?.path.match(/Dockerfile/) ? active : pickDockerfile();
-}
+const DOCKERFILES = {
+  glob: '**/{Dockerfile,*.Dockerfile,Dockerfile.*}',
+  accepts: (name: string) => /^Dockerfile(\..+)?$|\.Dockerfile$/.test(name),
+  title: 'Deploy which Dockerfile?',
+};
 
 function trusted(): boolean {
   if (!vscode.workspace.isTrusted) {
@@ -199,7 +186,7 @@ export function deployToHost(deps: CommandDeps): CommandHandler {
     if (!trusted()) {
       return;
     }
-    const dockerfile = await resolveDockerfile(arg);
+    const dockerfile = await resolveWorkspaceFile(arg, DOCKERFILES);
     if (!dockerfile) {
       void vscode.window.showInformationMessage('No Dockerfile found in this workspace.');
       return;
@@ -226,7 +213,7 @@ export function redeploy(deps: CommandDeps): CommandHandler {
     }
     const fromContainer = arg instanceof ContainerNode ? arg : undefined;
     const labelled = fromContainer?.info.Labels?.[DEPLOYED_FROM_LABEL];
-    const dockerfile = labelled ? vscode.Uri.file(labelled) : await resolveDockerfile(arg);
+    const dockerfile = labelled ? vscode.Uri.file(labelled) : await resolveWorkspaceFile(arg, DOCKERFILES);
     if (!dockerfile) {
       void vscode.window.showInformationMessage('No Dockerfile found in this workspace.');
       return;
