@@ -20,6 +20,8 @@ let server: CodeServerHandle;
 let browser: Browser;
 let wb: Workbench;
 
+/** Compose names the project after the workspace folder. */
+const COMPOSE_PROJECT = 'workspace';
 const OTHER = 'Other Docker Hosts';
 
 const step = <T>(name: string, fn: () => Promise<T>) =>
@@ -50,6 +52,10 @@ before(async () => {
   fs.writeFileSync(path.join(workspace, 'README.md'), '# e2e workspace\n');
   fs.writeFileSync(path.join(workspace, 'www', 'index.html'), 'deployed through the explorer\n');
   fs.writeFileSync(path.join(workspace, 'Dockerfile'), `FROM ${testEnv.baseImage}\nCOPY www /www\nEXPOSE 80\nCMD httpd -f -p 80 -h /www\n`);
+  fs.writeFileSync(
+    path.join(workspace, 'compose.yaml'),
+    `services:\n  api:\n    image: ${testEnv.baseImage}\n    command: sleep 3600\n  cache:\n    image: ${testEnv.baseImage}\n    command: sleep 3600\n`,
+  );
   const dockerConfig = path.join(scratch, 'docker-config');
   fs.mkdirSync(dockerConfig);
   server = await startCodeServer({
@@ -67,6 +73,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  containers.push(...(await dockerCli(['ps', '-aq', '--filter', `label=com.docker.compose.project=${COMPOSE_PROJECT}`])).split('\n').filter(Boolean));
   if (containers.length) {
     await dockerCli(['rm', '-f', ...containers]);
   }
@@ -145,4 +152,26 @@ test('right-click a Dockerfile in the explorer, deploy it to a host, and the new
     await wb.openViewContainer('Docker on Azure');
     await wb.row(OTHER, 'e2e-deployed').waitFor({ timeout: 60_000 });
     await wb.screenshot('deployed');
+  }));
+
+test('right-click a compose file, Compose Up on a host: the project shows with its services grouped; Compose Down removes it', () =>
+  step('compose', async () => {
+    await wb.page.keyboard.press('Control+Shift+E');
+    const composeRow = wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^compose\.yaml$/ }).first();
+    await composeRow.waitFor({ timeout: 30_000 });
+    await wb.contextMenu(composeRow, 'Compose Up on Docker Host…');
+    await wb.pickQuickItem('Local engine');
+    await wb.openViewContainer('Docker on Azure');
+    const project = wb.row(OTHER, COMPOSE_PROJECT);
+    await project.waitFor({ timeout: 120_000 });
+    await wb.row(OTHER, new RegExp(`^${COMPOSE_PROJECT}[_-]api[_-]1$`)).waitFor({ timeout: 60_000 });
+    await wb.row(OTHER, new RegExp(`^${COMPOSE_PROJECT}[_-]cache[_-]1$`)).waitFor({ timeout: 60_000 });
+    // Both services reported running: the row stops re-rendering under the pointer as events arrive.
+    await project.filter({ hasText: '2 of 2 running' }).waitFor({ timeout: 60_000 });
+    await wb.screenshot('compose-up');
+    await wb.contextMenu(project, 'Compose Down');
+    await wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Compose Down$/ }).click();
+    await project.waitFor({ state: 'detached', timeout: 60_000 });
+    assert.equal((await dockerCli(['ps', '-aq', '--filter', `label=com.docker.compose.project=${COMPOSE_PROJECT}`])).trim(), '');
+    await wb.screenshot('compose-down');
   }));

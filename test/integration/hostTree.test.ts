@@ -513,3 +513,23 @@ test('Compose Up from a compose file runs the project on the chosen host; the tr
   await recorded.commands.get('dockerOnAzure.composeDown')!(projectNode);
   assert.equal((await dockerCli(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).trim(), '');
 });
+
+test('Compose Up without Docker Compose on this machine says how to get it, and starts nothing', async () => {
+  resetRecorded();
+  const dir = fs.mkdtempSync(path.join(configDir, 'nocompose-'));
+  const file = path.join(dir, 'compose.yaml');
+  fs.writeFileSync(file, `services:\n  one:\n    image: ${testEnv.baseImage}\n`);
+  const pathBefore = process.env.PATH;
+  process.env.PATH = fs.mkdtempSync(path.join(configDir, 'empty-bin-'));
+  try {
+    recorded.answers.push('Installation Guide');
+    await recorded.commands.get('dockerOnAzure.composeUp')!(Uri.file(file));
+  } finally {
+    process.env.PATH = pathBefore;
+  }
+  assert.equal(recorded.messages.length, 1);
+  assert.equal(recorded.messages[0].level, 'error');
+  assert.match(recorded.messages[0].text, /Docker Compose is not installed/);
+  assert.deepEqual(recorded.opened, ['https://docs.docker.com/compose/install/']);
+  assert.equal((await dockerCli(['ps', '-aq', '--filter', `label=com.docker.compose.project=${path.basename(dir).toLowerCase()}`])).trim(), '');
+});
