@@ -1,10 +1,9 @@
 import { Transform } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { followEngineStream, type EngineStreamMessage } from './engineStream';
 
-interface LoadMessage {
+interface LoadMessage extends EngineStreamMessage {
   stream?: string;
-  error?: string;
-  errorDetail?: { message?: string };
 }
 
 /**
@@ -50,19 +49,10 @@ export async function copyImage(
     // Quiet: the engine's own per-layer load progress would only repeat the byte count kept here, and costs it time.
     const answer = (await target.loadImage(counter, { quiet: true, abortSignal: signal } as object)) as NodeJS.ReadableStream;
     const loaded: string[] = [];
-    let failure: string | undefined;
-    await new Promise<void>((resolve, reject) => {
-      target.modem.followProgress(
-        answer,
-        (err: Error | null) => (err ? reject(err) : resolve()),
-        (msg: LoadMessage) => {
-          if (msg.error || msg.errorDetail) {
-            failure = msg.errorDetail?.message ?? msg.error;
-          } else if (msg.stream?.trim()) {
-            loaded.push(msg.stream.trim());
-          }
-        },
-      );
+    const failure = await followEngineStream<LoadMessage>(target, answer, (msg) => {
+      if (msg.stream?.trim()) {
+        loaded.push(msg.stream.trim());
+      }
     });
     if (failure) {
       throw new Error(`The target engine could not load ${reference}: ${failure}`);

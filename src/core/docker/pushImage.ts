@@ -1,12 +1,12 @@
 import type Dockerode from 'dockerode';
+import { followEngineStream, type EngineStreamMessage } from './engineStream';
+import { formatBytes } from './presentation';
 import { describeRegistryError, type RegistryAuth } from './registryAuth';
 
-interface PushMessage {
+interface PushMessage extends EngineStreamMessage {
   id?: string;
   status?: string;
   progressDetail?: { current?: number; total?: number };
-  error?: string;
-  errorDetail?: { message?: string };
   aux?: { Digest?: string };
 }
 
@@ -48,17 +48,6 @@ export class PushProgress {
   }
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
-
 function splitReference(reference: string): { repo: string; tag: string } {
   const at = reference.lastIndexOf(':');
   return at > reference.lastIndexOf('/') ? { repo: reference.slice(0, at), tag: reference.slice(at + 1) } : { repo: reference, tag: 'latest' };
@@ -94,22 +83,13 @@ export async function pushImage(
   try {
     const stream = (await docker.getImage(repo).push({ tag, authconfig: opts.auth, abortSignal: opts.signal } as object)) as NodeJS.ReadableStream;
     const progress = new PushProgress();
-    let failure: string | undefined;
     let digest: string | undefined;
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(
-        stream,
-        (err: Error | null) => (err ? reject(err) : resolve()),
-        (msg: PushMessage) => {
-          if (msg.error || msg.errorDetail) {
-            failure = msg.errorDetail?.message ?? msg.error;
-          } else if (msg.aux?.Digest) {
-            digest = msg.aux.Digest;
-          } else if (progress.update(msg)) {
-            onProgress(progress);
-          }
-        },
-      );
+    const failure = await followEngineStream<PushMessage>(docker, stream, (msg) => {
+      if (msg.aux?.Digest) {
+        digest = msg.aux.Digest;
+      } else if (!msg.error && !msg.errorDetail && progress.update(msg)) {
+        onProgress(progress);
+      }
     });
     if (failure) {
       throw describeRegistryError(failure, opts.registry);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { copyImage as copy } from '../../core/docker/copyImage';
-import { formatBytes } from '../../core/docker/pushImage';
+import { formatBytes } from '../../core/docker/presentation';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { imageSource, pickHost, refreshHostEverywhere } from './imagePicks';
 import { errorText } from './targets';
