@@ -1,48 +1,25 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import type { Browser } from 'playwright-core';
 import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
-import { CodeServerHandle, ensureCodeServer, startCodeServer } from '../support/codeServer';
+import { E2eSession } from '../support/e2eSession';
 import { ARM_CA_DIR_VAR, eventually } from '../support/testEnv';
-import { launchChromium, Workbench } from '../support/workbench';
-import { keepFailureEvidence } from '../support/e2eEvidence';
+import type { Workbench } from '../support/workbench';
 
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const results = path.join(repoRoot, '.test-results', 'e2e-azure');
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-e2e-az-'));
+const session = new E2eSession('e2e-azure');
+const step = session.step.bind(session);
 const AZURE = 'Azure Docker Hosts';
 let arm: ArmEmulator;
-let server: CodeServerHandle;
-let browser: Browser;
 let wb: Workbench;
 let idleId: string;
 
-const step = <T>(name: string, fn: () => Promise<T>) =>
-  keepFailureEvidence(
-    name,
-    fn,
-    () => wb,
-    () => server,
-    results,
-  );
-
 before(async () => {
-  fs.rmSync(results, { recursive: true, force: true });
   arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR], bootDockerHosts: true });
   const sub = arm.subscriptions[0].subscriptionId;
   const tags = { 'dockerOnAzure:host': 'true', 'dockerOnAzure:daemon': 'ssh', 'dockerOnAzure:adminUser': 'azureuser' };
   arm.addVm({ subscriptionId: sub, resourceGroup: 'e2e-rg', name: 'e2e-host', tags, powerState: 'running' });
   idleId = arm.addVm({ subscriptionId: sub, resourceGroup: 'e2e-rg', name: 'e2e-idle', tags, powerState: 'deallocated' });
-  const workspace = path.join(scratch, 'workspace');
-  fs.mkdirSync(workspace);
-  server = await startCodeServer({
-    install: ensureCodeServer(),
-    dir: path.join(scratch, 'code-server'),
-    workspace,
-    vsixPaths: [path.join(repoRoot, 'docker-on-azure.vsix')],
+  await session.start({
     settings: {
       'dockerOnAzure.azure.signInMethod': 'servicePrincipal',
       'dockerOnAzure.azure.resourceManagerEndpoint': arm.url,
@@ -50,25 +27,22 @@ before(async () => {
       'dockerOnAzure.localEngine.show': false,
       'dockerOnAzure.provision.daemonWaitMinutes': 2,
       // A new key pair must not land in this machine's real ~/.ssh.
-      'dockerOnAzure.ssh.keyDirectory': path.join(scratch, 'ssh'),
+      'dockerOnAzure.ssh.keyDirectory': path.join(session.scratch, 'ssh'),
     },
     // The runner already set NODE_EXTRA_CA_CERTS to the emulator's CA; code-server inherits it.
     env: {
       AZURE_TENANT_ID: arm.tenantId,
       AZURE_CLIENT_ID: arm.clientId,
       AZURE_CLIENT_SECRET: arm.clientSecret,
-      DOCKER_CONFIG: path.join(scratch, 'docker'),
+      DOCKER_CONFIG: path.join(session.scratch, 'docker'),
     },
   });
-  browser = await launchChromium();
-  wb = await Workbench.open(browser, server.url, results);
+  wb = session.wb;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session.stop();
   await arm?.stop();
-  fs.rmSync(scratch, { recursive: true, force: true });
 });
 
 test('the Azure view lists the Docker hosts of the emulator subscription', () =>

@@ -1,34 +1,19 @@
 /** The packaged extension's comparison panel in code-server: opened from the palette and from a host's menu. */
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import type { Browser, FrameLocator } from 'playwright-core';
-import { CodeServerHandle, ensureCodeServer, startCodeServer } from '../support/codeServer';
-import { keepFailureEvidence } from '../support/e2eEvidence';
-import { launchChromium, Workbench } from '../support/workbench';
+import type { FrameLocator } from 'playwright-core';
+import { E2eSession } from '../support/e2eSession';
+import type { Workbench } from '../support/workbench';
 import { dockerCli, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const results = path.join(repoRoot, '.test-results', 'e2e-compare');
 const testEnv = loadTestEnvironment();
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-e2e-compare-'));
+const session = new E2eSession('e2e-compare');
+const step = session.step.bind(session);
 const worker = uniqueName('e2e-compare');
 const TITLE = 'Compare VMs and Containers';
 const OTHER = 'Other Docker Hosts';
-let server: CodeServerHandle;
-let browser: Browser;
 let wb: Workbench;
-
-const step = <T>(name: string, fn: () => Promise<T>) =>
-  keepFailureEvidence(
-    name,
-    fn,
-    () => wb,
-    () => server,
-    results,
-  );
 
 /** The page inside the webview's two iframes. */
 function comparePage(): FrameLocator {
@@ -38,29 +23,14 @@ function comparePage(): FrameLocator {
 const panelTabs = () => wb.page.locator('.tabs-container .tab', { hasText: TITLE });
 
 before(async () => {
-  fs.rmSync(results, { recursive: true, force: true });
-  fs.mkdirSync(results, { recursive: true });
   await dockerCli(['run', '-d', '--name', worker, testEnv.baseImage, 'sleep', '3600']);
-  const workspace = path.join(scratch, 'workspace');
-  fs.mkdirSync(workspace, { recursive: true });
-  const dockerConfig = path.join(scratch, 'docker-config');
-  fs.mkdirSync(dockerConfig);
-  server = await startCodeServer({
-    install: ensureCodeServer(),
-    dir: path.join(scratch, 'code-server'),
-    workspace,
-    vsixPaths: [path.join(repoRoot, 'docker-on-azure.vsix')],
-    env: { DOCKER_HOST: `unix://${testEnv.unixSocket}`, DOCKER_CONFIG: dockerConfig },
-  });
-  browser = await launchChromium();
-  wb = await Workbench.open(browser, server.url, results);
+  await session.start({ env: { DOCKER_HOST: `unix://${testEnv.unixSocket}`, DOCKER_CONFIG: path.join(session.scratch, 'docker-config') } });
+  wb = session.wb;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session.stop();
   await dockerCli(['rm', '-f', worker]).catch(() => undefined);
-  fs.rmSync(scratch, { recursive: true, force: true });
 });
 
 test('the palette opens the comparison, measuring the local engine', () =>

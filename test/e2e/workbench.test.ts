@@ -1,45 +1,27 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import type { Browser } from 'playwright-core';
-import { CodeServerHandle, ensureCodeServer, startCodeServer } from '../support/codeServer';
-import { keepFailureEvidence } from '../support/e2eEvidence';
-import { launchChromium, Workbench } from '../support/workbench';
+import { E2eSession } from '../support/e2eSession';
+import type { Workbench } from '../support/workbench';
 import { dockerCli, eventually, freePort, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const results = path.join(repoRoot, '.test-results', 'e2e');
 const testEnv = loadTestEnvironment();
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-e2e-'));
+const session = new E2eSession('e2e');
+const step = session.step.bind(session);
 const web = uniqueName('e2e-web');
 const worker = uniqueName('e2e-worker');
 const containers: string[] = [];
-let server: CodeServerHandle;
-let browser: Browser;
 let wb: Workbench;
 
 /** Compose names the project after the workspace folder. */
 const COMPOSE_PROJECT = 'workspace';
 const OTHER = 'Other Docker Hosts';
 
-const step = <T>(name: string, fn: () => Promise<T>) =>
-  keepFailureEvidence(
-    name,
-    fn,
-    () => wb,
-    () => server,
-    results,
-  );
-
 async function containerState(name: string): Promise<string> {
   return (await dockerCli(['inspect', '-f', '{{.State.Status}}', name])).trim();
 }
 
 before(async () => {
-  fs.rmSync(results, { recursive: true, force: true });
-  fs.mkdirSync(results, { recursive: true });
   const port = await freePort();
   containers.push(
     (
@@ -47,37 +29,25 @@ before(async () => {
     ).trim(),
     (await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', worker, testEnv.baseImage, 'sleep', '3600'])).trim(),
   );
-  const workspace = path.join(scratch, 'workspace');
-  fs.mkdirSync(path.join(workspace, 'www'), { recursive: true });
-  fs.writeFileSync(path.join(workspace, 'README.md'), '# e2e workspace\n');
-  fs.writeFileSync(path.join(workspace, 'www', 'index.html'), 'deployed through the explorer\n');
-  fs.writeFileSync(path.join(workspace, 'Dockerfile'), `FROM ${testEnv.baseImage}\nCOPY www /www\nEXPOSE 80\nCMD httpd -f -p 80 -h /www\n`);
-  fs.writeFileSync(
-    path.join(workspace, 'compose.yaml'),
-    `services:\n  api:\n    image: ${testEnv.baseImage}\n    command: sleep 3600\n  cache:\n    image: ${testEnv.baseImage}\n    command: sleep 3600\n`,
-  );
-  const dockerConfig = path.join(scratch, 'docker-config');
-  fs.mkdirSync(dockerConfig);
-  server = await startCodeServer({
-    install: ensureCodeServer(),
-    dir: path.join(scratch, 'code-server'),
-    workspace,
-    vsixPaths: [path.join(repoRoot, 'docker-on-azure.vsix')],
+  await session.start({
+    files: {
+      'README.md': '# e2e workspace\n',
+      'www/index.html': 'deployed through the explorer\n',
+      Dockerfile: `FROM ${testEnv.baseImage}\nCOPY www /www\nEXPOSE 80\nCMD httpd -f -p 80 -h /www\n`,
+      'compose.yaml': `services:\n  api:\n    image: ${testEnv.baseImage}\n    command: sleep 3600\n  cache:\n    image: ${testEnv.baseImage}\n    command: sleep 3600\n`,
+    },
     // The local engine of this VS Code is the test daemon; no CLI contexts of the machine leak in.
-    env: { DOCKER_HOST: `unix://${testEnv.unixSocket}`, DOCKER_CONFIG: dockerConfig },
+    env: { DOCKER_HOST: `unix://${testEnv.unixSocket}`, DOCKER_CONFIG: path.join(session.scratch, 'docker-config') },
   });
-  browser = await launchChromium();
-  wb = await Workbench.open(browser, server.url, results);
+  wb = session.wb;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session.stop();
   containers.push(...(await dockerCli(['ps', '-aq', '--filter', `label=com.docker.compose.project=${COMPOSE_PROJECT}`])).split('\n').filter(Boolean));
   if (containers.length) {
     await dockerCli(['rm', '-f', ...containers]);
   }
-  fs.rmSync(scratch, { recursive: true, force: true });
 });
 
 test('the activity-bar icon opens both Docker on Azure views', () =>
