@@ -11,6 +11,7 @@ import { measureProvisioning } from './provisioning';
 import { measureWorkbench } from './workbenchTiming';
 import { measurePush } from './pushImage';
 import { measureCopy } from './copyImage';
+import { measureBuild } from './buildContext';
 import { BASE_IMAGE, importBusybox, startDockerd } from '../test/support/engines';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -87,6 +88,18 @@ async function main(): Promise<void> {
   console.log(`\n## Copy to host: ${(copy.bytes / 1024 / 1024).toFixed(1)} MB image between two daemons, median of ${copy.rounds}`);
   console.log(
     `ours (save streamed into load) ${copy.oursMs.toFixed(0)} ms, docker save | docker -H other load ${copy.cliMs.toFixed(0)} ms → ours takes ${ratio(copy.oursMs, copy.cliMs)} as long as the CLI`,
+  );
+
+  const build = await measureBuild();
+  results.build = build;
+  console.log(
+    `\n## Build: ${build.files} files, ${build.megabytes} MB, half of them .dockerignored (a folder, a ** glob, a negation), classic builder, --no-cache, median of ${build.rounds}`,
+  );
+  console.log(
+    `context sent: ${build.filesInImage} files, ${build.sentMegabytes.toFixed(1)} MB of tar (walk and .dockerignore ${build.prepareMs.toFixed(0)} ms, packing alone ${build.tarMs.toFixed(0)} ms); both images count ${build.filesInImage} files in /app`,
+  );
+  console.log(
+    `ours (context upload + build) ${build.oursMs.toFixed(0)} ms, DOCKER_BUILDKIT=0 docker build ${build.cliMs.toFixed(0)} ms → ours takes ${ratio(build.oursMs, build.cliMs)} as long as the CLI`,
   );
 
   const disc = await measureDiscovery();

@@ -1,6 +1,9 @@
+import * as fsCb from 'fs';
 import * as fs from 'fs/promises';
 import * as path from 'path';
-import type { Readable } from 'stream';
+import { pipeline, type Readable } from 'stream';
+import { promisify } from 'util';
+import type { Headers } from 'tar-stream';
 
 export interface BuildContext {
   /** Paths relative to the context root, forward slashes: exactly what the tar holds. */
@@ -74,29 +77,137 @@ export async function prepareBuildContext(contextDir: string, dockerfilePath: st
       }
     }
   }
-  return {
-    entries,
-    dockerfile,
-    tar: () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const tarFs = require('tar-fs') as typeof import('tar-fs');
-      const allowed = new Set(entries);
-      // Folders above a re-included file must be walked for tar-fs to reach it.
-      const parents = new Set(
-        entries.flatMap((e) =>
-          e
-            .split('/')
-            .slice(0, -1)
-            .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
-        ),
-      );
-      return tarFs.pack(root, {
-        dereference: false,
-        ignore: (name: string) => {
-          const rel = path.relative(root, name).split(path.sep).join('/');
-          return rel !== '' && !allowed.has(rel) && !parents.has(rel);
-        },
-      }) as unknown as Readable;
-    },
+  return { entries, dockerfile, tar: () => packEntries(root, withParents(entries)) };
+}
+
+/**
+ * '.', the entries, and the folders above each entry (a re-included file's folders may be excluded
+ * themselves), every folder before what it holds.
+ */
+function withParents(entries: string[]): string[] {
+  const names = ['.'];
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const parts = entry.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const name = parts.slice(0, i).join('/');
+      if (!seen.has(name)) {
+        seen.add(name);
+        names.push(name);
+      }
+    }
+  }
+  return names;
+}
+
+/**
+ * Files are read this many entries ahead of the one being packed. One at a time, every file costs
+ * several round trips through Node's thread pool while the upload waits: a context of many small
+ * files packed several times slower than the daemon could take it.
+ */
+const READ_AHEAD = 32;
+/** Larger files are streamed when their turn comes instead of read ahead whole, which bounds the memory held. */
+const READ_WHOLE_LIMIT = 512 * 1024;
+
+// The callback API through promisify: fs/promises' FileHandle and readFile cost several times the
+// CPU per small file, which the daemon, unpacking on the same machine, then lacks.
+const lstat = promisify(fsCb.lstat);
+const readlink = promisify(fsCb.readlink);
+const open = promisify(fsCb.open);
+const read = promisify(fsCb.read);
+const close = promisify(fsCb.close);
+
+/** The file's first `size` bytes, the length its header announces (fewer if it shrank meanwhile). */
+async function readWhole(abs: string, size: number): Promise<Buffer> {
+  const fd = await open(abs, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await read(fd, buffer, got, size - got, got);
+      if (bytesRead === 0) {
+        break;
+      }
+      got += bytesRead;
+    }
+    return buffer.subarray(0, got);
+  } finally {
+    await close(fd);
+  }
+}
+
+interface Loaded {
+  header: Headers;
+  body?: Buffer;
+  streamFrom?: string;
+}
+
+/** The tar of `names` (relative to root), each header with lstat's mode less the umask, owner and mtime. */
+function packEntries(root: string, names: string[]): Readable {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tar = require('tar-stream') as typeof import('tar-stream');
+  const pack = tar.pack();
+  const umask = process.umask();
+  const load = async (name: string): Promise<Loaded | undefined> => {
+    const abs = path.join(root, name);
+    const stat = await lstat(abs);
+    const header: Headers = { name, mode: stat.mode & ~umask, mtime: stat.mtime, size: 0, uid: stat.uid, gid: stat.gid };
+    if (stat.isDirectory()) {
+      return { header: { ...header, type: 'directory' } };
+    }
+    if (stat.isSymbolicLink()) {
+      return { header: { ...header, type: 'symlink', linkname: (await readlink(abs)).split(path.sep).join('/') } };
+    }
+    if (stat.isSocket()) {
+      return undefined;
+    }
+    if (!stat.isFile()) {
+      throw new Error(`unsupported type for ${name}`);
+    }
+    if (stat.size <= READ_WHOLE_LIMIT) {
+      return { header: { ...header, type: 'file' }, body: await readWhole(abs, stat.size) };
+    }
+    return { header: { ...header, type: 'file', size: stat.size }, streamFrom: abs };
   };
+  // A destroyed pack (the upload aborted) never calls an entry back.
+  let stopped = false;
+  const closed = new Promise<void>((resolve) => pack.once('close', resolve)).then(() => {
+    stopped = true;
+  });
+  const put = ({ header, body, streamFrom }: Loaded) =>
+    Promise.race([
+      closed,
+      new Promise<void>((resolve, reject) => {
+        const done = (err?: Error | null) => (err ? reject(err) : resolve());
+        if (streamFrom) {
+          pipeline(fsCb.createReadStream(streamFrom, { start: 0, end: (header.size ?? 0) - 1 }), pack.entry(header, done), () => undefined);
+        } else {
+          pack.entry(header, body, done);
+        }
+      }),
+    ]);
+  const drive = async () => {
+    const loading: (Promise<Loaded | undefined> | undefined)[] = [];
+    const start = (i: number) => {
+      if (i < names.length) {
+        loading[i] = load(names[i]);
+        // Rejections are handled when the entry's turn comes; until then they must not count as unhandled.
+        loading[i]?.catch(() => undefined);
+      }
+    };
+    for (let i = 0; i < READ_AHEAD; i++) {
+      start(i);
+    }
+    for (let i = 0; i < names.length && !stopped; i++) {
+      start(i + READ_AHEAD);
+      const entry = await loading[i];
+      loading[i] = undefined;
+      if (entry) {
+        await put(entry);
+      }
+    }
+    pack.finalize();
+  };
+  drive().catch((err: Error) => pack.destroy(err));
+  return pack as unknown as Readable;
 }

@@ -28,7 +28,7 @@ interface BuildMessage {
  */
 export async function buildImage(
   docker: Dockerode,
-  opts: { contextDir: string; dockerfile: string; tag: string; signal?: AbortSignal },
+  opts: { contextDir: string; dockerfile: string; tag: string; noCache?: boolean; signal?: AbortSignal },
   onLog: (text: string) => void,
 ): Promise<{ imageId?: string; sentEntries: number }> {
   const context = await prepareBuildContext(opts.contextDir, opts.dockerfile);
@@ -36,6 +36,7 @@ export async function buildImage(
     t: opts.tag,
     dockerfile: context.dockerfile,
     rm: true,
+    nocache: opts.noCache ?? false,
     abortSignal: opts.signal,
   } as object)) as NodeJS.ReadableStream;
   let log = '';
