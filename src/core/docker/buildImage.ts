@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode';
 import { prepareBuildContext } from './buildContext';
+import { followEngineStream, type EngineStreamMessage } from './engineStream';
 
 export class BuildFailedError extends Error {
   constructor(
@@ -14,10 +15,8 @@ export class BuildFailedError extends Error {
   }
 }
 
-interface BuildMessage {
+interface BuildMessage extends EngineStreamMessage {
   stream?: string;
-  error?: string;
-  errorDetail?: { message?: string };
   aux?: { ID?: string };
 }
 
@@ -41,30 +40,22 @@ export async function buildImage(
   } as object)) as NodeJS.ReadableStream;
   let log = '';
   let lastStep: string | undefined;
-  let failure: string | undefined;
   let imageId: string | undefined;
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null) => (err ? reject(err) : resolve()),
-      (msg: BuildMessage) => {
-        if (msg.stream) {
-          log += msg.stream;
-          const step = /^Step \d+\/\d+ : .*/m.exec(msg.stream);
-          if (step) {
-            lastStep = step[0];
-          }
-          onLog(msg.stream);
-        }
-        if (msg.aux?.ID) {
-          imageId = msg.aux.ID;
-        }
-        if (msg.error || msg.errorDetail) {
-          failure = msg.errorDetail?.message ?? msg.error;
-          onLog(`${failure}\n`);
-        }
-      },
-    );
+  const failure = await followEngineStream<BuildMessage>(docker, stream, (msg) => {
+    if (msg.stream) {
+      log += msg.stream;
+      const step = /^Step \d+\/\d+ : .*/m.exec(msg.stream);
+      if (step) {
+        lastStep = step[0];
+      }
+      onLog(msg.stream);
+    }
+    if (msg.aux?.ID) {
+      imageId = msg.aux.ID;
+    }
+    if (msg.error || msg.errorDetail) {
+      onLog(`${msg.errorDetail?.message ?? msg.error}\n`);
+    }
   });
   if (failure) {
     throw new BuildFailedError(`The build failed${lastStep ? ` at ${lastStep}` : ''}: ${failure}`, lastStep, log);
