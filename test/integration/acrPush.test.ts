@@ -55,7 +55,7 @@ let apps: RegistryHandle;
 let adminOnly: RegistryHandle;
 /** Refuses Resource Manager tokens, admin user disabled: no way in through Azure. */
 let locked: RegistryHandle;
-let tlsFiles: string[] = [];
+const tlsFiles: string[] = [];
 
 type Item = { label: string; kind?: number };
 const pick = (label: string) => (items: Item[]) => items.find((i) => i.label.includes(label));
