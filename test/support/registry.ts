@@ -1,6 +1,10 @@
-/** A private Docker registry (Debian `docker-registry`, distribution 2.8) on a loopback port, with or without htpasswd auth. */
+/**
+ * A private Docker registry (Debian `docker-registry`, distribution 2.8) on a loopback port: open,
+ * with htpasswd auth, or, like Azure Container Registry, over HTTPS with token auth.
+ */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, isAlive, logTail, run, sleep, terminate, which } from './processes';
@@ -8,6 +12,18 @@ import { freePort, isAlive, logTail, run, sleep, terminate, which } from './proc
 export interface RegistryOptions {
   /** Basic auth through an htpasswd file (bcrypt) with this one user. */
   auth?: { username: string; password: string };
+  /**
+   * Serve HTTPS with this certificate (for 127.0.0.1) signed by `ca`. dockerd still accepts it
+   * unverified (loopback registries are insecure registries), and clients that verify, like the
+   * product's token exchange, trust `ca`.
+   */
+  tls?: { cert: string; key: string; ca: string };
+  /**
+   * Token auth as ACR does it (distribution's `auth: token:`): the /v2/ challenge names `realm` and,
+   * as service, the registry's own address; access tokens must be JWTs from `issuer` signed by a key
+   * whose certificate is in `rootCertBundle`. The ARM emulator's `acrTokenAuth` fits here.
+   */
+  tokenAuth?: { realm: string; issuer: string; rootCertBundle: string };
 }
 
 export interface RegistryHandle {
@@ -20,17 +36,34 @@ export interface RegistryHandle {
   stop(): Promise<void>;
 }
 
-async function answers(port: number): Promise<boolean> {
+function statusOf(port: number, ca: string | undefined): Promise<number> {
+  if (!ca) {
+    return fetch(`http://127.0.0.1:${port}/v2/`).then((res) => res.status);
+  }
+  return new Promise((resolve, reject) => {
+    https
+      .get(`https://127.0.0.1:${port}/v2/`, { ca: fs.readFileSync(ca) }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject);
+  });
+}
+
+async function answers(port: number, ca: string | undefined): Promise<boolean> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/v2/`);
+    const status = await statusOf(port, ca);
     // 401 is an answer too: the registry is up and wants credentials.
-    return res.status === 200 || res.status === 401;
+    return status === 200 || status === 401;
   } catch {
     return false;
   }
 }
 
 export async function startRegistry(opts: RegistryOptions = {}): Promise<RegistryHandle> {
+  if (opts.auth && opts.tokenAuth) {
+    throw new Error('startRegistry: htpasswd auth and token auth exclude each other');
+  }
   const binary = which('docker-registry');
   if (!binary) {
     throw new Error('docker-registry not found: run `bash scripts/ensure-test-deps.sh` (docker-registry)');
@@ -49,6 +82,19 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     // Without a secret each start makes a random one and warns; upload state is signed with it.
     `  secret: ${Math.random().toString(36).slice(2)}`,
   ];
+  if (opts.tls) {
+    config.push('  tls:', `    certificate: ${opts.tls.cert}`, `    key: ${opts.tls.key}`);
+  }
+  if (opts.tokenAuth) {
+    config.push(
+      'auth:',
+      '  token:',
+      `    realm: ${opts.tokenAuth.realm}`,
+      `    service: 127.0.0.1:${port}`,
+      `    issuer: ${JSON.stringify(opts.tokenAuth.issuer)}`,
+      `    rootcertbundle: ${opts.tokenAuth.rootCertBundle}`,
+    );
+  }
   if (opts.auth) {
     const htpasswd = path.join(dir, 'htpasswd');
     const { stdout } = await run('htpasswd', ['-Bbn', opts.auth.username, opts.auth.password]);
@@ -73,7 +119,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 20_000;
-  while (!(await answers(port))) {
+  while (!(await answers(port, opts.tls?.ca))) {
     if (exited) {
       throw new Error(`docker-registry exited during startup:\n${logTail(logFile)}`);
     }

@@ -63,10 +63,18 @@ export async function acrPushAuth(found: FoundRegistry, armClient: ServiceClient
     const refreshToken = await exchangeAcrToken(registry.loginServer, aadToken, { tenantId: subscription.tenantId, signal });
     return { auth: registryAuth(registry.loginServer, ACR_TOKEN_USERNAME, refreshToken) };
   } catch (exchangeError) {
+    const why = (exchangeError as Error).message.replace(/\.?$/, '.');
     if (!registry.adminUserEnabled) {
-      throw new Error(`${(exchangeError as Error).message}. The registry's admin user is disabled, so there is no other way in through Azure.`);
+      throw new Error(`${why} The registry's admin user is disabled, so there is no other way in through Azure.`);
     }
-    const admin = await azureVendor().listRegistryAdminCredentials(armClient, subscription.cloud.resourceManagerEndpoint, registry.id, signal);
+    // Named after the push: the user never asked for admin credentials, and an expired sign-in lands here.
+    const admin = await azureVendor().listRegistryAdminCredentials(
+      armClient,
+      subscription.cloud.resourceManagerEndpoint,
+      registry.id,
+      `push to ${registry.loginServer}`,
+      signal,
+    );
     return { auth: registryAuth(registry.loginServer, admin.username, admin.password), fellBackToAdmin: (exchangeError as Error).message };
   }
 }

@@ -76,13 +76,15 @@ export async function listRegistryAdminCredentials(
   client: ServiceClient,
   endpoint: string,
   registryId: string,
+  /** What the caller needed them for, as errors word it ("Sign in again to …"). */
+  purpose: string,
   signal?: AbortSignal,
 ): Promise<{ username: string; password: string }> {
   let answer: { username?: string; passwords?: Array<{ value?: string }> };
   try {
     answer = await send(client, `${endpoint}${registryId}/listCredentials?api-version=${API_VERSION}`, 'POST', signal);
   } catch (err) {
-    throw describeAzureError(err, 'read the registry admin credentials');
+    throw describeAzureError(err, purpose);
   }
   const password = answer?.passwords?.find((p) => p.value)?.value;
   if (!answer?.username || !password) {

@@ -10,7 +10,7 @@ export interface Caller {
   objectId: string;
 }
 
-interface IssuedToken extends Caller {
+export interface IssuedToken extends Caller {
   audience: string;
   expiresAt: number;
 }
@@ -30,6 +30,11 @@ export class TokenStore {
 
   remember(token: string, issued: IssuedToken): void {
     this.tokens.set(token, issued);
+  }
+
+  /** What the emulated Entra ID issued this token as, or undefined for a token it never issued. */
+  issued(token: string): Readonly<IssuedToken> | undefined {
+    return this.tokens.get(token);
   }
 
   /** Every token issued so far stops working; new sign-ins get valid ones. */

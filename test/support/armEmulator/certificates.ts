@@ -117,3 +117,20 @@ export async function makeServerTls(dir: string): Promise<EmulatorTlsFiles> {
   }
   return { caCert, caKey, serverCert, serverKey };
 }
+
+/**
+ * A self-signed certificate and key for signing ACR access tokens (acrTokens.ts). The certificate
+ * goes in the token's x5c header and in the registry's rootcertbundle, so the registry trusts
+ * exactly this emulator's tokens.
+ */
+export async function makeTokenSigningCert(dir: string): Promise<{ cert: string; key: string }> {
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const [cert, key, cnf] = ['pem', 'key.pem', 'cnf'].map((ext) => path.join(dir, `acr-token-signing-${tag}.${ext}`));
+  fs.writeFileSync(cnf, config('ARM emulator ACR token signing', ['basicConstraints = critical,CA:FALSE', 'keyUsage = critical,digitalSignature']));
+  try {
+    await openssl(dir, ['req', '-x509', '-new', '-config', cnf, '-extensions', 'ext', ...EC_KEY, '-keyout', key, '-out', cert, '-days', DAYS]);
+  } finally {
+    fs.rmSync(cnf, { force: true });
+  }
+  return { cert, key };
+}

@@ -3,6 +3,7 @@
  * does them: bearer token, path, throttling/faults, api-version, subscription (exists, and belongs
  * to the token's tenant), then the resource provider.
  */
+import { AcrTokenService } from './acrTokens';
 import { ArmState } from './armState';
 import { RequestFaults } from './faults';
 import type { Caller } from './armAuthentication';
@@ -52,6 +53,7 @@ export interface GuestHooks {
 export class EmulatorCore {
   readonly state = new ArmState();
   readonly identity: IdentityService;
+  readonly acrTokens: AcrTokenService;
   readonly operations: OperationTracker;
   readonly faults = new RequestFaults();
   readonly requests: RecordedRequest[] = [];
@@ -66,6 +68,7 @@ export class EmulatorCore {
     private readonly routeHandler: RouteHandler,
   ) {
     this.identity = new IdentityService(this.state, baseUrl);
+    this.acrTokens = new AcrTokenService(this);
     this.operations = new OperationTracker(baseUrl);
   }
 
@@ -80,9 +83,10 @@ export class EmulatorCore {
     let res: EmulatorResponse;
     let kind: RecordedRequest['kind'] = 'arm';
     try {
-      const identity = this.identity.handle(req);
-      kind = identity ? 'identity' : 'arm';
-      res = identity ?? this.arm(req);
+      const acr = this.acrTokens.handle(req);
+      const identity = acr ? undefined : this.identity.handle(req);
+      kind = acr ? 'acr' : identity ? 'identity' : 'arm';
+      res = acr ?? identity ?? this.arm(req);
     } catch (e) {
       res =
         e instanceof ArmError

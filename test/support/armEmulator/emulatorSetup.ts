@@ -1,5 +1,6 @@
 /** Builds a core with every resource provider registered and a first tenant, subscription and service principal. */
 import { randomBytes } from 'node:crypto';
+import { containerRegistriesHandler } from './containerRegistries';
 import { disksHandler } from './disks';
 import { EmulatorCore } from './emulatorCore';
 import { networkInterfacesHandler } from './networkInterfaces';
@@ -50,6 +51,7 @@ export function createEmulatorCore(baseUrl: () => string, specs = new SpecLibrar
     networkSecurityGroupsHandler,
     publicIpAddressesHandler,
     networkInterfacesHandler,
+    containerRegistriesHandler,
   );
   core.defaultTenantId = addTenant(core, { displayName: 'Contoso' });
   addSubscription(core, { displayName: 'Contoso Development' });

@@ -26,6 +26,7 @@ export function startHttpsServer(certFile: string, keyFile: string, handle: (req
         method: (req.method ?? 'GET').toUpperCase(),
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
+        rawQuery: url.search.slice(1),
         headers,
         rawBody: Buffer.concat(chunks).toString('utf8'),
       });

@@ -9,7 +9,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeServerTls, type EmulatorTlsFiles } from './certificates';
+import { ACR_TOKEN_ISSUER } from './acrTokens';
+import { makeServerTls, makeTokenSigningCert, type EmulatorTlsFiles } from './certificates';
+import { addContainerRegistry, type SeedContainerRegistry } from './containerRegistries';
 import type { RecordedRequest } from './requestLog';
 import { addSubscription, addTenant, createEmulatorCore } from './emulatorSetup';
 import { startHttpsServer } from './httpsServer';
@@ -20,6 +22,7 @@ import { which } from '../processes';
 import { vmState } from './vmViews';
 export type { RecordedRequest } from './requestLog';
 export type { SeedVm } from './seedVm';
+export type { SeedContainerRegistry } from './containerRegistries';
 export type { BootedHost, BootFailure } from './dockerHostBoot';
 export { ensureEmulatorCa } from './certificates';
 export { trustEmulatorCa } from './trustCa';
@@ -44,6 +47,13 @@ export interface ArmEmulator {
    * VM. NIC and OS disk get deleteOption 'Delete' unless told otherwise. Returns the VM's ARM id.
    */
   addVm(v: SeedVm): string;
+  /**
+   * Seeds a Microsoft.ContainerRegistry registry (and its resource group) whose token service is
+   * this emulator; start the real registry with `acrTokenAuth` so it sends clients here. Returns its ARM id.
+   */
+  addContainerRegistry(r: SeedContainerRegistry): string;
+  /** What a registry's `auth: token:` config needs to send clients to this emulator and trust its tokens. */
+  acrTokenAuth: { realm: string; issuer: string; rootCertBundle: string };
   /** Every resource id that exists (resource groups included; child resources live inside their parent), sorted. */
   inventory(): string[];
   /** What a GET of the resource returns now, or undefined. */
@@ -120,16 +130,22 @@ export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<A
   }
   let server;
   let tls: EmulatorTlsFiles | undefined;
+  let signing: { cert: string; key: string } | undefined;
   const cleanUp = () => {
     if (ownDir) {
       fs.rmSync(dir, { recursive: true, force: true });
-    } else if (tls) {
-      fs.rmSync(tls.serverCert, { force: true });
-      fs.rmSync(tls.serverKey, { force: true });
+      return;
+    }
+    for (const file of [tls?.serverCert, tls?.serverKey, signing?.cert, signing?.key]) {
+      if (file) {
+        fs.rmSync(file, { force: true });
+      }
     }
   };
   try {
     tls = await makeServerTls(dir);
+    signing = await makeTokenSigningCert(dir);
+    core.acrTokens.useSigningKey(fs.readFileSync(signing.cert, 'utf8'), fs.readFileSync(signing.key, 'utf8'));
     server = await startHttpsServer(tls.serverCert, tls.serverKey, (req) => core.dispatch(req));
   } catch (e) {
     cleanUp();
@@ -150,6 +166,8 @@ export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<A
     addTenant: (t) => addTenant(core, t),
     addSubscription: (s) => addSubscription(core, s),
     addVm: (v) => seedVm(core, v),
+    addContainerRegistry: (r) => addContainerRegistry(core, r),
+    acrTokenAuth: { realm: `${url}/oauth2/token`, issuer: ACR_TOKEN_ISSUER, rootCertBundle: signing.cert },
     inventory: () =>
       core.state
         .all()

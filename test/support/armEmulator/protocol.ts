@@ -6,6 +6,8 @@ export interface EmulatorRequest {
   /** Path as sent, without the query string. */
   path: string;
   query: Record<string, string>;
+  /** The query string as sent (without `?`), for parameters that repeat, which `query` keeps only one of. */
+  rawQuery?: string;
   /** Header names in lower case. */
   headers: Record<string, string>;
   rawBody: string;

@@ -10,23 +10,27 @@ export interface RecordedRequest {
   status: number;
   /** ms since the epoch, when the request arrived. */
   at: number;
-  /** 'identity' for sign-in traffic, 'arm' for everything else (operation polls included). */
-  kind: 'identity' | 'arm';
+  /** 'identity' for sign-in traffic, 'acr' for registry token requests, 'arm' for everything else (operation polls included). */
+  kind: 'identity' | 'acr' | 'arm';
   /** x-ms-client-request-id: the Azure SDK keeps it across retries of one call. */
   clientRequestId?: string;
   /** The x-ms-request-id the emulator answered with. */
   requestId: string;
 }
 
-/** The body as recorded: parsed JSON, or the sign-in form with the secret masked. */
+const SECRET_FIELDS = ['client_secret', 'access_token', 'refresh_token', 'password'];
+
+/** The body as recorded: parsed JSON, or the sign-in or token form with its secrets masked. */
 export function recordedBody(req: EmulatorRequest, kind: RecordedRequest['kind']): unknown {
   if (!req.rawBody) {
     return undefined;
   }
-  if (kind === 'identity') {
+  if (kind !== 'arm') {
     const form = Object.fromEntries(new URLSearchParams(req.rawBody));
-    if (form.client_secret) {
-      form.client_secret = '***';
+    for (const field of SECRET_FIELDS) {
+      if (form[field]) {
+        form[field] = '***';
+      }
     }
     return form;
   }

@@ -14,6 +14,8 @@ export const API_VERSIONS = {
   network: ['2025-01-01', '2025-03-01', '2025-05-01'],
   resources: ['2025-04-01'],
   subscriptions: ['2022-12-01'],
+  // No Microsoft.ContainerRegistry spec in the reference folder: the version the product sends, shaped after the public REST docs.
+  containerRegistry: ['2023-07-01'],
 } as const;
 
 export type ProviderRoute = {
