@@ -185,10 +185,21 @@ export function pushImage(deps: CommandDeps): CommandHandler {
       let auth: RegistryAuth | undefined;
       let entered = false;
       if (destination.kind === 'acr') {
-        const azure = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Signing in to ${registry} through Azure…` },
-          () => acrPushAuth(destination.found, deps.azureHosts.currentInventory().clients(destination.found.subscription).resources),
-        );
+        let azure;
+        try {
+          azure = await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: `Signing in to ${registry} through Azure…` },
+            () => acrPushAuth(destination.found, deps.azureHosts.currentInventory().clients(destination.found.subscription).resources),
+          );
+        } catch (err) {
+          if (!isAzureSignInError(err)) {
+            throw err;
+          }
+          if ((await vscode.window.showErrorMessage(errorText(err), 'Sign In')) === 'Sign In') {
+            await vscode.commands.executeCommand('dockerOnAzure.azure.signIn');
+          }
+          return;
+        }
         auth = azure.auth;
         if (azure.fellBackToAdmin) {
           deps.log.warn(`Using the admin user of ${registry}: ${azure.fellBackToAdmin}`);
