@@ -481,6 +481,22 @@ test('Redeploy on the deployed container rebuilds with the remembered answers an
   assert.notEqual(ids[0], before, 'a new container replaced the old one');
 });
 
+test('Redeploy of a container whose Dockerfile is not on this machine says so and changes nothing', async () => {
+  resetRecorded();
+  const name = uniqueName('elsewhere');
+  created.push(name);
+  const id = (
+    await dockerCli(['run', '-d', '--label', 'dockerOnAzure.dockerfile=/nowhere/app/Dockerfile', '--name', name, testEnv.baseImage, 'sleep', '600'])
+  ).trim();
+  const host = await hostByName('Local engine');
+  host.session.invalidate();
+  const node = await containerNode(host, name);
+  assert.ok(node);
+  await recorded.commands.get('dockerOnAzure.redeploy')!(node);
+  assert.deepEqual(recorded.messages, [{ level: 'error', text: 'Cannot redeploy: /nowhere/app/Dockerfile is not on this machine any more.' }]);
+  assert.equal((await dockerCli(['inspect', '-f', '{{.Id}} {{.State.Running}}', name])).trim(), `${id} true`);
+});
+
 test('Compose Up from a compose file runs the project on the chosen host; the tree groups it; Compose Down removes it', async () => {
   resetRecorded();
   const dir = fs.mkdtempSync(path.join(configDir, 'Stack-'));
