@@ -66,7 +66,7 @@ test('push progress keeps one state per layer and ignores the lines that are not
   p.update({ id: 'bbb', status: 'Preparing' });
   p.update({ id: 'aaa', status: 'Pushing', progressDetail: { current: 2048, total: 4096 } });
   p.update({ id: 'bbb', status: 'Layer already exists' });
-  assert.equal(p.summary(), '1/2 layers, 2.0 KB sent');
+  assert.equal(p.summary(), '1/2 layers, 2.05 kB sent', 'sizes as the tree and the docker CLI print them');
   p.update({ id: 'aaa', status: 'Pushed' });
   assert.equal(p.update({ id: 'latest', status: 'latest: digest: sha256:00 size: 1' }), false);
   assert.equal(p.summary(), '2/2 layers');
