@@ -8,7 +8,8 @@ import { acrPushAuth, findContainerRegistries, type FoundRegistry } from '../../
 import type { AzureSubscriptionRef } from '../../src/core/azure/azureAccount';
 import { resolveCloud } from '../../src/core/azure/cloud';
 import { azureVendor } from '../../src/core/azure/lazyAzure';
-import { ACR_TOKEN_USERNAME, exchangeAcrToken } from '../../src/core/docker/registryAuth';
+import { exchangeAcrToken } from '../../src/core/docker/acrTokenExchange';
+import { ACR_TOKEN_USERNAME } from '../../src/core/docker/registryAuth';
 import { makeServerTls } from '../support/armEmulator/certificates';
 import { startHttpsServer, type RunningServer } from '../support/armEmulator/httpsServer';
 import type { EmulatorRequest, EmulatorResponse } from '../support/armEmulator/protocol';

@@ -1,10 +1,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { parseBearerChallenge } from '../../src/core/docker/acrTokenExchange';
 import { PushProgress } from '../../src/core/docker/pushImage';
 import {
   describeRegistryError,
   isRegistryAuthError,
-  parseBearerChallenge,
   registryAuth,
   repositoryOf,
   repositoryProblem,

@@ -1,5 +1,6 @@
 import type { ServiceClient } from '@azure/core-client';
-import { ACR_TOKEN_USERNAME, exchangeAcrToken, registryAuth, type RegistryAuth } from '../docker/registryAuth';
+import { vendor } from '../docker/lazyVendor';
+import { ACR_TOKEN_USERNAME, registryAuth, type RegistryAuth } from '../docker/registryAuth';
 import type { AzureSubscriptionRef } from './azureAccount';
 import { describeAzureError } from './azureErrors';
 import type { ContainerRegistry } from './containerRegistries';
@@ -60,7 +61,7 @@ export async function acrPushAuth(found: FoundRegistry, armClient: ServiceClient
     throw describeAzureError(err, `sign in to ${registry.loginServer}`);
   }
   try {
-    const refreshToken = await exchangeAcrToken(registry.loginServer, aadToken, { tenantId: subscription.tenantId, signal });
+    const refreshToken = await vendor().exchangeAcrToken(registry.loginServer, aadToken, { tenantId: subscription.tenantId, signal });
     return { auth: registryAuth(registry.loginServer, ACR_TOKEN_USERNAME, refreshToken) };
   } catch (exchangeError) {
     const why = (exchangeError as Error).message.replace(/\.?$/, '.');

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as path from 'path';
-import { COMPOSE_FILE_PATTERN, composeDown, composeProjectName, composeUp, findComposeTool } from '../../core/docker/compose';
-import { startDaemonForwarder } from '../../core/docker/daemonForwarder';
+import { COMPOSE_FILE_PATTERN, composeDown, composeProjectName } from '../../core/docker/compose';
+import { vendor } from '../../core/docker/lazyVendor';
 import { ComposeProjectNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { withPickedHost } from './hostPick';
@@ -31,7 +31,7 @@ export function composeUpCommand(deps: CommandDeps): CommandHandler {
       void vscode.window.showInformationMessage('No compose.yaml or docker-compose.yml found in this workspace.');
       return;
     }
-    const tool = await findComposeTool();
+    const tool = await vendor().findComposeTool();
     if (!tool) {
       const choice = await vscode.window.showErrorMessage(
         'Docker Compose is not installed on this machine: install the Compose plugin (`docker compose`) or `docker-compose`, then try again.',
@@ -56,7 +56,7 @@ export function composeUpCommand(deps: CommandDeps): CommandHandler {
         );
         let forwarder;
         try {
-          forwarder = await startDaemonForwarder(() => session.connect().dial());
+          forwarder = await vendor().startDaemonForwarder(() => session.connect().dial());
           const dockerHost = forwarder.dockerHost;
           await vscode.window.withProgress(
             { location: vscode.ProgressLocation.Notification, title: `Compose Up ${project} on ${session.spec.name}`, cancellable: true },
@@ -64,7 +64,7 @@ export function composeUpCommand(deps: CommandDeps): CommandHandler {
               const controller = new AbortController();
               const sub = token.onCancellationRequested(() => controller.abort());
               try {
-                await composeUp(tool, {
+                await vendor().composeUp(tool, {
                   files: [file.fsPath],
                   cwd,
                   project,

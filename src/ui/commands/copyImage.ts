@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { copyImage as copy } from '../../core/docker/copyImage';
+import { vendor } from '../../core/docker/lazyVendor';
 import { formatBytes } from '../../core/docker/presentation';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { imageSource, pickHost, refreshHostEverywhere } from './imagePicks';
@@ -31,7 +31,7 @@ export function copyImageToHost(deps: CommandDeps): CommandHandler {
           const sub = token.onCancellationRequested(() => controller.abort());
           let lastReport = 0;
           try {
-            await copy(
+            await vendor().copyImage(
               source.session.connect().docker,
               target.connect().docker,
               source.reference,
