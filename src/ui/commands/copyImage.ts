@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { vendor } from '../../core/docker/lazyVendor';
 import { formatBytes } from '../../core/docker/presentation';
 import type { CommandDeps, CommandHandler } from './commandDeps';
-import { imageSource, pickHost, refreshHostEverywhere } from './imagePicks';
+import { refreshHostEverywhere } from './hostSessions';
+import { imageSource, pickHost } from './imagePicks';
 import { errorText } from './targets';
 
 /** Progress updates at most this often; the stream delivers chunks far faster than anyone reads. */

@@ -18,6 +18,7 @@ import { ContainerNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { openPortsOnAzureHost } from './azurePorts';
 import { withPickedHost } from './hostPick';
+import { allSessions } from './hostSessions';
 import { resolveWorkspaceFile } from './workspaceFilePick';
 import { errorText } from './targets';
 
@@ -219,8 +220,7 @@ export function redeploy(deps: CommandDeps): CommandHandler {
       return;
     }
     const memory = deps.context.workspaceState.get<Remembered>(memoryKey(dockerfile));
-    const sessions = [...(await deps.otherHosts.registry.list()).sessions, ...deps.azureHosts.dockerSessions()];
-    const session = fromContainer?.session ?? sessions.find((s) => s.spec.id === memory?.hostId);
+    const session = fromContainer?.session ?? (await allSessions(deps)).find((s) => s.spec.id === memory?.hostId);
     try {
       await vscode.workspace.fs.readFile(dockerfile);
     } catch {

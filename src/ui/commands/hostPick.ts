@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { DockerHostSession } from '../../core/docker/hostSession';
 import type { DockerHostSpec } from '../../core/docker/hostSpec';
 import type { CommandDeps } from './commandDeps';
+import { allSessions } from './hostSessions';
 
 const PROVISION = 'provision';
 
@@ -15,8 +16,7 @@ export async function withPickedHost<T>(
   opts: { title: string; rememberedHostId?: string },
   use: (session: DockerHostSession) => Promise<T>,
 ): Promise<T | undefined> {
-  const sessions: DockerHostSession[] = [...(await deps.otherHosts.registry.list()).sessions, ...deps.azureHosts.dockerSessions()];
-  const hosts = sessions
+  const hosts = (await allSessions(deps))
     .map((s) => ({
       label: s.spec.name,
       description: s.spec.address,

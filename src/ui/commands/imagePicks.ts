@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { DockerHostSession } from '../../core/docker/hostSession';
 import { imageRows, type ImageRow } from '../../core/docker/presentation';
 import type { CommandDeps } from './commandDeps';
+import { allSessions } from './hostSessions';
 import { errorText, imageTargets } from './targets';
 
 export interface ImageSource {
@@ -13,10 +14,6 @@ export interface ImageSource {
 
 function sourceOf(session: DockerHostSession, row: ImageRow): ImageSource {
   return { session, row, reference: row.dangling || row.reference.endsWith(':<none>') ? row.image.Id : row.reference };
-}
-
-export async function allSessions(deps: CommandDeps): Promise<DockerHostSession[]> {
-  return [...(await deps.otherHosts.registry.list()).sessions, ...deps.azureHosts.dockerSessions()];
 }
 
 export async function pickHost(deps: CommandDeps, title: string, except?: DockerHostSession): Promise<DockerHostSession | undefined> {
@@ -58,11 +55,4 @@ export async function imageSource(deps: CommandDeps, node: unknown, title: strin
     { title: `${title}: which image?`, matchOnDescription: true },
   );
   return picked && sourceOf(session, picked.row);
-}
-
-/** A host's tree shows what changed on it now, in whichever view lists it. */
-export function refreshHostEverywhere(deps: CommandDeps, session: DockerHostSession): void {
-  session.invalidate();
-  deps.otherHosts.scheduler.refreshNow(session.spec.id);
-  deps.azureHosts.scheduler.refreshNow(session.spec.id);
 }

@@ -15,7 +15,8 @@ import {
 } from '../../core/docker/registryAuth';
 import { RegistryCredentialsStore } from '../registries/registryCredentialsStore';
 import type { CommandDeps, CommandHandler } from './commandDeps';
-import { imageSource, refreshHostEverywhere, type ImageSource } from './imagePicks';
+import { refreshHostEverywhere } from './hostSessions';
+import { imageSource, type ImageSource } from './imagePicks';
 import { errorText } from './targets';
 
 type Destination = { kind: 'acr'; registry: string; found: FoundRegistry } | { kind: 'typed'; registry: string };
