@@ -107,7 +107,11 @@ before(async () => {
   );
   disposables = registerCommands({
     context: { subscriptions: [], workspaceState: memento(), globalState: memento() } as never,
-    otherHosts: { refreshAll: () => undefined, registry: { list: async () => ({ sessions: [] }) } } as never,
+    otherHosts: {
+      refreshAll: () => undefined,
+      registry: { list: async () => ({ sessions: [] }) },
+      scheduler: { refreshNow: () => undefined },
+    } as never,
     azureHosts: view,
     azureSignIn: signIn,
     hostMarks: marks,

@@ -96,7 +96,7 @@ before(async () => {
     context: context as never,
     otherHosts: view,
     // The Azure side is exercised by azureHosts.test.ts; these tests never reach it.
-    azureHosts: { dockerSessions: () => [] } as never,
+    azureHosts: { dockerSessions: () => [], scheduler: { refreshNow: () => undefined } } as never,
     azureSignIn: undefined as never,
     hostMarks: undefined as never,
     hostTls: undefined as never,

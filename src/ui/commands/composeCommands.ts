@@ -5,6 +5,7 @@ import { vendor } from '../../core/docker/lazyVendor';
 import { ComposeProjectNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { withPickedHost } from './hostPick';
+import { refreshHostEverywhere } from './hostSessions';
 import { resolveWorkspaceFile } from './workspaceFilePick';
 import { errorText } from './targets';
 
@@ -89,8 +90,7 @@ export function composeUpCommand(deps: CommandDeps): CommandHandler {
           }
         } finally {
           await forwarder?.close();
-          session.invalidate();
-          deps.otherHosts.refreshAll();
+          refreshHostEverywhere(deps, session);
         }
       },
     );
@@ -118,8 +118,7 @@ export function composeDownCommand(deps: CommandDeps): CommandHandler {
         composeDown(node.session.connect().docker, name, (message) => progress.report({ message })),
       );
     } finally {
-      node.session.invalidate();
-      deps.otherHosts.refreshAll();
+      refreshHostEverywhere(deps, node.session);
     }
   };
 }

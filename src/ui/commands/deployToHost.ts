@@ -18,7 +18,7 @@ import { ContainerNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { openPortsOnAzureHost } from './azurePorts';
 import { withPickedHost } from './hostPick';
-import { allSessions } from './hostSessions';
+import { allSessions, refreshHostEverywhere } from './hostSessions';
 import { resolveWorkspaceFile } from './workspaceFilePick';
 import { errorText } from './targets';
 
@@ -150,8 +150,7 @@ async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile:
     }
     return;
   } finally {
-    session.invalidate();
-    deps.otherHosts.refreshAll();
+    refreshHostEverywhere(deps, session);
   }
   await offerBrowser(deps, session, name, spec.ports);
 }
