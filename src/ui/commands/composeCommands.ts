@@ -6,7 +6,7 @@ import { ComposeProjectNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { withPickedHost } from './hostPick';
 import { refreshHostEverywhere } from './hostSessions';
-import { resolveWorkspaceFile } from './workspaceFilePick';
+import { resolveWorkspaceFile, workspaceTrusted } from './workspaceFilePick';
 import { errorText } from './targets';
 
 const memoryKey = (file: vscode.Uri) => `dockerOnAzure.compose.${file.toString()}`;
@@ -19,8 +19,7 @@ const INSTALL_GUIDE = 'https://docs.docker.com/compose/install/';
  */
 export function composeUpCommand(deps: CommandDeps): CommandHandler {
   return async (arg) => {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage("Compose Up builds and runs this workspace's code: trust the workspace first.");
+    if (!workspaceTrusted('Compose Up')) {
       return;
     }
     const file = await resolveWorkspaceFile(arg, {

@@ -19,7 +19,7 @@ import type { CommandDeps, CommandHandler } from './commandDeps';
 import { openPortsOnAzureHost } from './azurePorts';
 import { withPickedHost } from './hostPick';
 import { allSessions, refreshHostEverywhere } from './hostSessions';
-import { resolveWorkspaceFile } from './workspaceFilePick';
+import { resolveWorkspaceFile, workspaceTrusted } from './workspaceFilePick';
 import { errorText } from './targets';
 
 interface Remembered {
@@ -49,13 +49,6 @@ const DOCKERFILES = {
   accepts: (name: string) => /^Dockerfile(\..+)?$|\.Dockerfile$/.test(name),
   title: 'Deploy which Dockerfile?',
 };
-
-function trusted(): boolean {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage("Deploying builds and runs this workspace's code: trust the workspace first.");
-  }
-  return vscode.workspace.isTrusted;
-}
 
 async function askAnswers(dockerfile: vscode.Uri, session: DockerHostSession, memory: Remembered | undefined): Promise<Remembered | undefined> {
   const names = defaultNames(path.basename(path.dirname(dockerfile.fsPath)));
@@ -183,7 +176,7 @@ async function offerBrowser(deps: CommandDeps, session: DockerHostSession, name:
  */
 export function deployToHost(deps: CommandDeps): CommandHandler {
   return async (arg) => {
-    if (!trusted()) {
+    if (!workspaceTrusted('Deploying')) {
       return;
     }
     const dockerfile = await resolveWorkspaceFile(arg, DOCKERFILES);
@@ -208,7 +201,7 @@ export function deployToHost(deps: CommandDeps): CommandHandler {
  */
 export function redeploy(deps: CommandDeps): CommandHandler {
   return async (arg) => {
-    if (!trusted()) {
+    if (!workspaceTrusted('Deploying')) {
       return;
     }
     const fromContainer = arg instanceof ContainerNode ? arg : undefined;
