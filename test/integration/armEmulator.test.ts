@@ -10,44 +10,21 @@ import * as fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import * as net from 'node:net';
 import { RestError } from '@azure/core-rest-pipeline';
-import { startArmEmulator, trustEmulatorCa, type ArmEmulator } from '../support/armEmulator';
+import { startArmEmulator, type ArmEmulator } from '../support/armEmulator';
+import { FAST, armRequestsOf, powerStateOf, restError, startEmulatorWithSdk } from '../support/armEmulator/sdkTestHarness';
 import { emulatorClients, emulatorCredential, type EmulatorClients } from '../support/armEmulator/sdkClients';
 
-const FAST = { updateIntervalInMs: 10 };
 let emu: ArmEmulator;
 let sub: string;
 let az: EmulatorClients;
 
 before(async () => {
-  emu = await startArmEmulator();
-  // The test process was not started with NODE_EXTRA_CA_CERTS pointing at this CA.
-  trustEmulatorCa(emu.caCertPath);
-  sub = emu.subscriptions[0].subscriptionId;
-  az = emulatorClients(emu, sub);
+  ({ emu, sub, az } = await startEmulatorWithSdk());
 });
 
 after(async () => {
   await emu?.stop();
 });
-
-function armRequests() {
-  return emu.requests.filter((r) => r.kind === 'arm');
-}
-
-async function powerState(rg: string, name: string): Promise<string | undefined> {
-  const view = await az.compute.virtualMachines.instanceView(rg, name);
-  return view.statuses?.find((s) => s.code?.startsWith('PowerState/'))?.code;
-}
-
-async function rejects(p: Promise<unknown>): Promise<RestError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof RestError, `expected a RestError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 test('a service principal signs in with its secret; a wrong secret gets AADSTS7000215', async () => {
   const token = await emulatorCredential(emu).getToken('https://management.azure.com/.default');
@@ -80,7 +57,7 @@ test('subscriptions are listed per tenant; the principal sees both tenants', asy
   assert.deepEqual(seen[fabrikam], [`Fabrikam Production ${fabrikam}`]);
   assert.ok(seen[emu.tenantId].every((s) => s.endsWith(emu.tenantId)));
   // A token from the home tenant does not open the other tenant's subscription.
-  const wrong = await rejects(az.subscriptions.subscriptions.get(fabrikamSub));
+  const wrong = await restError(az.subscriptions.subscriptions.get(fabrikamSub));
   assert.equal(wrong.statusCode, 401);
   assert.equal(wrong.code, 'InvalidAuthenticationTokenTenant');
 });
@@ -105,7 +82,7 @@ test('listAll with statusOnly pages through 250 VMs, following nextLink', async 
   assert.equal(states.size, 250);
   assert.equal(states.get('vm0'), 'PowerState/deallocated');
   assert.equal(states.get('vm1'), 'PowerState/running');
-  const pages = armRequests().filter((r) => r.path.endsWith('/providers/Microsoft.Compute/virtualMachines'));
+  const pages = armRequestsOf(emu).filter((r) => r.path.endsWith('/providers/Microsoft.Compute/virtualMachines'));
   assert.deepEqual(
     pages.map((r) => [r.query.statusOnly, r.query.$skiptoken, r.status]),
     [
@@ -119,20 +96,20 @@ test('listAll with statusOnly pages through 250 VMs, following nextLink', async 
 test('SDK pollers start, deallocate and delete a VM; power state passes through its transitions', async () => {
   emu.addVm({ subscriptionId: sub, resourceGroup: 'rg-power', name: 'host', publicIp: true, dnsLabel: 'power-host' });
   await az.compute.virtualMachines.beginDeallocateAndWait('rg-power', 'host', FAST);
-  assert.equal(await powerState('rg-power', 'host'), 'PowerState/deallocated');
+  assert.equal(await powerStateOf(az, 'rg-power', 'host'), 'PowerState/deallocated');
 
   emu.faults.slowOperations(3);
   const starting = az.compute.virtualMachines.start('rg-power', 'host', FAST);
   await starting.submitted();
-  assert.equal(await powerState('rg-power', 'host'), 'PowerState/starting');
+  assert.equal(await powerStateOf(az, 'rg-power', 'host'), 'PowerState/starting');
   await starting;
-  assert.equal(await powerState('rg-power', 'host'), 'PowerState/running');
+  assert.equal(await powerStateOf(az, 'rg-power', 'host'), 'PowerState/running');
   emu.faults.slowOperations(1);
-  const polls = armRequests().filter((r) => r.path.includes('/locations/westeurope/operations/'));
+  const polls = armRequestsOf(emu).filter((r) => r.path.includes('/locations/westeurope/operations/'));
   assert.ok(polls.length >= 3, `the poller polled until the operation ended (${polls.length} polls)`);
 
   await az.compute.virtualMachines.beginPowerOffAndWait('rg-power', 'host', FAST);
-  assert.equal(await powerState('rg-power', 'host'), 'PowerState/stopped');
+  assert.equal(await powerStateOf(az, 'rg-power', 'host'), 'PowerState/stopped');
   await az.compute.virtualMachines.beginDeleteAndWait('rg-power', 'host', FAST);
   await assert.rejects(az.compute.virtualMachines.get('rg-power', 'host'), (e: RestError) => e.statusCode === 404 && e.code === 'ResourceNotFound');
   // deleteOption 'Delete' (as seeded) took the NIC and OS disk along; the public IP, NSG and VNet stay.
@@ -223,13 +200,13 @@ test('provisioning through the SDKs: RG, VNet, NSG, public IP, NIC, VM; deleting
   );
   assert.equal(vm.provisioningState, 'Succeeded');
   assert.equal(vm.osProfile?.customData, undefined, 'customData is write-only');
-  const put = armRequests().find((r) => r.method === 'PUT' && r.path.endsWith('/virtualMachines/docker1'))!;
+  const put = armRequestsOf(emu).find((r) => r.method === 'PUT' && r.path.endsWith('/virtualMachines/docker1'))!;
   assert.equal(put.status, 201);
   assert.equal((put.body as { properties: { osProfile: { customData: string } } }).properties.osProfile.customData, customData);
   const attached = await az.network.networkInterfaces.get(rg, 'nic');
   assert.equal(attached.virtualMachine?.id?.toLowerCase(), vm.id?.toLowerCase());
   // A public IP in use cannot be deleted, with Network's own error.
-  const inUse = await rejects(az.network.publicIPAddresses.beginDeleteAndWait(rg, 'pip', FAST));
+  const inUse = await restError(az.network.publicIPAddresses.beginDeleteAndWait(rg, 'pip', FAST));
   assert.equal(inUse.code, 'PublicIPAddressCannotBeDeleted');
 
   await az.resources.resourceGroups.beginDeleteAndWait(rg, FAST);
@@ -246,14 +223,14 @@ test('every request is recorded with its api-version, body and status', async ()
   await az.resources.resourceGroups.get('rg-recorded');
   await assert.rejects(az.resources.resourceGroups.get('rg-absent'));
   assert.deepEqual(
-    armRequests().map((r) => [r.method, r.path.split('/').pop(), r.apiVersion, r.status]),
+    armRequestsOf(emu).map((r) => [r.method, r.path.split('/').pop(), r.apiVersion, r.status]),
     [
       ['PUT', 'rg-recorded', '2025-04-01', 201],
       ['GET', 'rg-recorded', '2025-04-01', 200],
       ['GET', 'rg-absent', '2025-04-01', 404],
     ],
   );
-  assert.deepEqual(armRequests()[0].body, { location: 'northeurope' });
+  assert.deepEqual(armRequestsOf(emu)[0].body, { location: 'northeurope' });
 });
 
 test('a process started with NODE_EXTRA_CA_CERTS trusts the emulator with no code of its own; without it sign-in fails', async () => {

@@ -8,48 +8,25 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { ResourceManagementClient } from '@azure/arm-resources';
-import { RestError } from '@azure/core-rest-pipeline';
-import { startArmEmulator, trustEmulatorCa, type ArmEmulator } from '../support/armEmulator';
+import type { ArmEmulator } from '../support/armEmulator';
+import { FAST, armRequestsOf, powerStateOf, restError, startEmulatorWithSdk } from '../support/armEmulator/sdkTestHarness';
 import { emulatorClients, type EmulatorClients } from '../support/armEmulator/sdkClients';
 
-const FAST = { updateIntervalInMs: 10 };
 let emu: ArmEmulator;
 let sub: string;
 let az: EmulatorClients;
 
 before(async () => {
-  emu = await startArmEmulator();
-  trustEmulatorCa(emu.caCertPath);
-  sub = emu.subscriptions[0].subscriptionId;
-  az = emulatorClients(emu, sub);
+  ({ emu, sub, az } = await startEmulatorWithSdk());
 });
 
 after(async () => {
   await emu?.stop();
 });
 
-function armRequests() {
-  return emu.requests.filter((r) => r.kind === 'arm');
-}
-
-async function powerState(rg: string, name: string): Promise<string | undefined> {
-  const view = await az.compute.virtualMachines.instanceView(rg, name);
-  return view.statuses?.find((s) => s.code?.startsWith('PowerState/'))?.code;
-}
-
-async function rejects(p: Promise<unknown>): Promise<RestError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof RestError, `expected a RestError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
-
 test('request bodies are checked against the spec: a missing required field is named', async () => {
   emu.addVm({ subscriptionId: sub, resourceGroup: 'rg-invalid', name: 'seed', publicIp: false });
-  const e = await rejects(
+  const e = await restError(
     az.network.networkSecurityGroups.beginCreateOrUpdateAndWait(
       'rg-invalid',
       'nsg2',
@@ -69,17 +46,17 @@ test('429 is retried by the SDK after Retry-After; a call that keeps being throt
   emu.faults.throttle(1, 1);
   const vm = await az.compute.virtualMachines.get('rg-retry', 'r1');
   assert.equal(vm.name, 'r1');
-  const [first, retry, ...rest] = armRequests();
+  const [first, retry, ...rest] = armRequestsOf(emu);
   assert.deepEqual([first.status, retry.status, rest.length], [429, 200, 0]);
   assert.equal(retry.clientRequestId, first.clientRequestId, 'the retry is the same SDK call');
   assert.ok(retry.at - first.at >= 900, `waited ${retry.at - first.at} ms for Retry-After: 1`);
 
   emu.resetRequests();
   emu.faults.throttle(10, 0);
-  const e = await rejects(az.compute.virtualMachines.get('rg-retry', 'r1'));
+  const e = await restError(az.compute.virtualMachines.get('rg-retry', 'r1'));
   assert.equal(e.statusCode, 429);
   assert.equal(e.code, 'TooManyRequests');
-  assert.equal(armRequests().length, 4);
+  assert.equal(armRequestsOf(emu).length, 4);
   emu.faults.throttle(0);
 });
 
@@ -91,7 +68,7 @@ test('5xx answers are retried with backoff', async () => {
   const vm = await quick.compute.virtualMachines.get('rg-5xx', 'five');
   assert.equal(vm.name, 'five');
   assert.deepEqual(
-    armRequests().map((r) => r.status),
+    armRequestsOf(emu).map((r) => r.status),
     [503, 503, 200],
   );
   emu.resetRequests();
@@ -102,7 +79,7 @@ test('5xx answers are retried with backoff', async () => {
   }
   assert.deepEqual(nics, ['five-nic']);
   assert.deepEqual(
-    armRequests().map((r) => r.status),
+    armRequestsOf(emu).map((r) => r.status),
     [500, 200],
   );
 });
@@ -120,7 +97,7 @@ test('a failed long-running operation surfaces its error code and message throug
     'The long-running operation has failed. AllocationFailed. Allocation failed. We do not have sufficient capacity for the requested VM size in this region.',
   );
   assert.equal(e.code, undefined);
-  assert.equal(await powerState('rg-fail', 'f1'), 'PowerState/deallocated');
+  assert.equal(await powerStateOf(az, 'rg-fail', 'f1'), 'PowerState/deallocated');
   const vm = await az.compute.virtualMachines.get('rg-fail', 'f1', { expand: 'instanceView' });
   assert.equal(vm.provisioningState, 'Failed');
   assert.ok(vm.instanceView?.statuses?.some((s) => s.code === 'ProvisioningState/failed/AllocationFailed'));
@@ -130,7 +107,7 @@ test('expired tokens get 401 ExpiredAuthenticationToken; a fresh sign-in works a
   emu.addVm({ subscriptionId: sub, resourceGroup: 'rg-token', name: 't1', publicIp: false });
   await az.compute.virtualMachines.get('rg-token', 't1');
   emu.faults.expireTokens();
-  const e = await rejects(az.compute.virtualMachines.get('rg-token', 't1'));
+  const e = await restError(az.compute.virtualMachines.get('rg-token', 't1'));
   assert.equal(e.statusCode, 401);
   assert.equal(e.code, 'ExpiredAuthenticationToken');
   assert.match(
@@ -177,7 +154,7 @@ test('api-version: missing and unsupported versions are refused naming the suppo
   assert.equal(anonymous.body.error.code, 'AuthenticationFailed');
   // The same through an SDK that lets the caller pick the api-version.
   const oldSdk = new ResourceManagementClient(az.credential, sub, { endpoint: emu.url, apiVersion: '2019-10-01' });
-  const e = await rejects(oldSdk.resourceGroups.get('rg-token'));
+  const e = await restError(oldSdk.resourceGroups.get('rg-token'));
   assert.equal(e.statusCode, 400);
   assert.equal(e.code, 'InvalidApiVersionParameter');
   assert.match(e.message, /The supported versions are '2025-04-01'/);
