@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../cancellableProgress';
 import { runVmAction, VmAction } from '../../core/azure/vmLifecycle';
 import { AzureHostNode } from '../tree/azureNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
@@ -36,24 +37,15 @@ export function azureHostAction(action: VmAction) {
       const clients = deps.azureHosts.inventory.clients(subscription);
       const refresh = () => deps.azureHosts.refreshSubscription(subscription.subscriptionId);
       try {
-        await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `${TITLES[action]} ${vm.name}…`, cancellable: true },
-          async (_p, token) => {
-            const controller = new AbortController();
-            const sub = token.onCancellationRequested(() => controller.abort());
-            try {
-              const requested = performance.now();
-              // Once accepted, the tree shows the transitional state (starting…, deallocating…).
-              await runVmAction(clients, vm, action, controller.signal, refresh);
-              if (action === 'start') {
-                // The comparison page sets container start-up against this.
-                await deps.vmStarts.record(vm.id, performance.now() - requested);
-              }
-            } finally {
-              sub.dispose();
-            }
-          },
-        );
+        await withCancellableProgress(`${TITLES[action]} ${vm.name}…`, async (_p, signal) => {
+          const requested = performance.now();
+          // Once accepted, the tree shows the transitional state (starting…, deallocating…).
+          await runVmAction(clients, vm, action, signal, refresh);
+          if (action === 'start') {
+            // The comparison page sets container start-up against this.
+            await deps.vmStarts.record(vm.id, performance.now() - requested);
+          }
+        });
       } catch (err) {
         void vscode.window.showErrorMessage(errorText(err));
       } finally {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../cancellableProgress';
 import * as path from 'path';
 import { COMPOSE_FILE_PATTERN, composeDown, composeProjectName } from '../../core/docker/compose';
 import { vendor } from '../../core/docker/lazyVendor';
@@ -58,25 +59,16 @@ export function composeUpCommand(deps: CommandDeps): CommandHandler {
         try {
           forwarder = await vendor().startDaemonForwarder(() => session.connect().dial());
           const dockerHost = forwarder.dockerHost;
-          await vscode.window.withProgress(
-            { location: vscode.ProgressLocation.Notification, title: `Compose Up ${project} on ${session.spec.name}`, cancellable: true },
-            async (_progress, token) => {
-              const controller = new AbortController();
-              const sub = token.onCancellationRequested(() => controller.abort());
-              try {
-                await vendor().composeUp(tool, {
-                  files: [file.fsPath],
-                  cwd,
-                  project,
-                  dockerHost,
-                  signal: controller.signal,
-                  onOutput: (t) => deps.buildLog.append(t),
-                });
-              } finally {
-                sub.dispose();
-              }
-            },
-          );
+          await withCancellableProgress(`Compose Up ${project} on ${session.spec.name}`, async (_progress, signal) => {
+            await vendor().composeUp(tool, {
+              files: [file.fsPath],
+              cwd,
+              project,
+              dockerHost,
+              signal,
+              onOutput: (t) => deps.buildLog.append(t),
+            });
+          });
           void vscode.window.showInformationMessage(`${project} is up on ${session.spec.name}.`);
         } catch (err) {
           const cause = forwarder?.lastDialError();

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../cancellableProgress';
 import { vendor } from '../../core/docker/lazyVendor';
 import { formatBytes } from '../../core/docker/presentation';
 import type { CommandDeps, CommandHandler } from './commandDeps';
@@ -25,31 +26,22 @@ export function copyImageToHost(deps: CommandDeps): CommandHandler {
     }
     const label = source.row.dangling ? source.reference.replace(/^sha256:/, '').slice(0, 12) : source.row.reference;
     try {
-      await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Copying ${label} to ${target.spec.name}`, cancellable: true },
-        async (progress, token) => {
-          const controller = new AbortController();
-          const sub = token.onCancellationRequested(() => controller.abort());
-          let lastReport = 0;
-          try {
-            await vendor().copyImage(
-              source.session.connect().docker,
-              target.connect().docker,
-              source.reference,
-              (bytes) => {
-                const now = Date.now();
-                if (now - lastReport >= REPORT_EVERY_MS) {
-                  lastReport = now;
-                  progress.report({ message: `${formatBytes(bytes)} transferred` });
-                }
-              },
-              controller.signal,
-            );
-          } finally {
-            sub.dispose();
-          }
-        },
-      );
+      await withCancellableProgress(`Copying ${label} to ${target.spec.name}`, async (progress, signal) => {
+        let lastReport = 0;
+        await vendor().copyImage(
+          source.session.connect().docker,
+          target.connect().docker,
+          source.reference,
+          (bytes) => {
+            const now = Date.now();
+            if (now - lastReport >= REPORT_EVERY_MS) {
+              lastReport = now;
+              progress.report({ message: `${formatBytes(bytes)} transferred` });
+            }
+          },
+          signal,
+        );
+      });
     } catch (err) {
       void vscode.window.showErrorMessage(`Copying ${label} to ${target.spec.name} failed: ${errorText(err)}`);
       return;

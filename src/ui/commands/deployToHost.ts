@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../cancellableProgress';
 import * as path from 'path';
 import { browserUrlForPort } from '../../core/docker/browserUrl';
 import { vendor } from '../../core/docker/lazyVendor';
@@ -108,27 +109,16 @@ async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile:
   deps.buildLog.show(true);
   const docker = session.connect().docker;
   try {
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Deploying ${name} to ${session.spec.name}`, cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const sub = token.onCancellationRequested(() => controller.abort());
-        try {
-          progress.report({ message: 'Building on the host…' });
-          await vendor().buildImage(
-            docker,
-            { contextDir: path.dirname(dockerfile.fsPath), dockerfile: dockerfile.fsPath, tag: image, signal: controller.signal },
-            (text) => deps.buildLog.append(text),
-          );
-          await replaceContainer(docker, spec, (text) => {
-            progress.report({ message: text });
-            deps.buildLog.appendLine(text);
-          });
-        } finally {
-          sub.dispose();
-        }
-      },
-    );
+    await withCancellableProgress(`Deploying ${name} to ${session.spec.name}`, async (progress, signal) => {
+      progress.report({ message: 'Building on the host…' });
+      await vendor().buildImage(docker, { contextDir: path.dirname(dockerfile.fsPath), dockerfile: dockerfile.fsPath, tag: image, signal }, (text) =>
+        deps.buildLog.append(text),
+      );
+      await replaceContainer(docker, spec, (text) => {
+        progress.report({ message: text });
+        deps.buildLog.appendLine(text);
+      });
+    });
   } catch (err) {
     const previous = (err as { previousContainerId?: string }).previousContainerId;
     const logs = (err as { logs?: string }).logs;

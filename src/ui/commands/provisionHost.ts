@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../cancellableProgress';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
 import { azureHostId } from '../../core/azure/azureHostSpec';
 import { azureVendor } from '../../core/azure/lazyAzure';
@@ -85,71 +86,64 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
     const clients = inventory.clients(answers.subscription);
     // Returned once Docker answers, so a command that offered "Provision a new host" can go on with it.
     let ready: DockerHostSpec | undefined;
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Provisioning ${answers.hostName}`, cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const sub = token.onCancellationRequested(() => controller.abort());
-        try {
-          const result = await az.executeProvisioning(plan, {
-            clients,
-            signal: controller.signal,
-            onEvent: (e) => {
-              progress.report({ message: describe(e) });
-              deps.log.info(`[provision ${answers.hostName}] ${describe(e)}`);
-            },
-            makeServerTls: async (names) => {
-              const server = await az.createServerCertificate(ca!, names);
-              return { caPem: ca!.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
-            },
-          });
-          let spec: DockerHostSpec;
-          if (ca && client) {
-            await deps.hostTls.set(result.vmId, { ca: ca.certPem, cert: client.certPem, key: client.keyPem, caKey: ca.keyPem });
-            spec = {
-              id: azureHostId(result.vmId),
-              name: answers.hostName,
-              source: 'azure',
-              address: `tcp://${result.publicIp}:2376`,
-              tlsPem: { ca: ca.certPem, cert: client.certPem, key: client.keyPem },
-            };
-          } else {
-            await deps.hostMarks.set(result.vmId, { access: 'ssh', user: adminUser, identityFile });
-            spec = {
-              id: azureHostId(result.vmId),
-              name: answers.hostName,
-              source: 'azure',
-              address: `ssh://${adminUser}@${result.publicIp}`,
-              identityFile,
-            };
-          }
-          deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
-          progress.report({ message: 'Waiting for Docker to answer (cloud-init installs it at first boot)…' });
-          const minutes = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('provision.daemonWaitMinutes', 10);
-          try {
-            await waitForDaemon(spec, deps.connectionEnv(), { timeoutMs: minutes * 60_000, intervalMs: 5_000, signal: controller.signal });
-            ready = spec;
-            void vscode.window.showInformationMessage(`${answers.hostName} is ready: Docker answers at ${spec.address}.`);
-          } catch (err) {
-            void vscode.window.showWarningMessage(
-              isUnknownHostKeyError(err)
-                ? `${answers.hostName} was created. Its SSH host key is new to this machine: expand the host in Azure Docker Hosts, check the fingerprint and choose Trust SSH Host Key.`
-                : `${answers.hostName} was created. ${errorText(err)}`,
-            );
-          }
-          deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
-        } catch (err) {
-          const report = (err as { rollback?: { remaining: { id: string; reason: string }[] } }).rollback;
-          const remaining = report?.remaining.length
-            ? ` Still there: ${report.remaining.map((r) => `${r.id.split('/').pop()} (${r.reason})`).join('; ')}.`
-            : ' Nothing it created remains.';
-          void vscode.window.showErrorMessage(`${errorText(err)}.${report ? remaining : ''}`);
-          deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
-        } finally {
-          sub.dispose();
+    await withCancellableProgress(`Provisioning ${answers.hostName}`, async (progress, signal) => {
+      try {
+        const result = await az.executeProvisioning(plan, {
+          clients,
+          signal,
+          onEvent: (e) => {
+            progress.report({ message: describe(e) });
+            deps.log.info(`[provision ${answers.hostName}] ${describe(e)}`);
+          },
+          makeServerTls: async (names) => {
+            const server = await az.createServerCertificate(ca!, names);
+            return { caPem: ca!.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
+          },
+        });
+        let spec: DockerHostSpec;
+        if (ca && client) {
+          await deps.hostTls.set(result.vmId, { ca: ca.certPem, cert: client.certPem, key: client.keyPem, caKey: ca.keyPem });
+          spec = {
+            id: azureHostId(result.vmId),
+            name: answers.hostName,
+            source: 'azure',
+            address: `tcp://${result.publicIp}:2376`,
+            tlsPem: { ca: ca.certPem, cert: client.certPem, key: client.keyPem },
+          };
+        } else {
+          await deps.hostMarks.set(result.vmId, { access: 'ssh', user: adminUser, identityFile });
+          spec = {
+            id: azureHostId(result.vmId),
+            name: answers.hostName,
+            source: 'azure',
+            address: `ssh://${adminUser}@${result.publicIp}`,
+            identityFile,
+          };
         }
-      },
-    );
+        deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
+        progress.report({ message: 'Waiting for Docker to answer (cloud-init installs it at first boot)…' });
+        const minutes = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('provision.daemonWaitMinutes', 10);
+        try {
+          await waitForDaemon(spec, deps.connectionEnv(), { timeoutMs: minutes * 60_000, intervalMs: 5_000, signal });
+          ready = spec;
+          void vscode.window.showInformationMessage(`${answers.hostName} is ready: Docker answers at ${spec.address}.`);
+        } catch (err) {
+          void vscode.window.showWarningMessage(
+            isUnknownHostKeyError(err)
+              ? `${answers.hostName} was created. Its SSH host key is new to this machine: expand the host in Azure Docker Hosts, check the fingerprint and choose Trust SSH Host Key.`
+              : `${answers.hostName} was created. ${errorText(err)}`,
+          );
+        }
+        deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
+      } catch (err) {
+        const report = (err as { rollback?: { remaining: { id: string; reason: string }[] } }).rollback;
+        const remaining = report?.remaining.length
+          ? ` Still there: ${report.remaining.map((r) => `${r.id.split('/').pop()} (${r.reason})`).join('; ')}.`
+          : ' Nothing it created remains.';
+        void vscode.window.showErrorMessage(`${errorText(err)}.${report ? remaining : ''}`);
+        deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
+      }
+    });
     return ready;
   };
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../cancellableProgress';
 import { acrPushAuth, findContainerRegistries, type FoundRegistry } from '../../core/azure/acrAccess';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
 import { pushImage as push } from '../../core/docker/pushImage';
@@ -135,29 +136,20 @@ async function pushWithProgress(
   const docker = source.session.connect().docker;
   deps.buildLog.appendLine(`Pushing ${source.row.reference} from ${source.session.spec.name} as ${target}`);
   const statuses = new Map<string, string>();
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Pushing ${target}`, cancellable: true },
-    async (progress, token) => {
-      const controller = new AbortController();
-      const sub = token.onCancellationRequested(() => controller.abort());
-      try {
-        const result = await push(docker, { source: source.reference, target, registry, auth, signal: controller.signal }, (p) => {
-          progress.report({ message: p.summary() });
-          // The log gets each layer's changes of state; the byte counts only go to the notification.
-          for (const [id, layer] of p.layers) {
-            if (statuses.get(id) !== layer.status) {
-              statuses.set(id, layer.status);
-              deps.buildLog.appendLine(`  ${id}: ${layer.status}`);
-            }
-          }
-        });
-        deps.buildLog.appendLine(`Pushed ${target}${result.digest ? ` (${result.digest})` : ''}`);
-        return result.digest;
-      } finally {
-        sub.dispose();
+  return withCancellableProgress(`Pushing ${target}`, async (progress, signal) => {
+    const result = await push(docker, { source: source.reference, target, registry, auth, signal }, (p) => {
+      progress.report({ message: p.summary() });
+      // The log gets each layer's changes of state; the byte counts only go to the notification.
+      for (const [id, layer] of p.layers) {
+        if (statuses.get(id) !== layer.status) {
+          statuses.set(id, layer.status);
+          deps.buildLog.appendLine(`  ${id}: ${layer.status}`);
+        }
       }
-    },
-  );
+    });
+    deps.buildLog.appendLine(`Pushed ${target}${result.digest ? ` (${result.digest})` : ''}`);
+    return result.digest;
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../cancellableProgress';
 import type { ContainerInfo } from 'dockerode';
 import { containerName, sortContainers } from '../../core/docker/presentation';
 import { DockerHostSession } from '../../core/docker/hostSession';
@@ -76,22 +77,16 @@ export async function forEachTarget<T>(
     return;
   }
   const failures: string[] = [];
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_progress, token) => {
-    const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
-    try {
-      await Promise.all(
-        targets.map(async (t) => {
-          try {
-            await action(t, controller.signal);
-          } catch (err) {
-            failures.push(`${label(t)}: ${controller.signal.aborted ? 'cancelled' : errorText(err)}`);
-          }
-        }),
-      );
-    } finally {
-      sub.dispose();
-    }
+  await withCancellableProgress(title, async (_progress, signal) => {
+    await Promise.all(
+      targets.map(async (t) => {
+        try {
+          await action(t, signal);
+        } catch (err) {
+          failures.push(`${label(t)}: ${signal.aborted ? 'cancelled' : errorText(err)}`);
+        }
+      }),
+    );
   });
   if (failures.length) {
     void vscode.window.showErrorMessage(`${title} failed for ${failures.join('; ')}`);

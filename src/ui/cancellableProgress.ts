@@ -1,0 +1,20 @@
+import * as vscode from 'vscode';
+
+/**
+ * A notification with a Cancel button that aborts the signal handed to `task`, which passes it on to
+ * the engine, ARM or the tool it drives.
+ */
+export function withCancellableProgress<T>(
+  title: string,
+  task: (progress: vscode.Progress<{ message?: string; increment?: number }>, signal: AbortSignal) => Promise<T>,
+): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    try {
+      return await task(progress, controller.signal);
+    } finally {
+      sub.dispose();
+    }
+  });
+}
