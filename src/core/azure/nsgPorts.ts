@@ -114,6 +114,8 @@ export async function openPorts(
   signal?: AbortSignal,
 ): Promise<string[]> {
   const { resourceGroup, name } = parseArmId(nsgId);
+  // Read again rather than trusting the caller's copy: the user may have taken a while to answer, and
+  // the priorities must be free when the rules are written.
   const nsg = await network.networkSecurityGroups.get(resourceGroup, name, { abortSignal: signal });
   const rules = nsg.securityRules ?? [];
   const missing = portsToOpen(rules, ports, source);
