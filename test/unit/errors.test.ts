@@ -28,6 +28,18 @@ for (const [err, message, code] of cases) {
   });
 }
 
+test('a dropped connection is explained for the way the host is reached: certificates only for TLS, SSH only for SSH', () => {
+  const reset = { code: 'ECONNRESET', message: 'socket hang up' };
+  const socket = describeDockerError(reset, '/run/docker.sock', 'socket').message;
+  assert.match(socket, /closed unexpectedly\. The Docker daemon may have stopped/);
+  assert.doesNotMatch(socket, /certificate|SSH/i);
+  assert.doesNotMatch(describeDockerError(reset, 'h:2375', 'tcp').message, /certificate|SSH/i);
+  assert.match(describeDockerError(reset, 'h:2376', 'tls').message, /refused the client certificate/);
+  const ssh = describeDockerError(reset, 'h:22', 'ssh').message;
+  assert.match(ssh, /SSH server/);
+  assert.doesNotMatch(ssh, /certificate/i);
+});
+
 test('keeps an already described error and the raw text of an unknown one', () => {
   const mine = new DockerHostError('mine', 'X');
   assert.equal(describeDockerError(mine, 'h'), mine);

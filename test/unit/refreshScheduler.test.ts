@@ -157,8 +157,35 @@ test('a feed that ends refreshes at once, then reconnects with backoff and refre
   target.reachable.add('a');
   await clock.advance(1000);
   assert.equal(target.subscribeCalls.length, 4);
-  assert.deepEqual(target.refreshed, ['a', 'a'], 'recovered: shown again without a manual refresh');
+  assert.deepEqual(target.refreshed, ['a', 'a', 'a', 'a'], 'each failed retry re-read the host; recovered: shown again without a manual refresh');
   assert.deepEqual(scheduler.subscribedHosts(), ['a']);
+});
+
+test('while a host stays unreachable, each failed reconnect re-reads it, so its error row shows the current reason', async () => {
+  const { clock, target, scheduler } = setup();
+  target.reachable.add('a');
+  scheduler.setVisible(true);
+  scheduler.watch('a');
+  await flush();
+  target.reachable.delete('a');
+  target.feeds.get('a')!.onEnd();
+  assert.equal(target.refreshed.length, 1);
+  await clock.advance(2000);
+  assert.equal(target.refreshed.length, 2, 'the first retry failed: the reason may have changed since the feed broke');
+  await clock.advance(4000);
+  assert.equal(target.refreshed.length, 3);
+  await clock.advance(3000);
+  assert.equal(target.refreshed.length, 3, 'no re-read between retries');
+});
+
+test('a host that cannot be followed from the start is not re-read on top of the listing that just failed', async () => {
+  const { clock, target, scheduler } = setup();
+  scheduler.setVisible(true);
+  scheduler.watch('a');
+  await flush();
+  assert.deepEqual(target.refreshed, []);
+  await clock.advance(2000);
+  assert.deepEqual(target.refreshed, ['a'], 'a later failed retry does re-read it');
 });
 
 test('an explicit refresh runs at once and cancels a pending debounced one', async () => {

@@ -7,7 +7,7 @@ import type { Duplex } from 'stream';
 import Dockerode from 'dockerode';
 import { DockerHostSpec, hasTlsMaterial } from './hostSpec';
 import { parseHostAddress, ParsedHostAddress } from './hostAddress';
-import { DockerHostError } from './errors';
+import { DockerHostError, type Transport } from './errors';
 import { SshDialAgent } from './sshDialAgent';
 import type { ConnectionEnvironment } from './connectionEnvironment';
 
@@ -17,6 +17,7 @@ export interface DockerConnection {
   readonly parsed: ParsedHostAddress;
   /** Where the host is, for messages: the socket path or host:port. */
   readonly where: string;
+  readonly transport: Transport;
   /**
    * A raw stream to the daemon, the way a local socket would be: for tools (Docker Compose) that
    * reach the host through a forwarded local socket, so they share this connection's keys,
@@ -99,11 +100,13 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
   let agent: { destroy(): void } | undefined;
   let docker: Dockerode;
   let dial: () => Promise<Duplex>;
+  let transport: Transport;
   switch (parsed.kind) {
     case 'unix':
     case 'npipe': {
       const socketPath = parsed.kind === 'unix' ? parsed.socketPath : parsed.pipePath;
       docker = new Dockerode({ socketPath });
+      transport = 'socket';
       dial = () => connected(net.connect(socketPath), 'connect');
       break;
     }
@@ -116,6 +119,7 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
           cert: spec.tlsPem?.cert ?? (tls.cert ? readPem('client certificate', tls.cert, spec.name) : undefined),
           key: spec.tlsPem?.key ?? (tls.key ? readPem('client key', tls.key, spec.name) : undefined),
         };
+        transport = 'tls';
         const httpsAgent = new https.Agent({ keepAlive: true, ...material, rejectUnauthorized: !spec.skipTlsVerify });
         agent = httpsAgent;
         // The material goes on every request too, not only on the agent: VS Code's proxy support
@@ -141,6 +145,7 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
           );
       } else {
         docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'http' });
+        transport = 'tcp';
         dial = () => connected(net.connect(parsed.port, parsed.host), 'connect');
       }
       break;
@@ -163,6 +168,7 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
         readyTimeoutMs: env.connectTimeoutMs,
       });
       agent = sshAgent;
+      transport = 'ssh';
       docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'http', agent: sshAgent } as Dockerode.DockerOptions);
       dial = () => sshAgent.openChannel();
       break;
@@ -172,6 +178,7 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
     docker,
     parsed,
     where,
+    transport,
     dial,
     dispose: () => agent?.destroy(),
   };

@@ -42,6 +42,16 @@ export class UnknownHostKeyError extends DockerHostError {
   }
 }
 
+/** How the extension reaches a daemon, so advice names only what can be wrong on that path. */
+export type Transport = 'socket' | 'tcp' | 'tls' | 'ssh';
+
+const CLOSED_HINT: Record<Transport, string> = {
+  socket: 'The Docker daemon may have stopped or restarted.',
+  tcp: 'The Docker daemon may have stopped or restarted.',
+  tls: 'The Docker daemon may have stopped, or it refused the client certificate.',
+  ssh: 'The Docker daemon or the SSH server may have stopped.',
+};
+
 interface ErrorLike {
   code?: string;
   errno?: string | number;
@@ -55,8 +65,9 @@ interface ErrorLike {
 /**
  * Turns what Node, ssh2, TLS and the Docker API throw into one sentence that says what went wrong
  * and what to try, naming the host. Unknown shapes keep their own message rather than a guess.
+ * With the transport known, the advice fits it: certificates only for TLS, SSH only for SSH.
  */
-export function describeDockerError(err: unknown, where: string): DockerHostError {
+export function describeDockerError(err: unknown, where: string, transport?: Transport): DockerHostError {
   if (isDockerHostError(err)) {
     return err;
   }
@@ -83,7 +94,7 @@ export function describeDockerError(err: unknown, where: string): DockerHostErro
       return make(`${where} did not answer in time. Check that the host is up and that a firewall lets you in.`);
     case 'ECONNRESET':
     case 'EPIPE':
-      return make(`The connection to ${where} was closed unexpectedly. The daemon may have stopped or the certificates may be refused.`);
+      return make(`The connection to ${where} was closed unexpectedly. ${CLOSED_HINT[transport ?? 'socket']}`);
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':

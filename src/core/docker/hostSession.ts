@@ -3,7 +3,7 @@ import { DockerHostSpec } from './hostSpec';
 import type { DockerConnection } from './connection';
 import type { ConnectionEnvironment } from './connectionEnvironment';
 import { vendor } from './lazyVendor';
-import { describeDockerError, DockerHostError } from './errors';
+import { describeDockerError, DockerHostError, type Transport } from './errors';
 import { EngineEvent, EventSubscription, subscribeToEvents } from './engineEvents';
 
 export interface HostSnapshot {
@@ -72,9 +72,11 @@ export class DockerHostSession {
 
   private async fetch(): Promise<HostSnapshot> {
     let where = this.spec.name;
+    let transport: Transport | undefined;
     try {
       const conn = this.connect();
       where = conn.where;
+      transport = conn.transport;
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs);
       try {
@@ -97,7 +99,7 @@ export class DockerHostSession {
         clearTimeout(timer);
       }
     } catch (err) {
-      const error = describeDockerError(err, where);
+      const error = describeDockerError(err, where, transport);
       this._state = { kind: 'failed', error };
       // A broken SSH connection or agent is rebuilt on the next attempt.
       this.resetConnection();

@@ -136,7 +136,8 @@ export class RefreshScheduler {
     this.target.refresh(hostId);
   }
 
-  private ensureSubscribed(hostId: string): void {
+  /** `retrying`: a reconnect after a failure, whose own failure may carry a newer reason. */
+  private ensureSubscribed(hostId: string, retrying = false): void {
     const watch = this.hosts.get(hostId);
     if (!watch || watch.subscription || watch.connecting || watch.reconnect !== undefined) {
       return;
@@ -165,6 +166,12 @@ export class RefreshScheduler {
         () => {
           watch.connecting = false;
           watch.stale = true;
+          // The host's row shows the reason of the last listing; while the host stays away that
+          // reason can change (a daemon that died mid-listing first resets, then refuses), so a
+          // failed retry re-reads it. The first attempt follows a listing that already failed.
+          if (retrying && this.visible && this.hosts.get(hostId) === watch) {
+            this.target.refresh(hostId);
+          }
           this.scheduleReconnect(hostId, watch);
         },
       );
@@ -188,7 +195,7 @@ export class RefreshScheduler {
     watch.backoffMs = watch.backoffMs ? Math.min(watch.backoffMs * 2, this.options.reconnectMaxMs) : this.options.reconnectMinMs;
     watch.reconnect = this.clock.setTimeout(() => {
       watch.reconnect = undefined;
-      this.ensureSubscribed(hostId);
+      this.ensureSubscribed(hostId, true);
     }, watch.backoffMs);
   }
 

@@ -31,7 +31,7 @@ export async function waitForDaemon(spec: DockerHostSpec, env: ConnectionEnviron
       if (isUnknownHostKeyError(err)) {
         throw err;
       }
-      last = describeDockerError(err, conn.where).message;
+      last = describeDockerError(err, conn.where, conn.transport).message;
       opts.onAttempt?.(attempt, last);
     } finally {
       conn.dispose();
