@@ -4,14 +4,17 @@
  *
  *   node out/test/support/armEmulator/specPruning.js [REFERENCE_DIR]
  *
- * REFERENCE_DIR defaults to $ARM_SPECS_REFERENCE, else /work/shared/reference/azure-rest-api-specs.
+ * REFERENCE_DIR defaults to $ARM_SPECS_REFERENCE, else ../shared/reference/azure-rest-api-specs beside
+ * the repository (where every checkout and CI keep the team's shared folder).
  * The unit test fails when the copy and a fresh pruning of the reference differ.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HTTP_METHODS, isObject, SERVED_OPERATIONS, SpecLibrary, type Json, type JsonObject } from './specLibrary';
 
-export const DEFAULT_REFERENCE_DIR = process.env.ARM_SPECS_REFERENCE ?? '/work/shared/reference/azure-rest-api-specs';
+// Compiled to out/test/support/armEmulator/, four levels below the repository root.
+const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
+export const DEFAULT_REFERENCE_DIR = process.env.ARM_SPECS_REFERENCE ?? path.resolve(repoRoot, '..', 'shared', 'reference', 'azure-rest-api-specs');
 const SECTIONS = ['parameters', 'responses', 'definitions'] as const;
 
 /** Pruned documents by path relative to the specs root, each as it should be written. */
