@@ -3,7 +3,9 @@
  *   - the desktop `code` when it is on PATH (extension loaded from this folder);
  *   - otherwise code-server on 127.0.0.1 with the .vsix installed, printing the URL to open.
  * Flags: --playground (a private Docker engine with demo containers; needs root),
- *        --code-server (use code-server even when `code` is on PATH), --port N.
+ *        --code-server (use code-server even when `code` is on PATH), --port N,
+ *        --check (code-server with a fresh profile; open it in Chromium, wait for the extension to
+ *        activate and the Other Docker Hosts view to render, print what was seen, stop, exit).
  * Ctrl+C stops everything this started.
  */
 import { spawn, execFileSync } from 'child_process';
@@ -14,11 +16,13 @@ import * as path from 'path';
 import { freePort } from '../test/support/engines';
 import { ensureCodeServer, startCodeServer } from '../test/support/codeServer';
 import { startPlayground, Playground } from './playground';
+import { checkWorkbench, describeReport } from './startCheck';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const wantsPlayground = args.includes('--playground');
-const forceCodeServer = args.includes('--code-server');
+const wantsCheck = args.includes('--check');
+const forceCodeServer = args.includes('--code-server') || wantsCheck;
 const portArg = args.indexOf('--port');
 const port = portArg >= 0 ? Number(args[portArg + 1]) : undefined;
 
@@ -95,25 +99,32 @@ async function main(): Promise<void> {
   }
 
   console.log('Preparing code-server (installed once per machine; the first time takes a few minutes)…');
-  // The playground's settings point at services that end with it, so it gets a throwaway profile.
-  const profileDir = wantsPlayground
-    ? fs.mkdtempSync(path.join(os.tmpdir(), 'doa-play-profile-'))
-    : path.join(os.homedir(), '.cache', 'docker-on-azure-e2e', 'start-profile');
-  if (wantsPlayground) {
+  // The check drives the workbench in Chromium; a person brings their own browser.
+  const install = ensureCodeServer({ browser: wantsCheck });
+  // The playground's settings point at services that end with it, and a check must not depend on
+  // what an earlier session left in the profile: both get a throwaway one.
+  const throwaway = wantsPlayground || wantsCheck;
+  const profileDir = throwaway ? fs.mkdtempSync(path.join(os.tmpdir(), 'doa-start-profile-')) : path.join(install.cache, 'start-profile');
+  if (throwaway) {
     cleanups.push(async () => fs.rmSync(profileDir, { recursive: true, force: true }));
   }
-  const install = ensureCodeServer({ browser: false });
   const server = await startCodeServer({
     install,
     dir: profileDir,
-    keepProfile: !wantsPlayground,
+    keepProfile: !throwaway,
     workspace: repoRoot,
     vsixPaths: [path.join(repoRoot, 'docker-on-azure.vsix')],
     env,
     settings,
-    port: port ?? (await pickPort()),
+    port: port ?? (wantsCheck ? await freePort() : await pickPort()),
   });
   cleanups.push(() => server.stop());
+  if (wantsCheck) {
+    const report = await checkWorkbench(server, path.join(repoRoot, '.test-results', 'start-check'));
+    console.log(describeReport(report, install.version));
+    await stopAll(0);
+    return;
+  }
   console.log(
     `\nDocker on Azure is running in code-server ${install.version}:\n\n    ${server.url}\n\nOpen it in a browser. Press Ctrl+C to stop everything.`,
   );

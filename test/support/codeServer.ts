@@ -8,6 +8,8 @@ import { freePort, run, sleep } from './processes';
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
 export interface CodeServerInstall {
+  /** The folder install-e2e-deps.sh installed into. */
+  cache: string;
   node: string;
   entry: string;
   version: string;
@@ -35,7 +37,7 @@ export function ensureCodeServer(opts: { browser?: boolean } = {}): CodeServerIn
     throw new Error(`code-server is not installed under ${cache}; run bash scripts/install-e2e-deps.sh`);
   }
   const entry = path.join(cache, csDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-  return { node, entry, version: csDir.replace('code-server-', '') };
+  return { cache, node, entry, version: csDir.replace('code-server-', '') };
 }
 
 export interface CodeServerOptions {
