@@ -420,6 +420,32 @@ test('Deploy to Docker Host builds the Dockerfile on the chosen host and runs it
   deployed = { dir, port, name };
 });
 
+test('Deploy onto a same-named container this extension did not deploy asks in a modal naming host and container; declined, it stays', async () => {
+  resetRecorded();
+  const dir = fs.mkdtempSync(path.join(configDir, 'clash-'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${testEnv.baseImage}\nCMD sleep 3600\n`);
+  const name = uniqueName('theirs');
+  created.push(name);
+  const id = (await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '600'])).trim();
+  recorded.answers.push(
+    (items: { label: string }[]) => items.find((i) => i.label === 'Local engine'),
+    `${name}:1`,
+    name,
+    '',
+    '',
+    (items: { label: string }[]) => items[0],
+    undefined,
+  );
+  await recorded.commands.get('dockerOnAzure.deploy')!(Uri.file(path.join(dir, 'Dockerfile')));
+  assert.deepEqual(recorded.messages, [
+    {
+      level: 'warning',
+      text: `Local engine already has a container named ${name} (${testEnv.baseImage}) that Docker on Azure did not deploy. Replace it?`,
+    },
+  ]);
+  assert.equal((await dockerCli(['inspect', '-f', '{{.Id}} {{.State.Running}}', name])).trim(), `${id} true`, 'their container is untouched');
+});
+
 test('the host pick offers every host, then provisioning a new one; a new host is deployed to once it answers', async () => {
   assert.ok(offeredHosts.includes('over-ssh') && offeredHosts.includes('Local engine'), `${offeredHosts}`);
   assert.match(offeredHosts.at(-1)!, /Provision a New Host on Azure/);

@@ -7,10 +7,10 @@ import {
   defaultNames,
   DeploySpec,
   exposedPorts,
+  type ExistingContainer,
   parseEnvironment,
   parsePortMappings,
   replaceContainer,
-  restorePrevious,
   RestartPolicy,
 } from '../../core/docker/deployContainer';
 import type { DockerHostSession } from '../../core/docker/hostSession';
@@ -108,34 +108,48 @@ async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile:
   deps.buildLog.clear();
   deps.buildLog.show(true);
   const docker = session.connect().docker;
+  let result: Awaited<ReturnType<typeof replaceContainer>>;
   try {
-    await withCancellableProgress(`Deploying ${name} to ${session.spec.name}`, async (progress, signal) => {
+    result = await withCancellableProgress(`Deploying ${name} to ${session.spec.name}`, async (progress, signal) => {
       progress.report({ message: 'Building on the host…' });
       await vendor().buildImage(docker, { contextDir: path.dirname(dockerfile.fsPath), dockerfile: dockerfile.fsPath, tag: image, signal }, (text) =>
         deps.buildLog.append(text),
       );
-      await replaceContainer(docker, spec, (text) => {
+      const step = (text: string) => {
         progress.report({ message: text });
         deps.buildLog.appendLine(text);
-      });
+      };
+      return replaceContainer(docker, spec, step, { confirmForeign: (existing) => confirmReplacing(session, existing) });
     });
   } catch (err) {
-    const previous = (err as { previousContainerId?: string }).previousContainerId;
     const logs = (err as { logs?: string }).logs;
     if (logs) {
       deps.buildLog.appendLine(`--- output of the container that did not start ---\n${logs}`);
     }
-    const choice = await vscode.window.showErrorMessage(errorText(err), ...(previous ? ['Restart Previous Container'] : []), 'Show Log');
-    if (choice === 'Restart Previous Container' && previous) {
-      await restorePrevious(docker, previous, name);
-    } else if (choice === 'Show Log') {
+    deps.buildLog.appendLine(errorText(err));
+    if ((await vscode.window.showErrorMessage(errorText(err), 'Show Log')) === 'Show Log') {
       deps.buildLog.show();
     }
     return;
   } finally {
     refreshHostEverywhere(deps, session);
   }
-  await offerBrowser(deps, session, name, spec.ports);
+  if (result) {
+    await offerBrowser(deps, session, name, spec.ports);
+  }
+}
+
+/** A same-named container this extension did not deploy is someone's: replacing it takes a clear yes. */
+async function confirmReplacing(session: DockerHostSession, existing: ExistingContainer): Promise<boolean> {
+  const answer = await vscode.window.showWarningMessage(
+    `${session.spec.name} already has a container named ${existing.name} (${existing.image}) that Docker on Azure did not deploy. Replace it?`,
+    {
+      modal: true,
+      detail: `It is ${existing.running ? 'stopped and ' : ''}removed once the new one runs; its volumes, bind mounts and networks go to the new container. If the new one fails, it is put back.`,
+    },
+    'Replace',
+  );
+  return answer === 'Replace';
 }
 
 async function offerBrowser(deps: CommandDeps, session: DockerHostSession, name: string, ports: DeploySpec['ports']): Promise<void> {
