@@ -519,8 +519,35 @@ test('Redeploy of a container whose Dockerfile is not on this machine says so an
   const node = await containerNode(host, name);
   assert.ok(node);
   await recorded.commands.get('dockerOnAzure.redeploy')!(node);
-  assert.deepEqual(recorded.messages, [{ level: 'error', text: 'Cannot redeploy: /nowhere/app/Dockerfile is not on this machine any more.' }]);
+  assert.deepEqual(recorded.messages, [
+    {
+      level: 'error',
+      text: `Cannot redeploy ${name} on Local engine: this machine has no record of deploying it, and its label names no Dockerfile inside an open workspace folder. Nothing was uploaded; open the folder with its Dockerfile, or use Deploy to Docker Host.`,
+    },
+  ]);
   assert.equal((await dockerCli(['inspect', '-f', '{{.Id}} {{.State.Running}}', name])).trim(), `${id} true`);
+});
+
+test('Redeploy of a container whose label names a file outside the workspace uploads nothing and says why', async () => {
+  resetRecorded();
+  // What a hostile daemon would name: a file that exists in a folder of secrets.
+  const secrets = fs.mkdtempSync(path.join(configDir, 'dot-ssh-'));
+  fs.writeFileSync(path.join(secrets, 'id_ed25519'), 'PRIVATE KEY\n');
+  fs.writeFileSync(path.join(secrets, 'id_ed25519.pub'), `FROM ${testEnv.baseImage}\nCOPY id_ed25519 /stolen\n`);
+  const name = uniqueName('hostile');
+  const image = `${uniqueName('local/stolen')}:1`;
+  created.push(name);
+  await dockerCli(['run', '-d', '--label', `dockerOnAzure.dockerfile=${path.join(secrets, 'id_ed25519.pub')}`, '--name', name, testEnv.baseImage, 'sleep', '600']);
+  const host = await hostByName('Local engine');
+  host.session.invalidate();
+  const node = await containerNode(host, name);
+  assert.ok(node);
+  // Answers a first deploy would ask for, so nothing but the label check can stop the upload.
+  recorded.answers.push(image, name, '', '', (items: { label: string }[]) => items[0]);
+  await recorded.commands.get('dockerOnAzure.redeploy')!(node);
+  recorded.answers.length = 0;
+  assert.match(recorded.messages[0]?.text ?? '', new RegExp(`^Cannot redeploy ${name} on Local engine: .*Nothing was uploaded`));
+  await assert.rejects(dockerCli(['image', 'inspect', image]), /No such image/i, 'no build ran from that folder');
 });
 
 test('Compose Up from a compose file runs the project on the chosen host; the tree groups it; Compose Down removes it', async () => {
