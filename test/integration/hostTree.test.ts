@@ -420,6 +420,32 @@ test('Deploy to Docker Host builds the Dockerfile on the chosen host and runs it
   deployed = { dir, port, name };
 });
 
+test('Deploy onto a same-named container this extension did not deploy asks in a modal naming host and container; declined, it stays', async () => {
+  resetRecorded();
+  const dir = fs.mkdtempSync(path.join(configDir, 'clash-'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${testEnv.baseImage}\nCMD sleep 3600\n`);
+  const name = uniqueName('theirs');
+  created.push(name);
+  const id = (await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '600'])).trim();
+  recorded.answers.push(
+    (items: { label: string }[]) => items.find((i) => i.label === 'Local engine'),
+    `${name}:1`,
+    name,
+    '',
+    '',
+    (items: { label: string }[]) => items[0],
+    undefined,
+  );
+  await recorded.commands.get('dockerOnAzure.deploy')!(Uri.file(path.join(dir, 'Dockerfile')));
+  assert.deepEqual(recorded.messages, [
+    {
+      level: 'warning',
+      text: `Local engine already has a container named ${name} (${testEnv.baseImage}) that Docker on Azure did not deploy. Replace it?`,
+    },
+  ]);
+  assert.equal((await dockerCli(['inspect', '-f', '{{.Id}} {{.State.Running}}', name])).trim(), `${id} true`, 'their container is untouched');
+});
+
 test('the host pick offers every host, then provisioning a new one; a new host is deployed to once it answers', async () => {
   assert.ok(offeredHosts.includes('over-ssh') && offeredHosts.includes('Local engine'), `${offeredHosts}`);
   assert.match(offeredHosts.at(-1)!, /Provision a New Host on Azure/);
@@ -493,8 +519,35 @@ test('Redeploy of a container whose Dockerfile is not on this machine says so an
   const node = await containerNode(host, name);
   assert.ok(node);
   await recorded.commands.get('dockerOnAzure.redeploy')!(node);
-  assert.deepEqual(recorded.messages, [{ level: 'error', text: 'Cannot redeploy: /nowhere/app/Dockerfile is not on this machine any more.' }]);
+  assert.deepEqual(recorded.messages, [
+    {
+      level: 'error',
+      text: `Cannot redeploy ${name} on Local engine: this machine has no record of deploying it, and its label names no Dockerfile inside an open workspace folder. Nothing was uploaded; open the folder with its Dockerfile, or use Deploy to Docker Host.`,
+    },
+  ]);
   assert.equal((await dockerCli(['inspect', '-f', '{{.Id}} {{.State.Running}}', name])).trim(), `${id} true`);
+});
+
+test('Redeploy of a container whose label names a file outside the workspace uploads nothing and says why', async () => {
+  resetRecorded();
+  // What a hostile daemon would name: a file that exists in a folder of secrets.
+  const secrets = fs.mkdtempSync(path.join(configDir, 'dot-ssh-'));
+  fs.writeFileSync(path.join(secrets, 'id_ed25519'), 'PRIVATE KEY\n');
+  fs.writeFileSync(path.join(secrets, 'id_ed25519.pub'), `FROM ${testEnv.baseImage}\nCOPY id_ed25519 /stolen\n`);
+  const name = uniqueName('hostile');
+  const image = `${uniqueName('local/stolen')}:1`;
+  created.push(name);
+  await dockerCli(['run', '-d', '--label', `dockerOnAzure.dockerfile=${path.join(secrets, 'id_ed25519.pub')}`, '--name', name, testEnv.baseImage, 'sleep', '600']);
+  const host = await hostByName('Local engine');
+  host.session.invalidate();
+  const node = await containerNode(host, name);
+  assert.ok(node);
+  // Answers a first deploy would ask for, so nothing but the label check can stop the upload.
+  recorded.answers.push(image, name, '', '', (items: { label: string }[]) => items[0]);
+  await recorded.commands.get('dockerOnAzure.redeploy')!(node);
+  recorded.answers.length = 0;
+  assert.match(recorded.messages[0]?.text ?? '', new RegExp(`^Cannot redeploy ${name} on Local engine: .*Nothing was uploaded`));
+  await assert.rejects(dockerCli(['image', 'inspect', image]), /No such image/i, 'no build ran from that folder');
 });
 
 test('Compose Up from a compose file runs the project on the chosen host; the tree groups it; Compose Down removes it', async () => {

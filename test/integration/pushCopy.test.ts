@@ -102,6 +102,47 @@ test('a push with good credentials arrives: another engine pulls the same image 
   assert.match(out, /^524288 \/blob/);
 });
 
+test('pushing again after a rebuild sends the new image, not the one the earlier push left tagged', async () => {
+  const dir = fs.mkdtempSync(path.join(scratch, 'rebuilt-'));
+  const tag = `${uniqueName('local/rebuilt')}:1`;
+  made.push({ docker: main, ref: tag });
+  const build = async (text: string) => {
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${env.baseImage}\nRUN echo ${text} > /version\nCMD ["cat", "/version"]\n`);
+    await buildImage(main, { contextDir: dir, dockerfile: path.join(dir, 'Dockerfile'), tag }, () => undefined);
+    return (await main.getImage(tag).inspect()).Id;
+  };
+  const target = targetReference(open.address, uniqueName('open/rebuilt'), 'v1');
+  made.push({ docker: main, ref: target }, { docker: other, ref: target });
+  const firstId = await build(`first-${randomBytes(4).toString('hex')}`);
+  await pushImage(main, { source: tag, target, registry: open.address }, () => undefined);
+  const secondId = await build(`second-${randomBytes(4).toString('hex')}`);
+  assert.notEqual(secondId, firstId, 'the rebuild made a different image');
+  const { digest } = await pushImage(main, { source: tag, target, registry: open.address }, () => undefined);
+
+  const otherSocket = `unix://${env.tls.unixSocket}`;
+  await cli(['pull', target], otherSocket);
+  const pulled = JSON.parse((await cli(['image', 'inspect', target], otherSocket)).stdout)[0] as { Id: string; RepoDigests: string[] };
+  assert.equal(pulled.Id, secondId, 'the registry holds the rebuilt image');
+  assert.ok(pulled.RepoDigests.some((d) => d.endsWith(`@${digest}`)), `the pushed digest ${digest} is the pulled one: ${pulled.RepoDigests.join(', ')}`);
+  assert.match((await cli(['run', '--rm', target], otherSocket)).stdout, /^second-/);
+  assert.equal((await main.getImage(target).inspect()).Id, secondId, 'the target tag on the source engine follows the source');
+});
+
+test('a failed push to a tag that already existed puts that tag back where it was', async () => {
+  const target = targetReference(secured.address, uniqueName('team/kept'), 'v1');
+  made.push({ docker: main, ref: target });
+  await main.getImage(env.baseImage).tag({ repo: target.slice(0, target.lastIndexOf(':')), tag: 'v1' });
+  const baseId = (await main.getImage(env.baseImage).inspect()).Id;
+  assert.notEqual(baseId, imageId);
+  const err = await pushImage(
+    main,
+    { source: image, target, registry: secured.address, auth: registryAuth(secured.address, user.username, 'wrong') },
+    () => undefined,
+  ).catch((e: unknown) => e);
+  assert.ok(isRegistryAuthError(err), `an auth error: ${String(err)}`);
+  assert.equal((await main.getImage(target).inspect()).Id, baseId, 'the tag points at the image it pointed at before the push');
+});
+
 test('a push with a wrong password says sign-in failed, and loses nothing', async () => {
   const repository = uniqueName('team/denied');
   const target = targetReference(secured.address, repository, 'v1');

@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import { DEPLOYED_BY_LABEL, DEPLOYED_FROM_LABEL } from './presentation';
 
 export type RestartPolicy = 'no' | 'always' | 'unless-stopped' | 'on-failure';
 
@@ -33,7 +34,7 @@ export function exposedPorts(dockerfile: string): { port: number; protocol: 'tcp
   return ports;
 }
 
-/** The new container did not stay up; the previous one is kept (stopped) so it can be brought back. */
+/** The new container did not stay up; the previous one (if any) was put back, which the message says. */
 export class DeployStartError extends Error {
   constructor(
     message: string,
@@ -44,6 +45,28 @@ export class DeployStartError extends Error {
     super(message);
     this.name = 'DeployStartError';
   }
+}
+
+export interface ExistingContainer {
+  id: string;
+  name: string;
+  image: string;
+  running: boolean;
+}
+
+export interface ReplaceOptions {
+  /**
+   * Asked before a container of the chosen name that this extension did not deploy is replaced;
+   * false leaves it as it is.
+   */
+  confirmForeign(existing: ExistingContainer): Promise<boolean>;
+  /** How long the new container must stay up to count as started. */
+  settleMs?: number;
+}
+
+/** Earlier versions marked their containers only with the Dockerfile label; both mean "ours". */
+export function deployedByThisExtension(labels: Record<string, string> | null | undefined): boolean {
+  return !!labels && (DEPLOYED_BY_LABEL in labels || DEPLOYED_FROM_LABEL in labels);
 }
 
 async function findByName(docker: Dockerode, name: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
@@ -73,31 +96,125 @@ async function logsOf(docker: Dockerode, id: string): Promise<string> {
   }
 }
 
+const DEFAULT_NETWORKS = new Set(['default', 'bridge', 'host', 'none']);
+
+interface CarriedOver {
+  mounts: Dockerode.MountSettings[];
+  networkMode?: string;
+  /** User-defined networks and their aliases (the default bridge takes no aliases). */
+  networks: [string, string[]][];
+  described: string[];
+}
+
 /**
- * Runs the new container in place of the previous one of the same name. The previous one is only
- * stopped and renamed until the new one has started and stayed up for `settleMs`; then it is
- * removed. If the new one fails, it is removed and the error says how to bring the previous back.
+ * What the previous container had that the deploy answers do not describe: its volumes (named and
+ * anonymous), bind mounts and networks. The new container gets them too, so its data stays with the
+ * app and no anonymous volume is orphaned, as `docker compose` does when it recreates a service.
+ */
+function carriedOver(previous: Dockerode.ContainerInspectInfo): CarriedOver {
+  const mounts: Dockerode.MountSettings[] = [];
+  const described: string[] = [];
+  for (const m of previous.Mounts as { Type: string; Name?: string; Source: string; Destination: string; RW: boolean }[]) {
+    if (m.Type === 'volume' && m.Name) {
+      mounts.push({ Type: 'volume', Source: m.Name, Target: m.Destination, ReadOnly: !m.RW });
+      described.push(/^[0-9a-f]{64}$/.test(m.Name) ? `volume ${m.Destination}` : `volume ${m.Name} at ${m.Destination}`);
+    } else if (m.Type === 'bind') {
+      mounts.push({ Type: 'bind', Source: m.Source, Target: m.Destination, ReadOnly: !m.RW });
+      described.push(`bind mount ${m.Source} at ${m.Destination}`);
+    }
+  }
+  const mode = previous.HostConfig.NetworkMode;
+  const networkMode = mode && mode !== 'default' && mode !== 'bridge' ? mode : undefined;
+  const networks: [string, string[]][] = [];
+  for (const [net, endpoint] of Object.entries(previous.NetworkSettings.Networks ?? {})) {
+    if (!DEFAULT_NETWORKS.has(net)) {
+      // Docker adds the short container ID as an alias by itself; the old one would be wrong.
+      networks.push([net, (endpoint.Aliases ?? []).filter((a: string) => !previous.Id.startsWith(a))]);
+      described.push(`network ${net}`);
+    }
+  }
+  if (networkMode && DEFAULT_NETWORKS.has(networkMode)) {
+    described.push(`network mode ${networkMode}`);
+  }
+  return { mounts, networkMode, networks, described };
+}
+
+async function stopIfRunning(docker: Dockerode, id: string): Promise<void> {
+  await docker
+    .getContainer(id)
+    .stop()
+    .catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 304) {
+        throw err;
+      }
+    });
+}
+
+/** Puts the previous container back under its name, running if it ran; says what happened. */
+async function bringBack(docker: Dockerode, previous: Dockerode.ContainerInspectInfo, name: string, keptAs: string): Promise<string> {
+  try {
+    const container = docker.getContainer(previous.Id);
+    await container.rename({ name });
+    if (previous.State.Running) {
+      await container.start();
+      return `The previous ${name} is running again.`;
+    }
+    return `The previous ${name} is back as it was (stopped).`;
+  } catch (err) {
+    const reason = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
+    return `Bringing the previous ${name} back failed (${reason}): it is kept, stopped, as ${keptAs}.`;
+  }
+}
+
+/**
+ * Containers named `NAME-previous-…` that a deploy of this extension set aside and never removed
+ * (an earlier version left them when a failed deploy's notification was dismissed). Their volumes
+ * stay: only the container goes.
+ */
+async function removeLeftovers(docker: Dockerode, name: string, onStep: (text: string) => void): Promise<void> {
+  const pattern = new RegExp(`^/${name.replace(/[.]/g, '\\.')}-previous-[0-9a-z]+$`);
+  const all = await docker.listContainers({ all: true, filters: { name: [`${name}-previous-`] } });
+  for (const c of all.filter((c) => c.Names.some((n) => pattern.test(n)) && deployedByThisExtension(c.Labels))) {
+    await docker.getContainer(c.Id).remove({ force: true });
+    const volumes = c.Mounts.filter((m) => m.Type === 'volume').map((m) => m.Name ?? m.Destination);
+    onStep(
+      `Removed ${c.Names[0].slice(1)}, set aside by an earlier deploy${volumes.length ? `; its volumes are kept: ${volumes.join(', ')}` : ''}.`,
+    );
+  }
+}
+
+/**
+ * Runs the new container in place of the previous one of the same name. A same-named container this
+ * extension did not deploy is only replaced when `confirmForeign` says so (otherwise nothing changes
+ * and the result is undefined). The previous one is stopped and set aside until the new one has
+ * started and stayed up for `settleMs`; then it is removed, its volumes, bind mounts and networks
+ * having gone to the new one. If the new one fails, it is removed and the previous one is put back
+ * by itself.
  */
 export async function replaceContainer(
   docker: Dockerode,
   spec: DeploySpec,
   onStep: (text: string) => void,
-  settleMs = 1500,
-): Promise<{ containerId: string; replaced: boolean }> {
+  options: ReplaceOptions,
+): Promise<{ containerId: string; replaced: boolean } | undefined> {
   const previous = await findByName(docker, spec.name);
-  let keptAs: string | undefined;
+  if (
+    previous &&
+    !deployedByThisExtension(previous.Config.Labels) &&
+    !(await options.confirmForeign({ id: previous.Id, name: spec.name, image: previous.Config.Image, running: previous.State.Running }))
+  ) {
+    return undefined;
+  }
+  const carried = previous ? carriedOver(previous) : undefined;
+  let keptAs = '';
   if (previous) {
     onStep(`Stopping the previous ${spec.name}…`);
-    await docker
-      .getContainer(previous.Id)
-      .stop()
-      .catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 304) {
-          throw err;
-        }
-      });
+    await stopIfRunning(docker, previous.Id);
     keptAs = `${spec.name}-previous-${Date.now().toString(36)}`;
     await docker.getContainer(previous.Id).rename({ name: keptAs });
+    if (carried?.described.length) {
+      onStep(`Carrying over from the previous ${spec.name}: ${carried.described.join(', ')}.`);
+    }
   }
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostPort: string }[]> = {};
@@ -105,6 +222,8 @@ export async function replaceContainer(
     exposed[`${p.containerPort}/${p.protocol}`] = {};
     bindings[`${p.containerPort}/${p.protocol}`] = [{ HostPort: String(p.hostPort) }];
   }
+  const [primary, ...others] = carried?.networks ?? [];
+  const attachFirst = primary && (!carried?.networkMode || carried.networkMode === primary[0]) ? primary : undefined;
   onStep(`Starting ${spec.name} from ${spec.image}…`);
   let created: Dockerode.Container | undefined;
   try {
@@ -112,12 +231,21 @@ export async function replaceContainer(
       name: spec.name,
       Image: spec.image,
       Env: spec.env,
-      Labels: spec.labels,
+      Labels: { ...spec.labels, [DEPLOYED_BY_LABEL]: 'docker-on-azure' },
       ExposedPorts: exposed,
-      HostConfig: { PortBindings: bindings, RestartPolicy: { Name: spec.restartPolicy === 'no' ? '' : spec.restartPolicy } },
+      HostConfig: {
+        PortBindings: bindings,
+        RestartPolicy: { Name: spec.restartPolicy === 'no' ? '' : spec.restartPolicy },
+        Mounts: carried?.mounts,
+        NetworkMode: carried?.networkMode ?? attachFirst?.[0],
+      },
+      NetworkingConfig: attachFirst ? { EndpointsConfig: { [attachFirst[0]]: { Aliases: attachFirst[1] } } } : undefined,
     });
+    for (const [net, aliases] of attachFirst ? others : (carried?.networks ?? [])) {
+      await docker.getNetwork(net).connect({ Container: created.id, EndpointConfig: { Aliases: aliases } });
+    }
     await created.start();
-    await new Promise((r) => setTimeout(r, settleMs));
+    await new Promise((r) => setTimeout(r, options.settleMs ?? 1500));
     const info = await created.inspect();
     // With a restart policy a crashing container may be up again at this instant: a restart
     // count above zero gives it away.
@@ -132,19 +260,14 @@ export async function replaceContainer(
       await created.remove({ force: true }).catch(() => undefined);
     }
     const reason = (err as { json?: { message?: string }; message?: string }).json?.message ?? (err as Error).message;
-    throw new DeployStartError(`The new ${spec.name} did not start: ${reason}`, created?.id, previous?.Id, logs);
+    const restored = previous ? ` ${await bringBack(docker, previous, spec.name, keptAs)}` : '';
+    throw new DeployStartError(`The new ${spec.name} did not start: ${reason}.${restored}`, created?.id, previous?.Id, logs);
   }
   if (previous) {
     await docker.getContainer(previous.Id).remove({ force: true });
   }
+  await removeLeftovers(docker, spec.name, onStep);
   return { containerId: created.id, replaced: !!previous };
-}
-
-/** Brings the previous container back after a failed replacement: its name, and running again. */
-export async function restorePrevious(docker: Dockerode, previousId: string, name: string): Promise<void> {
-  const container = docker.getContainer(previousId);
-  await container.rename({ name });
-  await container.start();
 }
 
 /** `8080:80, 53:53/udp` → mappings; a bare `80` publishes the same port. Throws with the bad part named. */

@@ -40,6 +40,9 @@ export function sortContainers<T extends Pick<ContainerInfo, 'State' | 'Names' |
 /** The label a deploy puts on its container, naming the Dockerfile it came from (for Redeploy). */
 export const DEPLOYED_FROM_LABEL = 'dockerOnAzure.dockerfile';
 
+/** The label every container this extension deploys carries, so a later deploy knows it may replace it. */
+export const DEPLOYED_BY_LABEL = 'dockerOnAzure.deployedBy';
+
 export interface ComposeProject<T> {
   name: string;
   containers: T[];

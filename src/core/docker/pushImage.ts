@@ -53,22 +53,24 @@ function splitReference(reference: string): { repo: string; tag: string } {
   return at > reference.lastIndexOf('/') ? { repo: reference.slice(0, at), tag: reference.slice(at + 1) } : { repo: reference, tag: 'latest' };
 }
 
-async function imageExists(docker: Dockerode, reference: string): Promise<boolean> {
+/** The image ID a reference names on the engine, or undefined when it names none. */
+async function imageIdOf(docker: Dockerode, reference: string): Promise<string | undefined> {
   try {
-    await docker.getImage(reference).inspect();
-    return true;
+    return (await docker.getImage(reference).inspect()).Id;
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) {
-      return false;
+      return undefined;
     }
     throw err;
   }
 }
 
 /**
- * Tags `source` as `target` on the engine and pushes it, reporting each layer's progress. A tag
- * this call added is taken away again if the push fails, so a failed push leaves the engine as it
- * was; the source image is never touched.
+ * Tags `source` as `target` on the engine and pushes it, reporting each layer's progress. The tag is
+ * always pointed at the source, even when `target` already exists (say from an earlier push of an
+ * older build): pushing whatever the tag happened to name would send a stale image as a success.
+ * If the push fails, the tag goes back to the image it named before (or away, if this call added
+ * it), so a failed push leaves the engine as it was; the source image is never touched.
  */
 export async function pushImage(
   docker: Dockerode,
@@ -76,8 +78,9 @@ export async function pushImage(
   onProgress: (progress: PushProgress) => void,
 ): Promise<{ digest?: string }> {
   const { repo, tag } = splitReference(opts.target);
-  const tagAdded = opts.source !== opts.target && !(await imageExists(docker, opts.target));
-  if (tagAdded) {
+  const retagged = opts.source !== opts.target;
+  const targetBefore = retagged ? await imageIdOf(docker, opts.target) : undefined;
+  if (retagged) {
     await docker.getImage(opts.source).tag({ repo, tag });
   }
   try {
@@ -96,12 +99,18 @@ export async function pushImage(
     }
     return { digest };
   } catch (err) {
-    if (tagAdded) {
-      await docker
-        .getImage(opts.target)
-        .remove({ noprune: true })
-        .catch(() => undefined);
+    if (retagged) {
+      await restoreTag(docker, opts.target, targetBefore).catch(() => undefined);
     }
     throw err;
+  }
+}
+
+async function restoreTag(docker: Dockerode, target: string, imageBefore: string | undefined): Promise<void> {
+  if (imageBefore) {
+    const { repo, tag } = splitReference(target);
+    await docker.getImage(imageBefore).tag({ repo, tag });
+  } else {
+    await docker.getImage(target).remove({ noprune: true });
   }
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
+import * as fs from 'fs';
 import * as path from 'path';
 import { browserUrlForPort } from '../../core/docker/browserUrl';
 import { vendor } from '../../core/docker/lazyVendor';
@@ -7,10 +8,10 @@ import {
   defaultNames,
   DeploySpec,
   exposedPorts,
+  type ExistingContainer,
   parseEnvironment,
   parsePortMappings,
   replaceContainer,
-  restorePrevious,
   RestartPolicy,
 } from '../../core/docker/deployContainer';
 import type { DockerHostSession } from '../../core/docker/hostSession';
@@ -33,6 +34,50 @@ interface Remembered {
 }
 
 const memoryKey = (dockerfile: vscode.Uri) => `dockerOnAzure.deploy.${dockerfile.toString()}`;
+
+/** Which local Dockerfile each container was deployed from, per host: kept on this machine, never on the host. */
+const DEPLOYMENTS_KEY = 'dockerOnAzure.deployments';
+const deploymentKey = (hostId: string, name: string) => `${hostId}\n${name}`;
+
+function rememberedDeployment(deps: CommandDeps, hostId: string, name: string): vscode.Uri | undefined {
+  const uri = deps.context.globalState.get<Record<string, string>>(DEPLOYMENTS_KEY, {})[deploymentKey(hostId, name)];
+  return uri ? vscode.Uri.parse(uri) : undefined;
+}
+
+async function rememberDeployment(deps: CommandDeps, hostId: string, name: string, dockerfile: vscode.Uri): Promise<void> {
+  const all = deps.context.globalState.get<Record<string, string>>(DEPLOYMENTS_KEY, {});
+  await deps.context.globalState.update(DEPLOYMENTS_KEY, { ...all, [deploymentKey(hostId, name)]: dockerfile.toString() });
+}
+
+/** The Dockerfile's path inside its workspace folder: a label must not give away local absolute paths. */
+function labelledPath(dockerfile: vscode.Uri): string {
+  const folder = (vscode.workspace.workspaceFolders ?? []).find((f) => isInside(f.uri.fsPath, dockerfile.fsPath));
+  return folder ? path.relative(folder.uri.fsPath, dockerfile.fsPath).split(path.sep).join('/') : path.basename(dockerfile.fsPath);
+}
+
+function isInside(folder: string, file: string): boolean {
+  const rel = path.relative(folder, file);
+  return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/**
+ * A label comes from the host, so it may only pick a Dockerfile inside an open workspace folder
+ * (after symlinks are resolved); anything else could make Redeploy upload any local folder.
+ */
+function dockerfileInWorkspace(label: string): vscode.Uri | undefined {
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    try {
+      const root = fs.realpathSync(folder.uri.fsPath);
+      const file = fs.realpathSync(path.resolve(folder.uri.fsPath, label));
+      if (isInside(root, file) && fs.statSync(file).isFile()) {
+        return vscode.Uri.file(file);
+      }
+    } catch {
+      // Not in this folder; try the next.
+    }
+  }
+  return undefined;
+}
 
 function tryParse<T>(parse: (v: string) => T): (v: string) => string | undefined {
   return (v) => {
@@ -103,39 +148,54 @@ async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile:
     ports: parsePortMappings(answers.ports),
     env: parseEnvironment(answers.env),
     restartPolicy: answers.restartPolicy,
-    labels: { [DEPLOYED_FROM_LABEL]: dockerfile.fsPath },
+    labels: { [DEPLOYED_FROM_LABEL]: labelledPath(dockerfile) },
   };
   deps.buildLog.clear();
   deps.buildLog.show(true);
   const docker = session.connect().docker;
+  let result: Awaited<ReturnType<typeof replaceContainer>>;
   try {
-    await withCancellableProgress(`Deploying ${name} to ${session.spec.name}`, async (progress, signal) => {
+    result = await withCancellableProgress(`Deploying ${name} to ${session.spec.name}`, async (progress, signal) => {
       progress.report({ message: 'Building on the host…' });
       await vendor().buildImage(docker, { contextDir: path.dirname(dockerfile.fsPath), dockerfile: dockerfile.fsPath, tag: image, signal }, (text) =>
         deps.buildLog.append(text),
       );
-      await replaceContainer(docker, spec, (text) => {
+      const step = (text: string) => {
         progress.report({ message: text });
         deps.buildLog.appendLine(text);
-      });
+      };
+      return replaceContainer(docker, spec, step, { confirmForeign: (existing) => confirmReplacing(session, existing) });
     });
   } catch (err) {
-    const previous = (err as { previousContainerId?: string }).previousContainerId;
     const logs = (err as { logs?: string }).logs;
     if (logs) {
       deps.buildLog.appendLine(`--- output of the container that did not start ---\n${logs}`);
     }
-    const choice = await vscode.window.showErrorMessage(errorText(err), ...(previous ? ['Restart Previous Container'] : []), 'Show Log');
-    if (choice === 'Restart Previous Container' && previous) {
-      await restorePrevious(docker, previous, name);
-    } else if (choice === 'Show Log') {
+    deps.buildLog.appendLine(errorText(err));
+    if ((await vscode.window.showErrorMessage(errorText(err), 'Show Log')) === 'Show Log') {
       deps.buildLog.show();
     }
     return;
   } finally {
     refreshHostEverywhere(deps, session);
   }
-  await offerBrowser(deps, session, name, spec.ports);
+  if (result) {
+    await rememberDeployment(deps, session.spec.id, name, dockerfile);
+    await offerBrowser(deps, session, name, spec.ports);
+  }
+}
+
+/** A same-named container this extension did not deploy is someone's: replacing it takes a clear yes. */
+async function confirmReplacing(session: DockerHostSession, existing: ExistingContainer): Promise<boolean> {
+  const answer = await vscode.window.showWarningMessage(
+    `${session.spec.name} already has a container named ${existing.name} (${existing.image}) that Docker on Azure did not deploy. Replace it?`,
+    {
+      modal: true,
+      detail: `It is ${existing.running ? 'stopped and ' : ''}removed once the new one runs; its volumes, bind mounts and networks go to the new container. If the new one fails, it is put back.`,
+    },
+    'Replace',
+  );
+  return answer === 'Replace';
 }
 
 async function offerBrowser(deps: CommandDeps, session: DockerHostSession, name: string, ports: DeploySpec['ports']): Promise<void> {
@@ -196,7 +256,19 @@ export function redeploy(deps: CommandDeps): CommandHandler {
     }
     const fromContainer = arg instanceof ContainerNode ? arg : undefined;
     const labelled = fromContainer?.info.Labels?.[DEPLOYED_FROM_LABEL];
-    const dockerfile = labelled ? vscode.Uri.file(labelled) : await resolveWorkspaceFile(arg, DOCKERFILES);
+    let dockerfile: vscode.Uri | undefined;
+    if (fromContainer) {
+      const name = containerName(fromContainer.info);
+      dockerfile = rememberedDeployment(deps, fromContainer.session.spec.id, name) ?? (labelled ? dockerfileInWorkspace(labelled) : undefined);
+      if (!dockerfile) {
+        void vscode.window.showErrorMessage(
+          `Cannot redeploy ${name} on ${fromContainer.session.spec.name}: this machine has no record of deploying it, and its label names no Dockerfile inside an open workspace folder. Nothing was uploaded; open the folder with its Dockerfile, or use Deploy to Docker Host.`,
+        );
+        return;
+      }
+    } else {
+      dockerfile = await resolveWorkspaceFile(arg, DOCKERFILES);
+    }
     if (!dockerfile) {
       void vscode.window.showInformationMessage('No Dockerfile found in this workspace.');
       return;
