@@ -106,7 +106,7 @@ before(async () => {
     { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 },
   );
   disposables = registerCommands({
-    context: { subscriptions: [], workspaceState: memento(), globalState: memento() } as never,
+    context: { subscriptions: [], workspaceState: memento(), globalState: memento(), secrets: secretStorage() } as never,
     otherHosts: {
       refreshAll: () => undefined,
       registry: { list: async () => ({ sessions: [] }) },

@@ -16,7 +16,7 @@ import { InspectDocuments } from '../../src/ui/inspectDocuments';
 import { contextDirName } from '../../src/core/docker/dockerContexts';
 import { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { dockerCli, eventually, freePort, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
-import { FakeTreeView, Uri } from '../support/vscodeFake';
+import { FakeTreeView, secretStorage, Uri } from '../support/vscodeFake';
 
 const testEnv = loadTestEnvironment();
 const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-cfg-'));
@@ -24,6 +24,7 @@ const lateSocket = path.join(configDir, 'late.sock');
 let view: OtherHostsView;
 let registry: HostRegistry;
 let disposables: { dispose(): void }[] = [];
+let context: { subscriptions: unknown[]; globalState: ReturnType<typeof memento>; workspaceState: ReturnType<typeof memento>; secrets: ReturnType<typeof secretStorage> };
 const created: string[] = [];
 
 function labelOf(node: TreeNode): string {
@@ -91,7 +92,7 @@ before(async () => {
   });
   registry = new HostRegistry(store, connEnv, () => ({ showLocalEngine: true, showContexts: true }));
   view = new OtherHostsView(registry, () => false, { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 });
-  const context = { subscriptions: [], globalState: memento(), workspaceState: memento() };
+  context = { subscriptions: [], globalState: memento(), workspaceState: memento(), secrets: secretStorage() };
   disposables = registerCommands({
     context: context as never,
     otherHosts: view,
@@ -414,6 +415,9 @@ test('Deploy to Docker Host builds the Dockerfile on the chosen host and runs it
   const info = JSON.parse(await dockerCli(['inspect', name]))[0];
   assert.ok(info.Config.Env.includes('MODE=test'));
   assert.equal(info.HostConfig.RestartPolicy.Name, 'unless-stopped');
+  const plainState = JSON.stringify(context.workspaceState.keys().map((k) => context.workspaceState.get(k)));
+  assert.ok(plainState.includes(name), 'the other answers are remembered in workspace state');
+  assert.doesNotMatch(plainState, /MODE=test/, 'environment values, often secrets, stay out of plain workspace state');
   const host = await hostByName('Local engine');
   host.session.invalidate();
   assert.ok(await containerNode(host, name), 'the new container is in the tree');
@@ -505,6 +509,7 @@ test('Redeploy on the deployed container rebuilds with the remembered answers an
   const ids = (await dockerCli(['ps', '-aq', '--no-trunc', '--filter', `name=^/${deployed.name}$`])).trim().split('\n');
   assert.equal(ids.length, 1, 'one container of that name');
   assert.notEqual(ids[0], before, 'a new container replaced the old one');
+  assert.ok(JSON.parse(await dockerCli(['inspect', deployed.name]))[0].Config.Env.includes('MODE=test'), 'the remembered environment came from SecretStorage');
 });
 
 test('Redeploy of a container whose Dockerfile is not on this machine says so and changes nothing', async () => {

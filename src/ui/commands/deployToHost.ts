@@ -34,6 +34,32 @@ interface Remembered {
 }
 
 const memoryKey = (dockerfile: vscode.Uri) => `dockerOnAzure.deploy.${dockerfile.toString()}`;
+const environmentKey = (dockerfile: vscode.Uri) => `${memoryKey(dockerfile)}.env`;
+
+/** Environment values are often secrets: they live in SecretStorage, the other answers in workspace state. */
+async function rememberAnswers(deps: CommandDeps, dockerfile: vscode.Uri, answers: Remembered): Promise<void> {
+  const { env, ...plain } = answers;
+  await deps.context.workspaceState.update(memoryKey(dockerfile), plain);
+  if (env) {
+    await deps.context.secrets.store(environmentKey(dockerfile), env);
+  } else {
+    await deps.context.secrets.delete(environmentKey(dockerfile));
+  }
+}
+
+async function recallAnswers(deps: CommandDeps, dockerfile: vscode.Uri): Promise<Remembered | undefined> {
+  const plain = deps.context.workspaceState.get<Omit<Remembered, 'env'> & { env?: string }>(memoryKey(dockerfile));
+  if (!plain) {
+    return undefined;
+  }
+  if (plain.env !== undefined) {
+    // Written by a version that kept the environment in plain state: move it out.
+    const answers = { ...plain, env: plain.env };
+    await rememberAnswers(deps, dockerfile, answers);
+    return answers;
+  }
+  return { ...plain, env: (await deps.context.secrets.get(environmentKey(dockerfile))) ?? '' };
+}
 
 /** Which local Dockerfile each container was deployed from, per host: kept on this machine, never on the host. */
 const DEPLOYMENTS_KEY = 'dockerOnAzure.deployments';
@@ -140,7 +166,7 @@ async function askAnswers(dockerfile: vscode.Uri, session: DockerHostSession, me
 
 /** Builds on the host, swaps the container in, then offers the app's URL (opening the Azure firewall first if needed). */
 async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile: vscode.Uri, answers: Remembered): Promise<void> {
-  await deps.context.workspaceState.update(memoryKey(dockerfile), answers);
+  await rememberAnswers(deps, dockerfile, answers);
   const { name, image } = answers;
   const spec: DeploySpec = {
     image,
@@ -234,7 +260,7 @@ export function deployToHost(deps: CommandDeps): CommandHandler {
       void vscode.window.showInformationMessage('No Dockerfile found in this workspace.');
       return;
     }
-    const memory = deps.context.workspaceState.get<Remembered>(memoryKey(dockerfile));
+    const memory = await recallAnswers(deps, dockerfile);
     await withPickedHost(deps, { title: 'Deploy to which Docker host?', rememberedHostId: memory?.hostId }, async (session) => {
       const answers = await askAnswers(dockerfile, session, memory);
       if (answers) {
@@ -273,7 +299,7 @@ export function redeploy(deps: CommandDeps): CommandHandler {
       void vscode.window.showInformationMessage('No Dockerfile found in this workspace.');
       return;
     }
-    const memory = deps.context.workspaceState.get<Remembered>(memoryKey(dockerfile));
+    const memory = await recallAnswers(deps, dockerfile);
     const session = fromContainer?.session ?? (await allSessions(deps)).find((s) => s.spec.id === memory?.hostId);
     try {
       await vscode.workspace.fs.readFile(dockerfile);
