@@ -12,10 +12,14 @@ set -euo pipefail
 
 # Run from `npm test` or `npm start`, this script inherits the outer npm's npm_* variables, which
 # every nested npm reads as its own configuration: npm_config_user_agent names the outer Node 20,
-# and code-server's postinstall refuses to build on the strength of it. Nothing the outer npm set
-# is meant for the installs below.
+# and code-server's postinstall refuses to build on the strength of it. Only where the user's own
+# npmrc files are is kept: run with Node 24, npm would otherwise look for the global one beside
+# that Node and miss the machine's registry, proxy and CA settings.
 for name in $(compgen -e); do
-    case "$name" in npm_* | NODE | INIT_CWD) unset "$name" ;; esac
+    case "$name" in
+        npm_config_globalconfig | npm_config_userconfig) ;;
+        npm_* | NODE | INIT_CWD) unset "$name" ;;
+    esac
 done
 
 CODE_SERVER_VERSION="${DOA_CODE_SERVER_VERSION:-4.139.1}"

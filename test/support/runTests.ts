@@ -144,8 +144,18 @@ async function main(): Promise<number> {
       env[TEST_ENV_VAR] = envFile;
       // Node reads NODE_EXTRA_CA_CERTS only at start-up, so the ARM emulator's CA is made here and
       // the test processes (and the code-server they start) trust it from their first line.
+      // The machine's own NODE_EXTRA_CA_CERTS (a TLS-inspecting proxy's CA, say) is kept beside the
+      // emulator's: installs that the tests run, code-server's among them, reach npm through it.
       const armCaDir = path.join(rootDir, 'arm-ca');
-      env.NODE_EXTRA_CA_CERTS = await ensureEmulatorCa(armCaDir);
+      const armCa = await ensureEmulatorCa(armCaDir);
+      const inherited = process.env.NODE_EXTRA_CA_CERTS;
+      if (inherited && fs.existsSync(inherited)) {
+        const bundle = path.join(rootDir, 'extra-ca-certs.pem');
+        await fsp.writeFile(bundle, `${await fsp.readFile(inherited, 'utf8')}\n${await fsp.readFile(armCa, 'utf8')}`);
+        env.NODE_EXTRA_CA_CERTS = bundle;
+      } else {
+        env.NODE_EXTRA_CA_CERTS = armCa;
+      }
       env[ARM_CA_DIR_VAR] = armCaDir;
       say(`test environment up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${envFile})`);
     }
