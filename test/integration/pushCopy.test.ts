@@ -128,17 +128,22 @@ test('pushing again after a rebuild sends the new image, not the one the earlier
   assert.equal((await main.getImage(target).inspect()).Id, secondId, 'the target tag on the source engine follows the source');
 });
 
+/** Pushes the test image to the basic-auth registry with a refused password; resolves to the error. */
+function pushWithWrongPassword(target: string): Promise<unknown> {
+  return pushImage(
+    main,
+    { source: image, target, registry: secured.address, auth: registryAuth(secured.address, user.username, 'wrong') },
+    () => undefined,
+  ).catch((e: unknown) => e);
+}
+
 test('a failed push to a tag that already existed puts that tag back where it was', async () => {
   const target = targetReference(secured.address, uniqueName('team/kept'), 'v1');
   made.push({ docker: main, ref: target });
   await main.getImage(env.baseImage).tag({ repo: target.slice(0, target.lastIndexOf(':')), tag: 'v1' });
   const baseId = (await main.getImage(env.baseImage).inspect()).Id;
   assert.notEqual(baseId, imageId);
-  const err = await pushImage(
-    main,
-    { source: image, target, registry: secured.address, auth: registryAuth(secured.address, user.username, 'wrong') },
-    () => undefined,
-  ).catch((e: unknown) => e);
+  const err = await pushWithWrongPassword(target);
   assert.ok(isRegistryAuthError(err), `an auth error: ${String(err)}`);
   assert.equal((await main.getImage(target).inspect()).Id, baseId, 'the tag points at the image it pointed at before the push');
 });
@@ -146,11 +151,7 @@ test('a failed push to a tag that already existed puts that tag back where it wa
 test('a push with a wrong password says sign-in failed, and loses nothing', async () => {
   const repository = uniqueName('team/denied');
   const target = targetReference(secured.address, repository, 'v1');
-  const err = await pushImage(
-    main,
-    { source: image, target, registry: secured.address, auth: registryAuth(secured.address, user.username, 'wrong') },
-    () => undefined,
-  ).catch((e: unknown) => e);
+  const err = await pushWithWrongPassword(target);
   assert.ok(isRegistryAuthError(err), `an auth error: ${String(err)}`);
   assert.match((err as Error).message, new RegExp(`^Sign-in to ${secured.address.replace(/\./g, '\\.')} failed: check the user name and password`));
   assert.equal((await main.getImage(image).inspect()).Id, imageId, 'the source image is untouched');

@@ -140,14 +140,20 @@ test('hiding closes every feed and timer; showing again refreshes and resubscrib
   assert.deepEqual(scheduler.subscribedHosts(), ['a']);
 });
 
-test('a feed that ends refreshes at once, then reconnects with backoff and refreshes on recovery', async () => {
-  const { clock, target, scheduler } = setup();
-  target.reachable.add('a');
-  scheduler.setVisible(true);
-  scheduler.watch('a');
+/** Host `a` followed while visible, then gone: its feed ended and it no longer answers. */
+async function followedThenLost() {
+  const world = setup();
+  world.target.reachable.add('a');
+  world.scheduler.setVisible(true);
+  world.scheduler.watch('a');
   await flush();
-  target.reachable.delete('a');
-  target.feeds.get('a')!.onEnd();
+  world.target.reachable.delete('a');
+  world.target.feeds.get('a')!.onEnd();
+  return world;
+}
+
+test('a feed that ends refreshes at once, then reconnects with backoff and refreshes on recovery', async () => {
+  const { clock, target, scheduler } = await followedThenLost();
   assert.deepEqual(target.refreshed, ['a'], 'the daemon went away: show it now');
   await clock.advance(2000);
   await clock.advance(4000);
@@ -162,13 +168,7 @@ test('a feed that ends refreshes at once, then reconnects with backoff and refre
 });
 
 test('while a host stays unreachable, each failed reconnect re-reads it, so its error row shows the current reason', async () => {
-  const { clock, target, scheduler } = setup();
-  target.reachable.add('a');
-  scheduler.setVisible(true);
-  scheduler.watch('a');
-  await flush();
-  target.reachable.delete('a');
-  target.feeds.get('a')!.onEnd();
+  const { clock, target } = await followedThenLost();
   assert.equal(target.refreshed.length, 1);
   await clock.advance(2000);
   assert.equal(target.refreshed.length, 2, 'the first retry failed: the reason may have changed since the feed broke');

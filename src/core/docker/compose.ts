@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import { runContainerAction } from './containerActions';
 
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 export const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
@@ -39,11 +40,7 @@ export async function composeDown(
       try {
         // Stopped first, as compose does, so services get their stop signal and grace period.
         if (c.State === 'running') {
-          await container.stop().catch((err: { statusCode?: number }) => {
-            if (err.statusCode !== 304) {
-              throw err;
-            }
-          });
+          await runContainerAction(docker, c.Id, 'stop');
         }
         await container.remove({ force: true });
       } catch (err) {

@@ -1,5 +1,6 @@
 import { Transform } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { engineMessage } from './errors';
 import { followEngineStream, type EngineStreamMessage } from './engineStream';
 
 interface LoadMessage extends EngineStreamMessage {
@@ -23,11 +24,10 @@ export async function copyImage(
   try {
     saved = (await source.getImage(reference).get()) as typeof saved;
   } catch (err) {
-    const e = err as { statusCode?: number; json?: { message?: string }; message?: string };
     throw new Error(
-      e.statusCode === 404
+      (err as { statusCode?: number }).statusCode === 404
         ? `The image ${reference} is not on the source host any more.`
-        : `Could not read ${reference} from the source host: ${e.json?.message ?? e.message}`,
+        : `Could not read ${reference} from the source host: ${engineMessage(err)}`,
     );
   }
   let bytes = 0;

@@ -1,5 +1,7 @@
 import type Dockerode from 'dockerode';
 import { DEPLOYED_BY_LABEL, DEPLOYED_FROM_LABEL } from './presentation';
+import { runContainerAction } from './containerActions';
+import { engineMessage } from './errors';
 
 export type RestartPolicy = 'no' | 'always' | 'unless-stopped' | 'on-failure';
 
@@ -139,17 +141,6 @@ function carriedOver(previous: Dockerode.ContainerInspectInfo): CarriedOver {
   return { mounts, networkMode, networks, described };
 }
 
-async function stopIfRunning(docker: Dockerode, id: string): Promise<void> {
-  await docker
-    .getContainer(id)
-    .stop()
-    .catch((err: { statusCode?: number }) => {
-      if (err.statusCode !== 304) {
-        throw err;
-      }
-    });
-}
-
 /** Puts the previous container back under its name, running if it ran; says what happened. */
 async function bringBack(docker: Dockerode, previous: Dockerode.ContainerInspectInfo, name: string, keptAs: string): Promise<string> {
   try {
@@ -161,7 +152,7 @@ async function bringBack(docker: Dockerode, previous: Dockerode.ContainerInspect
     }
     return `The previous ${name} is back as it was (stopped).`;
   } catch (err) {
-    const reason = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
+    const reason = engineMessage(err);
     return `Bringing the previous ${name} back failed (${reason}): it is kept, stopped, as ${keptAs}.`;
   }
 }
@@ -209,7 +200,7 @@ export async function replaceContainer(
   let keptAs = '';
   if (previous) {
     onStep(`Stopping the previous ${spec.name}…`);
-    await stopIfRunning(docker, previous.Id);
+    await runContainerAction(docker, previous.Id, 'stop');
     keptAs = `${spec.name}-previous-${Date.now().toString(36)}`;
     await docker.getContainer(previous.Id).rename({ name: keptAs });
     if (carried?.described.length) {
@@ -259,7 +250,7 @@ export async function replaceContainer(
     if (created) {
       await created.remove({ force: true }).catch(() => undefined);
     }
-    const reason = (err as { json?: { message?: string }; message?: string }).json?.message ?? (err as Error).message;
+    const reason = engineMessage(err);
     const restored = previous ? ` ${await bringBack(docker, previous, spec.name, keptAs)}` : '';
     throw new DeployStartError(`The new ${spec.name} did not start: ${reason}.${restored}`, created?.id, previous?.Id, logs);
   }

@@ -42,6 +42,12 @@ export class UnknownHostKeyError extends DockerHostError {
   }
 }
 
+/** The Engine API's own sentence for a failed call (its JSON `message`), else the error's message. */
+export function engineMessage(err: unknown): string {
+  const e = err as { json?: { message?: string } | null; message?: string } | undefined;
+  return e?.json?.message ?? e?.message ?? String(err);
+}
+
 /** How the extension reaches a daemon, so advice names only what can be wrong on that path. */
 export type Transport = 'socket' | 'tcp' | 'tls' | 'ssh';
 

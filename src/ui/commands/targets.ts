@@ -3,6 +3,7 @@ import { withCancellableProgress } from '../cancellableProgress';
 import type { ContainerInfo } from 'dockerode';
 import { containerName, sortContainers } from '../../core/docker/presentation';
 import { DockerHostSession } from '../../core/docker/hostSession';
+import { engineMessage } from '../../core/docker/errors';
 import { ContainerNode, ImageNode } from '../tree/hostNodes';
 import type { CommandDeps } from './commandDeps';
 
@@ -93,7 +94,5 @@ export async function forEachTarget<T>(
   }
 }
 
-export function errorText(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string };
-  return e?.json?.message ?? e?.message ?? String(err);
-}
+/** Commands show the engine's own sentence; the one helper for it lives with the other error texts. */
+export const errorText = engineMessage;
