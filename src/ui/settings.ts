@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { CustomCloudSettings } from '../core/azure/cloud';
 import { ConnectionEnvironment, defaultConnectionEnvironment } from '../core/docker/connectionEnvironment';
 import { DEFAULT_REFRESH_OPTIONS, RefreshOptions } from '../core/docker/refreshScheduler';
 
@@ -6,6 +7,30 @@ const SECTION = 'dockerOnAzure';
 
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
+}
+
+/**
+ * Settings that say where a token, a secret or a new private key goes, or which host keys are
+ * trusted. package.json gives them machine scope and restricts them in untrusted workspaces.
+ */
+type MachineSetting =
+  | 'azure.signInMethod'
+  | 'azure.resourceManagerEndpoint'
+  | 'azure.authorityHost'
+  | 'azure.audience'
+  | 'azure.portalUrl'
+  | 'ssh.knownHostsFile'
+  | 'ssh.keyDirectory';
+
+/**
+ * The user's own value of a machine setting, never a workspace's. VS Code already drops workspace
+ * values of machine-scoped settings; reading only the user level as well means a repository's
+ * .vscode/settings.json cannot redirect a token wherever that enforcement does not hold. The
+ * settings editor tells the user a workspace value does not apply, so it is ignored, not refused.
+ */
+function machineSetting<T>(key: MachineSetting, fallback: T): T {
+  const seen = config().inspect<T>(key);
+  return seen?.globalValue ?? seen?.defaultValue ?? fallback;
 }
 
 export function showDanglingImages(): boolean {
@@ -21,7 +46,7 @@ export function hostListOptions(): { showLocalEngine: boolean; showContexts: boo
 
 export function connectionEnvironment(): ConnectionEnvironment {
   const env = defaultConnectionEnvironment();
-  const knownHosts = config().get<string>('ssh.knownHostsFile', '').trim();
+  const knownHosts = machineSetting('ssh.knownHostsFile', '').trim();
   const timeout = config().get<number>('connectTimeoutSeconds', 10);
   return {
     ...env,
@@ -46,6 +71,19 @@ export function selectedSubscriptions(): string[] {
   return config().get<string[]>('azure.subscriptions', []);
 }
 
+export function signInMethod(): 'vscode' | 'servicePrincipal' | 'azureCli' {
+  return machineSetting('azure.signInMethod', 'vscode');
+}
+
+export function customCloudSettings(): CustomCloudSettings {
+  return {
+    resourceManagerEndpoint: machineSetting('azure.resourceManagerEndpoint', ''),
+    authorityHost: machineSetting('azure.authorityHost', ''),
+    audience: machineSetting('azure.audience', ''),
+    portalUrl: machineSetting('azure.portalUrl', ''),
+  };
+}
+
 export function affectsAzureSignIn(e: vscode.ConfigurationChangeEvent): boolean {
   return [
     'azure.signInMethod',
@@ -60,7 +98,7 @@ export function affectsAzureSignIn(e: vscode.ConfigurationChangeEvent): boolean 
 
 /** Where new SSH key pairs are written and existing ones offered from (default ~/.ssh). */
 export function sshKeyDirectory(): string {
-  const configured = config().get<string>('ssh.keyDirectory', '').trim();
+  const configured = machineSetting('ssh.keyDirectory', '').trim();
   const home = defaultConnectionEnvironment().homeDir;
   return configured ? configured.replace(/^~(?=\/|$)/, home) : `${home}/.ssh`;
 }

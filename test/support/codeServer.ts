@@ -89,6 +89,32 @@ function healthy(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * code-server's window is a remote one, and VS Code ignores machine-scoped settings in the local
+ * user settings of a remote window: they apply only from the remote machine's settings
+ * (`<user-data>/Machine/settings.json`, the "Remote" tab of the settings editor). So this
+ * extension's machine-scoped settings go there, as a user of code-server would have to put them.
+ */
+function splitByScope(settings: Record<string, unknown>): { user: Record<string, unknown>; machine: Record<string, unknown> } {
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, { scope?: string }> } };
+  };
+  const properties = manifest.contributes.configuration.properties;
+  const user: Record<string, unknown> = {};
+  const machine: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    (properties[key]?.scope === 'machine' ? machine : user)[key] = value;
+  }
+  return { user, machine };
+}
+
+/** A kept profile keeps what the user changed over the defaults; the given values still win. */
+function writeSettings(file: string, defaults: Record<string, unknown>, values: Record<string, unknown>, keep: boolean | undefined): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const existing = keep && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  fs.writeFileSync(file, JSON.stringify({ ...defaults, ...existing, ...values }, null, 2));
+}
+
 export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServerHandle> {
   const userDataDir = path.join(opts.dir, 'user-data');
   const extensionsDir = path.join(opts.dir, 'extensions');
@@ -96,11 +122,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     fs.rmSync(userDataDir, { recursive: true, force: true });
     fs.rmSync(extensionsDir, { recursive: true, force: true });
   }
-  fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
-  const settingsFile = path.join(userDataDir, 'User', 'settings.json');
-  const existing = opts.keepProfile && fs.existsSync(settingsFile) ? JSON.parse(fs.readFileSync(settingsFile, 'utf8')) : {};
-  fs.writeFileSync(settingsFile, JSON.stringify({ ...TEST_SETTINGS, ...existing, ...opts.settings }, null, 2));
+  const { user, machine } = splitByScope(opts.settings ?? {});
+  writeSettings(path.join(userDataDir, 'User', 'settings.json'), TEST_SETTINGS, user, opts.keepProfile);
+  writeSettings(path.join(userDataDir, 'Machine', 'settings.json'), {}, machine, opts.keepProfile);
   const base = [opts.install.entry, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
   for (const vsix of opts.vsixPaths) {
     await run(opts.install.node, [...base, '--force', '--install-extension', vsix], { timeoutMs: 120_000 });

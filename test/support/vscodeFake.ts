@@ -5,6 +5,9 @@
  * answers to prompts are scripted by the test. The real VS Code is exercised by the e2e suite.
  */
 
+import * as fs from 'fs';
+import * as path from 'path';
+
 type Listener<T> = (e: T) => unknown;
 
 export class EventEmitter<T> {
@@ -145,7 +148,16 @@ export interface Recorded {
   opened: string[];
   /** Answers for the next prompts, in order; `undefined` means the user pressed Escape. */
   answers: unknown[];
+  /** User (global) settings by full key. */
   config: Record<string, unknown>;
+  /** The open workspace's `.vscode/settings.json`, by full key. */
+  workspaceConfig: Record<string, unknown>;
+  /**
+   * Whether workspace values obey each setting's `scope` from package.json (and the untrusted-workspace
+   * restrictions) as VS Code does. Off, every workspace value reaches the extension, as if that
+   * enforcement were bypassed, to show the extension's own defence.
+   */
+  enforceSettingScopes: boolean;
 }
 
 export const recorded: Recorded = {
@@ -159,6 +171,8 @@ export const recorded: Recorded = {
   opened: [],
   answers: [],
   config: {},
+  workspaceConfig: {},
+  enforceSettingScopes: true,
 };
 
 /** An answer may be a function of what was offered (the quick pick's items, the input box's options). */
@@ -230,9 +244,7 @@ export const workspace = {
   },
   findFiles: () => Promise.resolve([]),
   asRelativePath: (uri: Uri) => uri.fsPath,
-  getConfiguration: (section: string) => ({
-    get: <T>(key: string, fallback: T): T => (`${section}.${key}` in recorded.config ? (recorded.config[`${section}.${key}`] as T) : fallback),
-  }),
+  getConfiguration: (section: string) => configuration(section),
   onDidChangeConfiguration: () => new Disposable(() => undefined),
   registerTextDocumentContentProvider: () => new Disposable(() => undefined),
   openTextDocument: (uri: Uri) => {
@@ -240,6 +252,66 @@ export const workspace = {
     return Promise.resolve({ uri });
   },
 };
+
+export enum ConfigurationTarget {
+  Global = 1,
+  Workspace = 2,
+  WorkspaceFolder = 3,
+}
+
+interface DeclaredSetting {
+  default?: unknown;
+  scope?: string;
+}
+
+let declaredSettings: Record<string, DeclaredSetting> | undefined;
+let restrictedSettings: Set<string> | undefined;
+
+/** The settings the extension declares, read from its package.json as VS Code does. */
+function declared(key: string): DeclaredSetting | undefined {
+  if (!declaredSettings) {
+    const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+    declaredSettings = manifest.contributes?.configuration?.properties ?? {};
+    restrictedSettings = new Set(manifest.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? []);
+  }
+  return declaredSettings![key];
+}
+
+/** A workspace value VS Code would apply: not for machine/application settings, nor restricted ones in an untrusted workspace. */
+function workspaceValueOf(key: string): unknown {
+  const scope = declared(key)?.scope ?? 'window';
+  if (recorded.enforceSettingScopes && (scope === 'machine' || scope === 'application' || (!workspace.isTrusted && restrictedSettings!.has(key)))) {
+    return undefined;
+  }
+  return recorded.workspaceConfig[key];
+}
+
+function configuration(section: string) {
+  const full = (key: string) => (section ? `${section}.${key}` : key);
+  const inspect = <T>(key: string) => ({
+    key: full(key),
+    defaultValue: declared(full(key))?.default as T | undefined,
+    globalValue: recorded.config[full(key)] as T | undefined,
+    workspaceValue: workspaceValueOf(full(key)) as T | undefined,
+  });
+  return {
+    inspect,
+    get: <T>(key: string, fallback?: T): T => {
+      const seen = inspect<T>(key);
+      return (seen.workspaceValue ?? seen.globalValue ?? seen.defaultValue ?? fallback) as T;
+    },
+    has: (key: string) => inspect(key).workspaceValue !== undefined || inspect(key).globalValue !== undefined || inspect(key).defaultValue !== undefined,
+    update: (key: string, value: unknown, target: ConfigurationTarget | boolean = ConfigurationTarget.Workspace) => {
+      const store = target === ConfigurationTarget.Global || target === true ? recorded.config : recorded.workspaceConfig;
+      if (value === undefined) {
+        delete store[full(key)];
+      } else {
+        store[full(key)] = value;
+      }
+      return Promise.resolve();
+    },
+  };
+}
 
 export const languages = { setTextDocumentLanguage: (doc: unknown) => Promise.resolve(doc) };
 
@@ -296,4 +368,6 @@ export function resetRecorded(): void {
   recorded.opened.length = 0;
   recorded.clipboard = '';
   recorded.config = {};
+  recorded.workspaceConfig = {};
+  recorded.enforceSettingScopes = true;
 }

@@ -4,16 +4,13 @@ import { AzureSignInError } from '../../core/azure/azureErrors';
 import { resolveCloud } from '../../core/azure/cloud';
 import { IdentityAccount } from '../../core/azure/identityAccount';
 import type { IdentityMode } from '../../core/azure/identityCredentials';
+import { customCloudSettings, signInMethod } from '../settings';
 import { azureAuthVendor } from './lazyAzureAuth';
 import type { VSCodeAccount } from './azureAuthVendor';
 
 export type SignInMode = 'vscode' | IdentityMode;
 
 const CONTEXT_KEY = 'dockerOnAzure.azure.signedIn';
-
-function setting<T>(key: string, fallback: T): T {
-  return vscode.workspace.getConfiguration('dockerOnAzure').get<T>(key, fallback);
-}
 
 /**
  * Who is signed in to Azure, by the method the user chose: VS Code's Microsoft account (default),
@@ -31,7 +28,7 @@ export class AzureSignIn implements vscode.Disposable {
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
   get mode(): SignInMode {
-    return setting<SignInMode>('azure.signInMethod', 'vscode');
+    return signInMethod();
   }
 
   private vscodeSide(): VSCodeAccount {
@@ -50,12 +47,7 @@ export class AzureSignIn implements vscode.Disposable {
     if (this.identitySignedOut) {
       throw new AzureSignInError('You signed out of Azure.');
     }
-    const cloud = resolveCloud({
-      resourceManagerEndpoint: setting('azure.resourceManagerEndpoint', ''),
-      authorityHost: setting('azure.authorityHost', ''),
-      audience: setting('azure.audience', ''),
-      portalUrl: setting('azure.portalUrl', ''),
-    });
+    const cloud = resolveCloud(customCloudSettings());
     const key = JSON.stringify([this.mode, cloud]);
     if (this.identity?.key !== key) {
       this.identity = { account: new IdentityAccount(this.mode as IdentityMode, cloud, process.env), key };
