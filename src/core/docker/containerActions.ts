@@ -71,7 +71,18 @@ export interface ShellSession {
 /** Prefer bash, fall back to sh: images differ and the user should not have to know which. */
 export const DEFAULT_SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi'];
 
-export async function openShell(docker: Dockerode, id: string, columns: number, rows: number, command = DEFAULT_SHELL): Promise<ShellSession> {
+/**
+ * `signal` aborted before the exec starts means it never starts: the engine does not end an
+ * exec whose client left, so a shell started for a closed terminal would run on.
+ */
+export async function openShell(
+  docker: Dockerode,
+  id: string,
+  columns: number,
+  rows: number,
+  signal?: AbortSignal,
+  command = DEFAULT_SHELL,
+): Promise<ShellSession> {
   const exec = await docker.getContainer(id).exec({
     Cmd: command,
     AttachStdin: true,
@@ -80,6 +91,7 @@ export async function openShell(docker: Dockerode, id: string, columns: number, 
     Tty: true,
     Env: [`COLUMNS=${columns}`, `LINES=${rows}`, 'TERM=xterm-256color'],
   });
+  signal?.throwIfAborted();
   const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as ShellSession['stream'];
   return {
     stream,

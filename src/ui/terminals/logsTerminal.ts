@@ -11,12 +11,18 @@ export function openLogsTerminal(docker: Dockerode, containerId: string, title: 
   const write = new vscode.EventEmitter<string>();
   const close = new vscode.EventEmitter<void | number>();
   let stop: (() => void) | undefined;
+  let closed = false;
   const pty: vscode.Pseudoterminal = {
     onDidWrite: write.event,
     onDidClose: close.event,
     open: () => {
       followLogs(docker, containerId).then(
         (logs) => {
+          if (closed) {
+            // Closed before the stream opened: a follow stream left open would never end.
+            logs.stop();
+            return;
+          }
           stop = logs.stop;
           logs.output.on('data', (chunk: Buffer) => write.fire(chunk.toString().replace(/\r?\n/g, '\r\n')));
           logs.output.on('end', () => write.fire('\r\n\x1b[2m— the log stream ended (the container stopped or was removed) —\x1b[0m\r\n'));
@@ -26,6 +32,7 @@ export function openLogsTerminal(docker: Dockerode, containerId: string, title: 
       );
     },
     close: () => {
+      closed = true;
       stop?.();
       write.dispose();
       close.dispose();

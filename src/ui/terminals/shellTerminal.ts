@@ -9,35 +9,58 @@ export function openShellTerminal(docker: Dockerode, containerId: string, title:
   const close = new vscode.EventEmitter<void | number>();
   let session: ShellSession | undefined;
   let closed = false;
+  let ended = false;
+  const abandoned = new AbortController();
+  const finish = (code: number) => {
+    if (!closed && !ended) {
+      ended = true;
+      close.fire(code);
+    }
+  };
   const pty: vscode.Pseudoterminal = {
     onDidWrite: write.event,
     onDidClose: close.event,
     open: (dimensions) => {
-      openShell(docker, containerId, dimensions?.columns ?? 80, dimensions?.rows ?? 24).then(
+      openShell(docker, containerId, dimensions?.columns ?? 80, dimensions?.rows ?? 24, abandoned.signal).then(
         (s) => {
+          if (closed) {
+            // Closed while the exec was starting: tell the fresh shell to exit, then let go.
+            s.stream.on('error', () => undefined);
+            s.stream.on('end', () => s.stream.destroy());
+            s.stream.end('exit\r');
+            return;
+          }
           session = s;
           s.stream.on('data', (chunk: Buffer) => write.fire(chunk.toString()));
           s.stream.on('end', () => {
             void s.exitCode().then(
-              (code) => !closed && close.fire(code ?? 0),
-              () => !closed && close.fire(0),
+              (code) => finish(code ?? 0),
+              () => finish(0),
             );
+          });
+          // A dropped connection must end this terminal, not the extension host.
+          s.stream.on('error', (err) => {
+            write.fire(`\r\n\x1b[31mThe shell's connection was lost: ${errorText(err)}\x1b[0m\r\n`);
+            finish(1);
           });
           if (dimensions) {
             void s.resize(dimensions.columns, dimensions.rows).catch(() => undefined);
           }
         },
-        (err) => write.fire(`\x1b[31mCannot open a shell: ${errorText(err)}\x1b[0m\r\n`),
+        (err) => !closed && write.fire(`\x1b[31mCannot open a shell: ${errorText(err)}\x1b[0m\r\n`),
       );
     },
     handleInput: (data) => {
-      session?.stream.write(data);
+      if (session && !ended) {
+        session.stream.write(data);
+      }
     },
     setDimensions: (d) => {
       void session?.resize(d.columns, d.rows).catch(() => undefined);
     },
     close: () => {
       closed = true;
+      abandoned.abort();
       session?.stream.end();
       session?.stream.destroy();
     },
