@@ -58,6 +58,7 @@ function powerState(vmId: string): string | undefined {
 }
 
 const vmStarts = new VmStartLog(memento() as never);
+const hostTls = new HostTlsStore(secretStorage() as never);
 
 before(async () => {
   arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
@@ -99,7 +100,7 @@ before(async () => {
   view = new AzureHostsView(
     signIn,
     marks,
-    new HostTlsStore(secretStorage() as never),
+    hostTls,
     () => ({ homeDir: scratch, knownHostsFile: path.join(scratch, 'known_hosts'), localUser: 'root', connectTimeoutMs: 5000 }),
     () => false,
     () => [],
@@ -115,7 +116,7 @@ before(async () => {
     azureHosts: view,
     azureSignIn: signIn,
     hostMarks: marks,
-    hostTls: undefined as never,
+    hostTls,
     buildLog: { clear: () => undefined, show: () => undefined, append: () => undefined, appendLine: () => undefined } as never,
     addedHosts: undefined as never,
     inspect: undefined as never,
@@ -389,6 +390,27 @@ test("copy address, open in portal, SSH terminal and context export use the host
     contexts.hosts.map((h) => [h.name, h.address]),
     [['dev-docker-ctx', `ssh://azureuser@${dev.vm.publicIp}`]],
   );
+});
+
+test("a provisioned TLS host's context carries the client certificates from SecretStorage", async () => {
+  const prod = await host('Contoso Prod', 'prod-docker');
+  const dockerConfig = path.join(scratch, 'docker-config-tls');
+  process.env.DOCKER_CONFIG = dockerConfig;
+  recorded.answers.push('prod-docker-ctx');
+  await recorded.commands.get('dockerOnAzure.azureHost.exportContext')!(prod);
+  assert.match(recorded.messages.at(-1)?.text ?? '', /client certificates of prod-docker are not on this machine/);
+  assert.deepEqual((await readDockerContexts(dockerConfig)).hosts, [], 'no context that cannot connect');
+
+  const [ca, cert, key] = [testEnv.tls.ca, testEnv.tls.cert, testEnv.tls.key].map((f) => fs.readFileSync(f, 'utf8'));
+  await hostTls.set(prod.vm.id, { ca, cert, key, caKey: 'never exported' });
+  recorded.answers.push('prod-docker-ctx');
+  await recorded.commands.get('dockerOnAzure.azureHost.exportContext')!(prod);
+  const [ctx] = (await readDockerContexts(dockerConfig)).hosts;
+  assert.equal(ctx?.address, `tcp://${prod.vm.publicIp}:2376`);
+  assert.deepEqual([ctx.tls?.ca, ctx.tls?.cert, ctx.tls?.key].map((f) => f && fs.readFileSync(f, 'utf8')), [ca, cert, key]);
+  const tlsDir = path.dirname(ctx.tls!.key!);
+  assert.ok(!fs.readdirSync(tlsDir).some((f) => fs.readFileSync(path.join(tlsDir, f), 'utf8').includes('never exported')), 'the CA key stays in SecretStorage');
+  await hostTls.delete(prod.vm.id);
 });
 
 test('while an operation runs, the tree shows the transitional state', async () => {

@@ -239,3 +239,16 @@ test('an exported context works with the real docker CLI: docker --context NAME 
   }).toString();
   assert.match(out, new RegExp(testEnv.baseImage.replace(/[.:/]/g, '\\$&')));
 });
+
+test('a host whose certificates live in SecretStorage (a provisioned TLS host) exports a context the docker CLI can use', async () => {
+  const configDir = fs.mkdtempSync(path.join(scratch, 'export-pem-'));
+  const { port } = testEnv.tls;
+  const [ca, cert, key] = [testEnv.tls.ca, testEnv.tls.cert, testEnv.tls.key].map((f) => fs.readFileSync(f, 'utf8'));
+  await exportDockerContext(configDir, 'provisioned-vm', spec({ address: `tcp://127.0.0.1:${port}`, tlsPem: { ca, cert, key } }), 'exported by the test');
+  const out = execFileSync('docker', ['--context', 'provisioned-vm', 'images', '--format', '{{.Repository}}:{{.Tag}}'], {
+    env: { ...process.env, DOCKER_CONFIG: configDir },
+  }).toString();
+  assert.match(out, new RegExp(testEnv.baseImage.replace(/[.:/]/g, '\\$&')));
+  const keyFile = path.join(configDir, 'contexts', 'tls', contextDirName('provisioned-vm'), 'docker', 'key.pem');
+  assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600, 'the private key is readable by its owner only');
+});

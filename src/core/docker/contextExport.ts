@@ -1,7 +1,7 @@
 import * as fs from 'fs/promises';
 import * as path from 'path';
 import { contextDirName } from './dockerContexts';
-import type { DockerHostSpec } from './hostSpec';
+import { hasTlsMaterial, type DockerHostSpec } from './hostSpec';
 
 /** The Docker CLI's rule for context names. */
 const CONTEXT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$/;
@@ -12,7 +12,7 @@ export function validateContextName(name: string): string | undefined {
 
 /**
  * Writes a Docker CLI context for a host, in the CLI's own layout, so `docker --context NAME ps`
- * works from any terminal. TLS material is copied into the context's tls folder as the CLI does.
+ * works from any terminal. TLS material goes into the context's tls folder as the CLI keeps it.
  * Refuses to overwrite an existing context.
  */
 export async function exportDockerContext(configDir: string, name: string, spec: DockerHostSpec, description: string): Promise<string> {
@@ -30,7 +30,7 @@ export async function exportDockerContext(configDir: string, name: string, spec:
       throw err;
     }
   }
-  if (spec.tls && (spec.tls.ca || spec.tls.cert || spec.tls.key)) {
+  if (hasTlsMaterial(spec)) {
     const tlsDir = path.join(configDir, 'contexts', 'tls', dirName, 'docker');
     await fs.mkdir(tlsDir, { recursive: true, mode: 0o700 });
     for (const [field, file] of [
@@ -38,11 +38,18 @@ export async function exportDockerContext(configDir: string, name: string, spec:
       ['cert', 'cert.pem'],
       ['key', 'key.pem'],
     ] as const) {
-      const source = spec.tls[field];
-      if (source) {
-        await fs.copyFile(source, path.join(tlsDir, file));
-        await fs.chmod(path.join(tlsDir, file), field === 'key' ? 0o600 : 0o644);
+      const target = path.join(tlsDir, file);
+      // A provisioned host's certificates exist only in SecretStorage; an added host's are files.
+      const pem = spec.tlsPem?.[field];
+      const source = spec.tls?.[field];
+      if (pem) {
+        await fs.writeFile(target, pem, { mode: 0o600 });
+      } else if (source) {
+        await fs.copyFile(source, target);
+      } else {
+        continue;
       }
+      await fs.chmod(target, field === 'key' ? 0o600 : 0o644);
     }
   }
   await fs.mkdir(metaDir, { recursive: true, mode: 0o755 });

@@ -60,9 +60,16 @@ export function openSshTerminal(deps: CommandDeps): CommandHandler {
 export function exportAsDockerContext(deps: CommandDeps): CommandHandler {
   return async (node) => {
     const host = hostOf(node);
-    const spec = host && dockerSpecForVm(host.vm, deps.hostMarks.get(host.vm.id));
+    const provisionedTls = host?.vm.provisioned?.daemon === 'tls' ? await deps.hostTls.get(host.vm.id) : undefined;
+    const spec = host && dockerSpecForVm(host.vm, deps.hostMarks.get(host.vm.id), provisionedTls);
     if (!host || !spec) {
       void vscode.window.showInformationMessage('This host has no public address to export.');
+      return;
+    }
+    if (host.vm.provisioned?.daemon === 'tls' && !provisionedTls) {
+      void vscode.window.showWarningMessage(
+        `The client certificates of ${host.vm.name} are not on this machine (they stay where it was provisioned), so a context could not reach it. Export it from that machine.`,
+      );
       return;
     }
     const name = await vscode.window.showInputBox({
