@@ -1,4 +1,5 @@
 import type { ContainerInfo, ImageInfo, Port } from 'dockerode';
+import { contextValue } from '../contextValue';
 
 /** What a tree row shows, without VS Code types, so it can be tested and reused by any view. */
 export interface NodeModel {
@@ -90,7 +91,7 @@ export function composeProjectModel(hostId: string, project: ComposeProject<Pick
     ].join('  \n'),
     icon: 'layers',
     iconColor: running === total ? 'charts.green' : running > 0 ? 'charts.yellow' : undefined,
-    contextValue: 'dockerComposeProject',
+    contextValue: contextValue('dockerComposeProject'),
   };
 }
 
@@ -138,7 +139,6 @@ export function containerModel(hostId: string, c: ContainerInfo): NodeModel {
     `ID: \`${c.Id.slice(0, 12)}\``,
     `Created: ${new Date(c.Created * 1000).toISOString()}`,
   ].join('  \n');
-  const flags = [c.State, ports.length ? 'hasPorts' : '', c.Labels?.[DEPLOYED_FROM_LABEL] ? 'deployed' : ''].filter(Boolean).join(' ');
   return {
     id: `${hostId}/containers/${c.Id}`,
     label: containerName(c),
@@ -146,7 +146,7 @@ export function containerModel(hostId: string, c: ContainerInfo): NodeModel {
     tooltip,
     icon: state.icon,
     iconColor: state.color,
-    contextValue: `dockerContainer ${flags}`,
+    contextValue: contextValue('dockerContainer', c.State, ports.length > 0 && 'hasPorts', !!c.Labels?.[DEPLOYED_FROM_LABEL] && 'deployed'),
   };
 }
 
@@ -195,7 +195,7 @@ export function imageModel(hostId: string, row: ImageRow, now: number): NodeMode
       `Used by: ${image.Containers >= 0 ? `${image.Containers} container(s)` : 'unknown'}`,
     ].join('  \n'),
     icon: row.dangling ? 'file-binary' : 'package',
-    contextValue: `dockerImage${row.dangling ? ' dangling' : ''}`,
+    contextValue: contextValue('dockerImage', row.dangling && 'dangling'),
   };
 }
 

@@ -12,6 +12,7 @@ import { DockerHostsTreeProvider } from './dockerHostsTreeProvider';
 import { AzureHostNode, SubscriptionNode } from './azureNodes';
 import type { HostTreeContext } from './hostNodes';
 import { MessageNode, TreeNode } from './treeNode';
+import { contextValue } from '../../core/contextValue';
 
 export const AZURE_HOSTS_VIEW_ID = 'dockerOnAzure.azureHosts';
 
@@ -26,7 +27,7 @@ class SignInAgainNode implements TreeNode {
     item.tooltip = this.reason;
     item.iconPath = new vscode.ThemeIcon('sign-in', new vscode.ThemeColor('list.warningForeground'));
     item.command = { command: 'dockerOnAzure.azure.signIn', title: 'Sign In' };
-    item.contextValue = 'azureSignIn';
+    item.contextValue = contextValue('azureSignIn');
     return item;
   }
 }

@@ -4,6 +4,7 @@ import type { AzureVm, PowerState } from '../../core/azure/vmModel';
 import { DockerHostSession } from '../../core/docker/hostSession';
 import { HostNode, HostTreeContext } from './hostNodes';
 import { MessageNode, TreeNode } from './treeNode';
+import { contextValue } from '../../core/contextValue';
 
 export class SubscriptionNode implements TreeNode {
   readonly id: string;
@@ -20,7 +21,7 @@ export class SubscriptionNode implements TreeNode {
     item.id = this.id;
     item.description = this.subscription.subscriptionId;
     item.iconPath = new vscode.ThemeIcon('key');
-    item.contextValue = 'azureSubscription';
+    item.contextValue = contextValue('azureSubscription');
     return item;
   }
 
@@ -81,8 +82,7 @@ export class AzureHostNode implements TreeNode {
         vm.provisioned ? 'Provisioned by Docker on Azure' : 'Marked as a Docker host by you',
       ].join('  \n'),
     );
-    const flags = [vm.powerState, vm.publicIp || vm.fqdn ? 'hasAddress' : '', vm.provisioned ? 'provisioned' : 'marked'].filter(Boolean).join(' ');
-    item.contextValue = `azureHost ${flags}`;
+    item.contextValue = contextValue('azureHost', vm.powerState, !!(vm.publicIp || vm.fqdn) && 'hasAddress', vm.provisioned ? 'provisioned' : 'marked');
     return item;
   }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { DockerHostError, isUnknownHostKeyError, UnknownHostKeyError } from '../../core/docker/errors';
 import type { TreeNode } from './treeNode';
+import { contextValue } from '../../core/contextValue';
 
 /**
  * The one child an unreachable host shows: the reason, and a click that retries. Errors belong
@@ -28,7 +29,7 @@ export class ErrorNode implements TreeNode {
     item.tooltip = new vscode.MarkdownString(
       `${this.error.message}\n\n${this.error.detail && this.error.detail !== this.error.message ? `Details: \`${this.error.detail}\`\n\n` : ''}Click to retry.`,
     );
-    item.contextValue = this.unknownHostKey ? 'dockerHostError unknownHostKey' : 'dockerHostError';
+    item.contextValue = contextValue('dockerHostError', !!this.unknownHostKey && 'unknownHostKey');
     item.command = this.unknownHostKey
       ? { command: 'dockerOnAzure.trustHostKey', title: 'Trust Host Key', arguments: [this] }
       : { command: 'dockerOnAzure.retryHost', title: 'Retry', arguments: [this] };

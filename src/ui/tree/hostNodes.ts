@@ -14,6 +14,7 @@ import {
 import { describeDockerError } from '../../core/docker/errors';
 import { ErrorNode } from './errorNode';
 import { itemFromModel, MessageNode, TreeNode } from './treeNode';
+import { contextValue } from '../../core/contextValue';
 
 export interface HostTreeContext {
   /** Called when a host's nodes come on screen, so its changes are followed. */
@@ -70,7 +71,7 @@ export class HostNode implements TreeNode {
       spec.source === 'local' ? 'vm' : 'remote',
       state.kind === 'failed' ? new vscode.ThemeColor('list.warningForeground') : undefined,
     );
-    item.contextValue = `dockerHost ${spec.source}`;
+    item.contextValue = contextValue('dockerHost', spec.source);
     return item;
   }
 
@@ -105,7 +106,7 @@ export class ContainersGroupNode implements TreeNode {
     const item = new vscode.TreeItem('Containers', vscode.TreeItemCollapsibleState.Expanded);
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon('layers');
-    item.contextValue = 'dockerContainers';
+    item.contextValue = contextValue('dockerContainers');
     const state = this.parent.session.state;
     if (state.kind === 'loaded') {
       const running = state.snapshot.containers.filter((c) => c.State === 'running').length;
@@ -186,7 +187,7 @@ export class ImagesGroupNode implements TreeNode {
     const item = new vscode.TreeItem('Images', vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon('package');
-    item.contextValue = 'dockerImages';
+    item.contextValue = contextValue('dockerImages');
     const state = this.parent.session.state;
     if (state.kind === 'loaded') {
       item.description = `${imageRows(state.snapshot.images, this.ctx.showDanglingImages()).length}`;

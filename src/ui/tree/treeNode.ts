@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { NodeModel } from '../../core/docker/presentation';
+import { contextValue } from '../../core/contextValue';
 
 /** Nodes render themselves; providers only delegate (the Azure Resource Groups pattern). */
 export interface TreeNode {
@@ -34,7 +35,7 @@ export class MessageNode implements TreeNode {
     const item = new vscode.TreeItem(this.message);
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon(this.icon);
-    item.contextValue = 'dockerMessage';
+    item.contextValue = contextValue('dockerMessage');
     return item;
   }
 }

@@ -1,0 +1,146 @@
+import '../support/installVscodeFake';
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ContainerInfo } from 'dockerode';
+import { composeProjectModel, containerModel, DEPLOYED_BY_LABEL, DEPLOYED_FROM_LABEL, imageModel } from '../../src/core/docker/presentation';
+import { DockerHostSession } from '../../src/core/docker/hostSession';
+import type { DockerHostSpec, HostSource } from '../../src/core/docker/hostSpec';
+import { DockerHostError, UnknownHostKeyError } from '../../src/core/docker/errors';
+import type { AzureVm, PowerState } from '../../src/core/azure/vmModel';
+import { AzureHostNode } from '../../src/ui/tree/azureNodes';
+import { ErrorNode } from '../../src/ui/tree/errorNode';
+import { HostNode } from '../../src/ui/tree/hostNodes';
+import { MessageNode } from '../../src/ui/tree/treeNode';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+interface MenuEntry {
+  command: string;
+  when?: string;
+}
+
+const itemMenus = ['view/item/context', 'view/item/inline']
+  .flatMap((menu) => (manifest.contributes.menus[menu] as MenuEntry[] | undefined) ?? [])
+  .filter((e) => e.when?.includes('viewItem'));
+
+/**
+ * The part of VS Code's when-clause language the tree menus use: terms joined by `&&`, each
+ * `key == value` or `key =~ /regex/flags`. Anything else fails the test, so a menu cannot slip
+ * past it by using syntax this evaluator does not know.
+ */
+function matches(when: string, context: Record<string, string>): boolean {
+  return when.split('&&').every((raw) => {
+    const term = raw.trim();
+    const re = /^(\w+)\s*=~\s*\/(.*)\/([a-z]*)$/.exec(term);
+    if (re) {
+      return new RegExp(re[2], re[3]).test(context[re[1]] ?? '');
+    }
+    const eq = /^(\w+)\s*==\s*'?([^']*)'?$/.exec(term);
+    if (eq) {
+      return (context[eq[1]] ?? '') === eq[2];
+    }
+    throw new Error(`unsupported when term "${term}" in "${when}"`);
+  });
+}
+
+function commandsFor(view: string, viewItem: string): string[] {
+  return [...new Set(itemMenus.filter((e) => matches(e.when!, { view, viewItem })).map((e) => e.command))].sort();
+}
+
+function container(state: string, opts: { ports?: boolean; deployed?: boolean } = {}): ContainerInfo {
+  return {
+    Id: `id-${state}`,
+    Names: [`/c-${state}`],
+    Image: 'local/busybox:1',
+    ImageID: 'sha256:1',
+    Command: 'sleep 300',
+    Created: 0,
+    State: state,
+    Status: state,
+    Ports: opts.ports ? [{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }] : [],
+    Labels: opts.deployed ? { [DEPLOYED_FROM_LABEL]: 'Dockerfile', [DEPLOYED_BY_LABEL]: 'docker-on-azure' } : {},
+    HostConfig: { NetworkMode: 'bridge' },
+    NetworkSettings: { Networks: {} },
+    Mounts: [],
+  } as unknown as ContainerInfo;
+}
+
+const spec = (source: HostSource): DockerHostSpec => ({ id: `${source}:1`, name: source, address: 'unix:///var/run/docker.sock', source });
+const ctx = { watch: () => undefined, isCurrentContext: () => false, showDanglingImages: () => false } as never;
+const env = { homeDir: '/root', knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 1000 };
+
+function vm(powerState: PowerState, opts: { address?: boolean; provisioned?: boolean } = {}): AzureVm {
+  return {
+    id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm',
+    name: 'vm',
+    subscriptionId: 's',
+    resourceGroup: 'rg',
+    location: 'westeurope',
+    vmSize: 'Standard_B2s',
+    powerState,
+    publicIp: opts.address === false ? undefined : '20.0.0.1',
+    tags: {},
+    nicIds: [],
+    publicIpIds: [],
+    nsgIds: [],
+    provisioned: opts.provisioned ? { daemon: 'ssh', adminUser: 'azureuser' } : undefined,
+  };
+}
+
+const azureHost = (v: AzureVm) =>
+  new AzureHostNode(v, { subscriptionId: 's', tenantId: 't', displayName: 'S' } as never, undefined, ctx, new MessageNode('p', 'p')).getTreeItem()
+    .contextValue!;
+
+const OTHER = 'dockerOnAzure.otherHosts';
+const AZURE = 'dockerOnAzure.azureHosts';
+const CONTAINER_ALWAYS = ['container.copyId', 'container.inspect', 'container.logs', 'container.remove', 'container.restart'];
+
+/** What the code produces for each kind of row, with the commands its context menu must offer. */
+const rows: { what: string; view: string; value: string; commands: string[] }[] = [
+  { what: 'a running container with ports that this extension deployed', view: OTHER, value: containerModel('h', container('running', { ports: true, deployed: true })).contextValue, commands: [...CONTAINER_ALWAYS, 'container.openInBrowser', 'container.shell', 'container.stop', 'redeploy'] },
+  { what: 'a running container without ports', view: AZURE, value: containerModel('h', container('running')).contextValue, commands: [...CONTAINER_ALWAYS, 'container.shell', 'container.stop'] },
+  { what: 'an exited container', view: OTHER, value: containerModel('h', container('exited')).contextValue, commands: [...CONTAINER_ALWAYS, 'container.start'] },
+  { what: 'an exited deployed container with ports', view: OTHER, value: containerModel('h', container('exited', { ports: true, deployed: true })).contextValue, commands: [...CONTAINER_ALWAYS, 'container.start', 'redeploy'] },
+  { what: 'a paused container', view: OTHER, value: containerModel('h', container('paused')).contextValue, commands: [...CONTAINER_ALWAYS, 'container.stop'] },
+  { what: 'an image', view: AZURE, value: imageModel('h', { image: { Id: 'sha256:1', Size: 1, Created: 0, RepoTags: ['a:1'] }, reference: 'a:1', dangling: false } as never, 0).contextValue, commands: ['image.copyToHost', 'image.inspect', 'image.push', 'image.remove'] },
+  { what: 'a dangling image', view: OTHER, value: imageModel('h', { image: { Id: 'sha256:2', Size: 1, Created: 0, RepoTags: [] }, reference: '<none>:<none>', dangling: true } as never, 0).contextValue, commands: ['image.copyToHost', 'image.inspect', 'image.push', 'image.remove'] },
+  { what: 'a Compose project', view: OTHER, value: composeProjectModel('h', { name: 'p', containers: [container('running')] } as never).contextValue, commands: ['composeDown'] },
+  { what: 'an added host', view: OTHER, value: new HostNode(new DockerHostSession(spec('added'), env), ctx).getTreeItem().contextValue!, commands: ['compare', 'refreshHost', 'removeHost'] },
+  { what: 'the local engine', view: OTHER, value: new HostNode(new DockerHostSession(spec('local'), env), ctx).getTreeItem().contextValue!, commands: ['compare', 'refreshHost'] },
+  { what: 'a CLI context', view: OTHER, value: new HostNode(new DockerHostSession(spec('context'), env), ctx).getTreeItem().contextValue!, commands: ['compare', 'refreshHost'] },
+  { what: 'an unreachable host', view: AZURE, value: new ErrorNode('h', new DockerHostError('down', 'refused')).getTreeItem().contextValue!, commands: ['retryHost'] },
+  { what: 'an unknown SSH host key', view: OTHER, value: new ErrorNode('h', new UnknownHostKeyError('h', 22, 'ssh-ed25519', 'SHA256:x', 'h ssh-ed25519 AAAA', '/dev/null')).getTreeItem().contextValue!, commands: ['retryHost', 'trustHostKey'] },
+  { what: 'a running provisioned Azure host', view: AZURE, value: azureHost(vm('running', { provisioned: true })), commands: ['azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'compare'] },
+  { what: 'a deallocated marked Azure host', view: AZURE, value: azureHost(vm('deallocated')), commands: ['azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.start', 'azureHost.unmark', 'compare'] },
+  { what: 'a starting Azure host without an address', view: AZURE, value: azureHost(vm('starting', { address: false, provisioned: true })), commands: ['azureHost.delete', 'azureHost.openInPortal', 'compare'] },
+  { what: 'a message row', view: OTHER, value: new MessageNode('m', 'No containers').getTreeItem().contextValue!, commands: [] },
+];
+
+const full = (commands: string[]) => commands.map((c) => `dockerOnAzure.${c}`).sort();
+
+test('each kind of row the code produces offers exactly its commands', () => {
+  for (const row of rows) {
+    assert.deepEqual(commandsFor(row.view, row.value), full(row.commands), `${row.what} (${row.value})`);
+  }
+});
+
+test('a new flag, or flags in another order, never changes a menu', () => {
+  for (const row of rows) {
+    const [kind, ...flags] = row.value.split(' ');
+    for (const variant of [`${row.value} someNewFlag`, [kind, 'someNewFlag', ...flags].join(' '), [kind, ...flags.reverse()].join(' ')]) {
+      assert.deepEqual(commandsFor(row.view, variant), full(row.commands), `${row.what} as "${variant}"`);
+    }
+  }
+});
+
+test('every item menu entry is reachable from some row the code produces', () => {
+  for (const entry of itemMenus) {
+    assert.ok(
+      rows.some((row) => matches(entry.when!, { view: row.view, viewItem: row.value })),
+      `${entry.command} (${entry.when}) matches no row`,
+    );
+  }
+});
