@@ -67,7 +67,12 @@ export class ThemeColor {
 }
 
 export class MarkdownString {
-  constructor(public value = '') {}
+  isTrusted?: boolean | { readonly enabledCommands: readonly string[] };
+  supportHtml?: boolean;
+  constructor(
+    public value = '',
+    public supportThemeIcons = false,
+  ) {}
 }
 
 export class Uri {

@@ -2,8 +2,16 @@ import * as http from 'http';
 import type { Duplex } from 'stream';
 import { Client } from 'ssh2';
 import type { AgentAuthMethod, ClientChannel, PublicKeyAuthMethod } from 'ssh2';
-import { checkHostKey, knownHostsLine, sshFingerprint, sshKeyType } from './knownHosts';
-import { DockerHostError, UnknownHostKeyError } from './errors';
+import {
+  checkHostKey,
+  HostKeyVerdict,
+  knownHostKeyTypes,
+  knownHostsLine,
+  preferredHostKeyAlgorithms,
+  sshFingerprint,
+  sshKeyType,
+} from './knownHosts';
+import { DockerHostError, sshHostName, UnknownHostKeyError } from './errors';
 
 export interface SshDialOptions {
   host: string;
@@ -95,6 +103,9 @@ export class SshDialAgent extends http.Agent {
     for (const k of o.privateKeys) {
       auth.push({ type: 'publickey', username: o.username, key: k.key });
     }
+    const knownHosts = o.readKnownHosts();
+    const knownTypes = knownHostKeyTypes(knownHosts, o.host, o.port);
+    const preferred = preferredHostKeyAlgorithms(knownTypes);
     return new Promise<Client>((resolve, reject) => {
       client
         .once('ready', () => resolve(client))
@@ -114,21 +125,15 @@ export class SshDialAgent extends http.Agent {
         readyTimeout: o.readyTimeoutMs,
         keepaliveInterval: 15_000,
         authHandler: auth,
+        // Known key types first, as OpenSSH orders them. ssh2 applies the keys in order, so `remove` then
+        // `prepend` moves them to the front; its types insist on an `append`.
+        algorithms: preferred.length > 0 ? { serverHostKey: { append: [], remove: preferred, prepend: preferred } } : undefined,
         hostVerifier: (key: Buffer) => {
-          const verdict = checkHostKey(o.readKnownHosts(), o.host, o.port, key);
+          const verdict = checkHostKey(knownHosts, o.host, o.port, key);
           if (verdict === 'trusted') {
             return true;
           }
-          hostKeyProblem =
-            verdict === 'unknown'
-              ? new UnknownHostKeyError(o.host, o.port, sshKeyType(key), sshFingerprint(key), knownHostsLine(o.host, o.port, key), o.knownHostsFile)
-              : new DockerHostError(
-                  `The SSH host key of ${o.host} (${sshFingerprint(key)}) does not match the one in ${o.knownHostsFile}` +
-                    (verdict === 'revoked'
-                      ? ' and is marked revoked.'
-                      : '. It may have been reinstalled, or someone may be intercepting the connection; check before you edit known_hosts.'),
-                  'HOST_KEY_MISMATCH',
-                );
+          hostKeyProblem = hostKeyRefusal(o, verdict, key, knownTypes);
           return false;
         },
       });
@@ -144,6 +149,28 @@ export class SshDialAgent extends http.Agent {
     this.client = undefined;
     super.destroy();
   }
+}
+
+function hostKeyRefusal(o: SshDialOptions, verdict: Exclude<HostKeyVerdict, 'trusted'>, key: Buffer, knownTypes: string[]): DockerHostError {
+  const type = sshKeyType(key);
+  if (verdict === 'unknown') {
+    return new UnknownHostKeyError(o.host, o.port, type, sshFingerprint(key), knownHostsLine(o.host, o.port, key), o.knownHostsFile);
+  }
+  const presented = `The SSH host key of ${sshHostName(o.host, o.port)} (${type} ${sshFingerprint(key)})`;
+  if (verdict === 'revoked') {
+    return new DockerHostError(
+      `${presented} is marked revoked in ${o.knownHostsFile}. Do not connect until the host has a new key.`,
+      'HOST_KEY_MISMATCH',
+    );
+  }
+  const against = knownTypes.includes(type)
+    ? `the one in ${o.knownHostsFile}`
+    : `${o.knownHostsFile}, which knows this host only by its ${knownTypes.join(' and ')} key${knownTypes.length > 1 ? 's' : ''}`;
+  return new DockerHostError(
+    `${presented} does not match ${against}. ` +
+      'It may have been reinstalled, or someone may be intercepting the connection; check before you edit known_hosts.',
+    'HOST_KEY_MISMATCH',
+  );
 }
 
 /** Node's HTTP client calls these on its sockets; an SSH channel has no socket options to set. */
