@@ -11,6 +11,7 @@ import { DockerHostSession } from '../../src/core/docker/hostSession';
 import { DockerHostSpec } from '../../src/core/docker/hostSpec';
 import { appendKnownHost } from '../../src/core/docker/knownHosts';
 import { exportDockerContext } from '../../src/core/docker/contextExport';
+import { waitForDaemon } from '../../src/core/docker/waitForDaemon';
 import { SshdHandle, startSshd } from '../support/engines';
 import { dockerCli, freePort, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
@@ -178,6 +179,27 @@ test('a changed ssh host key is refused as a mismatch', async () => {
   );
   assert.equal(err.code, 'HOST_KEY_MISMATCH');
   assert.match(err.message, /does not match the one in/);
+});
+
+test('waiting for a new host stops at once on a changed host key instead of retrying until the deadline', async () => {
+  const dir = fs.mkdtempSync(path.join(scratch, 'kh-wait-'));
+  const otherKey = path.join(dir, 'other');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
+  const knownHostsFile = path.join(dir, 'known_hosts');
+  const [type, blob] = fs.readFileSync(`${otherKey}.pub`, 'utf8').split(' ');
+  // A reused public IP: the old VM's key is still in known_hosts.
+  fs.writeFileSync(knownHostsFile, `[127.0.0.1]:${testEnv.ssh.port} ${type} ${blob}\n`);
+  let attempts = 0;
+  const err = await waitForDaemon(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), connEnv({ knownHostsFile }), {
+    timeoutMs: 30_000,
+    intervalMs: 500,
+    onAttempt: () => attempts++,
+  }).then(
+    () => assert.fail('a changed host key must not connect'),
+    (e: DockerHostError) => e,
+  );
+  assert.equal(err.code, 'HOST_KEY_MISMATCH');
+  assert.equal(attempts, 0, 'no retry: waiting cannot change a host key');
 });
 
 /** A second real sshd that has no ed25519 host key, only ecdsa and rsa ones (ssh2 prefers ecdsa of those). */

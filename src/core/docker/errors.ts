@@ -24,6 +24,11 @@ export function isUnknownHostKeyError(err: unknown): err is UnknownHostKeyError 
   return isDockerHostError(err) && err.code === 'UNKNOWN_HOST_KEY';
 }
 
+/** A host key that is not known yet, or not the one known: no retry changes either. */
+export function isHostKeyRefusal(err: unknown): err is DockerHostError {
+  return isUnknownHostKeyError(err) || (isDockerHostError(err) && err.code === 'HOST_KEY_MISMATCH');
+}
+
 /** A host as ssh names it in messages: the port only when it is not 22. */
 export function sshHostName(host: string, port: number): string {
   return port === 22 ? host : `${host}:${port}`;
