@@ -24,6 +24,7 @@ let arm: ArmEmulator;
 let view: AzureHostsView;
 let signIn: AzureSignIn;
 let marks: HostMarksStore;
+let hostTls: HostTlsStore;
 let disposables: { dispose(): void }[] = [];
 let subA: string;
 let subB: string;
@@ -96,10 +97,11 @@ before(async () => {
   };
   signIn = new AzureSignIn(log);
   marks = new HostMarksStore(memento() as never);
+  hostTls = new HostTlsStore(secretStorage() as never);
   view = new AzureHostsView(
     signIn,
     marks,
-    new HostTlsStore(secretStorage() as never),
+    hostTls,
     () => ({ homeDir: scratch, knownHostsFile: path.join(scratch, 'known_hosts'), localUser: 'root', connectTimeoutMs: 5000 }),
     () => false,
     () => [],
@@ -115,7 +117,7 @@ before(async () => {
     azureHosts: view,
     azureSignIn: signIn,
     hostMarks: marks,
-    hostTls: undefined as never,
+    hostTls,
     buildLog: { clear: () => undefined, show: () => undefined, append: () => undefined, appendLine: () => undefined } as never,
     addedHosts: undefined as never,
     inspect: undefined as never,
