@@ -34,6 +34,9 @@ export interface SshDialOptions {
 export class SshDialAgent extends http.Agent {
   private client: Promise<Client> | undefined;
   private disposed = false;
+  private retired = false;
+  /** Channels open, or being opened, on this agent's connection. */
+  private inUse = 0;
 
   constructor(private readonly options: SshDialOptions) {
     super({ keepAlive: false });
@@ -49,11 +52,25 @@ export class SshDialAgent extends http.Agent {
 
   /** A raw byte stream to the remote daemon, as a local socket to it would be. */
   async openChannel(): Promise<ClientChannel> {
-    const client = await this.connect();
+    this.inUse += 1;
+    let channel: ClientChannel;
+    try {
+      channel = await this.execDialStdio();
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+    channel.once('close', () => this.release());
+    return channel;
+  }
+
+  private async execDialStdio(): Promise<ClientChannel> {
+    const pending = this.connect();
+    const client = await pending;
     return new Promise<ClientChannel>((resolve, reject) => {
       client.exec('docker system dial-stdio', (err, channel) => {
         if (err) {
-          this.client = undefined;
+          this.forget(pending);
           reject(err);
           return;
         }
@@ -79,20 +96,52 @@ export class SshDialAgent extends http.Agent {
     });
   }
 
+  /**
+   * From now on the SSH connection closes whenever no channel uses it. Channels already open go on;
+   * a later request opens a new connection, which closes again once that request is done.
+   */
+  retire(): void {
+    this.retired = true;
+    if (this.inUse === 0) {
+      this.closeClient();
+    }
+  }
+
+  private release(): void {
+    this.inUse -= 1;
+    if (this.retired && this.inUse === 0) {
+      this.closeClient();
+    }
+  }
+
   private connect(): Promise<Client> {
     if (this.disposed) {
       return Promise.reject(new DockerHostError(`The connection to ${this.options.host} was closed.`, 'DISPOSED'));
     }
     if (!this.client) {
-      this.client = this.startClient();
-      this.client.catch(() => {
-        this.client = undefined;
-      });
+      const started: Promise<Client> = this.startClient(() => this.forget(started));
+      this.client = started;
+      started.catch(() => this.forget(started));
     }
     return this.client;
   }
 
-  private startClient(): Promise<Client> {
+  /** A client that closed or failed is not handed out again; a newer one started meanwhile stays. */
+  private forget(client: Promise<Client>): void {
+    if (this.client === client) {
+      this.client = undefined;
+    }
+  }
+
+  private closeClient(): void {
+    this.client?.then(
+      (c) => c.end(),
+      () => undefined,
+    );
+    this.client = undefined;
+  }
+
+  private startClient(onGone: () => void): Promise<Client> {
     const o = this.options;
     const client = new Client();
     let hostKeyProblem: Error | undefined;
@@ -111,11 +160,11 @@ export class SshDialAgent extends http.Agent {
         .once('ready', () => resolve(client))
         // Kept for the client's whole life: an error after `ready` must not go unhandled.
         .on('error', (err) => {
-          this.client = undefined;
+          onGone();
           reject(hostKeyProblem ?? err);
         })
         .on('close', () => {
-          this.client = undefined;
+          onGone();
           reject(hostKeyProblem ?? new DockerHostError(`SSH connection to ${o.host} closed.`, 'ECONNRESET'));
         });
       client.connect({
@@ -142,11 +191,7 @@ export class SshDialAgent extends http.Agent {
 
   override destroy(): void {
     this.disposed = true;
-    this.client?.then(
-      (c) => c.end(),
-      () => undefined,
-    );
-    this.client = undefined;
+    this.closeClient();
     super.destroy();
   }
 }
