@@ -3,12 +3,14 @@ import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 import { promisify } from 'util';
 import Dockerode from 'dockerode';
 import type { Pseudoterminal } from 'vscode';
 import { openLogsTerminal } from '../../src/ui/terminals/logsTerminal';
 import { openShellTerminal } from '../../src/ui/terminals/shellTerminal';
 import { importBusybox } from '../support/busyboxImage';
+import { startEngineProxy } from '../support/engineProxy';
 import { DockerdHandle, startDockerd } from '../support/engines';
 import { dockerCli, eventually, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
@@ -69,18 +71,25 @@ test('a shell terminal closed before its shell opened leaves no shell running in
 
 test('a logs terminal closed before its stream opened does not keep following the log', async () => {
   resetRecorded();
-  // An engine of its own, so that every connection it holds is this terminal's.
-  const engine = new Dockerode({ socketPath: fragile.socketPath });
-  const container = await engine.createContainer({ Image: testEnv.baseImage, Cmd: ['sleep', '300'] });
+  const container = await new Dockerode({ socketPath: fragile.socketPath }).createContainer({ Image: testEnv.baseImage, Cmd: ['sleep', '300'] });
   await container.start();
-  await eventually(async () => assert.equal(await engineConnections(fragile.socketPath), 0), 20_000, 500);
-  openLogsTerminal(engine, container.id, 'Logs: early close');
-  const pty = lastPty();
-  pty.open(undefined);
-  pty.close();
-  await eventually(async () => assert.ok((await engineConnections(fragile.socketPath)) > 0, 'the terminal reached the engine'), 5_000, 50);
-  // Idle keep-alive sockets close by themselves within seconds; a follow stream never does.
-  await eventually(async () => assert.equal(await engineConnections(fragile.socketPath), 0), 20_000, 500);
+  // The terminal reaches the engine through a proxy of its own, so every connection on the proxy's
+  // socket is this terminal's, and the log request can be held until the terminal has closed.
+  const proxySocket = path.join(dir, 'logs-proxy.sock');
+  const proxy = await startEngineProxy(fragile.socketPath, { socketPath: proxySocket });
+  try {
+    const follow = proxy.hold((r) => r.url.includes('/logs?') && r.url.includes('follow=true'));
+    openLogsTerminal(new Dockerode({ socketPath: proxySocket }), container.id, 'Logs: early close');
+    const pty = lastPty();
+    pty.open(undefined);
+    pty.close();
+    await follow.arrived;
+    follow.release();
+    // Idle keep-alive sockets close by themselves within seconds; a follow stream never does.
+    await eventually(async () => assert.equal(await engineConnections(proxySocket), 0), 20_000, 500);
+  } finally {
+    await proxy.close();
+  }
 });
 
 test('typing into a shell whose engine went away says so instead of crashing the extension host', async () => {

@@ -56,6 +56,8 @@ export async function startEngineProxy(engineSocket: string, listen: EngineProxy
       { socketPath: engineSocket, agent: upstreamAgent, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // As the engine does: a follow stream's headers go out before its first line does.
+        res.flushHeaders();
         answer.pipe(res);
       },
     );
