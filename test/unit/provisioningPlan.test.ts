@@ -9,7 +9,8 @@ import {
   validateResourceGroupName,
   validateSourceRange,
 } from '../../src/core/azure/provisioning/naming';
-import { planProvisioning, toSdkModel, ProvisionRequest } from '../../src/core/azure/provisioning/plan';
+import { hostResourceNames, planProvisioning, toSdkModel, ProvisionRequest } from '../../src/core/azure/provisioning/plan';
+import { freeGroupName, freeHostName, hostNameTaken } from '../../src/core/azure/provisioning/takenNames';
 
 const tls = { caPem: 'CA-PEM', serverCertPem: 'SERVER-CERT', serverKeyPem: 'SERVER-KEY' };
 
@@ -118,4 +119,31 @@ test('SDK models lift every properties envelope, nested ones included, and keep 
     properties: { subnets: [{ name: 's', properties: { addressPrefix: '10.0.0.0/24' } }] },
   });
   assert.deepEqual(model, { location: 'x', tags: { properties: 'kept' }, subnets: [{ name: 's', addressPrefix: '10.0.0.0/24' }] });
+});
+
+test('a host name is taken when any resource it would make exists, in any group, whatever the case', () => {
+  const existing = [
+    { name: 'Web-NSG', type: 'microsoft.network/networksecuritygroups', resourceGroup: 'ops-rg' },
+    { name: 'api', type: 'Microsoft.Compute/virtualMachines', resourceGroup: 'api-rg' },
+    { name: 'api-vnet', type: 'Microsoft.Network/virtualNetworks', resourceGroup: 'api-rg' },
+    // Same name, other type: a storage account called db-ip is no public IP.
+    { name: 'db-ip', type: 'Microsoft.Storage/storageAccounts', resourceGroup: 'x' },
+  ];
+  assert.equal(
+    hostNameTaken('web', existing),
+    'The network security group Web-NSG already exists in resource group ops-rg: choose another host name.',
+  );
+  assert.match(hostNameTaken('api', existing) ?? '', /^The virtual machine api already exists/, 'the VM is named first');
+  assert.equal(hostNameTaken('db', existing), undefined);
+  const plan = planProvisioning({ ...request, hostName: 'db' });
+  assert.deepEqual(
+    [...plan.resources.filter((r) => r.key !== 'resourceGroup'), plan.osDisk].map((r) => r.name).sort(),
+    Object.values(hostResourceNames('db')).sort(),
+    'the check covers exactly the names the plan uses',
+  );
+  const hosts = [1, 2].map((n) => ({ name: `docker-host-${n}`, type: 'Microsoft.Compute/virtualMachines', resourceGroup: 'rg' }));
+  assert.equal(freeHostName([]), 'docker-host-1');
+  assert.equal(freeHostName(hosts), 'docker-host-3');
+  assert.equal(freeGroupName('web-rg', [{ name: 'other' }]), 'web-rg');
+  assert.equal(freeGroupName('web-rg', [{ name: 'WEB-RG' }, { name: 'web-rg-2' }]), 'web-rg-3');
 });

@@ -3,7 +3,7 @@ import { withCancellableProgress } from '../cancellableProgress';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
 import { azureHostId } from '../../core/azure/azureHostSpec';
 import { azureVendor } from '../../core/azure/lazyAzure';
-import type { ProvisionEvent } from '../../core/azure/provisioning/executor';
+import type { ProvisionEvent, RollbackReport } from '../../core/azure/provisioning/executor';
 import { planProvisioning } from '../../core/azure/provisioning/plan';
 import { isUnknownHostKeyError } from '../../core/docker/errors';
 import type { DockerHostSpec } from '../../core/docker/hostSpec';
@@ -136,11 +136,16 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
         }
         deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
       } catch (err) {
-        const report = (err as { rollback?: { remaining: { id: string; reason: string }[] } }).rollback;
-        const remaining = report?.remaining.length
-          ? ` Still there: ${report.remaining.map((r) => `${r.id.split('/').pop()} (${r.reason})`).join('; ')}.`
-          : ' Nothing it created remains.';
-        void vscode.window.showErrorMessage(`${errorText(err)}.${report ? remaining : ''}`);
+        const report = (err as { rollback?: RollbackReport }).rollback;
+        // A run refused before it created anything has nothing to report back.
+        const afterwards = !report
+          ? ''
+          : report.remaining.length
+            ? ` Still there: ${report.remaining.map((r) => `${r.id.split('/').pop()} (${r.reason})`).join('; ')}.`
+            : report.removed.length
+              ? ' Nothing it created remains.'
+              : '';
+        void vscode.window.showErrorMessage(`${errorText(err).replace(/\.?$/, '.')}${afterwards}`);
         deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
       }
     });

@@ -3,6 +3,7 @@ import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
 import type { DaemonAccess } from '../../core/azure/provisioning/plan';
 import { isWideRange, validateHostName, validateSourceRange } from '../../core/azure/provisioning/naming';
 import { IMAGES, ImageKey } from '../../core/azure/provisioning/plan';
+import { ExistingResource, freeGroupName, freeHostName, hostNameTaken } from '../../core/azure/provisioning/takenNames';
 import { BACK, input, pick, PickItem, runSteps } from './multiStepInput';
 
 export interface ProvisionAnswers {
@@ -49,6 +50,8 @@ const SIZES: { name: string; detail: string }[] = [
 export interface WizardContext {
   subscriptions: AzureSubscriptionRef[];
   resourceGroups: (sub: AzureSubscriptionRef) => Promise<{ name: string; location: string }[]>;
+  /** Every resource of the subscription, so a host name that would reuse one is refused as it is typed. */
+  existingResources: (sub: AzureSubscriptionRef) => Promise<ExistingResource[]>;
   /** The subscription's regions; the built-in list is used when this fails. */
   regions?: (sub: AzureSubscriptionRef) => Promise<{ name: string; displayName: string }[]>;
   /** The sizes offered in a region; the built-in list is used when this fails. */
@@ -81,7 +84,10 @@ function sizeItems(offered: { name: string; cores: number; memoryMb: number }[])
  * created. Names are checked against Azure's rules as they are typed.
  */
 export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionAnswers | undefined> {
-  type State = Partial<ProvisionAnswers> & { groups?: { name: string; location: string }[] };
+  type State = Partial<ProvisionAnswers> & {
+    groups?: { name: string; location: string }[];
+    existing?: { subscriptionId: string; resources: Promise<ExistingResource[]> };
+  };
   const state: State = {
     subscription: ctx.subscriptions.length === 1 ? ctx.subscriptions[0] : undefined,
     createResourceGroup: true,
@@ -113,13 +119,20 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
     },
     {
       run: async (s, step, total) => {
+        const sub = s.subscription!;
+        if (s.existing?.subscriptionId !== sub.subscriptionId) {
+          // Read once per subscription; a failed read only loses the early warning (the run looks again).
+          s.existing = { subscriptionId: sub.subscriptionId, resources: ctx.existingResources(sub).catch(() => []) };
+          s.groups = undefined;
+        }
+        const existing = s.existing.resources;
         const r = await input(
           TITLE,
           step,
           total,
-          s.hostName ?? 'docker-host-1',
+          s.hostName ?? freeHostName(await existing),
           'Host name: the VM, its computer name and its DNS label',
-          validateHostName,
+          async (v) => validateHostName(v) ?? hostNameTaken(v, await existing),
         );
         if (typeof r === 'string') {
           s.hostName = r;
@@ -130,7 +143,7 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
     {
       run: async (s, step, total) => {
         s.groups ??= await ctx.resourceGroups(s.subscription!).catch(() => []);
-        const newName = `${s.hostName}-rg`;
+        const newName = freeGroupName(`${s.hostName}-rg`, s.groups);
         const r = await pick(
           TITLE,
           step,

@@ -134,4 +134,13 @@ export class ArmState {
   all(): JsonObject[] {
     return [...this.resources.values()];
   }
+
+  /**
+   * Every resource as stored, with what it hides, in id order: two equal snapshots mean nothing
+   * was created, changed or removed in between.
+   */
+  snapshot(): string {
+    const keys = [...this.resources.keys()].sort();
+    return JSON.stringify(keys.map((k) => ({ resource: this.resources.get(k), hidden: this.hidden.get(k) ?? {} })));
+  }
 }

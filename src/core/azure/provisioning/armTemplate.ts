@@ -1,15 +1,7 @@
 import { buildCloudConfig } from './cloudInit';
-import type { ProvisionPlan, ResourceKey } from './plan';
+import type { ProvisionPlan } from './plan';
 
 type Json = Record<string, unknown>;
-
-const TYPES: Record<Exclude<ResourceKey, 'resourceGroup'>, string> = {
-  vnet: 'Microsoft.Network/virtualNetworks',
-  nsg: 'Microsoft.Network/networkSecurityGroups',
-  publicIp: 'Microsoft.Network/publicIPAddresses',
-  nic: 'Microsoft.Network/networkInterfaces',
-  vm: 'Microsoft.Compute/virtualMachines',
-};
 
 /** The api-versions the specs in this repository describe for each type. */
 const API_VERSIONS: Record<string, string> = {
@@ -50,23 +42,24 @@ export function buildArmTemplate(plan: ProvisionPlan, cloudInit = buildCloudConf
     [req.vmSize, "[parameters('vmSize')]"],
     [req.sshPublicKey, "[parameters('sshPublicKey')]"],
     [req.sourceRange, "[parameters('allowedSource')]"],
-    [`${req.hostName}-osdisk`, `[${name('-osdisk')}]`],
+    [plan.osDisk.name, `[${name(plan.osDisk.name.slice(req.hostName.length))}]`],
   ]);
-  const resources = plan.resources.filter((r): r is typeof r & { key: Exclude<ResourceKey, 'resourceGroup'> } => r.key !== 'resourceGroup');
+  const resources = plan.resources.filter((r) => r.key !== 'resourceGroup');
   for (const r of resources) {
     const suffix = r.name.slice(req.hostName.length);
     exact.set(r.name, `[${name(suffix)}]`);
-    exact.set(r.id, `[resourceId('${TYPES[r.key]}', ${name(suffix)})]`);
+    exact.set(r.id, `[resourceId('${r.type}', ${name(suffix)})]`);
     if (r.key === 'vnet') {
-      exact.set(`${r.id}/subnets/default`, `[resourceId('${TYPES.vnet}/subnets', ${name(suffix)}, 'default')]`);
+      exact.set(`${r.id}/subnets/default`, `[resourceId('${r.type}/subnets', ${name(suffix)}, 'default')]`);
     }
   }
+  const publicIp = resources.find((r) => r.key === 'publicIp')!;
   const templateResources = resources.map((r) => {
     const { properties, ...rest } = r.body as { properties?: Json };
     const body = r.key === 'vm' ? { ...rest, properties: withCustomData(properties!) } : r.body;
     return {
-      type: TYPES[r.key],
-      apiVersion: API_VERSIONS[TYPES[r.key]],
+      type: r.type,
+      apiVersion: API_VERSIONS[r.type],
       name: exact.get(r.name),
       ...(substitute(body, exact) as Json),
       dependsOn: r.dependsOn.filter((d) => d !== 'resourceGroup').map((d) => exact.get(plan.resources.find((x) => x.key === d)!.id)),
@@ -85,7 +78,7 @@ export function buildArmTemplate(plan: ProvisionPlan, cloudInit = buildCloudConf
     },
     resources: templateResources,
     outputs: {
-      fqdn: { type: 'string', value: `[reference(resourceId('${TYPES.publicIp}', ${name('-ip')})).dnsSettings.fqdn]` },
+      fqdn: { type: 'string', value: `[reference(${exact.get(publicIp.id)!.slice(1, -1)}).dnsSettings.fqdn]` },
     },
   };
 }

@@ -1,0 +1,83 @@
+/**
+ * Provision Docker Host as a user runs it: the real wizard (quick picks and input boxes of the
+ * vscode fake, answered step by step), the real command and the Azure SDKs against the ARM emulator.
+ */
+import { recorded, resetRecorded } from '../support/installVscodeFake';
+import test, { after, before, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
+import { ARM_CA_DIR_VAR } from '../support/testEnv';
+import type { FakeInputBox } from '../support/vscodeFake';
+import { startAzureCommands, type AzureCommands } from '../support/azureCommands';
+
+let arm: ArmEmulator;
+let sub: string;
+let azure: AzureCommands;
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-provision-'));
+const sshDir = path.join(scratch, 'ssh');
+
+type Item = { label: string; value?: unknown; picked?: boolean };
+
+function provision(...answers: unknown[]): Promise<unknown> {
+  recorded.answers.push(...answers);
+  return Promise.resolve(recorded.commands.get('dockerOnAzure.azure.provisionHost')!());
+}
+
+before(async () => {
+  arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
+  sub = arm.subscriptions[0].subscriptionId;
+  azure = startAzureCommands(arm, scratch, {
+    'dockerOnAzure.ssh.keyDirectory': sshDir,
+    // SSH-mode hosts in the emulator run nothing; one try is enough to show what the user is told.
+    'dockerOnAzure.provision.daemonWaitMinutes': 0,
+  });
+});
+
+beforeEach(() => {
+  resetRecorded();
+  recorded.config = { ...azure.config };
+});
+
+after(async () => {
+  azure?.dispose();
+  await arm?.stop();
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+test('a host name whose resources exist is refused while it is typed; a new group never takes the name of one that exists', async () => {
+  arm.addVm({ subscriptionId: sub, resourceGroup: 'first-rg', name: 'docker-host-1' });
+  arm.addVm({ subscriptionId: sub, resourceGroup: 'docker-host-2-rg', name: 'other' });
+  const before = arm.snapshot();
+  const seen: { initial?: string; badRule?: string; free?: string; groups?: string[] } = {};
+  // Enter on a taken name: the box stays open with the reason (the fake records it and ends the run).
+  await provision('docker-host-1');
+  assert.deepEqual(recorded.refusedInputs, [
+    { value: 'docker-host-1', message: 'The virtual machine docker-host-1 already exists in resource group first-rg: choose another host name.' },
+  ]);
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  await provision(
+    async (box: FakeInputBox) => {
+      seen.initial = box.value;
+      await box.type('Docker');
+      seen.badRule = box.validationMessage;
+      await box.type('docker-host-2');
+      seen.free = box.validationMessage;
+      return 'docker-host-2';
+    },
+    (groups: Item[]) => {
+      seen.groups = groups.map((i) => i.label);
+      return undefined;
+    },
+  );
+  assert.deepEqual([recorded.answerErrors, recorded.refusedInputs], [[], []]);
+  assert.equal(seen.initial, 'docker-host-2', 'the default is a name that is free');
+  assert.match(seen.badRule ?? '', /lowercase/);
+  assert.equal(seen.free, undefined);
+  assert.equal(seen.groups?.[0], '$(add) New resource group "docker-host-2-rg-2"', 'the new group is not the existing docker-host-2-rg');
+  assert.ok(seen.groups?.includes('docker-host-2-rg'), 'which is offered as an existing group to pick knowingly');
+  assert.equal(arm.snapshot(), before, 'Escape left before anything was created');
+});
