@@ -81,3 +81,46 @@ test('a host name whose resources exist is refused while it is typed; a new grou
   assert.ok(seen.groups?.includes('docker-host-2-rg'), 'which is offered as an existing group to pick knowingly');
   assert.equal(arm.snapshot(), before, 'Escape left before anything was created');
 });
+
+/** A quick pick's default: the item the wizard marks picked. */
+const byDefault = (items: Item[]) => items.find((i) => i.picked) ?? items[0];
+
+test('every default, in a region where the plain DNS name is taken: the wizard proposes a free label, shows its name, and provisioning succeeds', async () => {
+  const seen: { host?: string; label?: string; prompt?: string; taken?: string } = {};
+  await provision(
+    (box: FakeInputBox) => (seen.host = box.value),
+    byDefault, // a new resource group
+    byDefault, // West Europe, where other Azure customers hold the docker-host-N labels
+    async (dns: FakeInputBox) => {
+      seen.label = dns.value;
+      seen.prompt = dns.prompt;
+      await dns.type(seen.host!);
+      seen.taken = dns.validationMessage;
+      return seen.label;
+    },
+    byDefault, // size
+    byDefault, // image
+    byDefault, // SSH
+    byDefault, // a new key pair
+    '203.0.113.7',
+  );
+  assert.deepEqual([recorded.answerErrors, recorded.refusedInputs], [[], []]);
+  const host = seen.host!;
+  assert.match(host, /^docker-host-\d$/);
+  assert.match(seen.label ?? '', new RegExp(`^${host}-[0-9a-f]{4}$`));
+  assert.equal(seen.prompt, `Public DNS name: ${seen.label}.westeurope.cloudapp.azure.com (unique in the region across all of Azure)`);
+  assert.equal(seen.taken, `${host}.westeurope.cloudapp.azure.com is taken on Azure: choose another label.`);
+  const ipId = arm.inventory().find((id) => id.endsWith(`/publicIPAddresses/${host}-ip`));
+  const ip = arm.resource(ipId ?? '') as { properties: { dnsSettings: { fqdn: string } } } | undefined;
+  assert.equal(ip?.properties.dnsSettings.fqdn, `${seen.label}.westeurope.cloudapp.azure.com`);
+  assert.ok(
+    arm.inventory().some((id) => id.endsWith(`/virtualMachines/${host}`)),
+    'the VM was created',
+  );
+  assert.deepEqual(
+    recorded.messages.map((m) => m.level),
+    ['warning'],
+    `created, and only told that Docker does not answer yet: ${recorded.messages.map((m) => m.text).join(' | ')}`,
+  );
+  assert.match(recorded.messages[0].text, new RegExp(`^${host} was created\\. Docker on ${host} did not answer`));
+});

@@ -31,6 +31,7 @@ function request(over: Partial<ProvisionRequest>): ProvisionRequest {
     access: 'ssh',
     sourceRange: '203.0.113.7',
     ...over,
+    dnsLabel: over.dnsLabel ?? over.hostName ?? 'prov-host',
   };
 }
 

@@ -76,6 +76,7 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
       resourceGroup: answers.resourceGroup,
       createResourceGroup: answers.createResourceGroup,
       hostName: answers.hostName,
+      dnsLabel: answers.dnsLabel,
       vmSize: answers.vmSize,
       image: answers.image,
       adminUser,

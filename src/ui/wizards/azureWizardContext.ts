@@ -28,6 +28,8 @@ export async function azureWizardContext(
       }
       return found;
     },
+    dnsLabelAvailable: async (sub, location, label) =>
+      (await inventory.clients(sub).network.checkDnsNameAvailability(location, label)).available === true,
     regions: async (sub) => {
       const regions: { name: string; displayName: string }[] = [];
       for await (const l of azureVendor().createSubscriptionClient(sub.credential, sub.cloud).subscriptions.listLocations(sub.subscriptionId)) {

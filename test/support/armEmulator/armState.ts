@@ -62,6 +62,8 @@ export function sameId(a: unknown, b: unknown): boolean {
 export class ArmState {
   readonly tenants = new Map<string, Tenant>();
   readonly subscriptions = new Map<string, Subscription>();
+  /** `location/label` of the DNS labels other Azure customers hold (dnsLabels.ts). */
+  readonly foreignDnsLabels = new Set<string>();
   private readonly resources = new Map<string, JsonObject>();
   /** What a resource has that its ARM JSON does not show (power state, write-only fields). */
   private readonly hidden = new Map<string, Record<string, unknown>>();

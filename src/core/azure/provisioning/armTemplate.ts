@@ -29,7 +29,7 @@ function substitute(value: unknown, exact: Map<string, string>): unknown {
 /**
  * The host's resources as a resource-group deployment template, for people who automate:
  * `az deployment group create -g RG --template-file host.json --parameters sshPublicKey=@~/.ssh/id_ed25519.pub`.
- * Parameters: host name, region, size, SSH public key, allowed source and the cloud-init text.
+ * Parameters: host name, DNS label, region, size, SSH public key, allowed source and the cloud-init text.
  * The daemon is reached over SSH: a TLS certificate must name the host's address, which a template
  * cannot know before deployment.
  */
@@ -56,7 +56,12 @@ export function buildArmTemplate(plan: ProvisionPlan, cloudInit = buildCloudConf
   const publicIp = resources.find((r) => r.key === 'publicIp')!;
   const templateResources = resources.map((r) => {
     const { properties, ...rest } = r.body as { properties?: Json };
-    const body = r.key === 'vm' ? { ...rest, properties: withCustomData(properties!) } : r.body;
+    const body =
+      r.key === 'vm'
+        ? { ...rest, properties: withCustomData(properties!) }
+        : r.key === 'publicIp'
+          ? { ...rest, properties: withDnsLabelParameter(properties!) }
+          : r.body;
     return {
       type: r.type,
       apiVersion: API_VERSIONS[r.type],
@@ -69,7 +74,12 @@ export function buildArmTemplate(plan: ProvisionPlan, cloudInit = buildCloudConf
     $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
     contentVersion: '1.0.0.0',
     parameters: {
-      hostName: { type: 'string', defaultValue: req.hostName, metadata: { description: 'VM name, computer name and DNS label' } },
+      hostName: { type: 'string', defaultValue: req.hostName, metadata: { description: 'VM name and computer name' } },
+      dnsLabel: {
+        type: 'string',
+        defaultValue: req.dnsLabel,
+        metadata: { description: 'DNS label of the public IP: <label>.<region>.cloudapp.azure.com, unique in the region across all of Azure' },
+      },
       location: { type: 'string', defaultValue: req.location },
       vmSize: { type: 'string', defaultValue: req.vmSize },
       sshPublicKey: { type: 'string', metadata: { description: 'OpenSSH public key of the admin user (password sign-in is disabled)' } },
@@ -81,6 +91,11 @@ export function buildArmTemplate(plan: ProvisionPlan, cloudInit = buildCloudConf
       fqdn: { type: 'string', value: `[reference(${exact.get(publicIp.id)!.slice(1, -1)}).dnsSettings.fqdn]` },
     },
   };
+}
+
+// Not through the exact-value map: the label often equals the host name, which maps to hostName.
+function withDnsLabelParameter(properties: Json): Json {
+  return { ...properties, dnsSettings: { ...(properties.dnsSettings as Json), domainNameLabel: "[parameters('dnsLabel')]" } };
 }
 
 function withCustomData(properties: Json): Json {

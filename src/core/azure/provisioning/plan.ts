@@ -20,6 +20,8 @@ export interface ProvisionRequest {
   /** The run creates the group (and may then remove it whole on rollback or delete). */
   createResourceGroup: boolean;
   hostName: string;
+  /** The public IP's DNS label: `<label>.<region>.cloudapp.azure.com`, unique in the region across all of Azure. */
+  dnsLabel: string;
   vmSize: string;
   image: ImageKey;
   adminUser: string;
@@ -159,7 +161,7 @@ export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
         location: req.location,
         tags: partOf,
         sku: { name: 'Standard', tier: 'Regional' },
-        properties: { publicIPAllocationMethod: 'Static', publicIPAddressVersion: 'IPv4', dnsSettings: { domainNameLabel: n } },
+        properties: { publicIPAllocationMethod: 'Static', publicIPAddressVersion: 'IPv4', dnsSettings: { domainNameLabel: req.dnsLabel } },
       },
     },
     {
