@@ -12,6 +12,7 @@ import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
 import { ARM_CA_DIR_VAR } from '../support/testEnv';
 import type { FakeInputBox } from '../support/vscodeFake';
 import { startAzureCommands, type AzureCommands } from '../support/azureCommands';
+import { generateSshKeyPair, writeSshKeyPair } from '../../src/core/azure/provisioning/sshKeys';
 
 let arm: ArmEmulator;
 let sub: string;
@@ -123,4 +124,71 @@ test('every default, in a region where the plain DNS name is taken: the wizard p
     `created, and only told that Docker does not answer yet: ${recorded.messages.map((m) => m.text).join(' | ')}`,
   );
   assert.match(recorded.messages[0].text, new RegExp(`^${host} was created\\. Docker on ${host} did not answer`));
+});
+
+/** Every step's default, the allowed address typed in; `key` answers the SSH key step. */
+function everyDefault(key: (items: Item[]) => Item | undefined = byDefault): unknown[] {
+  const asOffered = (box: FakeInputBox) => box.value;
+  return [asOffered, byDefault, byDefault, asOffered, byDefault, byDefault, byDefault, key, '203.0.113.7'];
+}
+
+/** Every file in the key folder with its content: what the user has there. */
+function keyFolder(): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(sshDir).map((f) => [f, fs.readFileSync(path.join(sshDir, f), 'utf8')]));
+}
+
+test('a new key pair made for a run that fails or is cancelled is removed, or, while what it made remains, named; keys already there stay', async () => {
+  fs.mkdirSync(sshDir, { recursive: true });
+  await writeSshKeyPair(sshDir, 'id_ed25519', generateSshKeyPair('me@laptop'));
+  const newKeyPair = (items: Item[]) => items.find((i) => i.value === null);
+  const refuseVmQuota = () =>
+    arm.faults.refuseNext(
+      'PUT',
+      /\/providers\/Microsoft\.Compute\/virtualMachines\/[^/]+$/i,
+      409,
+      'OperationNotAllowed',
+      'Operation could not be completed as it results in exceeding approved standardBSFamily Cores quota.',
+    );
+  const again = () => {
+    resetRecorded();
+    recorded.config = { ...azure.config };
+  };
+
+  const mine = keyFolder();
+  refuseVmQuota();
+  await provision(...everyDefault(newKeyPair));
+  assert.deepEqual([recorded.answerErrors, recorded.refusedInputs], [[], []]);
+  assert.equal(recorded.messages.length, 1);
+  assert.match(recorded.messages[0].text, /OperationNotAllowed.*Nothing it created remains\.$/);
+  assert.deepEqual(keyFolder(), mine, 'the failed run took its new key pair along, and left the old one');
+
+  again();
+  recorded.cancelNextProgress = true;
+  await provision(...everyDefault(newKeyPair));
+  assert.deepEqual([recorded.answerErrors, recorded.refusedInputs], [[], []]);
+  assert.match(recorded.messages[0]?.text ?? '', /^Provisioning was cancelled/);
+  assert.deepEqual(keyFolder(), mine, 'so did the cancelled one');
+
+  // A resource lock on the new group: the rollback cannot remove it, so the VM may still hold the key.
+  again();
+  refuseVmQuota();
+  arm.faults.refuseNext(
+    'DELETE',
+    /\/resourceGroups\/[^/]+$/i,
+    409,
+    'ScopeLocked',
+    'The scope cannot perform delete operation because following scope(s) are locked. Please remove the lock and try again.',
+  );
+  await provision(...everyDefault(newKeyPair));
+  const made = Object.keys(keyFolder()).filter((f) => !(f in mine));
+  assert.equal(made.length, 2, 'the new pair is kept while what it was made for remains');
+  const privateKey = path.join(
+    sshDir,
+    made.find((f) => !f.endsWith('.pub'))!,
+  );
+  assert.match(recorded.messages[0]?.text ?? '', /Still there: .*ScopeLocked/);
+  assert.ok(
+    recorded.messages[0].text.endsWith(`The SSH key pair made for it stays at ${privateKey} (and ${path.basename(privateKey)}.pub).`),
+    recorded.messages[0].text,
+  );
 });
