@@ -59,6 +59,7 @@ export async function measureProvisioning(networkMs = 2_000, computeMs = 8_000):
       resourceGroup: `${hostName}-rg`,
       createResourceGroup: true,
       hostName,
+      dnsLabel: hostName,
       vmSize: 'Standard_B2s',
       image: 'ubuntu-24.04',
       adminUser: 'azureuser',

@@ -71,7 +71,7 @@ test('start and stop from the context menu change the VM, and the tree shows eac
     await wb.screenshot('azure-stopped');
   }));
 
-const atStep = (n: number) => wb.page.locator('.quick-input-widget .quick-input-title', { hasText: `(${n}/8)` }).waitFor({ timeout: 30_000 });
+const atStep = (n: number) => wb.page.locator('.quick-input-widget .quick-input-title', { hasText: `(${n}/9)` }).waitFor({ timeout: 30_000 });
 
 test('the provisioning wizard goes back with Back, and Escape leaves before anything is created', () =>
   step('provision-back-escape', async () => {
@@ -93,17 +93,24 @@ test('the provisioning wizard goes back with Back, and Escape leaves before anyt
 test('Provision Docker Host from the palette: defaults plus mutual TLS; progress, then the new host with its containers', () =>
   step('provision', async () => {
     await wb.runCommand('Docker on Azure: Provision Docker Host');
-    // Host name, resource group, region, size and image: the defaults.
-    for (let n = 1; n <= 5; n++) {
+    // Host name, resource group, region, DNS label, size and image: the defaults. The emulator,
+    // like Azure, has docker-host-1 taken in westeurope, so the proposed label has a suffix.
+    for (let n = 1; n <= 6; n++) {
       await atStep(n);
+      if (n === 4) {
+        await wb.page
+          .locator('.quick-input-widget', { hasText: /docker-host-1-[0-9a-f]{4}\.westeurope\.cloudapp\.azure\.com/ })
+          .waitFor({ timeout: 30_000 });
+        await wb.screenshot('provision-dns-step');
+      }
       await wb.page.keyboard.press('Enter');
     }
-    await atStep(6);
+    await atStep(7);
     await wb.screenshot('provision-access-step');
     await wb.pickQuickItem('Mutual TLS on port 2376');
-    await atStep(7);
-    await wb.page.keyboard.press('Enter');
     await atStep(8);
+    await wb.page.keyboard.press('Enter');
+    await atStep(9);
     await wb.answerInput('203.0.113.7');
     await wb.page.locator('.notifications-toasts', { hasText: 'Provisioning docker-host-1' }).waitFor({ timeout: 60_000 });
     await wb.screenshot('provision-progress');
@@ -117,5 +124,15 @@ test('Provision Docker Host from the palette: defaults plus mutual TLS; progress
     assert.ok(
       arm.inventory().some((id) => /resourceGroups\/docker-host-1-rg$/i.test(id)),
       'a new resource group by default',
+    );
+    const ip = arm.resource(
+      `/subscriptions/${arm.subscriptions[0].subscriptionId}/resourceGroups/docker-host-1-rg/providers/Microsoft.Network/publicIPAddresses/docker-host-1-ip`,
+    ) as {
+      properties: { dnsSettings: { fqdn: string } };
+    };
+    assert.match(
+      ip.properties.dnsSettings.fqdn,
+      /^docker-host-1-[0-9a-f]{4}\.westeurope\.cloudapp\.azure\.com$/,
+      'a free DNS label, not the taken plain name',
     );
   }));

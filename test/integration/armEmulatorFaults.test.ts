@@ -159,3 +159,39 @@ test('api-version: missing and unsupported versions are refused naming the suppo
   assert.equal(e.code, 'InvalidApiVersionParameter');
   assert.match(e.message, /The supported versions are '2025-04-01'/);
 });
+
+test('DNS labels are unique per region across all of Azure: other customers hold some, CheckDnsNameAvailability tells, a PUT of a taken one is DnsRecordInUse', async () => {
+  const available = async (location: string, label: string) => (await az.network.checkDnsNameAvailability(location, label)).available;
+  // Names anyone tries first are held by other customers, the wizard's default among them.
+  assert.equal(await available('westeurope', 'docker-host-1'), false);
+  assert.equal(await available('westeurope', 'docker-host-1-ab12'), true);
+  const pip = (name: string, label: string) =>
+    az.network.publicIPAddresses.beginCreateOrUpdateAndWait(
+      'rg-dns',
+      name,
+      { location: 'westeurope', sku: { name: 'Standard' }, publicIPAllocationMethod: 'Static', dnsSettings: { domainNameLabel: label } },
+      FAST,
+    );
+  emu.addVm({ subscriptionId: sub, resourceGroup: 'rg-dns', name: 'seed', publicIp: false });
+  const taken = await restError(pip('mine', 'docker-host-1'));
+  assert.deepEqual(
+    [taken.statusCode, taken.code, taken.message],
+    [400, 'DnsRecordInUse', 'DNS record docker-host-1.westeurope.cloudapp.azure.com is already used by another public IP.'],
+  );
+  assert.equal(
+    emu.resource(`/subscriptions/${sub}/resourceGroups/rg-dns/providers/Microsoft.Network/publicIPAddresses/mine`),
+    undefined,
+    'nothing was created',
+  );
+  // A label is per region: the same one elsewhere is free.
+  assert.equal(await available('swedencentral', 'docker-host-1'), true);
+  // One's own public IP holds its label too, until it is deleted.
+  await pip('mine', 'docker-host-1-ab12');
+  assert.equal(await available('westeurope', 'docker-host-1-ab12'), false);
+  assert.equal((await restError(pip('second', 'docker-host-1-ab12'))).code, 'DnsRecordInUse');
+  await az.network.publicIPAddresses.beginDeleteAndWait('rg-dns', 'mine', FAST);
+  assert.equal(await available('westeurope', 'docker-host-1-ab12'), true);
+  // What the spec says a label must look like is checked, as the PUT checks it.
+  const bad = await restError(az.network.checkDnsNameAvailability('westeurope', 'Docker_Host'));
+  assert.deepEqual([bad.statusCode, bad.code], [400, 'InvalidDomainNameLabel']);
+});

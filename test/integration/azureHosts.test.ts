@@ -1,37 +1,34 @@
-import { recorded, memento, resetRecorded } from '../support/installVscodeFake';
+import { recorded, resetRecorded } from '../support/installVscodeFake';
 import test, { after, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
-import { AzureSignIn } from '../../src/ui/azure/azureSignIn';
-import { HostMarksStore } from '../../src/ui/azure/hostMarksStore';
 import { AzureHostsView } from '../../src/ui/tree/azureHostsView';
 import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
 import { ContainersGroupNode } from '../../src/ui/tree/hostNodes';
 import { TreeNode } from '../../src/ui/tree/treeNode';
-import { registerCommands } from '../../src/ui/commands/registry';
 import { ARM_CA_DIR_VAR, dockerCli, loadTestEnvironment } from '../support/testEnv';
-import { secretStorage, Uri } from '../support/vscodeFake';
-import { HostTlsStore } from '../../src/ui/azure/hostTlsStore';
+import { Uri } from '../support/vscodeFake';
+import { startAzureCommands } from '../support/azureCommands';
 import { readDockerContexts } from '../../src/core/docker/dockerContexts';
 import { VmStartLog } from '../../src/ui/azure/vmStartLog';
+import type { HostTlsStore } from '../../src/ui/azure/hostTlsStore';
 import { compareHosts } from '../../src/ui/webview/compareHosts';
 
 const testEnv = loadTestEnvironment();
 let arm: ArmEmulator;
 let view: AzureHostsView;
-let signIn: AzureSignIn;
-let marks: HostMarksStore;
+let vmStarts: VmStartLog;
 let hostTls: HostTlsStore;
-let disposables: { dispose(): void }[] = [];
+let settings: Record<string, unknown>;
+let stopCommands: (() => void) | undefined;
 let subA: string;
 let subB: string;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-azure-'));
 
 const label = (n: TreeNode) => n.getTreeItem().label as string;
-const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, trace: () => undefined } as never;
 
 async function subscriptionNodes(): Promise<SubscriptionNode[]> {
   return (await view.provider.getChildren()).filter((n): n is SubscriptionNode => n instanceof SubscriptionNode);
@@ -57,8 +54,6 @@ function powerState(vmId: string): string | undefined {
   const state = arm.powerState(vmId);
   return state && `PowerState/${state}`;
 }
-
-const vmStarts = new VmStartLog(memento() as never);
 
 before(async () => {
   arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
@@ -87,57 +82,16 @@ before(async () => {
     publicIpAddress: '127.0.0.1',
     dnsLabel: '',
   });
-  process.env.AZURE_TENANT_ID = arm.tenantId;
-  process.env.AZURE_CLIENT_ID = arm.clientId;
-  process.env.AZURE_CLIENT_SECRET = arm.clientSecret;
-  recorded.config = {
-    'dockerOnAzure.azure.signInMethod': 'servicePrincipal',
-    'dockerOnAzure.azure.resourceManagerEndpoint': arm.url,
-    'dockerOnAzure.azure.authorityHost': arm.url,
-  };
-  signIn = new AzureSignIn(log);
-  marks = new HostMarksStore(memento() as never);
-  hostTls = new HostTlsStore(secretStorage() as never);
-  view = new AzureHostsView(
-    signIn,
-    marks,
-    hostTls,
-    () => ({ homeDir: scratch, knownHostsFile: path.join(scratch, 'known_hosts'), localUser: 'root', connectTimeoutMs: 5000 }),
-    () => false,
-    () => [],
-    { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 },
-  );
-  disposables = registerCommands({
-    context: { subscriptions: [], workspaceState: memento(), globalState: memento(), secrets: secretStorage() } as never,
-    otherHosts: {
-      refreshAll: () => undefined,
-      registry: { list: async () => ({ sessions: [] }) },
-      scheduler: { refreshNow: () => undefined },
-    } as never,
-    azureHosts: view,
-    azureSignIn: signIn,
-    hostMarks: marks,
-    hostTls,
-    buildLog: { clear: () => undefined, show: () => undefined, append: () => undefined, appendLine: () => undefined } as never,
-    addedHosts: undefined as never,
-    inspect: undefined as never,
-    connectionEnv: () => ({ homeDir: scratch, knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 5000 }),
-    log,
-    vmStarts,
-    compare: undefined as never,
-  });
+  ({ view, vmStarts, hostTls, config: settings, dispose: stopCommands } = startAzureCommands(arm, scratch));
 });
 
 beforeEach(() => {
-  const config = recorded.config;
   resetRecorded();
-  recorded.config = config;
+  recorded.config = { ...settings };
 });
 
 after(async () => {
-  disposables.forEach((d) => d.dispose());
-  view.dispose();
-  signIn.dispose();
+  stopCommands?.();
   await arm.stop();
   fs.rmSync(scratch, { recursive: true, force: true });
 });

@@ -95,6 +95,7 @@ async function provisionTlsHost(name: string): Promise<DockerHostSpec> {
     name,
     (items: Item[]) => items[0], // a new resource group
     (items: Item[]) => items.find((i) => i.value === 'westeurope'),
+    (box: { value: string }) => box.value, // the DNS label proposed free
     (items: Item[]) => items[0], // size
     (items: Item[]) => items[0], // image
     (items: Item[]) => items.find((i) => i.value === 'tls'),

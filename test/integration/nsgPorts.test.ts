@@ -70,6 +70,7 @@ before(async () => {
       resourceGroup: 'ports-rg',
       createResourceGroup: true,
       hostName: 'ports-host',
+      dnsLabel: 'ports-host',
       vmSize: 'Standard_B2s',
       image: 'ubuntu-24.04',
       adminUser: 'azureuser',

@@ -31,11 +31,24 @@ function request(over: Partial<ProvisionRequest>): ProvisionRequest {
     access: 'ssh',
     sourceRange: '203.0.113.7',
     ...over,
+    dnsLabel: over.dnsLabel ?? over.hostName ?? 'prov-host',
   };
 }
 
 function ofGroup(rg: string): string[] {
   return arm.inventory().filter((id) => id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}`));
+}
+
+/** Ids whose stored JSON differs between two emulator snapshots, marked + (new), - (gone) or ~ (changed). */
+function changedIds(before: string, after: string): string[] {
+  const byId = (snapshot: string) =>
+    new Map((JSON.parse(snapshot) as { resource: { id: string } }[]).map((entry) => [entry.resource.id, JSON.stringify(entry)]));
+  const [was, is] = [byId(before), byId(after)];
+  return [
+    ...[...is.keys()].filter((id) => !was.has(id)).map((id) => `+ ${id}`),
+    ...[...was.keys()].filter((id) => !is.has(id)).map((id) => `- ${id}`),
+    ...[...is.keys()].filter((id) => was.has(id) && was.get(id) !== is.get(id)).map((id) => `~ ${id}`),
+  ];
 }
 
 before(async () => {
@@ -71,10 +84,15 @@ test('an SSH host is created in dependency order with the network pieces in para
   assert.equal(putIndexes.length, 3);
   const between = arm.requests.slice(putIndexes[0], putIndexes[2]).filter((r) => r.method === 'GET').length;
   assert.ok(between < 6, `${between} polls between the first and last network PUT`);
-  assert.ok(
-    arm.requests.every((r) => r.status < 400),
-    `no request was refused: ${arm.requests.filter((r) => r.status >= 400).map((r) => `${r.method} ${r.path} ${r.status}`)}`,
+  // A GET answering 404 is the look before each create: the name is free.
+  const refused = arm.requests.filter((r) => r.status >= 400 && !(r.method === 'GET' && r.status === 404));
+  assert.deepEqual(
+    refused.map((r) => `${r.method} ${r.path} ${r.status}`),
+    [],
+    'no request was refused',
   );
+  const looked = arm.requests.filter((r) => r.method === 'GET' && r.status === 404).map((r) => r.path.split('/').pop());
+  assert.deepEqual(looked, ['prov-rg'], 'in a new group, only the group needs looking for');
   assert.match(result.publicIp, /^\d+\.\d+\.\d+\.\d+$/);
 
   const vm = arm.resource(result.vmId) as {
@@ -124,6 +142,146 @@ test('a failed VM operation removes everything this run created, and nothing tha
   assert.deepEqual(err.rollback.remaining, []);
   assert.deepEqual(arm.inventory(), before, 'exactly the resources that existed before remain');
   assert.ok(events.some((e) => e.kind === 'resource' && e.resource.key === 'vm' && e.state === 'deleted'));
+});
+
+test('a run never changes what existed before it: names that exist are refused, failures at every stage leave the store byte-identical', async () => {
+  // What a user already owns: a tagged group, an NSG with the name a host "twin" would use, and a VM.
+  await clients.resources.resourceGroups.createOrUpdate('owned-rg', { location: 'westeurope', tags: { owner: 'ops-team', costCenter: '42' } });
+  await clients.network.networkSecurityGroups.beginCreateOrUpdateAndWait(
+    'owned-rg',
+    'twin-nsg',
+    {
+      location: 'westeurope',
+      tags: { owner: 'ops-team' },
+      securityRules: [
+        {
+          name: 'HTTPS',
+          protocol: 'Tcp',
+          access: 'Allow',
+          direction: 'Inbound',
+          priority: 300,
+          sourceAddressPrefix: '*',
+          sourcePortRange: '*',
+          destinationAddressPrefix: '*',
+          destinationPortRange: '443',
+        },
+      ],
+    },
+    { updateIntervalInMs: 10 },
+  );
+  arm.addVm({ subscriptionId: sub, resourceGroup: 'owned-rg', name: 'bystander' });
+  const existing = new Set(arm.inventory().map((id) => id.toLowerCase()));
+  const runs: { why: string; req: Partial<ProvisionRequest>; inject?: () => void; onEvent?: (e: ProvisionEvent) => void; error: RegExp }[] = [
+    {
+      why: 'a "new" group that exists in another region',
+      req: { resourceGroup: 'owned-rg', createResourceGroup: true, location: 'northeurope', hostName: 'twin' },
+      error: /owned-rg already exists/,
+    },
+    {
+      why: 'a "new" group that exists in the same region',
+      req: { resourceGroup: 'owned-rg', createResourceGroup: true, hostName: 'fresh' },
+      error: /owned-rg already exists/,
+    },
+    {
+      why: 'an existing group, and a host whose NSG name is taken there',
+      req: { resourceGroup: 'owned-rg', createResourceGroup: false, hostName: 'twin' },
+      error: /network security group twin-nsg already exists in resource group owned-rg/,
+    },
+    {
+      why: 'an existing group, and a host whose VM name is taken there',
+      req: { resourceGroup: 'owned-rg', createResourceGroup: false, hostName: 'bystander' },
+      error: /virtual machine bystander already exist in resource group owned-rg/,
+    },
+    {
+      why: 'the new group refused by policy',
+      req: { resourceGroup: 'fresh-rg', hostName: 'fresh' },
+      inject: () =>
+        arm.faults.refuseNext(
+          'PUT',
+          /\/resourceGroups\/fresh-rg$/i,
+          403,
+          'RequestDisallowedByPolicy',
+          "Resource 'fresh-rg' was disallowed by policy.",
+        ),
+      error: /not allowed to create fresh: Resource 'fresh-rg' was disallowed by policy/,
+    },
+    {
+      why: 'a network piece refused (public IP quota)',
+      req: { resourceGroup: 'owned-rg', createResourceGroup: false, hostName: 'fresh' },
+      inject: () =>
+        arm.faults.refuseNext(
+          'PUT',
+          /publicIPAddresses\/fresh-ip$/i,
+          400,
+          'PublicIPCountLimitReached',
+          'Cannot create more than 10 public IP addresses for this subscription in this region.',
+        ),
+      error: /PublicIPCountLimitReached/,
+    },
+    {
+      why: 'a network piece failing after it was accepted',
+      req: { resourceGroup: 'owned-rg', createResourceGroup: false, hostName: 'fresh' },
+      inject: () => arm.faults.failNextOperation('InternalServerError', 'An error occurred.'),
+      error: /InternalServerError/,
+    },
+    {
+      why: 'the VM PUT refused (core quota)',
+      req: { resourceGroup: 'owned-rg', createResourceGroup: false, hostName: 'fresh' },
+      inject: () =>
+        arm.faults.refuseNext(
+          'PUT',
+          /virtualMachines\/fresh$/i,
+          409,
+          'OperationNotAllowed',
+          'Operation could not be completed as it results in exceeding approved standardBSFamily Cores quota.',
+        ),
+      error: /OperationNotAllowed/,
+    },
+    {
+      why: 'the VM failing to provision',
+      req: { resourceGroup: 'owned-rg', createResourceGroup: false, hostName: 'fresh' },
+      onEvent: (e) => {
+        if (e.kind === 'resource' && e.resource.key === 'nic' && e.state === 'created') {
+          arm.faults.failNextOperation('OSProvisioningTimedOut', 'OS Provisioning for VM did not finish in the allotted time.');
+        }
+      },
+      error: /OSProvisioningTimedOut/,
+    },
+    {
+      why: 'the VM failing to provision in a new group',
+      req: { resourceGroup: 'fresh-rg', hostName: 'fresh' },
+      onEvent: (e) => {
+        if (e.kind === 'resource' && e.resource.key === 'nic' && e.state === 'created') {
+          arm.faults.failNextOperation(
+            'AllocationFailed',
+            'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.',
+          );
+        }
+      },
+      error: /AllocationFailed/,
+    },
+  ];
+  for (const run of runs) {
+    const before = arm.snapshot();
+    arm.resetRequests();
+    run.inject?.();
+    const err = await executeProvisioning(planProvisioning(request(run.req)), { clients, onEvent: (e) => run.onEvent?.(e) }).then(
+      () => assert.fail(`${run.why}: provisioning should fail`),
+      (e: unknown) => e,
+    );
+    const after = arm.snapshot();
+    assert.deepEqual(changedIds(before, after), [], `${run.why}: nothing was added, changed or removed`);
+    assert.ok(after === before, `${run.why}: the store is byte-identical`);
+    const touched = arm.requests.filter((r) => ['PUT', 'PATCH', 'DELETE'].includes(r.method) && existing.has(r.path.toLowerCase()));
+    assert.deepEqual(
+      touched.map((r) => `${r.method} ${r.path}`),
+      [],
+      `${run.why}: nothing that existed was written to or deleted`,
+    );
+    assert.ok(err instanceof ProvisionError, `${run.why}: ${String(err)}`);
+    assert.match(err.message, run.error, run.why);
+    assert.deepEqual(err.rollback.remaining, [], `${run.why}: nothing it made remains`);
+  }
 });
 
 test('cancelling during the network stage removes the new resource group and all in it', async () => {

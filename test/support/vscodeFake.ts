@@ -21,6 +21,10 @@ export class EventEmitter<T> {
       l(data);
     }
   }
+  /** Fires, then waits for what the listeners return: VS Code ignores it, a scripted user waits for the checks it starts. */
+  async fireAndWait(data: T): Promise<void> {
+    await Promise.all([...this.listeners].map((l) => l(data)));
+  }
   dispose(): void {
     this.listeners.clear();
   }
@@ -158,6 +162,10 @@ export interface Recorded {
   answers: unknown[];
   /** Values typed into a createInputBox that its validation refused (the prompt then ends as by Escape). */
   refusedInputs: { value: string; message: string }[];
+  /** What scripted answers to createQuickPick/createInputBox threw (the prompt then ends as by Escape). */
+  answerErrors: unknown[];
+  /** The next progress notification is cancelled right after its task starts. */
+  cancelNextProgress: boolean;
   /** User (global) settings by full key. */
   config: Record<string, unknown>;
   /** The open workspace's `.vscode/settings.json`, by full key. */
@@ -181,6 +189,8 @@ export const recorded: Recorded = {
   opened: [],
   answers: [],
   refusedInputs: [],
+  answerErrors: [],
+  cancelNextProgress: false,
   config: {},
   workspaceConfig: {},
   enforceSettingScopes: true,
@@ -205,6 +215,7 @@ class FakeQuickInput {
   step?: number;
   totalSteps?: number;
   ignoreFocusOut = false;
+  busy = false;
   buttons: unknown[] = [];
   protected readonly accepted = new EventEmitter<void>();
   protected readonly hidden = new EventEmitter<void>();
@@ -220,17 +231,25 @@ class FakeQuickInput {
     this.hidden.dispose();
     this.button.dispose();
   }
-  /** Escape and Back are answered alike by both kinds; anything else is theirs to take. */
-  protected answerWith(offered: unknown, take: (answer: unknown) => void): void {
-    void nextAnswer(offered).then((answer) => {
-      if (answer === undefined) {
+  /**
+   * Escape and Back are answered alike by both kinds; anything else is theirs to take. An answer
+   * that throws (a failed assertion in it) is kept in recorded.answerErrors and ends the prompt.
+   */
+  protected answerWith(offered: unknown, take: (answer: unknown) => Promise<void>): void {
+    nextAnswer(offered)
+      .then((answer) => {
+        if (answer === undefined) {
+          this.hidden.fire();
+        } else if (answer === QuickInputButtons.Back) {
+          this.button.fire(answer);
+        } else {
+          return take(answer);
+        }
+      })
+      .catch((err: unknown) => {
+        recorded.answerErrors.push(err);
         this.hidden.fire();
-      } else if (answer === QuickInputButtons.Back) {
-        this.button.fire(answer);
-      } else {
-        take(answer);
-      }
-    });
+      });
   }
 }
 
@@ -241,25 +260,33 @@ class FakeQuickPick<T> extends FakeQuickInput {
   activeItems: T[] = [];
   selectedItems: T[] = [];
   show(): void {
-    this.answerWith(this.items, (item) => {
+    this.answerWith(this.items, async (item) => {
       this.selectedItems = [item as T];
-      this.accepted.fire();
+      await this.accepted.fireAndWait();
     });
   }
 }
 
-/** window.createInputBox: shown, it takes the next answer (a string, or a function of the box). */
-class FakeInputBox extends FakeQuickInput {
+/**
+ * window.createInputBox: shown, it takes the next answer (a string, or a function of the box that
+ * may first `type` other values and read what the extension says of them). Enter waits for the
+ * extension's checks of the value, as a user waits for the busy box.
+ */
+export class FakeInputBox extends FakeQuickInput {
   value = '';
   prompt?: string;
   validationMessage?: string;
   private readonly changed = new EventEmitter<string>();
   readonly onDidChangeValue = this.changed.event;
+  /** Replaces the value as typing does, and waits for the extension's check of it. */
+  async type(value: string): Promise<void> {
+    this.value = value;
+    await this.changed.fireAndWait(value);
+  }
   show(): void {
-    this.answerWith(this, (typed) => {
-      this.value = String(typed);
-      this.changed.fire(this.value);
-      this.accepted.fire();
+    this.answerWith(this, async (typed) => {
+      await this.type(String(typed));
+      await this.accepted.fireAndWait();
       // A value VS Code would keep the box open on: the script is wrong, so end rather than hang.
       if (this.validationMessage) {
         recorded.refusedInputs.push({ value: this.value, message: this.validationMessage });
@@ -302,8 +329,15 @@ export const window = {
   showInputBox: (options: unknown) => nextAnswer(options),
   showOpenDialog: () => nextAnswer(),
   setStatusBarMessage: () => new Disposable(() => undefined),
-  withProgress: async <R>(_opts: unknown, task: (progress: { report(): void }, token: CancellationTokenSource['token']) => Promise<R>) =>
-    task({ report: () => undefined }, new CancellationTokenSource().token),
+  withProgress: async <R>(_opts: unknown, task: (progress: { report(): void }, token: CancellationTokenSource['token']) => Promise<R>) => {
+    const source = new CancellationTokenSource();
+    if (recorded.cancelNextProgress) {
+      recorded.cancelNextProgress = false;
+      // Cancel pressed as soon as the notification shows, once the task listens for it.
+      setImmediate(() => source.cancel());
+    }
+    return task({ report: () => undefined }, source.token);
+  },
   createTerminal: (opts: { name: string; pty?: unknown }) => {
     recorded.terminals.push(opts);
     return { name: opts.name, show: () => undefined, dispose: () => undefined };
@@ -454,6 +488,8 @@ export function resetRecorded(): void {
   recorded.terminals.length = 0;
   recorded.answers.length = 0;
   recorded.refusedInputs.length = 0;
+  recorded.answerErrors.length = 0;
+  recorded.cancelNextProgress = false;
   recorded.opened.length = 0;
   recorded.clipboard = '';
   recorded.config = {};

@@ -281,6 +281,33 @@ test('network links: derived back-references and in-use refusals', () => {
   assert.equal(ref.code, 'InvalidResourceReference');
 });
 
+test('PUT over what exists: a group in another region is refused, a resource is replaced whole', () => {
+  const { client, sub, rg } = setup();
+  assert.equal(client.send('PUT', `${rg}?${RV}`, { location: 'westeurope', tags: { owner: 'ops' } }).status, 201);
+  const moved = errorOf(client.send('PUT', `${rg}?${RV}`, { location: 'northeurope' }));
+  assert.deepEqual(
+    [moved.status, moved.code, moved.message],
+    [
+      409,
+      'InvalidResourceGroupLocation',
+      "Invalid resource group location 'northeurope'. The Resource group already exists in location 'westeurope'.",
+    ],
+  );
+  assert.equal(client.send('PUT', `${rg}?${RV}`, { location: 'westeurope', tags: { 'dockerOnAzure:createdFor': 'h' } }).status, 200);
+  assert.deepEqual((client.send('GET', `/subscriptions/${sub}/resourceGroups/rg?${RV}`).body as { tags: unknown }).tags, {
+    'dockerOnAzure:createdFor': 'h',
+  });
+  seedVm(client.core, { subscriptionId: sub, resourceGroup: 'rg', name: 'v' });
+  const nsg = `${rg}/providers/Microsoft.Network/networkSecurityGroups/v-nsg?${NV}`;
+  assert.equal(client.send('PATCH', nsg, { tags: { owner: 'ops' } }).status, 200);
+  const again = client.send('PUT', nsg, { location: 'westeurope', properties: { securityRules: [] } });
+  assert.equal(again.status, 200);
+  client.poll(again);
+  const now = client.send('GET', nsg).body as { tags?: unknown; properties: { securityRules: unknown[] } };
+  assert.deepEqual(now.properties.securityRules, [], 'the SSH and Docker rules are gone');
+  assert.equal(now.tags, undefined, 'and so are its tags');
+});
+
 test('a dynamic (Basic) public address exists only while its VM is allocated', () => {
   const { client, core, sub, rg, vm } = setup();
   seedVm(core, { subscriptionId: sub, resourceGroup: 'rg', name: 'v', publicIp: false });

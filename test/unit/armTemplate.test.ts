@@ -68,6 +68,7 @@ const request: ProvisionRequest = {
   resourceGroup: 'rg-1',
   createResourceGroup: false,
   hostName: 'web',
+  dnsLabel: 'web-3f9a',
   vmSize: 'Standard_B2s',
   image: 'ubuntu-24.04',
   adminUser: 'azureuser',
@@ -108,6 +109,7 @@ test('a different host name, region and size in the parameters give a different 
   const template = buildArmTemplate(planProvisioning(request), '#cloud-config\n') as { resources: Record<string, unknown>[] };
   const params = {
     hostName: 'other',
+    dnsLabel: 'other-label',
     location: 'northeurope',
     vmSize: 'Standard_D2s_v5',
     sshPublicKey: 'k',
@@ -122,6 +124,8 @@ test('a different host name, region and size in the parameters give a different 
     ['other-vnet', 'other-nsg', 'other-ip', 'other-nic', 'other'],
   );
   assert.ok(deployed.every((d) => d.location === 'northeurope'));
+  const ip = deployed.find((d) => d.name === 'other-ip') as unknown as { properties: { dnsSettings: { domainNameLabel: string } } };
+  assert.equal(ip.properties.dnsSettings.domainNameLabel, 'other-label');
   assert.equal(deployed.find((d) => d.name === 'other')!.properties.hardwareProfile!.vmSize, 'Standard_D2s_v5');
   assert.ok(!JSON.stringify(deployed).includes('web'), 'nothing of the original host name is left');
   assert.ok(!JSON.stringify(deployed).includes('203.0.113.7'), 'nor its allowed address');

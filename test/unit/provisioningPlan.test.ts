@@ -9,7 +9,9 @@ import {
   validateResourceGroupName,
   validateSourceRange,
 } from '../../src/core/azure/provisioning/naming';
-import { planProvisioning, toSdkModel, ProvisionRequest } from '../../src/core/azure/provisioning/plan';
+import { hostResourceNames, planProvisioning, toSdkModel, ProvisionRequest } from '../../src/core/azure/provisioning/plan';
+import { freeGroupName, freeHostName, hostNameTaken } from '../../src/core/azure/provisioning/takenNames';
+import { dnsName, proposeDnsLabel, validateDnsLabel } from '../../src/core/azure/provisioning/dnsLabels';
 
 const tls = { caPem: 'CA-PEM', serverCertPem: 'SERVER-CERT', serverKeyPem: 'SERVER-KEY' };
 
@@ -69,6 +71,7 @@ const request: ProvisionRequest = {
   resourceGroup: 'rg',
   createResourceGroup: true,
   hostName: 'web',
+  dnsLabel: 'web',
   vmSize: 'Standard_B2s',
   image: 'ubuntu-22.04',
   adminUser: 'azureuser',
@@ -118,4 +121,56 @@ test('SDK models lift every properties envelope, nested ones included, and keep 
     properties: { subnets: [{ name: 's', properties: { addressPrefix: '10.0.0.0/24' } }] },
   });
   assert.deepEqual(model, { location: 'x', tags: { properties: 'kept' }, subnets: [{ name: 's', addressPrefix: '10.0.0.0/24' }] });
+});
+
+test('a host name is taken when any resource it would make exists, in any group, whatever the case', () => {
+  const existing = [
+    { name: 'Web-NSG', type: 'microsoft.network/networksecuritygroups', resourceGroup: 'ops-rg' },
+    { name: 'api', type: 'Microsoft.Compute/virtualMachines', resourceGroup: 'api-rg' },
+    { name: 'api-vnet', type: 'Microsoft.Network/virtualNetworks', resourceGroup: 'api-rg' },
+    // Same name, other type: a storage account called db-ip is no public IP.
+    { name: 'db-ip', type: 'Microsoft.Storage/storageAccounts', resourceGroup: 'x' },
+  ];
+  assert.equal(
+    hostNameTaken('web', existing),
+    'The network security group Web-NSG already exists in resource group ops-rg: choose another host name.',
+  );
+  assert.match(hostNameTaken('api', existing) ?? '', /^The virtual machine api already exists/, 'the VM is named first');
+  assert.equal(hostNameTaken('db', existing), undefined);
+  const plan = planProvisioning({ ...request, hostName: 'db' });
+  assert.deepEqual(
+    [...plan.resources.filter((r) => r.key !== 'resourceGroup'), plan.osDisk].map((r) => r.name).sort(),
+    Object.values(hostResourceNames('db')).sort(),
+    'the check covers exactly the names the plan uses',
+  );
+  const hosts = [1, 2].map((n) => ({ name: `docker-host-${n}`, type: 'Microsoft.Compute/virtualMachines', resourceGroup: 'rg' }));
+  assert.equal(freeHostName([]), 'docker-host-1');
+  assert.equal(freeHostName(hosts), 'docker-host-3');
+  assert.equal(freeGroupName('web-rg', [{ name: 'other' }]), 'web-rg');
+  assert.equal(freeGroupName('web-rg', [{ name: 'WEB-RG' }, { name: 'web-rg-2' }]), 'web-rg-3');
+});
+
+test('a DNS label is proposed free: the host name if Azure has it free, else a stable short suffix', async () => {
+  const asked: string[] = [];
+  const freeUnless = (taken: string[]) => async (label: string) => {
+    asked.push(label);
+    return !taken.includes(label);
+  };
+  assert.equal(await proposeDnsLabel('web', 'sub-1', freeUnless([])), 'web');
+  const first = await proposeDnsLabel('web', 'sub-1', freeUnless(['web']));
+  assert.match(first, /^web-[0-9a-f]{4}$/);
+  assert.equal(await proposeDnsLabel('web', 'sub-1', freeUnless(['web'])), first, 'the same proposal every time');
+  assert.notEqual(await proposeDnsLabel('web', 'sub-2', freeUnless(['web'])), first, 'another subscription, another suffix');
+  asked.length = 0;
+  const second = await proposeDnsLabel('web', 'sub-1', freeUnless(['web', first]));
+  assert.deepEqual(asked, ['web', first, second]);
+  const long = 'a'.repeat(63);
+  const fitted = await proposeDnsLabel(long, 's', freeUnless([long]));
+  assert.equal(fitted.length, 63);
+  assert.equal(validateDnsLabel(fitted), undefined);
+  assert.match(await proposeDnsLabel('web', 'sub-1', () => Promise.reject(new Error('403'))), /^web-[0-9a-f]{4}$/, 'unknown: the suffixed one');
+  for (const bad of ['ab', 'Web', '1web', 'web-', 'web_1']) {
+    assert.ok(validateDnsLabel(bad), `${bad} is refused`);
+  }
+  assert.equal(dnsName('web-1a2b', 'westeurope'), 'web-1a2b.westeurope.cloudapp.azure.com');
 });

@@ -5,7 +5,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { utils } from 'ssh2';
-import { generateSshKeyPair, listExistingKeys, readPublicKey, writeSshKeyPair, type SshKeyPair } from '../../src/core/azure/provisioning/sshKeys';
+import {
+  generateSshKeyPair,
+  listExistingKeys,
+  readPublicKey,
+  removeSshKeyPair,
+  writeSshKeyPair,
+  type SshKeyPair,
+} from '../../src/core/azure/provisioning/sshKeys';
 
 let root: string;
 let pair: SshKeyPair;
@@ -171,4 +178,16 @@ test('lists private keys that have a .pub, default names first, and ignores ever
 
 test('lists nothing when ~/.ssh does not exist', async () => {
   assert.deepEqual(await listExistingKeys(sshDir('absent')), []);
+});
+
+test('takes back the pair it wrote; a file that holds something else by now stays', async () => {
+  const dir = sshDir('takeback');
+  const written = await writeSshKeyPair(dir, 'id_new', pair);
+  await removeSshKeyPair(written, pair);
+  assert.deepEqual(fs.readdirSync(dir), []);
+  const again = await writeSshKeyPair(dir, 'id_new', pair);
+  fs.writeFileSync(again.publicKeyPath, 'ssh-ed25519 AAAA someone else\n');
+  await removeSshKeyPair(again, pair);
+  assert.deepEqual(fs.readdirSync(dir), ['id_new.pub'], 'only the file still as written went');
+  await assert.doesNotReject(removeSshKeyPair(again, pair), 'taking back what is gone is no error');
 });

@@ -26,6 +26,7 @@ export function exportArmTemplate(deps: CommandDeps): CommandHandler {
       resourceGroup: answers.resourceGroup,
       createResourceGroup: false,
       hostName: answers.hostName,
+      dnsLabel: answers.dnsLabel,
       vmSize: answers.vmSize,
       image: answers.image,
       adminUser,

@@ -1,9 +1,12 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
 import { azureHostId } from '../../core/azure/azureHostSpec';
 import { azureVendor } from '../../core/azure/lazyAzure';
-import type { ProvisionEvent } from '../../core/azure/provisioning/executor';
+import type { PemPair } from '../../core/azure/provisioning/certificates';
+import type { ProvisionEvent, RollbackReport } from '../../core/azure/provisioning/executor';
+import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/sshKeys';
 import { planProvisioning } from '../../core/azure/provisioning/plan';
 import { isUnknownHostKeyError } from '../../core/docker/errors';
 import type { DockerHostSpec } from '../../core/docker/hostSpec';
@@ -61,21 +64,49 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
     const adminUser = 'azureuser';
     let identityFile = answers.existingKey;
     let publicKey: string;
+    let newKey: { written: WrittenKeyPair; pair: SshKeyPair } | undefined;
+    // A new pair is this run's own until a VM holds it: a run that leaves nothing behind takes it
+    // back (never a key that was there before); while something it made remains, the VM there may
+    // accept the key, so it stays and the user is told where.
+    const settleNewKey = async (report: RollbackReport): Promise<string> => {
+      if (!newKey) {
+        return '';
+      }
+      const { privateKeyPath } = newKey.written;
+      const kept = ` The SSH key pair made for it stays at ${privateKeyPath} (and ${path.basename(privateKeyPath)}.pub).`;
+      if (report.remaining.length) {
+        return kept;
+      }
+      return az.removeSshKeyPair(newKey.written, newKey.pair).then(
+        () => '',
+        () => kept,
+      );
+    };
     if (identityFile) {
       publicKey = await az.readPublicKey(identityFile);
     } else {
-      const written = await az.writeSshKeyPair(sshDir, `${answers.hostName}_ed25519`, az.generateSshKeyPair(`${adminUser}@${answers.hostName}`));
+      const pair = az.generateSshKeyPair(`${adminUser}@${answers.hostName}`);
+      const written = await az.writeSshKeyPair(sshDir, `${answers.hostName}_ed25519`, pair);
+      newKey = { written, pair };
       identityFile = written.privateKeyPath;
-      publicKey = (await az.readPublicKey(written.publicKeyPath)).trim();
+      publicKey = pair.publicKey;
     }
-    const ca = answers.access === 'tls' ? await az.createCertificateAuthority(`Docker on Azure CA (${answers.hostName})`) : undefined;
-    const client = ca ? await az.createClientCertificate(ca, `docker-on-azure client (${answers.hostName})`) : undefined;
+    let ca: PemPair | undefined;
+    let client: PemPair | undefined;
+    try {
+      ca = answers.access === 'tls' ? await az.createCertificateAuthority(`Docker on Azure CA (${answers.hostName})`) : undefined;
+      client = ca ? await az.createClientCertificate(ca, `docker-on-azure client (${answers.hostName})`) : undefined;
+    } catch (err) {
+      await settleNewKey({ removed: [], remaining: [] });
+      throw err;
+    }
     const plan = planProvisioning({
       subscriptionId: answers.subscription.subscriptionId,
       location: answers.location,
       resourceGroup: answers.resourceGroup,
       createResourceGroup: answers.createResourceGroup,
       hostName: answers.hostName,
+      dnsLabel: answers.dnsLabel,
       vmSize: answers.vmSize,
       image: answers.image,
       adminUser,
@@ -136,11 +167,18 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
         }
         deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
       } catch (err) {
-        const report = (err as { rollback?: { remaining: { id: string; reason: string }[] } }).rollback;
-        const remaining = report?.remaining.length
-          ? ` Still there: ${report.remaining.map((r) => `${r.id.split('/').pop()} (${r.reason})`).join('; ')}.`
-          : ' Nothing it created remains.';
-        void vscode.window.showErrorMessage(`${errorText(err)}.${report ? remaining : ''}`);
+        const report = (err as { rollback?: RollbackReport }).rollback;
+        // A run refused before it created anything has nothing to report back.
+        const afterwards = !report
+          ? ''
+          : report.remaining.length
+            ? ` Still there: ${report.remaining.map((r) => `${r.id.split('/').pop()} (${r.reason})`).join('; ')}.`
+            : report.removed.length
+              ? ' Nothing it created remains.'
+              : '';
+        // Without a report the host was created (a later step failed): it holds the key.
+        const keyNote = report ? await settleNewKey(report) : '';
+        void vscode.window.showErrorMessage(`${errorText(err).replace(/\.?$/, '.')}${afterwards}${keyNote}`);
         deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
       }
     });

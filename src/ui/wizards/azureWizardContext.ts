@@ -1,4 +1,6 @@
+import { parseArmId } from '../../core/azure/armIds';
 import type { AzureInventory } from '../../core/azure/azureInventory';
+import type { ExistingResource } from '../../core/azure/provisioning/takenNames';
 import { azureVendor } from '../../core/azure/lazyAzure';
 import type { WizardContext } from './provisionWizard';
 
@@ -17,6 +19,17 @@ export async function azureWizardContext(
       }
       return groups;
     },
+    existingResources: async (sub) => {
+      const found: ExistingResource[] = [];
+      for await (const r of inventory.clients(sub).resources.resources.list()) {
+        if (r.id && r.name && r.type) {
+          found.push({ name: r.name, type: r.type, resourceGroup: parseArmId(r.id).resourceGroup });
+        }
+      }
+      return found;
+    },
+    dnsLabelAvailable: async (sub, location, label) =>
+      (await inventory.clients(sub).network.checkDnsNameAvailability(location, label)).available === true,
     regions: async (sub) => {
       const regions: { name: string; displayName: string }[] = [];
       for await (const l of azureVendor().createSubscriptionClient(sub.credential, sub.cloud).subscriptions.listLocations(sub.subscriptionId)) {

@@ -41,13 +41,21 @@ export function pick<T>(title: string, step: number, total: number, items: PickI
   });
 }
 
+/** Why a typed value cannot be used, or undefined; may ask Azure (is the name free?). */
+export type Validator = (value: string) => string | undefined | Promise<string | undefined>;
+
+/**
+ * One input box of a wizard. The value is checked as it is typed and again on Enter; a check that
+ * asks Azure shows the box busy, and only the answer for the latest value is shown. `prompt` may
+ * follow the value (the DNS name it makes).
+ */
 export function input(
   title: string,
   step: number,
   total: number,
   value: string,
-  prompt: string,
-  validate: (v: string) => string | undefined,
+  prompt: string | ((value: string) => string),
+  validate: Validator,
 ): Promise<StepResult<string>> {
   return new Promise((resolve) => {
     const box = vscode.window.createInputBox();
@@ -55,7 +63,8 @@ export function input(
     box.step = step;
     box.totalSteps = total;
     box.value = value;
-    box.prompt = prompt;
+    const promptFor = (v: string) => (typeof prompt === 'string' ? prompt : prompt(v));
+    box.prompt = promptFor(value);
     box.ignoreFocusOut = true;
     box.buttons = step > 1 ? [vscode.QuickInputButtons.Back] : [];
     let done = false;
@@ -66,17 +75,41 @@ export function input(
         box.dispose();
       }
     };
-    box.onDidChangeValue((v) => (box.validationMessage = validate(v)));
-    box.onDidAccept(() => {
-      const problem = validate(box.value);
-      box.validationMessage = problem;
-      if (!problem) {
-        finish(box.value);
+    let latest = 0;
+    const check = async (v: string): Promise<string | undefined> => {
+      const ticket = ++latest;
+      box.busy = true;
+      try {
+        const problem = await validate(v);
+        if (ticket === latest) {
+          box.validationMessage = problem;
+        }
+        return problem;
+      } catch {
+        // A check that could not be made does not block: provisioning looks again before it creates.
+        return undefined;
+      } finally {
+        if (ticket === latest) {
+          box.busy = false;
+        }
+      }
+    };
+    // The listeners return their promise (VS Code ignores it) so a scripted user can wait for the check.
+    box.onDidChangeValue((v) => {
+      box.prompt = promptFor(v);
+      return check(v);
+    });
+    box.onDidAccept(async () => {
+      const accepted = box.value;
+      const problem = await check(accepted);
+      if (!problem && box.value === accepted) {
+        finish(accepted);
       }
     });
     box.onDidTriggerButton(() => finish(BACK));
     box.onDidHide(() => finish(undefined));
     box.show();
+    void check(value);
   });
 }
 

@@ -2,12 +2,15 @@ import * as vscode from 'vscode';
 import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
 import type { DaemonAccess } from '../../core/azure/provisioning/plan';
 import { isWideRange, validateHostName, validateSourceRange } from '../../core/azure/provisioning/naming';
+import { dnsName, proposeDnsLabel, validateDnsLabel } from '../../core/azure/provisioning/dnsLabels';
 import { IMAGES, ImageKey } from '../../core/azure/provisioning/plan';
+import { ExistingResource, freeGroupName, freeHostName, hostNameTaken } from '../../core/azure/provisioning/takenNames';
 import { BACK, input, pick, PickItem, runSteps } from './multiStepInput';
 
 export interface ProvisionAnswers {
   subscription: AzureSubscriptionRef;
   hostName: string;
+  dnsLabel: string;
   resourceGroup: string;
   createResourceGroup: boolean;
   location: string;
@@ -49,6 +52,10 @@ const SIZES: { name: string; detail: string }[] = [
 export interface WizardContext {
   subscriptions: AzureSubscriptionRef[];
   resourceGroups: (sub: AzureSubscriptionRef) => Promise<{ name: string; location: string }[]>;
+  /** Every resource of the subscription, so a host name that would reuse one is refused as it is typed. */
+  existingResources: (sub: AzureSubscriptionRef) => Promise<ExistingResource[]>;
+  /** Whether Azure has the public DNS label free in the region (CheckDnsNameAvailability). */
+  dnsLabelAvailable: (sub: AzureSubscriptionRef, location: string, label: string) => Promise<boolean>;
   /** The subscription's regions; the built-in list is used when this fails. */
   regions?: (sub: AzureSubscriptionRef) => Promise<{ name: string; displayName: string }[]>;
   /** The sizes offered in a region; the built-in list is used when this fails. */
@@ -81,7 +88,12 @@ function sizeItems(offered: { name: string; cores: number; memoryMb: number }[])
  * created. Names are checked against Azure's rules as they are typed.
  */
 export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionAnswers | undefined> {
-  type State = Partial<ProvisionAnswers> & { groups?: { name: string; location: string }[] };
+  type State = Partial<ProvisionAnswers> & {
+    groups?: { name: string; location: string }[];
+    existing?: { subscriptionId: string; resources: Promise<ExistingResource[]> };
+    /** The host name and region the DNS label was chosen for: changing either proposes a new one. */
+    dnsLabelFor?: string;
+  };
   const state: State = {
     subscription: ctx.subscriptions.length === 1 ? ctx.subscriptions[0] : undefined,
     createResourceGroup: true,
@@ -113,13 +125,20 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
     },
     {
       run: async (s, step, total) => {
+        const sub = s.subscription!;
+        if (s.existing?.subscriptionId !== sub.subscriptionId) {
+          // Read once per subscription; a failed read only loses the early warning (the run looks again).
+          s.existing = { subscriptionId: sub.subscriptionId, resources: ctx.existingResources(sub).catch(() => []) };
+          s.groups = undefined;
+        }
+        const existing = s.existing.resources;
         const r = await input(
           TITLE,
           step,
           total,
-          s.hostName ?? 'docker-host-1',
-          'Host name: the VM, its computer name and its DNS label',
-          validateHostName,
+          s.hostName ?? freeHostName(await existing),
+          'Host name: the VM and its computer name',
+          async (v) => validateHostName(v) ?? hostNameTaken(v, await existing),
         );
         if (typeof r === 'string') {
           s.hostName = r;
@@ -130,7 +149,7 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
     {
       run: async (s, step, total) => {
         s.groups ??= await ctx.resourceGroups(s.subscription!).catch(() => []);
-        const newName = `${s.hostName}-rg`;
+        const newName = freeGroupName(`${s.hostName}-rg`, s.groups);
         const r = await pick(
           TITLE,
           step,
@@ -163,6 +182,28 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
       const regions = (await ctx.regions?.(s.subscription!).catch(() => undefined)) ?? REGIONS.map((name) => ({ name, displayName: name }));
       return regions.map((r) => ({ label: r.displayName, description: r.name, value: r.name, picked: r.name === (s.location ?? 'westeurope') }));
     }),
+    {
+      run: async (s, step, total) => {
+        const sub = s.subscription!;
+        const location = s.location!;
+        const available = (label: string) => ctx.dnsLabelAvailable(sub, location, label);
+        const chosenFor = `${s.hostName}@${location}`;
+        const initial = s.dnsLabel && s.dnsLabelFor === chosenFor ? s.dnsLabel : await proposeDnsLabel(s.hostName!, sub.subscriptionId, available);
+        const r = await input(
+          TITLE,
+          step,
+          total,
+          initial,
+          (v) => `Public DNS name: ${dnsName(v, location)} (unique in the region across all of Azure)`,
+          async (v) => validateDnsLabel(v) ?? ((await available(v)) ? undefined : `${dnsName(v, location)} is taken on Azure: choose another label.`),
+        );
+        if (typeof r === 'string') {
+          s.dnsLabel = r;
+          s.dnsLabelFor = chosenFor;
+        }
+        return r;
+      },
+    },
     choose('vmSize', 'VM size (the sizes this region offers)', async (s) => {
       const offered = await ctx.sizes?.(s.subscription!, s.location!).catch(() => undefined);
       const sizes = offered?.length ? sizeItems(offered) : SIZES;
@@ -243,7 +284,7 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
       },
     },
   ]);
-  if (!done?.subscription || !done.hostName || !done.resourceGroup || !done.location || !done.sourceRange) {
+  if (!done?.subscription || !done.hostName || !done.dnsLabel || !done.resourceGroup || !done.location || !done.sourceRange) {
     return undefined;
   }
   return done as ProvisionAnswers;

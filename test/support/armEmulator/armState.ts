@@ -62,6 +62,8 @@ export function sameId(a: unknown, b: unknown): boolean {
 export class ArmState {
   readonly tenants = new Map<string, Tenant>();
   readonly subscriptions = new Map<string, Subscription>();
+  /** `location/label` of the DNS labels other Azure customers hold (dnsLabels.ts). */
+  readonly foreignDnsLabels = new Set<string>();
   private readonly resources = new Map<string, JsonObject>();
   /** What a resource has that its ARM JSON does not show (power state, write-only fields). */
   private readonly hidden = new Map<string, Record<string, unknown>>();
@@ -133,5 +135,14 @@ export class ArmState {
 
   all(): JsonObject[] {
     return [...this.resources.values()];
+  }
+
+  /**
+   * Every resource as stored, with what it hides, in id order: two equal snapshots mean nothing
+   * was created, changed or removed in between.
+   */
+  snapshot(): string {
+    const keys = [...this.resources.keys()].sort();
+    return JSON.stringify(keys.map((k) => ({ resource: this.resources.get(k), hidden: this.hidden.get(k) ?? {} })));
   }
 }

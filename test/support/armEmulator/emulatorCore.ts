@@ -118,7 +118,7 @@ export class EmulatorCore {
   private arm(req: EmulatorRequest): EmulatorResponse {
     const caller = this.identity.tokens.authenticate(req, this.defaultTenantId);
     const route = parseRoute(req.path, req.query);
-    const fault = this.faults.take(subscriptionOf(route));
+    const fault = this.faults.take(subscriptionOf(route), req);
     if (fault) {
       throw fault;
     }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { containerRegistriesHandler } from './containerRegistries';
 import { disksHandler } from './disks';
+import { dnsNameAvailabilityHandler, FOREIGN_DNS_LABELS } from './dnsLabels';
 import { EmulatorCore } from './emulatorCore';
 import { networkInterfacesHandler } from './networkInterfaces';
 import { networkSecurityGroupsHandler } from './networkSecurityGroups';
@@ -52,7 +53,11 @@ export function createEmulatorCore(baseUrl: () => string, specs = new SpecLibrar
     publicIpAddressesHandler,
     networkInterfacesHandler,
     containerRegistriesHandler,
+    dnsNameAvailabilityHandler,
   );
+  for (const { location, label } of FOREIGN_DNS_LABELS) {
+    core.state.foreignDnsLabels.add(`${location}/${label}`);
+  }
   core.defaultTenantId = addTenant(core, { displayName: 'Contoso' });
   addSubscription(core, { displayName: 'Contoso Development' });
   const clientId = newGuid();

@@ -1,5 +1,17 @@
-/** Request-level faults: the next N ARM requests answer 429 or 5xx instead of being served. */
-import { ArmError, newGuid } from './protocol';
+/**
+ * Request-level faults: the next N ARM requests answer 429 or 5xx instead of being served, or the
+ * next request of a kind is refused the way its provider refuses it (quota, policy, capacity).
+ */
+import { ArmError, newGuid, type EmulatorRequest } from './protocol';
+
+export interface Refusal {
+  method: string;
+  /** Matched against the request path. */
+  path: RegExp;
+  status: number;
+  code: string;
+  message: string;
+}
 
 const SERVER_ERROR_CODES: Record<number, [string, string]> = {
   500: ['InternalServerError', 'Encountered internal server error.'],
@@ -13,6 +25,7 @@ export class RequestFaults {
   private retryAfterSeconds = 1;
   private serverErrorsLeft = 0;
   private serverErrorStatus = 500;
+  private readonly refusals: Refusal[] = [];
 
   throttle(count: number, retryAfterSeconds = 1): void {
     this.throttleLeft = count;
@@ -24,8 +37,17 @@ export class RequestFaults {
     this.serverErrorStatus = status;
   }
 
+  refuseNext(refusal: Refusal): void {
+    this.refusals.push(refusal);
+  }
+
   /** The fault this request meets, if any; each one is used up by the request it hits. */
-  take(subscriptionId: string | undefined): ArmError | undefined {
+  take(subscriptionId: string | undefined, req: EmulatorRequest): ArmError | undefined {
+    const refusal = this.refusals.findIndex((r) => r.method === req.method && r.path.test(req.path));
+    if (refusal >= 0) {
+      const [r] = this.refusals.splice(refusal, 1);
+      return new ArmError(r.status, r.code, r.message);
+    }
     if (this.throttleLeft > 0) {
       this.throttleLeft--;
       return new ArmError(

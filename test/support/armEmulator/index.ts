@@ -56,6 +56,8 @@ export interface ArmEmulator {
   acrTokenAuth: { realm: string; issuer: string; rootCertBundle: string };
   /** Every resource id that exists (resource groups included; child resources live inside their parent), sorted. */
   inventory(): string[];
+  /** Every resource as stored (ETags, tags, rules, hidden state included), as one JSON text: equal snapshots mean nothing changed. */
+  snapshot(): string;
   /** What a GET of the resource returns now, or undefined. */
   resource(id: string): unknown | undefined;
   /** A VM's power state as its instance view reports it (`running`, `deallocated`, ...), or undefined. */
@@ -70,6 +72,8 @@ export interface ArmEmulator {
     throttle(count: number, retryAfterSeconds?: number): void;
     /** The next `count` ARM requests answer `status` (default 500) with an ARM error body. */
     serverError(count: number, status?: number): void;
+    /** The next `method` request whose path matches answers `status` with this ARM error, as a provider refuses it (quota, policy). */
+    refuseNext(method: string, path: RegExp, status: number, code: string, message: string): void;
     /** The next long-running operation started ends Failed with this error. */
     failNextOperation(code?: string, message?: string): void;
     /** Operations started from now on finish on their Nth status poll (default 1). */
@@ -182,6 +186,7 @@ export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<A
         .all()
         .map((r) => String(r.id))
         .sort(),
+    snapshot: () => core.state.snapshot(),
     resource: (id) => core.view(id),
     powerState: (vmId) => {
       const vm = core.state.get(vmId);
@@ -193,6 +198,7 @@ export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<A
     faults: {
       throttle: (count, retryAfterSeconds) => core.faults.throttle(count, retryAfterSeconds),
       serverError: (count, status) => core.faults.serverError(count, status),
+      refuseNext: (method, path, status, code, message) => core.faults.refuseNext({ method, path, status, code, message }),
       failNextOperation: (code = 'InternalExecutionError', message = 'An internal execution error occurred. Please retry later.') =>
         core.operations.failNextOperation({ code, message }),
       slowOperations: (polls) => void (core.operations.pollsNeeded = polls),

@@ -1,11 +1,10 @@
-/** Microsoft.Network/publicIPAddresses: addresses, DNS labels (unique per region), Basic/Standard defaults. */
+/** Microsoft.Network/publicIPAddresses: addresses, DNS labels (unique per region, see dnsLabels.ts), Basic/Standard defaults. */
+import { checkDnsLabel, dnsLabelInUse, fqdnOf } from './dnsLabels';
 import { networkHandler } from './networkLifecycle';
 import { ArmError, newGuid } from './protocol';
 import { ipConfigurationOfPublicIp, nicOfIpConfiguration, props, vmUsingNic } from './references';
 import { isObject, type JsonObject } from './specLibrary';
 import type { ArmState } from './armState';
-
-const DNS_LABEL = /^[a-z][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /** A unique, stable public address for the emulator's lifetime (20.100.0.10 onwards). */
 function allocateAddress(state: ArmState): string {
@@ -15,10 +14,6 @@ function allocateAddress(state: ArmState): string {
   // Loopback, not a real Azure range: a test that connects to a VM by mistake must not send
   // traffic off this machine (and gets a prompt "connection refused").
   return `127.${100 + Math.floor(n / 65536)}.${Math.floor(n / 256) % 256}.${n % 256}`;
-}
-
-export function fqdnOf(label: string, location: string): string {
-  return `${label}.${location}.cloudapp.azure.com`;
 }
 
 export const publicIpAddressesHandler = networkHandler({
@@ -48,19 +43,9 @@ export const publicIpAddressesHandler = networkHandler({
     const dns = isObject(given.dnsSettings) ? given.dnsSettings : undefined;
     if (dns && typeof dns.domainNameLabel === 'string') {
       const label = dns.domainNameLabel;
-      if (!DNS_LABEL.test(label)) {
-        throw new ArmError(
-          400,
-          'InvalidDomainNameLabel',
-          `The domain name label ${label} is invalid. It must conform to the following regular expression: ^[a-z][a-z0-9-]{1,61}[a-z0-9]$.`,
-        );
-      }
+      checkDnsLabel(label);
       const fqdn = fqdnOf(label, location);
-      const taken = state
-        .all()
-        .filter((r) => String(r.type) === 'Microsoft.Network/publicIPAddresses' && String(r.id).toLowerCase() !== id.toLowerCase())
-        .some((r) => isObject(props(r).dnsSettings) && (props(r).dnsSettings as JsonObject).fqdn === fqdn);
-      if (taken) {
+      if (dnsLabelInUse(state, location, label, id)) {
         throw new ArmError(400, 'DnsRecordInUse', `DNS record ${fqdn} is already used by another public IP.`);
       }
       properties.dnsSettings = { ...dns, fqdn };

@@ -5,7 +5,7 @@
 import { parseResourceId, resourceGroupId, type Subscription } from './armState';
 import { normalizeLocation, REGIONS } from './locations';
 import type { HandlerContext } from './emulatorCore';
-import { ArmError, armErrors, json, type EmulatorResponse } from './protocol';
+import { ArmError, armErrors, json, queryParam, type EmulatorResponse } from './protocol';
 import type { Route } from './routes';
 import { isObject, type JsonObject } from './specLibrary';
 
@@ -87,34 +87,46 @@ export function handleArmRoute(ctx: HandlerContext, route: Route): EmulatorRespo
       return core.page(ctx, core.state.resourceGroups(route.sub));
     case 'resourceGroup':
       return resourceGroup(ctx, route.sub, route.rg);
-    case 'resourceGroupResources': {
+    case 'resources':
+      onlyGet(method);
+      return core.page(ctx, listedResources(ctx, `/subscriptions/${route.sub}/resourceGroups/`));
+    case 'resourceGroupResources':
       onlyGet(method);
       if (!core.state.resourceGroup(route.sub, route.rg)) {
         throw armErrors.resourceGroupNotFound(route.rg);
       }
-      // Top-level resources only (a subnet or security rule is listed with its parent), in the generic shape.
-      const prefix = `${resourceGroupId(route.sub, route.rg)}/providers/`.toLowerCase();
-      const inGroup = core.state
-        .all()
-        .filter((r) => String(r.id).toLowerCase().startsWith(prefix) && parseResourceId(String(r.id))?.types.length === 1);
-      return core.page(
-        ctx,
-        inGroup.map((r) => {
-          const generic: JsonObject = { id: r.id, name: r.name, type: r.type, location: r.location };
-          for (const k of ['tags', 'sku', 'kind', 'managedBy', 'zones']) {
-            if (r[k] !== undefined) {
-              generic[k] = r[k];
-            }
-          }
-          return generic;
-        }),
-      );
-    }
+      return core.page(ctx, listedResources(ctx, `${resourceGroupId(route.sub, route.rg)}/providers/`));
     case 'tags':
       return tagsAtScope(ctx, route.scope);
     case 'provider':
       throw armErrors.pathNotFound(req.path);
   }
+}
+
+/**
+ * Resources_List and Resources_ListByResourceGroup: the top-level resources below `prefix` (a
+ * subnet or security rule is listed with its parent), in the generic shape, without properties.
+ */
+function listedResources(ctx: HandlerContext, prefix: string): JsonObject[] {
+  for (const unmodelled of ['$filter', '$expand', '$top']) {
+    if (queryParam(ctx.req.query, unmodelled) !== undefined) {
+      throw new ArmError(400, 'InvalidRequestParameter', `The emulator does not model ${unmodelled} on resource lists.`);
+    }
+  }
+  const below = prefix.toLowerCase();
+  return ctx.core.state
+    .all()
+    .filter((r) => String(r.id).toLowerCase().startsWith(below) && parseResourceId(String(r.id))?.types.length === 1)
+    .sort((a, b) => String(a.id).localeCompare(String(b.id)))
+    .map((r) => {
+      const listed: JsonObject = { id: r.id, name: r.name, type: r.type, location: r.location };
+      for (const k of ['tags', 'sku', 'kind', 'managedBy', 'identity', 'zones', 'plan', 'extendedLocation']) {
+        if (r[k] !== undefined) {
+          listed[k] = r[k];
+        }
+      }
+      return listed;
+    });
 }
 
 function onlyGet(method: string): void {

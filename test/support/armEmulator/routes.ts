@@ -35,6 +35,7 @@ export type Route =
   | { kind: 'locations'; sub: string }
   | { kind: 'vmSizes'; sub: string; location: string }
   | { kind: 'resourceGroups'; sub: string }
+  | { kind: 'resources'; sub: string }
   | { kind: 'resourceGroup'; sub: string; rg: string }
   | { kind: 'resourceGroupResources'; sub: string; rg: string }
   | { kind: 'operation'; sub: string; namespace: string; opId: string; which: 'status' | 'result' }
@@ -71,6 +72,9 @@ export function parseRoute(path: string, query: Record<string, string>): Route {
   }
   if (l[2] === 'locations' && segs.length === 3) {
     return { kind: 'locations', sub };
+  }
+  if (l[2] === 'resources' && segs.length === 3) {
+    return { kind: 'resources', sub };
   }
   if (l[2] === 'operationresults' && segs.length === 4) {
     return { kind: 'operation', sub, namespace: 'Microsoft.Resources', opId: segs[3], which: 'result' };

@@ -32,6 +32,7 @@ export const SERVED_OPERATIONS: readonly string[] = [
   ...['CheckExistence', 'CreateOrUpdate', 'Delete', 'Get', 'Update', 'List'].map((o) => `ResourceGroups_${o}`),
   ...['CreateOrUpdateAtScope', 'UpdateAtScope', 'GetAtScope', 'DeleteAtScope'].map((o) => `Tags_${o}`),
   'Resources_ListByResourceGroup',
+  'Resources_List',
   'Subscriptions_List',
   'Subscriptions_Get',
   'Subscriptions_ListLocations',

@@ -1,15 +1,7 @@
 import { buildCloudConfig } from './cloudInit';
-import type { ProvisionPlan, ResourceKey } from './plan';
+import type { ProvisionPlan } from './plan';
 
 type Json = Record<string, unknown>;
-
-const TYPES: Record<Exclude<ResourceKey, 'resourceGroup'>, string> = {
-  vnet: 'Microsoft.Network/virtualNetworks',
-  nsg: 'Microsoft.Network/networkSecurityGroups',
-  publicIp: 'Microsoft.Network/publicIPAddresses',
-  nic: 'Microsoft.Network/networkInterfaces',
-  vm: 'Microsoft.Compute/virtualMachines',
-};
 
 /** The api-versions the specs in this repository describe for each type. */
 const API_VERSIONS: Record<string, string> = {
@@ -37,7 +29,7 @@ function substitute(value: unknown, exact: Map<string, string>): unknown {
 /**
  * The host's resources as a resource-group deployment template, for people who automate:
  * `az deployment group create -g RG --template-file host.json --parameters sshPublicKey=@~/.ssh/id_ed25519.pub`.
- * Parameters: host name, region, size, SSH public key, allowed source and the cloud-init text.
+ * Parameters: host name, DNS label, region, size, SSH public key, allowed source and the cloud-init text.
  * The daemon is reached over SSH: a TLS certificate must name the host's address, which a template
  * cannot know before deployment.
  */
@@ -50,23 +42,29 @@ export function buildArmTemplate(plan: ProvisionPlan, cloudInit = buildCloudConf
     [req.vmSize, "[parameters('vmSize')]"],
     [req.sshPublicKey, "[parameters('sshPublicKey')]"],
     [req.sourceRange, "[parameters('allowedSource')]"],
-    [`${req.hostName}-osdisk`, `[${name('-osdisk')}]`],
+    [plan.osDisk.name, `[${name(plan.osDisk.name.slice(req.hostName.length))}]`],
   ]);
-  const resources = plan.resources.filter((r): r is typeof r & { key: Exclude<ResourceKey, 'resourceGroup'> } => r.key !== 'resourceGroup');
+  const resources = plan.resources.filter((r) => r.key !== 'resourceGroup');
   for (const r of resources) {
     const suffix = r.name.slice(req.hostName.length);
     exact.set(r.name, `[${name(suffix)}]`);
-    exact.set(r.id, `[resourceId('${TYPES[r.key]}', ${name(suffix)})]`);
+    exact.set(r.id, `[resourceId('${r.type}', ${name(suffix)})]`);
     if (r.key === 'vnet') {
-      exact.set(`${r.id}/subnets/default`, `[resourceId('${TYPES.vnet}/subnets', ${name(suffix)}, 'default')]`);
+      exact.set(`${r.id}/subnets/default`, `[resourceId('${r.type}/subnets', ${name(suffix)}, 'default')]`);
     }
   }
+  const publicIp = resources.find((r) => r.key === 'publicIp')!;
   const templateResources = resources.map((r) => {
     const { properties, ...rest } = r.body as { properties?: Json };
-    const body = r.key === 'vm' ? { ...rest, properties: withCustomData(properties!) } : r.body;
+    const body =
+      r.key === 'vm'
+        ? { ...rest, properties: withCustomData(properties!) }
+        : r.key === 'publicIp'
+          ? { ...rest, properties: withDnsLabelParameter(properties!) }
+          : r.body;
     return {
-      type: TYPES[r.key],
-      apiVersion: API_VERSIONS[TYPES[r.key]],
+      type: r.type,
+      apiVersion: API_VERSIONS[r.type],
       name: exact.get(r.name),
       ...(substitute(body, exact) as Json),
       dependsOn: r.dependsOn.filter((d) => d !== 'resourceGroup').map((d) => exact.get(plan.resources.find((x) => x.key === d)!.id)),
@@ -76,7 +74,12 @@ export function buildArmTemplate(plan: ProvisionPlan, cloudInit = buildCloudConf
     $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
     contentVersion: '1.0.0.0',
     parameters: {
-      hostName: { type: 'string', defaultValue: req.hostName, metadata: { description: 'VM name, computer name and DNS label' } },
+      hostName: { type: 'string', defaultValue: req.hostName, metadata: { description: 'VM name and computer name' } },
+      dnsLabel: {
+        type: 'string',
+        defaultValue: req.dnsLabel,
+        metadata: { description: 'DNS label of the public IP: <label>.<region>.cloudapp.azure.com, unique in the region across all of Azure' },
+      },
       location: { type: 'string', defaultValue: req.location },
       vmSize: { type: 'string', defaultValue: req.vmSize },
       sshPublicKey: { type: 'string', metadata: { description: 'OpenSSH public key of the admin user (password sign-in is disabled)' } },
@@ -85,9 +88,14 @@ export function buildArmTemplate(plan: ProvisionPlan, cloudInit = buildCloudConf
     },
     resources: templateResources,
     outputs: {
-      fqdn: { type: 'string', value: `[reference(resourceId('${TYPES.publicIp}', ${name('-ip')})).dnsSettings.fqdn]` },
+      fqdn: { type: 'string', value: `[reference(${exact.get(publicIp.id)!.slice(1, -1)}).dnsSettings.fqdn]` },
     },
   };
+}
+
+// Not through the exact-value map: the label often equals the host name, which maps to hostName.
+function withDnsLabelParameter(properties: Json): Json {
+  return { ...properties, dnsSettings: { ...(properties.dnsSettings as Json), domainNameLabel: "[parameters('dnsLabel')]" } };
 }
 
 function withCustomData(properties: Json): Json {

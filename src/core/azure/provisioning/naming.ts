@@ -1,14 +1,14 @@
 /**
  * Azure's naming rules, checked before any call so a typo costs no half-created resources.
- * The host name is also the VM's computer name and its public DNS label, so it follows the
- * strictest of the three: the DNS label rule.
+ * The host name is also the VM's computer name and the start of its proposed public DNS label, so
+ * it follows the strictest of the three: the DNS label rule.
  */
 export function validateHostName(name: string): string | undefined {
   if (!name) {
     return 'Enter a name.';
   }
   if (name.length < 3 || name.length > 63) {
-    return 'Use 3 to 63 characters (it also becomes the DNS name <name>.<region>.cloudapp.azure.com).';
+    return 'Use 3 to 63 characters.';
   }
   if (!/^[a-z][a-z0-9-]*[a-z0-9]$/.test(name)) {
     return 'Use lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit.';

@@ -20,6 +20,8 @@ export interface ProvisionRequest {
   /** The run creates the group (and may then remove it whole on rollback or delete). */
   createResourceGroup: boolean;
   hostName: string;
+  /** The public IP's DNS label: `<label>.<region>.cloudapp.azure.com`, unique in the region across all of Azure. */
+  dnsLabel: string;
   vmSize: string;
   image: ImageKey;
   adminUser: string;
@@ -31,13 +33,43 @@ export interface ProvisionRequest {
 
 export type ResourceKey = 'resourceGroup' | 'vnet' | 'nsg' | 'publicIp' | 'nic' | 'vm';
 
-export interface PlannedResource {
-  key: ResourceKey;
+/** Every kind of Azure resource a host is made of, keyed as the plan names them; the OS disk is made by the VM. */
+export const RESOURCE_KINDS = {
+  resourceGroup: { type: 'Microsoft.Resources/resourceGroups', kind: 'resource group' },
+  vnet: { type: 'Microsoft.Network/virtualNetworks', kind: 'virtual network' },
+  nsg: { type: 'Microsoft.Network/networkSecurityGroups', kind: 'network security group' },
+  publicIp: { type: 'Microsoft.Network/publicIPAddresses', kind: 'public IP address' },
+  nic: { type: 'Microsoft.Network/networkInterfaces', kind: 'network interface' },
+  vm: { type: 'Microsoft.Compute/virtualMachines', kind: 'virtual machine' },
+  osDisk: { type: 'Microsoft.Compute/disks', kind: 'OS disk' },
+} as const;
+
+export type HostPart = Exclude<keyof typeof RESOURCE_KINDS, 'resourceGroup'>;
+
+/** The names a host's resources get, whichever group they go in. */
+export function hostResourceNames(hostName: string): Record<HostPart, string> {
+  return {
+    vnet: `${hostName}-vnet`,
+    nsg: `${hostName}-nsg`,
+    publicIp: `${hostName}-ip`,
+    nic: `${hostName}-nic`,
+    vm: hostName,
+    osDisk: `${hostName}-osdisk`,
+  };
+}
+
+export interface NamedResource {
   /** ARM id. */
   id: string;
   name: string;
+  /** ARM type, e.g. Microsoft.Network/networkSecurityGroups. */
+  type: string;
   /** A friendly kind for progress ("network security group"). */
   kind: string;
+}
+
+export interface PlannedResource extends NamedResource {
+  key: ResourceKey;
   dependsOn: ResourceKey[];
   /** The PUT body in Resource Manager's REST shape (what ARM templates and the specs use). */
   body: Record<string, unknown>;
@@ -46,6 +78,8 @@ export interface PlannedResource {
 export interface ProvisionPlan {
   request: ProvisionRequest;
   resources: PlannedResource[];
+  /** The OS disk the VM creates: not planned as a resource, but its name must be free too. */
+  osDisk: NamedResource;
 }
 
 /**
@@ -58,13 +92,14 @@ export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
   const rgId = `/subscriptions/${req.subscriptionId}/resourceGroups/${req.resourceGroup}`;
   const net = (type: string, name: string) => `${rgId}/providers/Microsoft.Network/${type}/${name}`;
   const n = req.hostName;
+  const names = hostResourceNames(n);
   const partOf = { [TAG_PART_OF]: n };
   const ids = {
-    vnet: net('virtualNetworks', `${n}-vnet`),
-    nsg: net('networkSecurityGroups', `${n}-nsg`),
-    publicIp: net('publicIPAddresses', `${n}-ip`),
-    nic: net('networkInterfaces', `${n}-nic`),
-    vm: `${rgId}/providers/Microsoft.Compute/virtualMachines/${n}`,
+    vnet: net('virtualNetworks', names.vnet),
+    nsg: net('networkSecurityGroups', names.nsg),
+    publicIp: net('publicIPAddresses', names.publicIp),
+    nic: net('networkInterfaces', names.nic),
+    vm: `${rgId}/providers/Microsoft.Compute/virtualMachines/${names.vm}`,
   };
   const inbound = (name: string, port: number, priority: number) => ({
     name,
@@ -86,7 +121,7 @@ export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
       key: 'resourceGroup',
       id: rgId,
       name: req.resourceGroup,
-      kind: 'resource group',
+      ...RESOURCE_KINDS.resourceGroup,
       dependsOn: [],
       body: { location: req.location, tags: { [TAG_CREATED_GROUP]: n } },
     });
@@ -96,8 +131,8 @@ export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
     {
       key: 'vnet',
       id: ids.vnet,
-      name: `${n}-vnet`,
-      kind: 'virtual network',
+      name: names.vnet,
+      ...RESOURCE_KINDS.vnet,
       dependsOn: afterGroup,
       body: {
         location: req.location,
@@ -111,29 +146,29 @@ export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
     {
       key: 'nsg',
       id: ids.nsg,
-      name: `${n}-nsg`,
-      kind: 'network security group',
+      name: names.nsg,
+      ...RESOURCE_KINDS.nsg,
       dependsOn: afterGroup,
       body: { location: req.location, tags: partOf, properties: { securityRules: rules } },
     },
     {
       key: 'publicIp',
       id: ids.publicIp,
-      name: `${n}-ip`,
-      kind: 'public IP address',
+      name: names.publicIp,
+      ...RESOURCE_KINDS.publicIp,
       dependsOn: afterGroup,
       body: {
         location: req.location,
         tags: partOf,
         sku: { name: 'Standard', tier: 'Regional' },
-        properties: { publicIPAllocationMethod: 'Static', publicIPAddressVersion: 'IPv4', dnsSettings: { domainNameLabel: n } },
+        properties: { publicIPAllocationMethod: 'Static', publicIPAddressVersion: 'IPv4', dnsSettings: { domainNameLabel: req.dnsLabel } },
       },
     },
     {
       key: 'nic',
       id: ids.nic,
-      name: `${n}-nic`,
-      kind: 'network interface',
+      name: names.nic,
+      ...RESOURCE_KINDS.nic,
       dependsOn: ['vnet', 'nsg', 'publicIp'],
       body: {
         location: req.location,
@@ -153,9 +188,10 @@ export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
         },
       },
     },
-    { key: 'vm', id: ids.vm, name: n, kind: 'virtual machine', dependsOn: ['nic'], body: vmBody(req, ids.nic, '') },
+    { key: 'vm', id: ids.vm, name: names.vm, ...RESOURCE_KINDS.vm, dependsOn: ['nic'], body: vmBody(req, ids.nic, '') },
   );
-  return { request: req, resources };
+  const osDisk = { id: `${rgId}/providers/Microsoft.Compute/disks/${names.osDisk}`, name: names.osDisk, ...RESOURCE_KINDS.osDisk };
+  return { request: req, resources, osDisk };
 }
 
 /** The VM, SSH-key-only, with cloud-init in customData; NIC and OS disk go when the VM is deleted. */
@@ -168,7 +204,7 @@ export function vmBody(req: ProvisionRequest, nicId: string, customData: string)
       storageProfile: {
         imageReference: IMAGES[req.image].reference,
         osDisk: {
-          name: `${req.hostName}-osdisk`,
+          name: hostResourceNames(req.hostName).osDisk,
           createOption: 'FromImage',
           deleteOption: 'Delete',
           managedDisk: { storageAccountType: 'StandardSSD_LRS' },

@@ -74,6 +74,22 @@ export async function writeSshKeyPair(sshDir: string, fileName: string, pair: Ss
   return { privateKeyPath, publicKeyPath };
 }
 
+/**
+ * Takes back a pair writeSshKeyPair wrote, once what it was made for is gone. A file that no longer
+ * holds what was written there is someone else's now and stays.
+ */
+export async function removeSshKeyPair(written: WrittenKeyPair, pair: SshKeyPair): Promise<void> {
+  const wrote: [string, string][] = [
+    [written.privateKeyPath, withTrailingNewline(pair.privateKey)],
+    [written.publicKeyPath, withTrailingNewline(pair.publicKey)],
+  ];
+  for (const [file, content] of wrote) {
+    if ((await fs.readFile(file, 'utf8').catch(() => undefined)) === content) {
+      await fs.rm(file, { force: true });
+    }
+  }
+}
+
 export async function readPublicKey(privateOrPublicKeyPath: string): Promise<string> {
   const isPub = privateOrPublicKeyPath.endsWith('.pub');
   const publicKeyPath = isPub ? privateOrPublicKeyPath : `${privateOrPublicKeyPath}.pub`;
