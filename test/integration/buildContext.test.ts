@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { prepareBuildContext } from '../../src/core/docker/buildContext';
-import { buildImage, BuildFailedError } from '../../src/core/docker/buildImage';
+import { buildClassic, BuildFailedError } from '../../src/core/docker/buildImage';
 import { captureCliBuildContext, listTar } from '../support/buildContextCapture';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-ctx-'));
@@ -103,7 +103,7 @@ test('a Dockerfile outside the context is refused', async () => {
   await assert.rejects(prepareBuildContext(root, path.join(scratch, 'Dockerfile')), /outside the build context/);
 });
 
-test('an image builds on a real host from the packed context; a failing step is named with its output', async () => {
+test('the classic builder builds on a real host from the packed context; a failing step is named with its output', async () => {
   const { loadTestEnvironment, dockerCli, uniqueName } = await import('../support/testEnv');
   const { default: Dockerode } = await import('dockerode');
   const env = loadTestEnvironment();
@@ -117,7 +117,7 @@ test('an image builds on a real host from the packed context; a failing step is 
   });
   const tag = `${uniqueName('local/built')}:1`;
   let streamed = '';
-  const result = await buildImage(docker, { contextDir: root, dockerfile: path.join(root, 'Dockerfile'), tag }, (t) => (streamed += t));
+  const result = await buildClassic(docker, { contextDir: root, dockerfile: path.join(root, 'Dockerfile'), tag }, (t) => (streamed += t));
   assert.match(streamed, /Step 3\/3 : RUN ls/);
   const listing = await dockerCli(['run', '--rm', tag, 'cat', '/listing.txt']);
   assert.match(listing, /index\.html/);
@@ -125,7 +125,7 @@ test('an image builds on a real host from the packed context; a failing step is 
   assert.ok(result.sentEntries >= 3);
 
   fs.writeFileSync(path.join(root, 'Dockerfile'), `FROM ${env.baseImage}\nRUN echo about to fail && false\nRUN echo never\n`);
-  const err = await buildImage(docker, { contextDir: root, dockerfile: path.join(root, 'Dockerfile'), tag: `${tag}-bad` }, () => undefined).catch(
+  const err = await buildClassic(docker, { contextDir: root, dockerfile: path.join(root, 'Dockerfile'), tag: `${tag}-bad` }, () => undefined).catch(
     (e: unknown) => e,
   );
   assert.ok(err instanceof BuildFailedError);

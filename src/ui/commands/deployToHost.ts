@@ -178,12 +178,13 @@ async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile:
   };
   deps.buildLog.clear();
   deps.buildLog.show(true);
-  const docker = session.connect().docker;
+  const connection = session.connect();
+  const docker = connection.docker;
   let result: Awaited<ReturnType<typeof replaceContainer>>;
   try {
     result = await withCancellableProgress(`Deploying ${name} to ${session.spec.name}`, async (progress, signal) => {
       progress.report({ message: 'Building on the host…' });
-      await vendor().buildImage(docker, { contextDir: path.dirname(dockerfile.fsPath), dockerfile: dockerfile.fsPath, tag: image, signal }, (text) =>
+      await vendor().buildImage(connection, { contextDir: path.dirname(dockerfile.fsPath), dockerfile: dockerfile.fsPath, tag: image, signal }, (text) =>
         deps.buildLog.append(text),
       );
       const step = (text: string) => {
