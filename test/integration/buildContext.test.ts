@@ -7,6 +7,7 @@ import * as path from 'path';
 import { prepareBuildContext } from '../../src/core/docker/buildContext';
 import { buildClassic, BuildFailedError } from '../../src/core/docker/buildImage';
 import { captureCliBuildContext, listTar } from '../support/buildContextCapture';
+import { DOCKERIGNORE_CASES } from '../support/dockerignoreCases';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-ctx-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -42,41 +43,10 @@ async function ourEntries(root: string, dockerfile = 'Dockerfile'): Promise<stri
   return listTar(context.tar());
 }
 
-const cases: [string, Record<string, string>, string][] = [
-  ['no .dockerignore', { Dockerfile: 'FROM scratch\n', 'a.txt': 'a', 'src/b.js': 'b' }, 'Dockerfile'],
-  [
-    'excluded folders and files, ** and a negation',
-    {
-      Dockerfile: 'FROM scratch\n',
-      '.dockerignore': '# build output\nnode_modules\n**/*.log\n*.tmp\n!keep.tmp\ndist/\n',
-      'node_modules/x/index.js': 'x',
-      'app.log': 'l',
-      'src/deep/debug.log': 'l',
-      'src/deep/code.js': 'c',
-      'scratch.tmp': 't',
-      'keep.tmp': 'k',
-      'dist/out.js': 'o',
-      'README.md': 'r',
-    },
-    'Dockerfile',
-  ],
-  [
-    'a negation inside an excluded folder, and the Dockerfile and .dockerignore themselves excluded',
-    {
-      'docker/app.Dockerfile': 'FROM scratch\n',
-      '.dockerignore': 'docker\n.dockerignore\nassets/*\n!assets/logo.png\n',
-      'assets/logo.png': 'p',
-      'assets/big.bin': 'b',
-      'main.go': 'm',
-    },
-    'docker/app.Dockerfile',
-  ],
-];
-
-for (const [name, files, dockerfile] of cases) {
+for (const { name, files, dockerfile } of DOCKERIGNORE_CASES) {
   test(`the context matches what docker build sends: ${name}`, async () => {
     const root = fs.mkdtempSync(path.join(scratch, 'ctx-'));
-    write(root, files);
+    write(root, { ...files, [dockerfile]: 'FROM scratch\n' });
     const [ours, cli] = await Promise.all([ourEntries(root, dockerfile), cliEntries(root, dockerfile)]);
     assert.deepEqual(ours, cli);
   });

@@ -7,6 +7,8 @@ import { buildImage, BuildFailedError } from '../../src/core/docker/buildImage';
 import { openConnection, type DockerConnection } from '../../src/core/docker/connection';
 import type { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import type { DockerHostSpec } from '../../src/core/docker/hostSpec';
+import { DOCKERIGNORE_CASES, type DockerignoreCase } from '../support/dockerignoreCases';
+import { run, toolEnv } from '../support/engines';
 import { dockerCli, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 const env = loadTestEnvironment();
@@ -82,7 +84,11 @@ test('the Dockerfile may sit outside the context folder, with its own .dockerign
     'build/app.Dockerfile.dockerignore': 'secret.env\n',
   });
   const tag = tagFor('unix');
-  await buildImage(connection, { contextDir: path.join(project, 'app'), dockerfile: path.join(project, 'build', 'app.Dockerfile'), tag }, () => undefined);
+  await buildImage(
+    connection,
+    { contextDir: path.join(project, 'app'), dockerfile: path.join(project, 'build', 'app.Dockerfile'), tag },
+    () => undefined,
+  );
   const listing = await dockerCli(['run', '--rm', tag, 'cat', '/listing']);
   assert.deepEqual(listing.trim().split('\n'), ['index.html']);
 });
@@ -103,16 +109,21 @@ for (const host of ['unix', 'ssh', 'tls'] as const) {
     assert.equal(first.builder, 'buildkit');
     assert.ok((first.sent?.files ?? 0) >= 41, `the first build sent the whole folder: ${JSON.stringify(first.sent)}`);
     assert.deepEqual({ files: second.sent?.files, bytes: second.sent?.bytes }, { files: 1, bytes: 'changed\n'.length });
-    assert.equal((await dockerCli(['run', '--rm', tag, 'cat', '/app/src/file-7.txt'], host === 'tls' ? env.tls.unixSocket : env.unixSocket)), 'changed\n');
+    assert.equal(
+      await dockerCli(['run', '--rm', tag, 'cat', '/app/src/file-7.txt'], host === 'tls' ? env.tls.unixSocket : env.unixSocket),
+      'changed\n',
+    );
   });
 }
 
 test('a failing RUN step is named, with its output', async () => {
   const connection = connect('unix');
   const root = folder({ Dockerfile: `FROM ${env.baseImage}\nRUN echo about to fail && false\nRUN echo never\n` });
-  const err = await buildImage(connection, { contextDir: root, dockerfile: path.join(root, 'Dockerfile'), tag: tagFor('unix') }, () => undefined).catch(
-    (e: unknown) => e,
-  );
+  const err = await buildImage(
+    connection,
+    { contextDir: root, dockerfile: path.join(root, 'Dockerfile'), tag: tagFor('unix') },
+    () => undefined,
+  ).catch((e: unknown) => e);
   assert.ok(err instanceof BuildFailedError, String(err));
   assert.equal(err.failedStep, '[2/3] RUN echo about to fail && false');
   assert.match(err.log, /about to fail/);
@@ -139,7 +150,11 @@ test('cancelling a build stops it on the host: no build process is left running'
   const seconds = String(3000 + Math.floor(Math.random() * 900));
   const root = folder({ Dockerfile: `FROM ${env.baseImage}\nRUN --mount=type=cache,target=/cache echo started && sleep ${seconds}\n` });
   const controller = new AbortController();
-  const build = buildImage(connection, { contextDir: root, dockerfile: path.join(root, 'Dockerfile'), tag: tagFor('unix'), signal: controller.signal }, () => undefined);
+  const build = buildImage(
+    connection,
+    { contextDir: root, dockerfile: path.join(root, 'Dockerfile'), tag: tagFor('unix'), signal: controller.signal },
+    () => undefined,
+  );
   let settled = false;
   const outcome = build.then(
     () => assert.fail('the build was cancelled'),
@@ -161,3 +176,57 @@ test('cancelling a build stops it on the host: no build process is left running'
     await new Promise((r) => setTimeout(r, 100));
   }
 });
+
+/** What `docker build` with BuildKit (Debian's 20.10 client, which needs no buildx) puts in the image for this folder. */
+async function listedBy(build: (root: string, tag: string) => Promise<unknown>, root: string): Promise<string> {
+  const tag = tagFor('unix');
+  await build(root, tag);
+  return dockerCli(['run', '--rm', tag, 'cat', '/listing']);
+}
+
+const LISTING = `COPY . /ctx\nRUN cd /ctx && find . | sort > /listing\n`;
+const ignoreCases: DockerignoreCase[] = [
+  ...DOCKERIGNORE_CASES,
+  {
+    name: 'patterns with ** in the middle, negations below excluded folders, and an indented #',
+    files: {
+      '.dockerignore': 'assets/*\n!assets/logo.png\nsub/**/deep.txt\n  #not-a-comment\n**/cache\n!keep/cache\ndocs/*.md\n!docs/README.md\n',
+      'assets/logo.png': 'p',
+      'assets/big.bin': 'b',
+      'sub/a/b/deep.txt': 'd',
+      'sub/deep.txt': 'd',
+      '#not-a-comment': 'h',
+      'x/cache/f': 'c',
+      'keep/cache/f': 'k',
+      'docs/a.md': 'a',
+      'docs/README.md': 'r',
+      'docs/sub/b.md': 'b',
+    },
+    dockerfile: 'Dockerfile',
+  },
+  {
+    name: 'names that sort differently by bytes and by locale',
+    files: { 'a/x': '1', 'a-b': '2', 'a.txt': '3', A: '4', 'é.txt': '5', 'Z/y': '6', _u: '7' },
+    dockerfile: 'Dockerfile',
+  },
+];
+
+for (const { name, files, dockerfile } of ignoreCases) {
+  test(`the image gets the files the BuildKit CLI sends: ${name}`, async () => {
+    const connection = connect('unix');
+    const root = folder({ ...files, [dockerfile]: `FROM ${env.baseImage}\n${LISTING}` });
+    const ours = await listedBy(
+      (dir, tag) => buildImage(connection, { contextDir: dir, dockerfile: path.join(dir, dockerfile), tag }, () => undefined),
+      root,
+    );
+    const cli = await listedBy(
+      (dir, tag) =>
+        run('/usr/bin/docker', ['-H', `unix://${env.unixSocket}`, 'build', '-q', '-t', tag, '-f', path.join(dir, dockerfile), dir], {
+          env: toolEnv({ DOCKER_BUILDKIT: '1', DOCKER_CONFIG: scratch }),
+          timeoutMs: 120_000,
+        }),
+      root,
+    );
+    assert.equal(ours, cli);
+  });
+}
