@@ -16,7 +16,7 @@ import { InspectDocuments } from '../../src/ui/inspectDocuments';
 import { contextDirName } from '../../src/core/docker/dockerContexts';
 import { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { dockerCli, eventually, freePort, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
-import { FakeTreeView, secretStorage, Uri } from '../support/vscodeFake';
+import { FakeTreeView, secretStorage, Uri, window } from '../support/vscodeFake';
 
 const testEnv = loadTestEnvironment();
 const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-cfg-'));
@@ -101,7 +101,7 @@ before(async () => {
     azureSignIn: undefined as never,
     hostMarks: undefined as never,
     hostTls: undefined as never,
-    buildLog: { clear: () => undefined, show: () => undefined, append: () => undefined, appendLine: () => undefined } as never,
+    buildLog: window.createOutputChannel('Docker on Azure: Build') as never,
     addedHosts: store,
     inspect: new InspectDocuments(registry),
     connectionEnv: connEnv,
@@ -386,7 +386,11 @@ test('Deploy to Docker Host builds the Dockerfile on the chosen host and runs it
   const dir = fs.mkdtempSync(path.join(configDir, 'site-'));
   fs.mkdirSync(path.join(dir, 'www'));
   fs.writeFileSync(path.join(dir, 'www', 'index.html'), 'deployed from the tree\n');
-  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${testEnv.baseImage}\nCOPY www /www\nEXPOSE 80\nCMD httpd -f -p 80 -h /www\n`);
+  // A cache mount, as `docker init` Dockerfiles use: the classic builder refuses it.
+  fs.writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    `FROM ${testEnv.baseImage}\nRUN --mount=type=cache,target=/cache echo warm >> /cache/runs\nCOPY www /www\nEXPOSE 80\nCMD httpd -f -p 80 -h /www\n`,
+  );
   const port = await freePort();
   const name = uniqueName('deployed');
   created.push(name);
@@ -412,6 +416,9 @@ test('Deploy to Docker Host builds the Dockerfile on the chosen host and runs it
     [],
   );
   await eventually(async () => assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).body, 'deployed from the tree\n'));
+  const output = recorded.outputs.get('Docker on Azure: Build') ?? '';
+  assert.match(output, /^#(\d+) \[stage-0 2\/3\] RUN --mount=type=cache,target=\/cache echo warm >> \/cache\/runs\n(.*\n)*#\1 DONE \d+\.\ds$/m, 'each step, then how it ended');
+  assert.ok(recorded.progress.some((m) => /^Built with BuildKit: \d+ steps, \d+ cached, \d+\.\ds$/.test(m)), recorded.progress.join(' | '));
   const info = JSON.parse(await dockerCli(['inspect', name]))[0];
   assert.ok(info.Config.Env.includes('MODE=test'));
   assert.equal(info.HostConfig.RestartPolicy.Name, 'unless-stopped');
@@ -506,6 +513,7 @@ test('Redeploy on the deployed container rebuilds with the remembered answers an
     [],
   );
   await eventually(async () => assert.equal((await httpGet(`http://127.0.0.1:${deployed!.port}/`)).body, 'redeployed\n'));
+  assert.match(recorded.outputs.get('Docker on Azure: Build') ?? '', /^Sent 1 file \(11 B\) that the host did not have from its last build\.$/m, 'only the edited file went to the host');
   const ids = (await dockerCli(['ps', '-aq', '--no-trunc', '--filter', `name=^/${deployed.name}$`])).trim().split('\n');
   assert.equal(ids.length, 1, 'one container of that name');
   assert.notEqual(ids[0], before, 'a new container replaced the old one');

@@ -144,6 +144,10 @@ export interface Recorded {
   webviewSerializers: Map<string, unknown>;
   messages: { level: 'info' | 'warning' | 'error'; text: string }[];
   terminals: { name: string; pty?: unknown }[];
+  /** What each output channel shows now, by channel name (clear empties it). */
+  outputs: Map<string, string>;
+  /** Every message reported to a progress notification, in order. */
+  progress: string[];
   clipboard: string;
   opened: string[];
   /** Answers for the next prompts, in order; `undefined` means the user pressed Escape. */
@@ -167,6 +171,8 @@ export const recorded: Recorded = {
   webviewSerializers: new Map(),
   messages: [],
   terminals: [],
+  outputs: new Map(),
+  progress: [],
   clipboard: '',
   opened: [],
   answers: [],
@@ -181,13 +187,25 @@ const nextAnswer = async (offered?: unknown) => {
   return typeof answer === 'function' ? answer(await offered) : answer;
 };
 
-function logChannel() {
+function logChannel(name: string) {
   const noop = () => undefined;
-  return { info: noop, warn: noop, error: noop, debug: noop, trace: noop, appendLine: noop, append: noop, show: noop, clear: noop, dispose: noop };
+  const append = (text: string) => recorded.outputs.set(name, (recorded.outputs.get(name) ?? '') + text);
+  return {
+    info: noop,
+    warn: noop,
+    error: noop,
+    debug: noop,
+    trace: noop,
+    appendLine: (text: string) => append(`${text}\n`),
+    append,
+    show: noop,
+    clear: () => recorded.outputs.set(name, ''),
+    dispose: noop,
+  };
 }
 
 export const window = {
-  createOutputChannel: () => logChannel(),
+  createOutputChannel: (name: string) => logChannel(name),
   createTreeView: <T>(viewId: string, options: { treeDataProvider: unknown }) => {
     const view = new FakeTreeView<T>(viewId, options);
     recorded.treeViews.set(viewId, view as FakeTreeView<unknown>);
@@ -217,8 +235,10 @@ export const window = {
   showInputBox: (options: unknown) => nextAnswer(options),
   showOpenDialog: () => nextAnswer(),
   setStatusBarMessage: () => new Disposable(() => undefined),
-  withProgress: async <R>(_opts: unknown, task: (progress: { report(): void }, token: CancellationTokenSource['token']) => Promise<R>) =>
-    task({ report: () => undefined }, new CancellationTokenSource().token),
+  withProgress: async <R>(
+    _opts: unknown,
+    task: (progress: { report(value: { message?: string }): void }, token: CancellationTokenSource['token']) => Promise<R>,
+  ) => task({ report: (value) => value.message !== undefined && recorded.progress.push(value.message) }, new CancellationTokenSource().token),
   createTerminal: (opts: { name: string; pty?: unknown }) => {
     recorded.terminals.push(opts);
     return { name: opts.name, show: () => undefined, dispose: () => undefined };
@@ -364,6 +384,7 @@ export function secretStorage(): {
 export function resetRecorded(): void {
   recorded.messages.length = 0;
   recorded.terminals.length = 0;
+  recorded.progress.length = 0;
   recorded.answers.length = 0;
   recorded.opened.length = 0;
   recorded.clipboard = '';

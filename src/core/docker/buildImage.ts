@@ -3,6 +3,7 @@ import * as path from 'path';
 import type Dockerode from 'dockerode';
 import { prepareBuildContext } from './buildContext';
 import { followEngineStream, type EngineStreamMessage } from './engineStream';
+import { formatBytes } from './presentation';
 import type { BuildTarget } from './buildkit/buildKitBuild';
 import { buildKit } from './buildkit/lazyBuildKit';
 
@@ -35,6 +36,8 @@ export interface BuildOptions {
    * the host diffs a rebuild against the files it got last time and only changes travel.
    */
   clientId?: string;
+  /** The step running now ("[2/5] RUN npm ci"), for a progress notification; BuildKit only. */
+  onStep?: (name: string) => void;
 }
 
 export interface BuildResult {
@@ -51,7 +54,17 @@ const PROCESS_CLIENT_ID = crypto.randomBytes(16).toString('hex');
 
 /** The Docker CLI's rule: sha256 of "<client id>:<absolute context folder>". */
 export function sessionSharedKey(clientId: string, contextDir: string): string {
-  return crypto.createHash('sha256').update(`${clientId}:${path.resolve(contextDir)}`).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(`${clientId}:${path.resolve(contextDir)}`)
+    .digest('hex');
+}
+
+/** What the host asked for: after the first build, only files that changed since the last one. */
+function describeTransfer(sent: { entries: number; files: number; bytes: number }): string {
+  return sent.files === 0
+    ? 'Sent no files: the host still had every file of the context from its last build.'
+    : `Sent ${sent.files} file${sent.files === 1 ? '' : 's'} (${formatBytes(sent.bytes)}) that the host did not have from its last build.`;
 }
 
 /** BuildKit sessions need API 1.39 (Engine 18.09) and a Linux engine. */
@@ -95,6 +108,7 @@ export async function buildImage(target: BuildTarget, opts: BuildOptions, onLog:
         throw new BuildFailedError(`The build failed${step ? ` at ${step}` : ''}: ${message}`, step, log);
       }
       if (!result.refused) {
+        onLog(`${describeTransfer(result.sent)}\n`);
         return { imageId: result.imageId, builder: 'buildkit', sent: result.sent, summary: result.summary };
       }
       reason = result.refused;

@@ -24,6 +24,7 @@ export interface BuildKitOptions {
   sharedKey: string;
   secret?: SessionOptions['secret'];
   credentials?: SessionOptions['credentials'];
+  onStep?: (name: string) => void;
 }
 
 export interface BuildKitResult {
@@ -73,7 +74,7 @@ export async function buildWithBuildKit(target: BuildTarget, opts: BuildKitOptio
     credentials: opts.credentials,
   });
   const buildId = crypto.randomBytes(16).toString('hex');
-  const progress = new BuildProgress(onLine);
+  const progress = new BuildProgress(onLine, opts.onStep);
   let traces = 0;
   let imageId: string | undefined;
   const onAbort = () => {

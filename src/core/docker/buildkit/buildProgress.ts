@@ -39,7 +39,11 @@ export class BuildProgress {
   private readonly steps = new Map<string, Step>();
   private next = 0;
 
-  constructor(private readonly out: (line: string) => void) {}
+  constructor(
+    private readonly out: (line: string) => void,
+    /** Called as each step of the Dockerfile starts (not BuildKit's internal loading steps). */
+    private readonly onStep?: (name: string) => void,
+  ) {}
 
   handle(status: StatusResponse): void {
     for (const v of status.vertexes) {
@@ -55,6 +59,9 @@ export class BuildProgress {
         step.started = v.started;
         step.done = false;
         this.announce(step);
+        if (!step.name.startsWith('[internal]')) {
+          this.onStep?.(step.name);
+        }
       }
       if (v.completed !== undefined && !step.done) {
         step.completed = v.completed;

@@ -91,7 +91,15 @@ function upgrade(socket: Duplex, apiVersion: string, headers: [string, string][]
 export async function openBuildSession(opts: SessionOptions): Promise<BuildSession> {
   const id = crypto.randomBytes(16).toString('hex');
   const socket = await opts.dial();
-  const methods = [METHODS.health, METHODS.diffCopy, METHODS.secret, METHODS.credentials, METHODS.fetchToken, METHODS.tokenAuthority, METHODS.verifyTokenAuthority];
+  const methods = [
+    METHODS.health,
+    METHODS.diffCopy,
+    METHODS.secret,
+    METHODS.credentials,
+    METHODS.fetchToken,
+    METHODS.tokenAuthority,
+    METHODS.verifyTokenAuthority,
+  ];
   try {
     await upgrade(socket, opts.apiVersion, [
       ['X-Docker-Expose-Session-Uuid', id],
@@ -144,7 +152,11 @@ export async function openBuildSession(opts: SessionOptions): Promise<BuildSessi
   return {
     id,
     sent: () =>
-      syncs.reduce((sum, s) => ({ entries: sum.entries + s.entries, files: sum.files + s.files, bytes: sum.bytes + s.bytes }), { entries: 0, files: 0, bytes: 0 }),
+      syncs.reduce((sum, s) => ({ entries: sum.entries + s.entries, files: sum.files + s.files, bytes: sum.bytes + s.bytes }), {
+        entries: 0,
+        files: 0,
+        bytes: 0,
+      }),
     close: () => {
       // Not h2.close(): it waits for the daemon's streams to end, and a session the daemon already
       // dropped never ends them.

@@ -56,7 +56,7 @@ function goFileMode(st: import('fs').BigIntStats): number {
 
 /** Only regular files have content the receiver can ask for. */
 export function isRegularFile(stat: FileStat): boolean {
-  return ((stat.mode & MODE_TYPE) >>> 0) === 0;
+  return (stat.mode & MODE_TYPE) >>> 0 === 0;
 }
 
 /** Go compares strings by bytes; the daemon's validator refuses any other order ("changes out of order"). */

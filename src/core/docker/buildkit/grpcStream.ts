@@ -88,7 +88,10 @@ export function finishCall(stream: ServerHttp2Stream, status: number, message?: 
 }
 
 /** A unary call: the one request message in, one answer (or a status) out. */
-export function serveUnary(stream: ServerHttp2Stream, handle: (request: Buffer) => Promise<{ body?: Uint8Array; status?: number; message?: string }>): void {
+export function serveUnary(
+  stream: ServerHttp2Stream,
+  handle: (request: Buffer) => Promise<{ body?: Uint8Array; status?: number; message?: string }>,
+): void {
   let request: Buffer = Buffer.alloc(0);
   readMessages(stream, (m) => (request = m));
   stream.on('end', () => {
