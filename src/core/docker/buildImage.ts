@@ -10,7 +10,7 @@ import { buildKit } from './buildkit/lazyBuildKit';
 export class BuildFailedError extends Error {
   constructor(
     message: string,
-    /** The step that failed (e.g. "Step 3/5 : RUN make"), when the log said. */
+    /** The step that failed ("[3/5] RUN make"; "Step 3/5 : RUN make" from the classic builder), when known. */
     readonly failedStep: string | undefined,
     /** The build's own output up to the failure. */
     readonly log: string,
@@ -68,7 +68,7 @@ function describeTransfer(sent: { entries: number; files: number; bytes: number 
 }
 
 /** BuildKit sessions need API 1.39 (Engine 18.09) and a Linux engine. */
-function buildKitUnavailable(version: { ApiVersion?: string; Os?: string }): string | undefined {
+export function buildKitUnavailable(version: { ApiVersion?: string; Os?: string }): string | undefined {
   const [major, minor] = (version.ApiVersion ?? '0.0').split('.').map(Number);
   if (version.Os && version.Os !== 'linux') {
     return `its engine runs ${version.Os} containers`;

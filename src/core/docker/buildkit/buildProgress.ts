@@ -55,7 +55,8 @@ export class BuildProgress {
       step.name = v.name || step.name;
       step.cached = v.cached;
       step.error = v.error || step.error;
-      if (v.started !== undefined) {
+      // Every later delta repeats `started`; only a new value means the step (re)started.
+      if (v.started !== undefined && v.started !== step.started) {
         step.started = v.started;
         step.done = false;
         this.announce(step);
