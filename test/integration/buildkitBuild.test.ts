@@ -8,7 +8,7 @@ import { openConnection, type DockerConnection } from '../../src/core/docker/con
 import type { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import type { DockerHostSpec } from '../../src/core/docker/hostSpec';
 import { DOCKERIGNORE_CASES, type DockerignoreCase } from '../support/dockerignoreCases';
-import { run, toolEnv } from '../support/engines';
+import { listProcesses, run, toolEnv } from '../support/engines';
 import { dockerCli, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 const env = loadTestEnvironment();
@@ -130,20 +130,8 @@ test('a failing RUN step is named, with its output', async () => {
   assert.match(err.message, /\[2\/3\] RUN echo about to fail && false/);
 });
 
-/** Processes on this machine (the daemon's host) whose command line is `sleep <seconds>`. */
-function sleepers(seconds: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').split('\0').join(' ').trim() === `sleep ${seconds}`;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+/** Live processes on this machine (the daemon's host) whose command line is `sleep <seconds>`. */
+const sleepers = (seconds: string) => listProcesses().filter((p) => p.cmdline === `sleep ${seconds}` && p.state !== 'Z');
 
 test('cancelling a build stops it on the host: no build process is left running', async () => {
   const connection = connect('unix');

@@ -15,6 +15,7 @@ import { registerCommands } from '../../src/ui/commands/registry';
 import { InspectDocuments } from '../../src/ui/inspectDocuments';
 import { contextDirName } from '../../src/core/docker/dockerContexts';
 import { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
+import { listProcesses } from '../support/engines';
 import { dockerCli, eventually, freePort, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
 import { FakeTreeView, secretStorage, Uri, window } from '../support/vscodeFake';
 
@@ -518,6 +519,34 @@ test('Redeploy on the deployed container rebuilds with the remembered answers an
   assert.equal(ids.length, 1, 'one container of that name');
   assert.notEqual(ids[0], before, 'a new container replaced the old one');
   assert.ok(JSON.parse(await dockerCli(['inspect', deployed.name]))[0].Config.Env.includes('MODE=test'), 'the remembered environment came from SecretStorage');
+});
+
+test('Cancel during a Redeploy stops the build on the host, says nothing, and the running container keeps serving', async () => {
+  assert.ok(deployed, 'the deploy test ran first');
+  resetRecorded();
+  const seconds = String(3000 + Math.floor(Math.random() * 900));
+  const dockerfile = path.join(deployed.dir, 'Dockerfile');
+  fs.writeFileSync(dockerfile, `FROM ${testEnv.baseImage}\nRUN --mount=type=cache,target=/cache sleep ${seconds}\nCOPY www /www\nCMD httpd -f -p 80 -h /www\n`);
+  const host = await hostByName('Local engine');
+  host.session.invalidate();
+  const node = await containerNode(host, deployed.name);
+  assert.ok(node);
+  const before = node.info.Id;
+  const sleepers = () => listProcesses().filter((p) => p.cmdline === `sleep ${seconds}` && p.state !== 'Z');
+  let ended = false;
+  const redeploy = Promise.resolve(recorded.commands.get('dockerOnAzure.redeploy')!(node)).finally(() => (ended = true));
+  while (!ended && sleepers().length === 0) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(!ended, 'the build was still running');
+  recorded.cancelProgress();
+  await redeploy;
+  assert.deepEqual(recorded.messages, [], 'a cancelled redeploy shows no message');
+  while (sleepers().length > 0) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal((await dockerCli(['inspect', '-f', '{{.Id}} {{.State.Running}}', deployed.name])).trim(), `${before} true`);
+  assert.equal((await httpGet(`http://127.0.0.1:${deployed.port}/`)).body, 'redeployed\n');
 });
 
 test('Redeploy of a container whose Dockerfile is not on this machine says so and changes nothing', async () => {

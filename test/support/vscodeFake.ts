@@ -148,6 +148,8 @@ export interface Recorded {
   outputs: Map<string, string>;
   /** Every message reported to a progress notification, in order. */
   progress: string[];
+  /** Presses Cancel on the latest progress notification. */
+  cancelProgress: () => void;
   clipboard: string;
   opened: string[];
   /** Answers for the next prompts, in order; `undefined` means the user pressed Escape. */
@@ -173,6 +175,7 @@ export const recorded: Recorded = {
   terminals: [],
   outputs: new Map(),
   progress: [],
+  cancelProgress: () => undefined,
   clipboard: '',
   opened: [],
   answers: [],
@@ -238,7 +241,11 @@ export const window = {
   withProgress: async <R>(
     _opts: unknown,
     task: (progress: { report(value: { message?: string }): void }, token: CancellationTokenSource['token']) => Promise<R>,
-  ) => task({ report: (value) => value.message !== undefined && recorded.progress.push(value.message) }, new CancellationTokenSource().token),
+  ) => {
+    const cancellation = new CancellationTokenSource();
+    recorded.cancelProgress = () => cancellation.cancel();
+    return task({ report: (value) => value.message !== undefined && recorded.progress.push(value.message) }, cancellation.token);
+  },
   createTerminal: (opts: { name: string; pty?: unknown }) => {
     recorded.terminals.push(opts);
     return { name: opts.name, show: () => undefined, dispose: () => undefined };
