@@ -4,18 +4,21 @@
  * the server certificate for that address, put it in the cloud-config's write_files, create the VM.
  * The VM then answers `docker` over mutual TLS on that address with exactly those bytes; power
  * actions and deletes stop, start and remove its daemon, and stopping the emulator leaves nothing.
+ * Its address admits only whom the VM's network security groups let in, on every port.
  * Needs root and dockerd, as every integration test.
  */
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startArmEmulator, trustEmulatorCa, type ArmEmulator } from '../support/armEmulator';
 import { cloudConfigFiles, dockerTlsDaemon, writeFilesUnder } from '../support/armEmulator/cloudConfig';
 import { emulatorClients, type EmulatorClients } from '../support/armEmulator/sdkClients';
+import { BASE_IMAGE, importBusybox } from '../support/busyboxImage';
 import { run, toolEnv } from '../support/engines';
 import { dockerCli, eventually, type TlsTarget } from '../support/testEnv';
 
@@ -30,9 +33,11 @@ let az: EmulatorClients;
 let work: string;
 /** Every daemon folder seen, to prove at the end that nothing of them runs. */
 const daemonDirs = new Set<string>();
+/** Every VM address handed out, to prove at the end that no packet filter of theirs is left. */
+const addresses = new Set<string>();
 
 before(async () => {
-  emu = await startArmEmulator({ bootDockerHosts: true, bootDelayMs: BOOT_DELAY_MS });
+  emu = await startArmEmulator({ bootDockerHosts: true, bootDelayMs: BOOT_DELAY_MS, enforceNetworkSecurityGroups: true });
   // The test process was not started with NODE_EXTRA_CA_CERTS pointing at this CA.
   trustEmulatorCa(emu.caCertPath);
   az = emulatorClients(emu, emu.subscriptions[0].subscriptionId);
@@ -208,6 +213,7 @@ async function network(rg: string, name: string): Promise<Network> {
     },
     FAST,
   );
+  addresses.add(pip.ipAddress ?? '');
   return { nicId: nic.id!, address: pip.ipAddress ?? '' };
 }
 
@@ -242,10 +248,14 @@ async function createVm(rg: string, name: string, nicId: string, cloudConfig: st
 
 const target = (address: string, c: Certs): TlsTarget => ({ host: address, port: PORT, ca: c.ca, cert: c.clientCert, key: c.clientKey });
 
-/** Whether something accepts TCP connections at address:port ('refused' is what a stopped VM's port says). */
-function probe(address: string, port = PORT): Promise<'open' | 'refused'> {
+/**
+ * Whether something accepts TCP connections at address:port from `from` (a loopback address the
+ * client binds to; the machine's own 127.0.0.1 by default). 'refused' is what a stopped VM's port
+ * says, and what an NSG that denies the client answers here.
+ */
+function probe(address: string, port = PORT, from?: string): Promise<'open' | 'refused'> {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ host: address, port });
+    const s = net.connect({ host: address, port, localAddress: from });
     s.once('connect', () => {
       s.destroy();
       resolve('open');
@@ -448,6 +458,131 @@ test("deleting a running host's resource group stops its daemon and removes its 
   assert.equal(fs.existsSync(host.daemonDir), false);
 });
 
+// Clients "at" other addresses than this machine's 127.0.0.1: a socket bound to them.
+const ALICE = '127.1.0.7';
+const BOB = '127.1.0.8';
+const WEB = 8080;
+
+/** An HTTP GET of the VM's published port from `from`: the container's answer. */
+function fetchFrom(address: string, from: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: address, port: WEB, path: '/', localAddress: from }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
+
+test("with enforceNetworkSecurityGroups a VM's address admits only whom its NSGs let in: the NIC's and the subnet's, by priority, on every port", async () => {
+  const rg = 'rg-boot-nsg';
+  const { nicId, address } = await network(rg, 'nsghost');
+  const certs = await makeCerts(path.join(work, 'nsghost'), address);
+  const vm = await createVm(rg, 'nsghost', nicId, tlsCloudConfig(certs));
+  await whenAnswering(address, certs);
+  const host = hostOf(vm.id!)!;
+  // A container publishing a port, set up behind the product's back: it lands on the VM's address.
+  await importBusybox(host.socketPath);
+  await dockerCli(
+    [
+      'run',
+      '-d',
+      '--name',
+      'web',
+      '-p',
+      `${WEB}:80`,
+      BASE_IMAGE,
+      'sh',
+      '-c',
+      'mkdir -p /www && echo hello > /www/index.html && httpd -f -p 80 -h /www',
+    ],
+    host.socketPath,
+  );
+  const from = async (who: string | undefined) => probe(address, WEB, who);
+  // Only 2376 is allowed (for anyone): the published port is closed to everyone, the daemon is not.
+  await eventually(async () => assert.equal(await probe(address, PORT, ALICE), 'open'));
+  assert.deepEqual([await from(ALICE), await from(BOB), await from(undefined)], ['refused', 'refused', 'refused']);
+
+  const rule = (over: Record<string, unknown>) => ({
+    protocol: 'Tcp',
+    access: 'Allow',
+    direction: 'Inbound',
+    sourcePortRange: '*',
+    destinationAddressPrefix: '*',
+    destinationPortRange: String(WEB),
+    ...over,
+  });
+  await az.network.securityRules.beginCreateOrUpdateAndWait(rg, 'nsghost-nsg', 'web', rule({ priority: 1100, sourceAddressPrefix: ALICE }), FAST);
+  assert.deepEqual([await from(ALICE), await from(BOB)], ['open', 'refused']);
+  assert.equal(await eventually(() => fetchFrom(address, ALICE)), 'hello\n', "the container's answer");
+
+  // Several sources in one (augmented) rule; a Deny of higher priority still wins over it.
+  await az.network.securityRules.beginCreateOrUpdateAndWait(
+    rg,
+    'nsghost-nsg',
+    'web',
+    rule({ priority: 1100, sourceAddressPrefixes: [ALICE, BOB] }),
+    FAST,
+  );
+  assert.deepEqual([await from(ALICE), await from(BOB)], ['open', 'open']);
+  await az.network.securityRules.beginCreateOrUpdateAndWait(
+    rg,
+    'nsghost-nsg',
+    'no-bob',
+    rule({ priority: 1050, access: 'Deny', sourceAddressPrefix: BOB, destinationPortRange: '8000-8100' }),
+    FAST,
+  );
+  assert.deepEqual([await from(ALICE), await from(BOB)], ['open', 'refused']);
+  await az.network.securityRules.beginDeleteAndWait(rg, 'nsghost-nsg', 'no-bob', FAST);
+  assert.equal(await from(BOB), 'open');
+  // ARM takes no tag or '*' in an address list.
+  await assert.rejects(
+    az.network.securityRules.beginCreateOrUpdateAndWait(
+      rg,
+      'nsghost-nsg',
+      'tagged',
+      rule({ priority: 1200, sourceAddressPrefixes: [ALICE, 'Internet'] }),
+      FAST,
+    ),
+    /SecurityRuleParameterContainsUnsupportedValue|cannot specify existing/,
+  );
+
+  // The subnet's NSG is passed first: its Deny stops Alice although the NIC's NSG lets her in.
+  const subnetNsg = await az.network.networkSecurityGroups.beginCreateOrUpdateAndWait(
+    rg,
+    'nsghost-subnet-nsg',
+    {
+      location: LOCATION,
+      securityRules: [
+        { name: 'no-alice', ...rule({ priority: 100, access: 'Deny', sourceAddressPrefix: ALICE }) },
+        { name: 'rest', ...rule({ priority: 200, protocol: '*', sourceAddressPrefix: '*', destinationPortRange: '*' }) },
+      ],
+    },
+    FAST,
+  );
+  await az.network.subnets.beginCreateOrUpdateAndWait(
+    rg,
+    'nsghost-vnet',
+    'default',
+    { addressPrefix: '10.0.0.0/24', networkSecurityGroup: { id: subnetNsg.id } },
+    FAST,
+  );
+  assert.deepEqual([await from(ALICE), await from(BOB), await probe(address, PORT, ALICE)], ['refused', 'open', 'open']);
+
+  // With neither NSG, a Standard public IP admits nobody, not even to the daemon.
+  await az.network.subnets.beginCreateOrUpdateAndWait(rg, 'nsghost-vnet', 'default', { addressPrefix: '10.0.0.0/24' }, FAST);
+  const nic = await az.network.networkInterfaces.get(rg, 'nsghost-nic');
+  await az.network.networkInterfaces.beginCreateOrUpdateAndWait(rg, 'nsghost-nic', { ...nic, networkSecurityGroup: undefined }, FAST);
+  assert.deepEqual([await from(BOB), await probe(address)], ['refused', 'refused']);
+  assert.deepEqual(
+    emu.bootFailures().filter((f) => f.vmId.toLowerCase() === vm.id!.toLowerCase()),
+    [],
+  );
+  await az.resources.resourceGroups.beginDeleteAndWait(rg, FAST);
+});
+
 // Last: it stops the emulator (after() then has nothing left to do).
 test('stopping the emulator stops every booted daemon: no dockerd, containerd or shim of theirs is left, no folder, no address held', async () => {
   const rg = 'rg-boot-stop';
@@ -470,4 +605,8 @@ test('stopping the emulator stops every booted daemon: no dockerd, containerd or
   }
   assert.equal(fs.existsSync(host.filesDir), false);
   assert.equal(fs.existsSync(path.join('/tmp/arm-emulator-loopback', address)), false, 'the address is given back');
+  const filters = (await run('iptables', ['-S'])).stdout;
+  for (const a of addresses) {
+    assert.doesNotMatch(filters, new RegExp(`DOA-NSG-${a.replace(/\./g, '\\.')}\\b`), `the packet filter of ${a} is removed`);
+  }
 });

@@ -24,6 +24,7 @@ let arm: ArmEmulator;
 let view: AzureHostsView;
 let signIn: AzureSignIn;
 let marks: HostMarksStore;
+let hostTls: HostTlsStore;
 let disposables: { dispose(): void }[] = [];
 let subA: string;
 let subB: string;
@@ -58,7 +59,6 @@ function powerState(vmId: string): string | undefined {
 }
 
 const vmStarts = new VmStartLog(memento() as never);
-const hostTls = new HostTlsStore(secretStorage() as never);
 
 before(async () => {
   arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
@@ -97,6 +97,7 @@ before(async () => {
   };
   signIn = new AzureSignIn(log);
   marks = new HostMarksStore(memento() as never);
+  hostTls = new HostTlsStore(secretStorage() as never);
   view = new AzureHostsView(
     signIn,
     marks,

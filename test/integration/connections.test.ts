@@ -1,4 +1,4 @@
-import test, { after } from 'node:test';
+import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -11,6 +11,8 @@ import { DockerHostSession } from '../../src/core/docker/hostSession';
 import { DockerHostSpec } from '../../src/core/docker/hostSpec';
 import { appendKnownHost } from '../../src/core/docker/knownHosts';
 import { exportDockerContext } from '../../src/core/docker/contextExport';
+import { waitForDaemon } from '../../src/core/docker/waitForDaemon';
+import { SshdHandle, startSshd } from '../support/engines';
 import { dockerCli, freePort, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 const testEnv = loadTestEnvironment();
@@ -177,6 +179,71 @@ test('a changed ssh host key is refused as a mismatch', async () => {
   );
   assert.equal(err.code, 'HOST_KEY_MISMATCH');
   assert.match(err.message, /does not match the one in/);
+});
+
+test('waiting for a new host stops at once on a changed host key instead of retrying until the deadline', async () => {
+  const dir = fs.mkdtempSync(path.join(scratch, 'kh-wait-'));
+  const otherKey = path.join(dir, 'other');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
+  const knownHostsFile = path.join(dir, 'known_hosts');
+  const [type, blob] = fs.readFileSync(`${otherKey}.pub`, 'utf8').split(' ');
+  // A reused public IP: the old VM's key is still in known_hosts.
+  fs.writeFileSync(knownHostsFile, `[127.0.0.1]:${testEnv.ssh.port} ${type} ${blob}\n`);
+  let attempts = 0;
+  const err = await waitForDaemon(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), connEnv({ knownHostsFile }), {
+    timeoutMs: 30_000,
+    intervalMs: 500,
+    onAttempt: () => attempts++,
+  }).then(
+    () => assert.fail('a changed host key must not connect'),
+    (e: DockerHostError) => e,
+  );
+  assert.equal(err.code, 'HOST_KEY_MISMATCH');
+  assert.equal(attempts, 0, 'no retry: waiting cannot change a host key');
+});
+
+/** A second real sshd that has no ed25519 host key, only ecdsa and rsa ones (ssh2 prefers ecdsa of those). */
+let noEd25519: SshdHandle;
+before(async () => {
+  noEd25519 = await startSshd({
+    dir: path.join(testEnv.rootDir, 'ssh-keytypes'),
+    port: await freePort(),
+    dockerSocketPath: testEnv.unixSocket,
+    hostKeyTypes: ['ecdsa', 'rsa'],
+  });
+});
+after(() => noEd25519?.stop());
+
+function noEd25519Session(knownHostsLines: string[]): DockerHostSession {
+  const knownHostsFile = path.join(fs.mkdtempSync(path.join(scratch, 'kh-')), 'known_hosts');
+  fs.writeFileSync(knownHostsFile, knownHostsLines.map((key) => `[127.0.0.1]:${noEd25519.port} ${key}\n`).join(''));
+  return new DockerHostSession(
+    spec({ address: `ssh://root@127.0.0.1:${noEd25519.port}`, identityFile: noEd25519.identityFile }),
+    connEnv({ knownHostsFile }),
+  );
+}
+
+test('a host known by an ed25519 key that presents only other key types is refused as a changed key, not offered as new', async () => {
+  const dir = fs.mkdtempSync(path.join(scratch, 'kh-'));
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'old')]);
+  const known = fs.readFileSync(path.join(dir, 'old.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+  const err = await failure(noEd25519Session([known]));
+  assert.equal(isUnknownHostKeyError(err), false, 'no "trust this new host" offer');
+  assert.equal(err.code, 'HOST_KEY_MISMATCH');
+  assert.match(err.message, /^The SSH host key of 127\.0\.0\.1:\d+ \(ecdsa-sha2-nistp256 SHA256:\S+\) does not match /);
+  assert.match(err.message, /knows this host only by its ssh-ed25519 key/);
+  assert.match(err.message, /check before you edit known_hosts/);
+});
+
+test('a host known by only one of its key types is trusted: the dial asks for the known type first, as OpenSSH does', async () => {
+  const rsa = noEd25519.hostKeysPublic.find((k) => k.startsWith('ssh-rsa '));
+  assert.ok(rsa);
+  const session = noEd25519Session([rsa]);
+  try {
+    assert.ok((await session.load()).images.some((i) => i.RepoTags?.includes(testEnv.baseImage)));
+  } finally {
+    session.dispose();
+  }
 });
 
 test('ssh with a key the server does not accept says so', async () => {

@@ -17,11 +17,13 @@ import { contextDirName } from '../../src/core/docker/dockerContexts';
 import { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { listProcesses } from '../support/engines';
 import { dockerCli, eventually, freePort, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
-import { FakeTreeView, secretStorage, Uri, window } from '../support/vscodeFake';
+import { assertInertTooltip } from '../support/markdownRender';
+import { FakeTreeView, MarkdownString, secretStorage, Uri, window } from '../support/vscodeFake';
 
 const testEnv = loadTestEnvironment();
 const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-cfg-'));
 const lateSocket = path.join(configDir, 'late.sock');
+const CONTEXT_DESCRIPTION = 'staging `[Open](command:workbench.action.terminal.new)` <img src=https://evil.example/t.png>';
 let view: OtherHostsView;
 let registry: HostRegistry;
 let disposables: { dispose(): void }[] = [];
@@ -43,6 +45,13 @@ async function containersOf(host: HostNode): Promise<ContainerNode[]> {
   const [group] = (await view.provider.getChildren(host)).filter((n) => n instanceof ContainersGroupNode);
   assert.ok(group, 'the host has a Containers group');
   return (await view.provider.getChildren(group)).filter((n): n is ContainerNode => n instanceof ContainerNode);
+}
+
+/** A fresh listing of the host, and the row of one Compose project in it. */
+async function composeProjectNode(host: HostNode, project: string): Promise<ComposeProjectNode | undefined> {
+  host.session.invalidate();
+  const [group] = (await view.provider.getChildren(host)).filter((n) => n instanceof ContainersGroupNode);
+  return (await view.provider.getChildren(group)).find((n): n is ComposeProjectNode => n instanceof ComposeProjectNode && labelOf(n) === project);
 }
 
 async function containerNode(host: HostNode, name: string): Promise<ContainerNode | undefined> {
@@ -70,7 +79,12 @@ before(async () => {
   fs.mkdirSync(good, { recursive: true });
   fs.writeFileSync(
     path.join(good, 'meta.json'),
-    JSON.stringify({ Name: 'tls-ctx', Endpoints: { docker: { Host: `tcp://127.0.0.1:${testEnv.tls.port}` } } }),
+    JSON.stringify({
+      Name: 'tls-ctx',
+      // A context can come from someone else (`docker context import`): its description is theirs.
+      Metadata: { Description: CONTEXT_DESCRIPTION },
+      Endpoints: { docker: { Host: `tcp://127.0.0.1:${testEnv.tls.port}` } },
+    }),
   );
   const tlsDir = path.join(configDir, 'contexts', 'tls', contextDirName('tls-ctx'), 'docker');
   fs.mkdirSync(tlsDir, { recursive: true });
@@ -592,6 +606,50 @@ test('Redeploy of a container whose label names a file outside the workspace upl
   await assert.rejects(dockerCli(['image', 'inspect', image]), /No such image/i, 'no build ran from that folder');
 });
 
+/** The tooltip VS Code would show, checked to be as untrusted as VS Code's defaults leave it. */
+function tooltipOf(node: TreeNode): string {
+  const tooltip = node.getTreeItem().tooltip;
+  assert.ok(tooltip instanceof MarkdownString);
+  assert.equal(tooltip.isTrusted ?? false, false, 'no command links');
+  assert.equal(tooltip.supportHtml ?? false, false, 'no HTML');
+  assert.equal(tooltip.supportThemeIcons, false);
+  return tooltip.value;
+}
+
+test('what a daemon and a context report shows inert in tooltips: no link, image or HTML gets out of its text or code span', async () => {
+  const project = `${uniqueName('evil')}<img src=x onerror=alert(1)>[p](https://evil.example)`;
+  const service = 'api` [Run](command:workbench.action.terminal.new) `';
+  const folder = '/srv/``` ![t](https://evil.example/t.png)\n\n# Owned\n[link](command:evil)';
+  const script = 'echo `id` ``` [x](command:evil)\n\n<script>alert(1)</script> https://evil.example';
+  created.push(
+    (
+      await dockerCli([
+        'create',
+        '--label',
+        `com.docker.compose.project=${project}`,
+        '--label',
+        `com.docker.compose.service=${service}`,
+        '--label',
+        `com.docker.compose.project.working_dir=${folder}`,
+        testEnv.baseImage,
+        'sh',
+        '-c',
+        script,
+      ])
+    ).trim(),
+  );
+  const projectNode = await composeProjectNode(await hostByName('Local engine'), project);
+  assert.ok(projectNode, 'the hostile project is one row');
+  assertInertTooltip(tooltipOf(projectNode), [service, folder], [project]);
+
+  const [member] = (await view.provider.getChildren(projectNode)) as ContainerNode[];
+  assert.ok(member.info.Command.includes(script.split('\n')[0]), `the daemon reports the command as given: ${member.info.Command}`);
+  assertInertTooltip(tooltipOf(member), [member.info.Image, member.info.Command, member.info.Id.slice(0, 12)], [member.info.Status]);
+
+  const context = await hostByName('tls-ctx');
+  assertInertTooltip(tooltipOf(context), [`tcp://127.0.0.1:${testEnv.tls.port}`], [CONTEXT_DESCRIPTION]);
+});
+
 test('Compose Up from a compose file runs the project on the chosen host; the tree groups it; Compose Down removes it', async () => {
   resetRecorded();
   const dir = fs.mkdtempSync(path.join(configDir, 'Stack-'));
@@ -607,12 +665,7 @@ test('Compose Up from a compose file runs the project on the chosen host; the tr
     recorded.messages.map((m) => m.text),
     [`${project} is up on over-ssh.`],
   );
-  const host = await hostByName('over-ssh');
-  host.session.invalidate();
-  const [group] = (await view.provider.getChildren(host)).filter((n) => n instanceof ContainersGroupNode);
-  const projectNode = (await view.provider.getChildren(group)).find(
-    (n): n is ComposeProjectNode => n instanceof ComposeProjectNode && labelOf(n) === project,
-  );
+  const projectNode = await composeProjectNode(await hostByName('over-ssh'), project);
   assert.ok(projectNode, 'the project is one row');
   assert.equal(projectNode.getTreeItem().contextValue, 'dockerComposeProject');
   assert.match(projectNode.getTreeItem().description as string, /2 of 2 running/);

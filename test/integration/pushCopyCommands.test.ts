@@ -14,6 +14,7 @@ import { InspectDocuments } from '../../src/ui/inspectDocuments';
 import { RegistryCredentialsStore } from '../../src/ui/registries/registryCredentialsStore';
 import type { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { startRegistry, type RegistryHandle } from '../support/registry';
+import { endpoint, startEngineProxy, type EngineProxy, type SeenRequest } from '../support/engineProxy';
 import { dockerCli, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 const testEnv = loadTestEnvironment();
@@ -28,6 +29,12 @@ let registry: RegistryHandle;
 let disposables: { dispose(): void }[] = [];
 let image: string;
 const SECOND = 'second engine';
+// Engines reached over plain HTTP on tcp://, as a daemon with an unprotected TCP listener is: a
+// proxy in front of the main engine, so the test sees exactly what reached the engine.
+const PLAIN = 'plain tcp engine';
+const OTHER_PLAIN = 'other plain tcp engine';
+let plain: EngineProxy;
+let otherPlain: EngineProxy;
 const run = (id: string, node: unknown) => recorded.commands.get(id)!(node);
 
 type Item = { label: string; kind?: number };
@@ -58,8 +65,11 @@ before(async () => {
   registry = await startRegistry({ auth: user });
   image = `${uniqueName('local/cmd')}:1`;
   await dockerCli(['tag', testEnv.baseImage, image]);
+  [plain, otherPlain] = await Promise.all([startEngineProxy(testEnv.unixSocket), startEngineProxy(testEnv.unixSocket)]);
   const store = new AddedHostsStore(memento() as never);
   await store.add({ name: SECOND, address: `unix://${testEnv.tls.unixSocket}` });
+  await store.add({ name: PLAIN, address: `tcp://127.0.0.1:${plain.port}` });
+  await store.add({ name: OTHER_PLAIN, address: `tcp://127.0.0.1:${otherPlain.port}` });
   process.env.DOCKER_HOST = `unix://${testEnv.unixSocket}`;
   process.env.DOCKER_CONFIG = configDir;
   const connEnv = (): ConnectionEnvironment => ({
@@ -102,6 +112,7 @@ after(async () => {
   await dockerCli(['image', 'rm', '-f', image]).catch(noop);
   await dockerCli(['image', 'rm', '-f', image], testEnv.tls.unixSocket).catch(noop);
   await registry?.stop();
+  await Promise.allSettled([plain?.close(), otherPlain?.close()]);
   fs.rmSync(configDir, { recursive: true, force: true });
 });
 
@@ -187,4 +198,69 @@ test('Copy Image to Host… puts the image on the other host, whose tree then li
   assert.ok(!offeredHosts.includes('Local engine'), 'the source host is not offered as the target');
   assert.equal(recorded.messages.at(-1)!.text, `${image} is now on ${SECOND}.`);
   assert.ok(await imageNode(SECOND, image), 'the target host lists the image');
+});
+
+/** The credentials a request carried to the engine, decoded, if it carried any. */
+function registryAuthOf(request: SeenRequest): { username?: string; password?: string } | undefined {
+  const header = request.headers['x-registry-auth'];
+  return typeof header === 'string'
+    ? (JSON.parse(Buffer.from(header, 'base64url').toString()) as { username?: string; password?: string })
+    : undefined;
+}
+
+const warnings = () => recorded.messages.filter((m) => m.level === 'warning').map((m) => m.text);
+
+test('a push from a host reached over plain HTTP asks before the stored password goes to it; Cancel sends nothing to the engine', async () => {
+  resetRecorded();
+  await credentials.set(registry.address, user);
+  const node = await imageNode(PLAIN, image);
+  assert.ok(node, `${image} is listed on the plain tcp host`);
+  const from = plain.requests.length;
+  // Pick the registry, name the target, then dismiss the warning (Cancel).
+  recorded.answers.push(pick(registry.address), 'team/plain:v1', undefined);
+  await run('dockerOnAzure.image.push', node);
+  assert.deepEqual(errors(), [], 'a cancelled push is silent');
+  const [warning, ...more] = warnings();
+  assert.deepEqual(more, []);
+  assert.match(warning ?? '', new RegExp(`127\\.0\\.0\\.1:${plain.port}.*unencrypted HTTP.*${registry.address.replace(/\./g, '\\.')}`));
+  const sent = plain.requests.slice(from);
+  assert.deepEqual(sent.filter(registryAuthOf), [], 'no request carried X-Registry-Auth');
+  assert.deepEqual(
+    sent.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${endpoint(r)}`),
+    [],
+    'the engine was asked to change nothing: no tag, no push',
+  );
+  assert.deepEqual(await tagsIn('team/plain'), []);
+});
+
+test('Send Anyway hands the credentials to that host and is remembered for it, but not for another plain HTTP host', async () => {
+  resetRecorded();
+  const from = plain.requests.length;
+  recorded.answers.push(pick(registry.address), 'team/plain:v1', 'Send Anyway', undefined);
+  await run('dockerOnAzure.image.push', await imageNode(PLAIN, image));
+  assert.deepEqual(errors(), []);
+  assert.equal(warnings().length, 1, 'asked once');
+  const carried = plain.requests.slice(from).filter(registryAuthOf);
+  assert.deepEqual(
+    carried.map((r) => [endpoint(r), registryAuthOf(r)?.username]),
+    [[`/images/${registry.address}/team/plain/push`, user.username]],
+    'the push, and only the push, carried the credentials',
+  );
+  assert.deepEqual(await tagsIn('team/plain'), ['v1']);
+
+  resetRecorded();
+  recorded.answers.push(pick(registry.address), 'team/plain:v2', undefined);
+  await run('dockerOnAzure.image.push', await imageNode(PLAIN, image));
+  assert.deepEqual([...errors(), ...warnings()], [], 'the same host is not asked again');
+  assert.equal(recorded.answers.length, 0, 'every scripted answer was used, no more were asked');
+  assert.deepEqual(await tagsIn('team/plain'), ['v1', 'v2']);
+
+  resetRecorded();
+  const otherFrom = otherPlain.requests.length;
+  recorded.answers.push(pick(registry.address), 'team/plain:v3', undefined);
+  await run('dockerOnAzure.image.push', await imageNode(OTHER_PLAIN, image));
+  assert.equal(warnings().length, 1, 'another plain HTTP host is asked about on its own');
+  assert.match(warnings()[0], new RegExp(`127\\.0\\.0\\.1:${otherPlain.port}`));
+  assert.deepEqual(otherPlain.requests.slice(otherFrom).filter(registryAuthOf), []);
+  assert.deepEqual(await tagsIn('team/plain'), ['v1', 'v2']);
 });

@@ -11,7 +11,11 @@ export interface SshdOptions {
   port: number;
   /** The daemon `docker system dial-stdio` reaches in the ssh session (via DOCKER_HOST). */
   dockerSocketPath: string;
+  /** The server's host keys, one of each type; only ed25519 unless given. */
+  hostKeyTypes?: HostKeyType[];
 }
+
+export type HostKeyType = 'ed25519' | 'ecdsa' | 'rsa';
 
 export interface SshdHandle {
   host: '127.0.0.1';
@@ -19,10 +23,12 @@ export interface SshdHandle {
   user: 'root';
   /** Private key (ed25519, no passphrase) whose public half is the only authorized key. */
   identityFile: string;
-  /** known_hosts holding `[127.0.0.1]:PORT ssh-ed25519 AAAA...` for this server. */
+  /** known_hosts holding `[127.0.0.1]:PORT ssh-ed25519 AAAA...` for each of this server's host keys. */
   knownHostsFile: string;
-  /** `ssh-ed25519 AAAA...` */
+  /** The first host key, e.g. `ssh-ed25519 AAAA...` */
   hostKeyPublic: string;
+  /** Every host key, in the order of {@link SshdOptions.hostKeyTypes}. */
+  hostKeysPublic: string[];
   pid: number;
   logFile: string;
   stop(): Promise<void>;
@@ -52,17 +58,20 @@ export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
   // Privilege separation directory, normally made by the init script.
   await fsp.mkdir('/run/sshd', { recursive: true, mode: 0o755 });
 
-  const hostKey = path.join(dir, 'ssh_host_ed25519_key');
+  const hostKeyTypes = opts.hostKeyTypes ?? ['ed25519'];
+  const hostKeys = hostKeyTypes.map((type) => path.join(dir, `ssh_host_${type}_key`));
   const identityFile = path.join(dir, 'id_ed25519');
   await Promise.all([
-    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'doa-test-host', '-f', hostKey]),
+    ...hostKeys.map((file, i) => run('ssh-keygen', ['-q', '-t', hostKeyTypes[i], '-N', '', '-C', 'doa-test-host', '-f', file])),
     run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'doa-test-client', '-f', identityFile]),
   ]);
-  const hostKeyPublic = (await fsp.readFile(hostKey + '.pub', 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+  const hostKeysPublic = await Promise.all(
+    hostKeys.map(async (file) => (await fsp.readFile(file + '.pub', 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ')),
+  );
   const authorizedKeys = path.join(dir, 'authorized_keys');
   await fsp.copyFile(identityFile + '.pub', authorizedKeys);
   const knownHostsFile = path.join(dir, 'known_hosts');
-  await fsp.writeFile(knownHostsFile, `[127.0.0.1]:${port} ${hostKeyPublic}\n`);
+  await fsp.writeFile(knownHostsFile, hostKeysPublic.map((key) => `[127.0.0.1]:${port} ${key}\n`).join(''));
 
   const config = path.join(dir, 'sshd_config');
   const pidFile = path.join(dir, 'sshd.pid');
@@ -72,7 +81,7 @@ export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
     [
       `ListenAddress 127.0.0.1`,
       `Port ${port}`,
-      `HostKey ${hostKey}`,
+      ...hostKeys.map((file) => `HostKey ${file}`),
       `PidFile ${pidFile}`,
       `AuthorizedKeysFile ${authorizedKeys}`,
       'PubkeyAuthentication yes',
@@ -140,7 +149,8 @@ export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
     user: 'root',
     identityFile,
     knownHostsFile,
-    hostKeyPublic,
+    hostKeyPublic: hostKeysPublic[0],
+    hostKeysPublic,
     pid: readPidFile(pidFile) ?? child.pid ?? 0,
     logFile,
     stop,

@@ -139,9 +139,13 @@ export async function cleanupStaleRuns(parent = '/tmp'): Promise<string[]> {
     if (owner === undefined || isAlive(owner)) {
       continue;
     }
-    const sshPid = readPidFile(path.join(root, 'ssh', 'sshd.pid'));
-    if (sshPid !== undefined && isAlive(sshPid) && readProc(sshPid)?.cmdline.includes(root + '/')) {
-      await terminate([sshPid, ...descendants(sshPid)], 5000).catch(() => undefined);
+    // Test files may start their own sshd in an `ssh-*` folder of the run's root.
+    const sshDirs = (await fsp.readdir(root).catch(() => [])).filter((n) => n === 'ssh' || n.startsWith('ssh-'));
+    for (const sub of sshDirs) {
+      const sshPid = readPidFile(path.join(root, sub, 'sshd.pid'));
+      if (sshPid !== undefined && isAlive(sshPid) && readProc(sshPid)?.cmdline.includes(root + '/')) {
+        await terminate([sshPid, ...descendants(sshPid)], 5000).catch(() => undefined);
+      }
     }
     for (const sub of ['main', 'tls']) {
       const dir = path.join(root, sub);

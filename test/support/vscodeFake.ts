@@ -67,7 +67,12 @@ export class ThemeColor {
 }
 
 export class MarkdownString {
-  constructor(public value = '') {}
+  isTrusted?: boolean | { readonly enabledCommands: readonly string[] };
+  supportHtml?: boolean;
+  constructor(
+    public value = '',
+    public supportThemeIcons = false,
+  ) {}
 }
 
 export class Uri {
@@ -152,8 +157,13 @@ export interface Recorded {
   cancelProgress: () => void;
   clipboard: string;
   opened: string[];
-  /** Answers for the next prompts, in order; `undefined` means the user pressed Escape. */
+  /**
+   * Answers for the next prompts, in order; `undefined` means the user pressed Escape. A
+   * createQuickPick/createInputBox prompt also takes `QuickInputButtons.Back`.
+   */
   answers: unknown[];
+  /** Values typed into a createInputBox that its validation refused (the prompt then ends as by Escape). */
+  refusedInputs: { value: string; message: string }[];
   /** User (global) settings by full key. */
   config: Record<string, unknown>;
   /** The open workspace's `.vscode/settings.json`, by full key. */
@@ -179,6 +189,7 @@ export const recorded: Recorded = {
   clipboard: '',
   opened: [],
   answers: [],
+  refusedInputs: [],
   config: {},
   workspaceConfig: {},
   enforceSettingScopes: true,
@@ -205,6 +216,78 @@ function logChannel(name: string) {
     clear: () => recorded.outputs.set(name, ''),
     dispose: noop,
   };
+}
+
+export const QuickInputButtons = { Back: { iconPath: new ThemeIcon('arrow-left'), tooltip: 'Back' } };
+
+/** The parts of a quick input both kinds share: its events, and the prompt ending by Escape. */
+class FakeQuickInput {
+  title?: string;
+  step?: number;
+  totalSteps?: number;
+  ignoreFocusOut = false;
+  buttons: unknown[] = [];
+  protected readonly accepted = new EventEmitter<void>();
+  protected readonly hidden = new EventEmitter<void>();
+  protected readonly button = new EventEmitter<unknown>();
+  readonly onDidAccept = this.accepted.event;
+  readonly onDidHide = this.hidden.event;
+  readonly onDidTriggerButton = this.button.event;
+  hide(): void {
+    this.hidden.fire();
+  }
+  dispose(): void {
+    this.accepted.dispose();
+    this.hidden.dispose();
+    this.button.dispose();
+  }
+  /** Escape and Back are answered alike by both kinds; anything else is theirs to take. */
+  protected answerWith(offered: unknown, take: (answer: unknown) => void): void {
+    void nextAnswer(offered).then((answer) => {
+      if (answer === undefined) {
+        this.hidden.fire();
+      } else if (answer === QuickInputButtons.Back) {
+        this.button.fire(answer);
+      } else {
+        take(answer);
+      }
+    });
+  }
+}
+
+/** window.createQuickPick: shown, it takes the next answer (an item, or a function of the items). */
+class FakeQuickPick<T> extends FakeQuickInput {
+  placeholder?: string;
+  items: T[] = [];
+  activeItems: T[] = [];
+  selectedItems: T[] = [];
+  show(): void {
+    this.answerWith(this.items, (item) => {
+      this.selectedItems = [item as T];
+      this.accepted.fire();
+    });
+  }
+}
+
+/** window.createInputBox: shown, it takes the next answer (a string, or a function of the box). */
+class FakeInputBox extends FakeQuickInput {
+  value = '';
+  prompt?: string;
+  validationMessage?: string;
+  private readonly changed = new EventEmitter<string>();
+  readonly onDidChangeValue = this.changed.event;
+  show(): void {
+    this.answerWith(this, (typed) => {
+      this.value = String(typed);
+      this.changed.fire(this.value);
+      this.accepted.fire();
+      // A value VS Code would keep the box open on: the script is wrong, so end rather than hang.
+      if (this.validationMessage) {
+        recorded.refusedInputs.push({ value: this.value, message: this.validationMessage });
+        this.hidden.fire();
+      }
+    });
+  }
 }
 
 export const window = {
@@ -235,6 +318,8 @@ export const window = {
     return nextAnswer();
   },
   showQuickPick: (items: unknown) => nextAnswer(items),
+  createQuickPick: <T>() => new FakeQuickPick<T>(),
+  createInputBox: () => new FakeInputBox(),
   showInputBox: (options: unknown) => nextAnswer(options),
   showOpenDialog: () => nextAnswer(),
   setStatusBarMessage: () => new Disposable(() => undefined),
@@ -327,7 +412,8 @@ function configuration(section: string) {
       const seen = inspect<T>(key);
       return (seen.workspaceValue ?? seen.globalValue ?? seen.defaultValue ?? fallback) as T;
     },
-    has: (key: string) => inspect(key).workspaceValue !== undefined || inspect(key).globalValue !== undefined || inspect(key).defaultValue !== undefined,
+    has: (key: string) =>
+      inspect(key).workspaceValue !== undefined || inspect(key).globalValue !== undefined || inspect(key).defaultValue !== undefined,
     update: (key: string, value: unknown, target: ConfigurationTarget | boolean = ConfigurationTarget.Workspace) => {
       const store = target === ConfigurationTarget.Global || target === true ? recorded.config : recorded.workspaceConfig;
       if (value === undefined) {
@@ -373,9 +459,11 @@ export function secretStorage(): {
   get(key: string): Promise<string | undefined>;
   store(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
+  keys(): Promise<string[]>;
 } {
   const data = new Map<string, string>();
   return {
+    keys: () => Promise.resolve([...data.keys()]),
     get: (key) => Promise.resolve(data.get(key)),
     store: (key, value) => {
       data.set(key, value);
@@ -393,6 +481,7 @@ export function resetRecorded(): void {
   recorded.terminals.length = 0;
   recorded.progress.length = 0;
   recorded.answers.length = 0;
+  recorded.refusedInputs.length = 0;
   recorded.opened.length = 0;
   recorded.clipboard = '';
   recorded.config = {};

@@ -64,6 +64,7 @@ const cases: [string, string, string][] = [
   ['VirtualNetworks_ListAll', '200', `/subscriptions/${sub}/providers/Microsoft.Network/virtualNetworks${nv}`],
   ['ResourceGroups_Get', '200', `${rg}?api-version=2025-04-01`],
   ['ResourceGroups_List', '200', `/subscriptions/${sub}/resourcegroups?api-version=2025-04-01`],
+  ['Resources_ListByResourceGroup', '200', `${rg}/resources?api-version=2025-04-01`],
   ['Subscriptions_Get', '200', `/subscriptions/${sub}?api-version=2022-12-01`],
   ['Subscriptions_List', '200', `/subscriptions?api-version=2022-12-01`],
   ['Subscriptions_ListLocations', '200', `/subscriptions/${sub}/locations?api-version=2022-12-01`],

@@ -4,6 +4,7 @@ import { figuresFor, glanceFor, HostInputs, pendingInputs, securitySummary } fro
 import { comparisonMarkdown } from '../../src/core/compare/compareMarkdown';
 import { COMPARISON_ROWS } from '../../src/core/compare/comparisonFacts';
 import { parseFromPage, type ContainerSecurity, type Figure } from '../../src/core/compare/protocol';
+import { renderMarkdown } from '../support/markdownRender';
 
 const ok = <T>(value: T) => ({ state: 'ok' as const, value });
 const failed = (reason: string) => ({ state: 'failed' as const, reason });
@@ -136,11 +137,26 @@ test('Markdown keeps every row, the live column and the glance, with pipes escap
       row.topic,
     );
   }
-  assert.ok(md.includes('container start 500 ms vs VM start 52 s, 104× faster'));
+  assert.ok(renderMarkdown(md).text.includes('container start 500 ms vs VM start 52 s, 104× faster'));
   assert.ok(md.includes('| web | yes |  |  | yes |  |'));
-  assert.ok(md.includes('| old |  |  |  |  | NET_ADMIN |'));
+  assert.ok(md.includes('| old |  |  |  |  | NET\\_ADMIN |'));
   assert.match(comparisonMarkdown('h', figuresFor(pendingInputs())), /\| measuring… \|/);
   assert.doesNotMatch(comparisonMarkdown(undefined, {}), /Measured on/);
+});
+
+test('Copy as Markdown pastes what a daemon named as text: no link, image or HTML in the table', () => {
+  const evil = '[Open](https://evil.example) ![t](https://evil.example/t.png) <img src=x> `x` www.evil.example';
+  const inputs = measured({
+    containers: ok([{ name: evil, running: true, security: { ...safe(evil), root: true, addedCapabilities: [evil] }, startMs: 400 }]),
+    engine: failed(`refused: ${evil}\n\n# Heading`),
+  });
+  const rendered = renderMarkdown(comparisonMarkdown(evil, figuresFor(inputs), glanceFor(inputs)));
+  const markup = new Set(rendered.tags);
+  for (const tag of ['a', 'img', 'h1', 'code']) {
+    assert.equal(markup.has(tag), false, `no <${tag}> in ${rendered.html}`);
+  }
+  assert.ok(rendered.text.includes(`Measured on ${evil}`));
+  assert.ok(rendered.text.includes(`${evil}`));
 });
 
 test('the page may only send the messages the protocol names', () => {

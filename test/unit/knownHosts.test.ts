@@ -4,14 +4,27 @@ import { createHmac, generateKeyPairSync } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { appendKnownHost, checkHostKey, knownHostsLine, sshFingerprint, sshKeyType } from '../../src/core/docker/knownHosts';
+import {
+  appendKnownHost,
+  checkHostKey,
+  knownHostKeyTypes,
+  knownHostsLine,
+  preferredHostKeyAlgorithms,
+  sshFingerprint,
+  sshKeyType,
+} from '../../src/core/docker/knownHosts';
+
+const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
 
 /** An SSH wire-format ed25519 public key blob, as a server presents it. */
 function ed25519Blob(): Buffer {
   const der = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' });
-  const raw = der.subarray(der.length - 32);
-  const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
-  return Buffer.concat([str(Buffer.from('ssh-ed25519')), str(raw)]);
+  return Buffer.concat([str(Buffer.from('ssh-ed25519')), str(der.subarray(der.length - 32))]);
+}
+
+/** A blob of another type: only its type name matters to the known_hosts logic. */
+function blobOfType(type: string): Buffer {
+  return Buffer.concat([str(Buffer.from(type)), str(Buffer.from('not a real key'))]);
 }
 
 const key = ed25519Blob();
@@ -47,8 +60,43 @@ test('matches hashed host names (HashKnownHosts yes)', () => {
 
 test('a different key of the same type for a known host is a mismatch; @revoked wins', () => {
   assert.equal(checkHostKey(`myhost ssh-ed25519 ${other.toString('base64')}`, 'myhost', 22, key), 'mismatch');
-  assert.equal(checkHostKey(`myhost ssh-rsa AAAAB3NzaC1yc2E=`, 'myhost', 22, key), 'unknown');
   assert.equal(checkHostKey(`myhost ssh-ed25519 ${b64}\n@revoked * ssh-ed25519 ${b64}`, 'myhost', 22, key), 'revoked');
+});
+
+test('a known host presenting a key of a type known_hosts lacks is a mismatch, not a new host (a downgrade)', () => {
+  const rsa = blobOfType('ssh-rsa');
+  const ecdsa = blobOfType('ecdsa-sha2-nistp256');
+  assert.equal(checkHostKey(`myhost ssh-ed25519 ${b64}`, 'myhost', 22, rsa), 'mismatch');
+  assert.equal(checkHostKey(`myhost ssh-rsa ${rsa.toString('base64')}`, 'myhost', 22, key), 'mismatch');
+  assert.equal(checkHostKey(`myhost ssh-ed25519 ${b64}\nmyhost ssh-rsa ${rsa.toString('base64')}`, 'myhost', 22, ecdsa), 'mismatch');
+  // Known by one of its types and presenting that one: trusted whatever else the file holds.
+  assert.equal(checkHostKey(`myhost ssh-rsa ${rsa.toString('base64')}\nmyhost ssh-ed25519 ${b64}`, 'myhost', 22, key), 'trusted');
+  // Keys of other hosts, revoked keys and CA lines do not make a host known.
+  assert.equal(checkHostKey(`otherhost ssh-ed25519 ${b64}`, 'myhost', 22, rsa), 'unknown');
+  assert.equal(checkHostKey(`[myhost]:2222 ssh-ed25519 ${b64}`, 'myhost', 22, rsa), 'unknown');
+  assert.equal(checkHostKey(`@revoked myhost ssh-ed25519 ${b64}`, 'myhost', 22, rsa), 'unknown');
+  assert.equal(checkHostKey(`@cert-authority *.example ssh-ed25519 ${b64}`, 'myhost.example', 22, rsa), 'unknown');
+});
+
+test('the key types known for a host decide which host key algorithms are asked for first', () => {
+  const text = [
+    `myhost ssh-rsa AAAA`,
+    `myhost,other ecdsa-sha2-nistp384 AAAA`,
+    `@revoked myhost ssh-ed25519 ${b64}`,
+    `@cert-authority * ssh-ed25519 AAAA`,
+    `other ssh-ed25519 AAAA`,
+    `myhost ssh-dss AAAA`,
+  ].join('\n');
+  assert.deepEqual(knownHostKeyTypes(text, 'myhost', 22), ['ssh-rsa', 'ecdsa-sha2-nistp384', 'ssh-dss']);
+  // In ssh2's own order of preference; an RSA key signs with SHA-2 first; DSA is not offered at all.
+  assert.deepEqual(preferredHostKeyAlgorithms(knownHostKeyTypes(text, 'myhost', 22)), [
+    'ecdsa-sha2-nistp384',
+    'rsa-sha2-512',
+    'rsa-sha2-256',
+    'ssh-rsa',
+  ]);
+  assert.deepEqual(preferredHostKeyAlgorithms(knownHostKeyTypes(text, 'other', 22)), ['ssh-ed25519', 'ecdsa-sha2-nistp384']);
+  assert.deepEqual(preferredHostKeyAlgorithms(knownHostKeyTypes(text, 'unknown', 22)), []);
 });
 
 test('ignores comments, blank lines and malformed lines', () => {

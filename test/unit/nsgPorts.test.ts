@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { SecurityRule } from '@azure/arm-network';
-import { daemonSource, freePriorities, portRule, portsToOpen, validateSource } from '../../src/core/azure/nsgPorts';
+import { daemonSource, freePriorities, planPortRules, portRule, portsToOpen, validateSource } from '../../src/core/azure/nsgPorts';
 
 const allow = (over: Partial<SecurityRule>): SecurityRule => ({
   protocol: 'Tcp',
@@ -88,4 +88,67 @@ test('new rules take free priorities above the host rules, and say there is no r
     destinationPortRange: '8080',
     description: 'Opened by Docker on Azure for a deployed container',
   });
+});
+
+const ours = (port: number, over: Partial<SecurityRule>): SecurityRule => ({
+  ...portRule({ port, protocol: 'tcp' }, '198.51.100.7', 1100),
+  name: `docker-on-azure-tcp-${port}`,
+  id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n/securityRules/docker-on-azure-tcp-${port}`,
+  etag: 'W/"1"',
+  provisioningState: 'Succeeded',
+  sourceAddressPrefixes: [],
+  ...over,
+});
+
+test("a second source joins the extension's own rule for the port: the first keeps its access, the priority stays", () => {
+  const ssh = allow({ name: 'SSH', sourceAddressPrefix: '198.51.100.7' });
+  const [write, ...more] = planPortRules([ssh, ours(8080, {})], [{ port: 8080, protocol: 'tcp' }], '203.0.113.7');
+  assert.deepEqual(more, []);
+  assert.equal(write.name, 'docker-on-azure-tcp-8080');
+  const { sourceAddressPrefix, ...rest } = portRule({ port: 8080, protocol: 'tcp' }, '198.51.100.7', 1100);
+  assert.equal(sourceAddressPrefix, '198.51.100.7');
+  assert.deepEqual(write.rule, { ...rest, sourceAddressPrefixes: ['198.51.100.7', '203.0.113.7'] }, 'one list of sources, no read-only fields');
+  // A third joins the list in turn; one already in it (in either spelling) writes nothing.
+  const two = ours(8080, { sourceAddressPrefix: undefined, sourceAddressPrefixes: ['198.51.100.7', '203.0.113.7'] });
+  assert.deepEqual(planPortRules([two], [{ port: 8080, protocol: 'tcp' }], '192.0.2.0/24')[0].rule.sourceAddressPrefixes, [
+    '198.51.100.7',
+    '203.0.113.7',
+    '192.0.2.0/24',
+  ]);
+  assert.deepEqual(planPortRules([two], [{ port: 8080, protocol: 'tcp' }], '203.0.113.7/32'), []);
+});
+
+test("a rule that only shares the extension's name is the user's: the new source gets a rule of its own beside it", () => {
+  const theirs = allow({ name: 'docker-on-azure-tcp-8080', destinationPortRange: '8080', sourceAddressPrefix: '192.0.2.1', priority: 1100 });
+  const taken = allow({ name: 'DOCKER-ON-AZURE-TCP-8080-2', destinationPortRange: '9', priority: 1110 });
+  assert.deepEqual(planPortRules([theirs, taken], [{ port: 8080, protocol: 'tcp' }], '203.0.113.7'), [
+    { name: 'docker-on-azure-tcp-8080-3', rule: portRule({ port: 8080, protocol: 'tcp' }, '203.0.113.7', 1120) },
+  ]);
+});
+
+test('a tag or anyone cannot share an address list: such a source, or one beside a tagged rule, gets a rule of its own', () => {
+  const mine = ours(8080, {});
+  assert.deepEqual(planPortRules([mine], [{ port: 8080, protocol: 'tcp' }], 'AzureCloud'), [
+    { name: 'docker-on-azure-tcp-8080-2', rule: portRule({ port: 8080, protocol: 'tcp' }, 'AzureCloud', 1110) },
+  ]);
+  const tagged = ours(8080, { sourceAddressPrefix: 'AzureCloud.westeurope' });
+  assert.deepEqual(planPortRules([tagged], [{ port: 8080, protocol: 'tcp' }], '203.0.113.7'), [
+    { name: 'docker-on-azure-tcp-8080-2', rule: portRule({ port: 8080, protocol: 'tcp' }, '203.0.113.7', 1110) },
+  ]);
+  // Two ports at once: one joins the existing rule, the other takes the first free priority.
+  assert.deepEqual(
+    planPortRules(
+      [mine],
+      [
+        { port: 8080, protocol: 'tcp' },
+        { port: 9090, protocol: 'tcp' },
+        { port: 9090, protocol: 'tcp' },
+      ],
+      '203.0.113.7',
+    ).map((w) => [w.name, w.rule.priority]),
+    [
+      ['docker-on-azure-tcp-8080', 1100],
+      ['docker-on-azure-tcp-9090', 1110],
+    ],
+  );
 });

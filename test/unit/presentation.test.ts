@@ -1,7 +1,18 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerInfo, ImageInfo } from 'dockerode';
-import { containerModel, formatAge, formatBytes, imageModel, imageRows, publishedPorts, sortContainers } from '../../src/core/docker/presentation';
+import {
+  composeProjectModel,
+  containerModel,
+  formatAge,
+  formatBytes,
+  imageModel,
+  imageRows,
+  publishedPorts,
+  sortContainers,
+} from '../../src/core/docker/presentation';
+import { markdownCode, markdownText } from '../../src/core/markdown';
+import { assertInertTooltip, renderMarkdown, shownAs } from '../support/markdownRender';
 
 function container(over: Partial<ContainerInfo>): ContainerInfo {
   return {
@@ -118,4 +129,62 @@ test('sizes use decimal units as the Docker CLI does; ages read naturally', () =
   assert.equal(formatAge(0, 60_000), '1 minute ago');
   assert.equal(formatAge(0, 2 * 3600_000), '2 hours ago');
   assert.equal(formatAge(0, 400 * 86400_000), '1 year ago');
+});
+
+/** What a hostile daemon can put in the strings it reports: the daemon, not Docker's rules, decides. */
+const HOSTILE = {
+  backtick: 'x` [Run](command:workbench.action.terminal.new) `y',
+  fence: '``` ![t](https://evil.example/t.png) ```',
+  edges: '`edges`',
+  breakout: 'sh\n\n[link](command:evil)\n# Heading\r\n- item',
+  html: '<img src=x onerror=alert(1)><b>bold</b>',
+  autolinks: 'https://evil.example/login www.evil.example me@evil.example <https://evil.example>',
+  entity: '&lt;img src=x&gt; &#96; \\` \\[a](b)',
+};
+
+test('markdownCode shows any string verbatim in one code span, markdownText as plain text', () => {
+  const samples = [' ', '   ', '`', '``', ' `a` ', '  a  ', ' a', 'a``b```c`', '\\`', 'a\\', ...Object.values(HOSTILE)];
+  for (const sample of samples) {
+    const code = renderMarkdown(`x ${markdownCode(sample)} y`);
+    assert.deepEqual(code.tags, ['p', 'code', 'code', 'p'], code.html);
+    assert.deepEqual(code.codes, [shownAs(sample)], code.html);
+    const text = renderMarkdown(`x ${markdownText(sample)} y`);
+    assert.deepEqual(text.tags, ['p', 'p'], text.html);
+    assert.equal(text.text, `x ${shownAs(sample)} y\n`, text.html);
+  }
+  assert.equal(markdownCode(''), '');
+});
+
+test('container tooltips show what the daemon reports as text and code, never as links, images or HTML', () => {
+  const m = containerModel(
+    'h',
+    container({
+      Names: [`/${HOSTILE.html}${HOSTILE.autolinks}`],
+      Image: HOSTILE.backtick,
+      Command: `${HOSTILE.breakout} ${HOSTILE.fence}`,
+      State: HOSTILE.entity as never,
+      Status: HOSTILE.autolinks,
+      Id: HOSTILE.edges + 'a'.repeat(60),
+      Ports: [{ IP: '<b>[x](https//evil.example)</b>', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }],
+    }),
+  );
+  assertInertTooltip(
+    m.tooltip!,
+    [HOSTILE.backtick, `${HOSTILE.breakout} ${HOSTILE.fence}`, (HOSTILE.edges + 'a'.repeat(60)).slice(0, 12)],
+    [`${HOSTILE.html}${HOSTILE.autolinks}`, `— ${HOSTILE.entity}`, `Status: ${HOSTILE.autolinks}`, 'Ports: <b>[x](https//evil.example)</b>:8080→80'],
+  );
+});
+
+test('compose project and image tooltips keep labels, tags and IDs inert too', () => {
+  const project = composeProjectModel('h', {
+    name: HOSTILE.html,
+    containers: [
+      { State: 'running', Labels: { 'com.docker.compose.service': HOSTILE.backtick, 'com.docker.compose.project.working_dir': HOSTILE.breakout } },
+      { State: 'exited', Labels: { 'com.docker.compose.service': HOSTILE.edges } },
+    ],
+  });
+  assertInertTooltip(project.tooltip!, [HOSTILE.edges, HOSTILE.backtick, HOSTILE.breakout], [HOSTILE.html]);
+
+  const [row] = imageRows([image({ Id: `sha256:${HOSTILE.fence}`, RepoTags: [`${HOSTILE.autolinks}:1`] })], false);
+  assertInertTooltip(imageModel('h', row, Date.now()).tooltip!, [HOSTILE.fence.slice(0, 12)], [`${HOSTILE.autolinks}:1`]);
 });

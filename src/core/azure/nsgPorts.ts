@@ -12,6 +12,10 @@ const ANY_SOURCE = new Set(['*', 'internet', '0.0.0.0/0', 'any']);
 /** The daemon's own ports: their rule's source is whom the user already lets in, the natural default. */
 const DAEMON_PORTS = [22, 2376];
 
+/** What marks a rule as this extension's, besides its name: a rule merely named like ours is the user's. */
+const OPENED_BY_US = 'Opened by Docker on Azure for a deployed container';
+const RULE_PREFIX = 'docker-on-azure-';
+
 function ranges(rule: SecurityRule): string[] {
   return [rule.destinationPortRange, ...(rule.destinationPortRanges ?? [])].filter((r): r is string => !!r);
 }
@@ -32,6 +36,12 @@ function inboundAllow(rule: SecurityRule): boolean {
   return rule.direction === 'Inbound' && rule.access === 'Allow';
 }
 
+/** 203.0.113.7 and 203.0.113.7/32 are one source. */
+const sameSource = (a: string, b: string) => a.replace(/\/32$/, '') === b.replace(/\/32$/, '');
+
+/** An address or range, what ARM takes in a rule's list of sources (a tag or `*` must stand alone). */
+const explicitAddress = (s: string) => /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/.test(s);
+
 /**
  * Whether an Allow rule already lets `source` reach the port. Deny rules of higher priority are not
  * weighed: the question asked is "did someone already open this", not a full policy evaluation.
@@ -42,7 +52,7 @@ function allowed(rules: readonly SecurityRule[], p: PortToOpen, source: string):
       inboundAllow(r) &&
       (r.protocol === '*' || r.protocol?.toLowerCase() === p.protocol) &&
       ranges(r).some((range) => coversPort(range, p.port)) &&
-      sources(r).some((s) => ANY_SOURCE.has(s.toLowerCase()) || s === source),
+      sources(r).some((s) => ANY_SOURCE.has(s.toLowerCase()) || sameSource(s, source)),
   );
 }
 
@@ -70,7 +80,7 @@ export function validateSource(source: string): string | undefined {
 }
 
 export function ruleName(p: PortToOpen): string {
-  return `docker-on-azure-${p.protocol}-${p.port}`;
+  return `${RULE_PREFIX}${p.protocol}-${p.port}`;
 }
 
 /** Priorities from 1100 up that no rule uses (100–4096 is ARM's range; ours stay above the host's own). */
@@ -98,13 +108,63 @@ export function portRule(p: PortToOpen, source: string, priority: number): Secur
     sourcePortRange: '*',
     destinationAddressPrefix: '*',
     destinationPortRange: String(p.port),
-    description: 'Opened by Docker on Azure for a deployed container',
+    description: OPENED_BY_US,
   };
 }
 
+/** The rule this extension opened `p` with, if it is there and takes more sources. */
+function ourRuleFor(rules: readonly SecurityRule[], p: PortToOpen): SecurityRule | undefined {
+  return rules.find(
+    (r) =>
+      r.name?.toLowerCase().startsWith(RULE_PREFIX) &&
+      r.description === OPENED_BY_US &&
+      inboundAllow(r) &&
+      r.protocol?.toLowerCase() === p.protocol &&
+      ranges(r).join() === String(p.port) &&
+      sources(r).every(explicitAddress),
+  );
+}
+
+function unusedName(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let i = 2; taken.has(name.toLowerCase()); i++) {
+    name = `${base}-${i}`;
+  }
+  taken.add(name.toLowerCase());
+  return name;
+}
+
+export interface RuleWrite {
+  name: string;
+  rule: SecurityRule;
+}
+
 /**
- * Adds one Allow rule per port, one after another: ARM refuses concurrent writes to one NSG
- * (AnotherOperationInProgress). Returns the names of the rules it created.
+ * The rule writes that let `source` reach the ports no rule lets it reach yet, without anyone losing
+ * access: a rule name is a PUT target, so writing a port's rule anew would replace whoever it let
+ * in. The source joins the extension's own rule for the port when both are plain addresses (one
+ * augmented rule); otherwise it gets a rule of its own, under a name and a priority nobody uses.
+ * Rules the extension did not write are never written.
+ */
+export function planPortRules(rules: readonly SecurityRule[], ports: readonly PortToOpen[], source: string): RuleWrite[] {
+  const missing = portsToOpen(rules, ports, source).filter((p, i, all) => all.findIndex((q) => q.port === p.port && q.protocol === p.protocol) === i);
+  const joined = missing.map((p) => (explicitAddress(source) ? ourRuleFor(rules, p) : undefined));
+  const priorities = freePriorities(rules, joined.filter((r) => !r).length);
+  const taken = new Set(rules.map((r) => (r.name ?? '').toLowerCase()));
+  return missing.map((p, i): RuleWrite => {
+    const existing = joined[i];
+    if (existing) {
+      // Read-only fields stay behind; the single source moves into the list with the new one.
+      const { id, name, etag, type, provisioningState, sourceAddressPrefix, sourceAddressPrefixes, ...kept } = existing;
+      return { name: name!, rule: { ...kept, sourceAddressPrefixes: [...sources(existing), source] } };
+    }
+    return { name: unusedName(ruleName(p), taken), rule: portRule(p, source, priorities.shift()!) };
+  });
+}
+
+/**
+ * Lets `source` reach the ports, one rule write after another: ARM refuses concurrent writes to one
+ * NSG (AnotherOperationInProgress). Returns the names of the rules it wrote.
  */
 export async function openPorts(
   network: NetworkManagementClient,
@@ -114,18 +174,14 @@ export async function openPorts(
   signal?: AbortSignal,
 ): Promise<string[]> {
   const { resourceGroup, name } = parseArmId(nsgId);
-  // Read again rather than trusting the caller's copy: the user may have taken a while to answer, and
-  // the priorities must be free when the rules are written.
+  // Read again rather than trusting the caller's copy: the user may have taken a while to answer, the
+  // priorities must be free when the rules are written, and a rule gaining a source must keep the
+  // sources it has now.
   const nsg = await network.networkSecurityGroups.get(resourceGroup, name, { abortSignal: signal });
-  const rules = nsg.securityRules ?? [];
-  const missing = portsToOpen(rules, ports, source);
-  const priorities = freePriorities(rules, missing.length);
-  const created: string[] = [];
-  for (const [i, p] of missing.entries()) {
-    await network.securityRules.beginCreateOrUpdateAndWait(resourceGroup, name, ruleName(p), portRule(p, source, priorities[i]), {
-      abortSignal: signal,
-    });
-    created.push(ruleName(p));
+  const written: string[] = [];
+  for (const w of planPortRules(nsg.securityRules ?? [], ports, source)) {
+    await network.securityRules.beginCreateOrUpdateAndWait(resourceGroup, name, w.name, w.rule, { abortSignal: signal });
+    written.push(w.name);
   }
-  return created;
+  return written;
 }

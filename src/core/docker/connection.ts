@@ -24,7 +24,30 @@ export interface DockerConnection {
    * certificates and host-key checks instead of needing their own.
    */
   dial(): Promise<Duplex>;
+  /**
+   * Stops keeping the transport open for later use: it closes as soon as no request, stream or
+   * dialled channel uses it, while those under way finish on it (and a holder may still send more,
+   * which then close when done).
+   */
+  retire(): void;
   dispose(): void;
+}
+
+/** An HTTPS agent that, once retired, keeps no idle socket: each closes when its request is done. */
+class RetirableHttpsAgent extends https.Agent {
+  private retired = false;
+
+  retire(): void {
+    this.retired = true;
+    for (const sockets of Object.values(this.freeSockets)) {
+      sockets?.forEach((socket) => socket.destroy());
+    }
+  }
+
+  override keepSocketAlive(socket: Duplex): void {
+    // Falsy: Node destroys the socket instead of keeping it for the next request.
+    return this.retired ? undefined : super.keepSocketAlive(socket);
+  }
 }
 
 function connected<T extends net.Socket>(socket: T, event: 'connect' | 'secureConnect'): Promise<T> {
@@ -97,7 +120,7 @@ export function describeWhere(parsed: ParsedHostAddress): string {
 export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment): DockerConnection {
   const parsed = parseHostAddress(spec.address);
   const where = describeWhere(parsed);
-  let agent: { destroy(): void } | undefined;
+  let agent: { retire(): void; destroy(): void } | undefined;
   let docker: Dockerode;
   let dial: () => Promise<Duplex>;
   let transport: Transport;
@@ -120,7 +143,7 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
           key: spec.tlsPem?.key ?? (tls.key ? readPem('client key', tls.key, spec.name) : undefined),
         };
         transport = 'tls';
-        const httpsAgent = new https.Agent({ keepAlive: true, ...material, rejectUnauthorized: !spec.skipTlsVerify });
+        const httpsAgent = new RetirableHttpsAgent({ keepAlive: true, ...material, rejectUnauthorized: !spec.skipTlsVerify });
         agent = httpsAgent;
         // The material goes on every request too, not only on the agent: VS Code's proxy support
         // (http.proxySupport "override", the default) swaps extensions' agents for its own, and a
@@ -180,6 +203,7 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
     where,
     transport,
     dial,
+    retire: () => agent?.retire(),
     dispose: () => agent?.destroy(),
   };
 }

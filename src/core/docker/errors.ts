@@ -24,6 +24,16 @@ export function isUnknownHostKeyError(err: unknown): err is UnknownHostKeyError 
   return isDockerHostError(err) && err.code === 'UNKNOWN_HOST_KEY';
 }
 
+/** A host key that is not known yet, or not the one known: no retry changes either. */
+export function isHostKeyRefusal(err: unknown): err is DockerHostError {
+  return isUnknownHostKeyError(err) || (isDockerHostError(err) && err.code === 'HOST_KEY_MISMATCH');
+}
+
+/** A host as ssh names it in messages: the port only when it is not 22. */
+export function sshHostName(host: string, port: number): string {
+  return port === 22 ? host : `${host}:${port}`;
+}
+
 /** The SSH server offered a key that is not in known_hosts: the user may choose to trust it. */
 export class UnknownHostKeyError extends DockerHostError {
   constructor(
@@ -35,7 +45,7 @@ export class UnknownHostKeyError extends DockerHostError {
     readonly knownHostsFile: string,
   ) {
     super(
-      `The SSH host key of ${host}${port === 22 ? '' : ':' + port} is not known yet (${keyType} ${fingerprint}). ` +
+      `The SSH host key of ${sshHostName(host, port)} is not known yet (${keyType} ${fingerprint}). ` +
         'Check the fingerprint, then choose "Trust Host Key".',
       'UNKNOWN_HOST_KEY',
     );

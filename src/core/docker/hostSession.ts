@@ -14,6 +14,11 @@ export interface HostSnapshot {
 
 export type HostState = { kind: 'idle' } | { kind: 'loaded'; snapshot: HostSnapshot } | { kind: 'failed'; error: DockerHostError };
 
+/** An HTTP error status came from the engine itself, so the connection to it works. */
+function engineAnswered(err: unknown): boolean {
+  return typeof (err as { statusCode?: unknown } | undefined)?.statusCode === 'number';
+}
+
 /**
  * One host's connection and latest listing. Loads are shared while in flight, so several tree
  * nodes asking at once cost one round of API calls.
@@ -101,8 +106,9 @@ export class DockerHostSession {
     } catch (err) {
       const error = describeDockerError(err, where, transport);
       this._state = { kind: 'failed', error };
-      // A broken SSH connection or agent is rebuilt on the next attempt.
-      this.resetConnection();
+      if (!engineAnswered(err)) {
+        this.retireConnection();
+      }
       throw error;
     }
   }
@@ -111,12 +117,18 @@ export class DockerHostSession {
     return subscribeToEvents(this.connect().docker, onEvent, onEnd);
   }
 
-  private resetConnection(): void {
-    this.connection?.dispose();
+  /**
+   * The next listing reconnects (re-reading keys and certificates), in case this connection is what
+   * broke. Builds, pushes, copies, terminals and the Compose forwarder may still be working on it,
+   * so it is not torn down: it closes once they are done.
+   */
+  private retireConnection(): void {
+    this.connection?.retire();
     this.connection = undefined;
   }
 
   dispose(): void {
-    this.resetConnection();
+    this.connection?.dispose();
+    this.connection = undefined;
   }
 }

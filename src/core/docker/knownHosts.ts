@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'crypto';
+import type { ServerHostKeyAlgorithm } from 'ssh2';
 
 /**
  * OpenSSH's known_hosts format, enough to verify a host the way `ssh` would: plain and hashed
@@ -78,8 +79,7 @@ function matchesPatterns(patterns: string, name: string): boolean {
 export function checkHostKey(knownHostsText: string, host: string, port: number, key: Buffer): HostKeyVerdict {
   const name = knownHostsName(host, port);
   const keyBase64 = key.toString('base64');
-  const keyType = sshKeyType(key);
-  let sawSameType = false;
+  let known = false;
   let trusted = false;
   for (const entry of parseKnownHosts(knownHostsText)) {
     if (entry.marker === '@cert-authority' || !matchesPatterns(entry.patterns, name)) {
@@ -93,14 +93,49 @@ export function checkHostKey(knownHostsText: string, host: string, port: number,
     }
     if (entry.keyBase64 === keyBase64) {
       trusted = true;
-    } else if (entry.keyType === keyType) {
-      sawSameType = true;
+    } else {
+      known = true;
     }
   }
   if (trusted) {
     return 'trusted';
   }
-  return sawSameType ? 'mismatch' : 'unknown';
+  // Any other key of a known host is a changed key, whatever its type: an interceptor offering only
+  // a type the file has no key for must not get the first-use prompt (libssh's KNOWN_HOSTS_OTHER).
+  return known ? 'mismatch' : 'unknown';
+}
+
+/** The key types known_hosts holds for a host, in file order; revoked keys and CA lines do not count. */
+export function knownHostKeyTypes(knownHostsText: string, host: string, port: number): string[] {
+  const name = knownHostsName(host, port);
+  const types = new Set<string>();
+  for (const entry of parseKnownHosts(knownHostsText)) {
+    if (!entry.marker && matchesPatterns(entry.patterns, name)) {
+      types.add(entry.keyType);
+    }
+  }
+  return [...types];
+}
+
+/** Key type -> the host key algorithms that present it, in ssh2's own order of preference. */
+const HOST_KEY_ALGORITHMS: Record<string, ServerHostKeyAlgorithm[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+/**
+ * The host key algorithms to ask for before the others, as OpenSSH does: a server with several
+ * host keys then presents one the user already trusts. Since a key of an unknown type counts as a
+ * changed key, without this a host known by its RSA key would be refused for offering ed25519.
+ * Types ssh2 does not offer by default (DSA, security keys) are left out, not switched on.
+ */
+export function preferredHostKeyAlgorithms(knownTypes: string[]): ServerHostKeyAlgorithm[] {
+  return Object.entries(HOST_KEY_ALGORITHMS)
+    .filter(([type]) => knownTypes.includes(type))
+    .flatMap(([, algorithms]) => algorithms);
 }
 
 /** The algorithm name is the first length-prefixed string of the key blob. */

@@ -1,4 +1,5 @@
 import type { ContainerInfo, ImageInfo, Port } from 'dockerode';
+import { markdownCode, markdownText } from '../markdown';
 import { contextValue } from '../contextValue';
 
 /** What a tree row shows, without VS Code types, so it can be tested and reused by any view. */
@@ -6,7 +7,7 @@ export interface NodeModel {
   id: string;
   label: string;
   description?: string;
-  /** Markdown. */
+  /** Markdown; what a daemon reported goes in through {@link markdownText} or {@link markdownCode}. */
   tooltip?: string;
   icon: string;
   iconColor?: string;
@@ -84,10 +85,10 @@ export function composeProjectModel(hostId: string, project: ComposeProject<Pick
     label: project.name,
     description: `Compose · ${running} of ${total} running`,
     tooltip: [
-      `**${escapeMarkdown(project.name)}** — Compose project`,
+      `**${markdownText(project.name)}** — Compose project`,
       '',
-      `Services: ${services.map((s) => `\`${s}\``).join(', ') || 'none'}`,
-      ...(workingDir ? [`Folder: \`${workingDir}\``] : []),
+      `Services: ${services.map(markdownCode).join(', ') || 'none'}`,
+      ...(workingDir ? [`Folder: ${markdownCode(workingDir)}`] : []),
     ].join('  \n'),
     icon: 'layers',
     iconColor: running === total ? 'charts.green' : running > 0 ? 'charts.yellow' : undefined,
@@ -130,13 +131,13 @@ export function containerModel(hostId: string, c: ContainerInfo): NodeModel {
   const portText = ports.map(formatPort).join(', ');
   const description = [c.Image, c.Status, portText].filter(Boolean).join(' · ');
   const tooltip = [
-    `**${escapeMarkdown(containerName(c))}** — ${c.State}`,
+    `**${markdownText(containerName(c))}** — ${markdownText(c.State)}`,
     '',
-    `Image: \`${c.Image}\``,
-    `Status: ${c.Status}`,
-    `Command: \`${c.Command}\``,
-    `Ports: ${portText || 'none published'}`,
-    `ID: \`${c.Id.slice(0, 12)}\``,
+    `Image: ${markdownCode(c.Image)}`,
+    `Status: ${markdownText(c.Status)}`,
+    `Command: ${markdownCode(c.Command)}`,
+    `Ports: ${portText ? markdownText(portText) : 'none published'}`,
+    `ID: ${markdownCode(c.Id.slice(0, 12))}`,
     `Created: ${new Date(c.Created * 1000).toISOString()}`,
   ].join('  \n');
   return {
@@ -187,9 +188,9 @@ export function imageModel(hostId: string, row: ImageRow, now: number): NodeMode
     label,
     description: `${formatBytes(image.Size)} · ${formatAge(image.Created * 1000, now)}`,
     tooltip: [
-      `**${escapeMarkdown(label)}**`,
+      `**${markdownText(label)}**`,
       '',
-      `ID: \`${shortId}\``,
+      `ID: ${markdownCode(shortId)}`,
       `Size: ${formatBytes(image.Size)}`,
       `Created: ${new Date(image.Created * 1000).toISOString()}`,
       `Used by: ${image.Containers >= 0 ? `${image.Containers} container(s)` : 'unknown'}`,
@@ -232,8 +233,4 @@ export function formatAge(thenMs: number, nowMs: number): string {
     value = Math.floor(value / size);
   }
   return 'long ago';
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!<>|]/g, '\\$&');
 }

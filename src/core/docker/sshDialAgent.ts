@@ -2,8 +2,16 @@ import * as http from 'http';
 import type { Duplex } from 'stream';
 import { Client } from 'ssh2';
 import type { AgentAuthMethod, ClientChannel, PublicKeyAuthMethod } from 'ssh2';
-import { checkHostKey, knownHostsLine, sshFingerprint, sshKeyType } from './knownHosts';
-import { DockerHostError, UnknownHostKeyError } from './errors';
+import {
+  checkHostKey,
+  HostKeyVerdict,
+  knownHostKeyTypes,
+  knownHostsLine,
+  preferredHostKeyAlgorithms,
+  sshFingerprint,
+  sshKeyType,
+} from './knownHosts';
+import { DockerHostError, sshHostName, UnknownHostKeyError } from './errors';
 
 export interface SshDialOptions {
   host: string;
@@ -26,6 +34,9 @@ export interface SshDialOptions {
 export class SshDialAgent extends http.Agent {
   private client: Promise<Client> | undefined;
   private disposed = false;
+  private retired = false;
+  /** Channels open, or being opened, on this agent's connection. */
+  private inUse = 0;
 
   constructor(private readonly options: SshDialOptions) {
     super({ keepAlive: false });
@@ -41,11 +52,25 @@ export class SshDialAgent extends http.Agent {
 
   /** A raw byte stream to the remote daemon, as a local socket to it would be. */
   async openChannel(): Promise<ClientChannel> {
-    const client = await this.connect();
+    this.inUse += 1;
+    let channel: ClientChannel;
+    try {
+      channel = await this.execDialStdio();
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+    channel.once('close', () => this.release());
+    return channel;
+  }
+
+  private async execDialStdio(): Promise<ClientChannel> {
+    const pending = this.connect();
+    const client = await pending;
     return new Promise<ClientChannel>((resolve, reject) => {
       client.exec('docker system dial-stdio', (err, channel) => {
         if (err) {
-          this.client = undefined;
+          this.forget(pending);
           reject(err);
           return;
         }
@@ -71,20 +96,52 @@ export class SshDialAgent extends http.Agent {
     });
   }
 
+  /**
+   * From now on the SSH connection closes whenever no channel uses it. Channels already open go on;
+   * a later request opens a new connection, which closes again once that request is done.
+   */
+  retire(): void {
+    this.retired = true;
+    if (this.inUse === 0) {
+      this.closeClient();
+    }
+  }
+
+  private release(): void {
+    this.inUse -= 1;
+    if (this.retired && this.inUse === 0) {
+      this.closeClient();
+    }
+  }
+
   private connect(): Promise<Client> {
     if (this.disposed) {
       return Promise.reject(new DockerHostError(`The connection to ${this.options.host} was closed.`, 'DISPOSED'));
     }
     if (!this.client) {
-      this.client = this.startClient();
-      this.client.catch(() => {
-        this.client = undefined;
-      });
+      const started: Promise<Client> = this.startClient(() => this.forget(started));
+      this.client = started;
+      started.catch(() => this.forget(started));
     }
     return this.client;
   }
 
-  private startClient(): Promise<Client> {
+  /** A client that closed or failed is not handed out again; a newer one started meanwhile stays. */
+  private forget(client: Promise<Client>): void {
+    if (this.client === client) {
+      this.client = undefined;
+    }
+  }
+
+  private closeClient(): void {
+    this.client?.then(
+      (c) => c.end(),
+      () => undefined,
+    );
+    this.client = undefined;
+  }
+
+  private startClient(onGone: () => void): Promise<Client> {
     const o = this.options;
     const client = new Client();
     let hostKeyProblem: Error | undefined;
@@ -95,16 +152,19 @@ export class SshDialAgent extends http.Agent {
     for (const k of o.privateKeys) {
       auth.push({ type: 'publickey', username: o.username, key: k.key });
     }
+    const knownHosts = o.readKnownHosts();
+    const knownTypes = knownHostKeyTypes(knownHosts, o.host, o.port);
+    const preferred = preferredHostKeyAlgorithms(knownTypes);
     return new Promise<Client>((resolve, reject) => {
       client
         .once('ready', () => resolve(client))
         // Kept for the client's whole life: an error after `ready` must not go unhandled.
         .on('error', (err) => {
-          this.client = undefined;
+          onGone();
           reject(hostKeyProblem ?? err);
         })
         .on('close', () => {
-          this.client = undefined;
+          onGone();
           reject(hostKeyProblem ?? new DockerHostError(`SSH connection to ${o.host} closed.`, 'ECONNRESET'));
         });
       client.connect({
@@ -114,21 +174,15 @@ export class SshDialAgent extends http.Agent {
         readyTimeout: o.readyTimeoutMs,
         keepaliveInterval: 15_000,
         authHandler: auth,
+        // Known key types first, as OpenSSH orders them. ssh2 applies the keys in order, so `remove` then
+        // `prepend` moves them to the front; its types insist on an `append`.
+        algorithms: preferred.length > 0 ? { serverHostKey: { append: [], remove: preferred, prepend: preferred } } : undefined,
         hostVerifier: (key: Buffer) => {
-          const verdict = checkHostKey(o.readKnownHosts(), o.host, o.port, key);
+          const verdict = checkHostKey(knownHosts, o.host, o.port, key);
           if (verdict === 'trusted') {
             return true;
           }
-          hostKeyProblem =
-            verdict === 'unknown'
-              ? new UnknownHostKeyError(o.host, o.port, sshKeyType(key), sshFingerprint(key), knownHostsLine(o.host, o.port, key), o.knownHostsFile)
-              : new DockerHostError(
-                  `The SSH host key of ${o.host} (${sshFingerprint(key)}) does not match the one in ${o.knownHostsFile}` +
-                    (verdict === 'revoked'
-                      ? ' and is marked revoked.'
-                      : '. It may have been reinstalled, or someone may be intercepting the connection; check before you edit known_hosts.'),
-                  'HOST_KEY_MISMATCH',
-                );
+          hostKeyProblem = hostKeyRefusal(o, verdict, key, knownTypes);
           return false;
         },
       });
@@ -137,13 +191,31 @@ export class SshDialAgent extends http.Agent {
 
   override destroy(): void {
     this.disposed = true;
-    this.client?.then(
-      (c) => c.end(),
-      () => undefined,
-    );
-    this.client = undefined;
+    this.closeClient();
     super.destroy();
   }
+}
+
+function hostKeyRefusal(o: SshDialOptions, verdict: Exclude<HostKeyVerdict, 'trusted'>, key: Buffer, knownTypes: string[]): DockerHostError {
+  const type = sshKeyType(key);
+  if (verdict === 'unknown') {
+    return new UnknownHostKeyError(o.host, o.port, type, sshFingerprint(key), knownHostsLine(o.host, o.port, key), o.knownHostsFile);
+  }
+  const presented = `The SSH host key of ${sshHostName(o.host, o.port)} (${type} ${sshFingerprint(key)})`;
+  if (verdict === 'revoked') {
+    return new DockerHostError(
+      `${presented} is marked revoked in ${o.knownHostsFile}. Do not connect until the host has a new key.`,
+      'HOST_KEY_MISMATCH',
+    );
+  }
+  const against = knownTypes.includes(type)
+    ? `the one in ${o.knownHostsFile}`
+    : `${o.knownHostsFile}, which knows this host only by its ${knownTypes.join(' and ')} key${knownTypes.length > 1 ? 's' : ''}`;
+  return new DockerHostError(
+    `${presented} does not match ${against}. ` +
+      'It may have been reinstalled, or someone may be intercepting the connection; check before you edit known_hosts.',
+    'HOST_KEY_MISMATCH',
+  );
 }
 
 /** Node's HTTP client calls these on its sockets; an SSH channel has no socket options to set. */

@@ -1,5 +1,5 @@
 import type { ConnectionEnvironment } from './connectionEnvironment';
-import { describeDockerError, DockerHostError, isUnknownHostKeyError } from './errors';
+import { describeDockerError, DockerHostError, isHostKeyRefusal } from './errors';
 import type { DockerHostSpec } from './hostSpec';
 import { vendor } from './lazyVendor';
 
@@ -27,8 +27,9 @@ export async function waitForDaemon(spec: DockerHostSpec, env: ConnectionEnviron
       await conn.docker.ping();
       return;
     } catch (err) {
-      // Only the user can vouch for a new host's SSH key: waiting longer would not change that.
-      if (isUnknownHostKeyError(err)) {
+      // Only the user can vouch for a new host's SSH key, or for a changed one (a reused public IP
+      // whose old key is still known): waiting longer would change neither.
+      if (isHostKeyRefusal(err)) {
         throw err;
       }
       last = describeDockerError(err, conn.where, conn.transport).message;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { parseArmId } from '../../core/azure/armIds';
+import { parseArmId, sameArmId } from '../../core/azure/armIds';
 import { executeDelete, planDelete, planIds } from '../../core/azure/vmLifecycle';
 import { AzureHostNode } from '../tree/azureNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
@@ -7,7 +7,8 @@ import { errorText } from './targets';
 
 /**
  * Deletes the VM and what was created with it, after the user types the host's name. Whatever
- * could not be removed is listed, so nothing is left behind unknowingly.
+ * could not be removed is listed, so nothing is left behind unknowingly. Once the VM is gone, so is
+ * what this machine kept to reach it: its mark, and a provisioned host's certificates and CA key.
  */
 export function deleteAzureHost(deps: CommandDeps): CommandHandler {
   return async (node) => {
@@ -42,7 +43,11 @@ export function deleteAzureHost(deps: CommandDeps): CommandHandler {
       } else {
         void vscode.window.showInformationMessage(`Deleted ${vm.name} and the ${result.deleted.length - 1} resource(s) created with it.`);
       }
-      await deps.hostMarks.set(vm.id, undefined);
+      // While the VM stands (its delete failed), its keys are still the only way into its daemon.
+      if (result.deleted.some((id) => sameArmId(id, vm.id))) {
+        await deps.hostMarks.set(vm.id, undefined);
+        await deps.hostTls.delete(vm.id);
+      }
     } catch (err) {
       void vscode.window.showErrorMessage(errorText(err));
     } finally {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
 import { acrPushAuth, findContainerRegistries, type FoundRegistry } from '../../core/azure/acrAccess';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
+import { mayHandOverCredentials } from '../../core/docker/cleartextCredentials';
 import { pushImage as push } from '../../core/docker/pushImage';
 import {
   DOCKER_HUB,
@@ -14,6 +15,7 @@ import {
   targetReference,
   type RegistryAuth,
 } from '../../core/docker/registryAuth';
+import { CleartextConsentStore } from '../registries/cleartextConsentStore';
 import { RegistryCredentialsStore } from '../registries/registryCredentialsStore';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { refreshHostEverywhere } from './hostSessions';
@@ -159,6 +161,7 @@ async function pushWithProgress(
  */
 export function pushImage(deps: CommandDeps): CommandHandler {
   const store = new RegistryCredentialsStore(deps.context.secrets, deps.context.globalState);
+  const cleartext = new CleartextConsentStore(deps.context.globalState);
   return async (node) => {
     const source = await imageSource(deps, node, 'Push Image');
     if (!source) {
@@ -206,6 +209,9 @@ export function pushImage(deps: CommandDeps): CommandHandler {
           return;
         }
         ({ auth, entered } = typed);
+      }
+      if (!(await mayHandOverCredentials(source.session.connect(), { registry, auth }, cleartext))) {
+        return;
       }
       deps.buildLog.show(true);
       try {

@@ -3,7 +3,8 @@ import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
 import type { AzureVm, PowerState } from '../../core/azure/vmModel';
 import { DockerHostSession } from '../../core/docker/hostSession';
 import { HostNode, HostTreeContext } from './hostNodes';
-import { MessageNode, TreeNode } from './treeNode';
+import { markdownText } from '../../core/markdown';
+import { MessageNode, tooltipMarkdown, TreeNode } from './treeNode';
 import { contextValue } from '../../core/contextValue';
 
 export class SubscriptionNode implements TreeNode {
@@ -71,14 +72,14 @@ export class AzureHostNode implements TreeNode {
     item.id = this.id;
     item.description = [state.label, vm.fqdn ?? vm.publicIp ?? 'no public IP', vm.vmSize, vm.location].join(' · ');
     item.iconPath = new vscode.ThemeIcon(state.icon, state.color ? new vscode.ThemeColor(state.color) : undefined);
-    item.tooltip = new vscode.MarkdownString(
+    item.tooltip = tooltipMarkdown(
       [
-        `**${vm.name}** — ${state.label}`,
+        `**${markdownText(vm.name)}** — ${state.label}`,
         '',
-        `Size: ${vm.vmSize} · Region: ${vm.location}`,
-        `Public IP: ${vm.publicIp ?? 'none'}${vm.fqdn ? ` · DNS: ${vm.fqdn}` : ''}`,
-        `Resource group: ${vm.resourceGroup}`,
-        `Daemon: ${this.session?.spec.address ?? 'not reachable (no public address)'}`,
+        `Size: ${markdownText(vm.vmSize)} · Region: ${markdownText(vm.location)}`,
+        `Public IP: ${markdownText(vm.publicIp ?? 'none')}${vm.fqdn ? ` · DNS: ${markdownText(vm.fqdn)}` : ''}`,
+        `Resource group: ${markdownText(vm.resourceGroup)}`,
+        `Daemon: ${markdownText(this.session?.spec.address ?? 'not reachable (no public address)')}`,
         vm.provisioned ? 'Provisioned by Docker on Azure' : 'Marked as a Docker host by you',
       ].join('  \n'),
     );

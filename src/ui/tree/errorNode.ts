@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { DockerHostError, isUnknownHostKeyError, UnknownHostKeyError } from '../../core/docker/errors';
-import type { TreeNode } from './treeNode';
+import { markdownCode, markdownText } from '../../core/markdown';
+import { tooltipMarkdown, type TreeNode } from './treeNode';
 import { contextValue } from '../../core/contextValue';
 
 /**
@@ -26,8 +27,10 @@ export class ErrorNode implements TreeNode {
     const item = new vscode.TreeItem(this.error.message);
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-    item.tooltip = new vscode.MarkdownString(
-      `${this.error.message}\n\n${this.error.detail && this.error.detail !== this.error.message ? `Details: \`${this.error.detail}\`\n\n` : ''}Click to retry.`,
+    const { message, detail } = this.error;
+    // Messages quote what the daemon or the network said, so they are text like any daemon string.
+    item.tooltip = tooltipMarkdown(
+      `${markdownText(message)}\n\n${detail && detail !== message ? `Details: ${markdownCode(detail)}\n\n` : ''}Click to retry.`,
     );
     item.contextValue = contextValue('dockerHostError', !!this.unknownHostKey && 'unknownHostKey');
     item.command = this.unknownHostKey

@@ -13,7 +13,8 @@ import {
 } from '../../core/docker/presentation';
 import { describeDockerError } from '../../core/docker/errors';
 import { ErrorNode } from './errorNode';
-import { itemFromModel, MessageNode, TreeNode } from './treeNode';
+import { markdownCode, markdownText } from '../../core/markdown';
+import { itemFromModel, MessageNode, tooltipMarkdown, TreeNode } from './treeNode';
 import { contextValue } from '../../core/contextValue';
 
 export interface HostTreeContext {
@@ -56,11 +57,11 @@ export class HostNode implements TreeNode {
           ? 'unreachable'
           : undefined;
     item.description = [spec.address, this.ctx.isCurrentContext(spec.id) ? 'current' : undefined, counts].filter(Boolean).join(' · ');
-    item.tooltip = new vscode.MarkdownString(
+    item.tooltip = tooltipMarkdown(
       [
-        `**${spec.name}**`,
-        spec.description ?? '',
-        `Address: \`${spec.address}\``,
+        `**${markdownText(spec.name)}**`,
+        markdownText(spec.description ?? ''),
+        `Address: ${markdownCode(spec.address)}`,
         spec.tls ? `TLS: ${spec.skipTlsVerify ? 'client certificate, server not verified' : 'mutual TLS'}` : '',
         `Source: ${SOURCE_TEXT[spec.source]}`,
       ]

@@ -10,12 +10,24 @@ export interface TreeNode {
   getChildren?(): Promise<TreeNode[]>;
 }
 
+/**
+ * Every tooltip carries what daemons, contexts or Azure reported, so none may run commands, render
+ * HTML or theme icons, whatever VS Code's defaults become. Their strings go through
+ * `markdownText` / `markdownCode` (src/core/markdown.ts) first.
+ */
+export function tooltipMarkdown(value: string): vscode.MarkdownString {
+  const tooltip = new vscode.MarkdownString(value, false);
+  tooltip.isTrusted = false;
+  tooltip.supportHtml = false;
+  return tooltip;
+}
+
 export function itemFromModel(model: NodeModel, collapsible = vscode.TreeItemCollapsibleState.None): vscode.TreeItem {
   const item = new vscode.TreeItem(model.label, collapsible);
   item.id = model.id;
   item.description = model.description;
   if (model.tooltip) {
-    item.tooltip = new vscode.MarkdownString(model.tooltip);
+    item.tooltip = tooltipMarkdown(model.tooltip);
   }
   item.iconPath = new vscode.ThemeIcon(model.icon, model.iconColor ? new vscode.ThemeColor(model.iconColor) : undefined);
   item.contextValue = model.contextValue;

@@ -10,6 +10,9 @@
  * moved into the emulator's world) on <address>:2376 — so clients meet the bytes the product
  * generated, as real cloud-init would pass them on. Power actions stop and start it (same data),
  * deleting the VM (or its resource group) removes it, stopping the emulator stops them all.
+ * Containers get a bridge of their own, and ports they publish land on the VM's address, as on a VM.
+ * With `enforceNetworkSecurityGroups`, that address admits only whom the VM's NSGs let in
+ * (nsgEnforcement.ts).
  *
  * VMs whose cloud-config sets up no TLS daemon (SSH mode) get nothing. A cloud-config the VM's
  * Docker would fail on (dockerd refusing daemon.json, a file it names not written) boots nothing
@@ -22,8 +25,10 @@ import { startDockerd, type DockerdHandle } from '../dockerd';
 import { unmountUnder } from '../dockerdCleanup';
 import { cloudConfigFiles, dockerTlsDaemon, underRoot, writeFilesUnder, type DockerTlsDaemon, type WriteFile } from './cloudConfig';
 import type { EmulatorCore, GuestHooks } from './emulatorCore';
-import { LoopbackAddresses } from './loopbackAddresses';
-import { arr, props, refId, vmNicReferences } from './references';
+import { heldByLiveProcess, LoopbackAddresses } from './loopbackAddresses';
+import { firewallRules, inboundPath, NsgFirewall, primaryIpConfiguration, sweepStaleFilters } from './nsgEnforcement';
+import { props, refId } from './references';
+import { which } from '../processes';
 import { vmState } from './vmViews';
 
 export interface DockerHostBootOptions {
@@ -34,6 +39,8 @@ export interface DockerHostBootOptions {
    * cloud-init takes minutes: tests see the window in which the VM exists but nothing answers. Default 0.
    */
   bootDelayMs?: number;
+  /** Let in only what the VMs' network security groups allow (needs iptables). Default false: everyone. */
+  enforceNetworkSecurityGroups?: boolean;
 }
 
 export interface BootedHost {
@@ -83,12 +90,21 @@ export class DockerHostBooter implements GuestHooks {
   private readonly pending = new Set<Promise<void>>();
   private readonly failed: BootFailure[] = [];
   private readonly abort = new AbortController();
+  private readonly firewall?: NsgFirewall;
   private closed = false;
 
   constructor(
     private readonly core: EmulatorCore,
     private readonly opts: DockerHostBootOptions,
-  ) {}
+  ) {
+    if (which('iptables')) {
+      // A filter left on an address by a run that crashed would stand between this run and its VM.
+      sweepStaleFilters(heldByLiveProcess);
+    }
+    if (opts.enforceNetworkSecurityGroups) {
+      this.firewall = new NsgFirewall();
+    }
+  }
 
   // ---- GuestHooks ----
 
@@ -128,6 +144,7 @@ export class DockerHostBooter implements GuestHooks {
       queue: this.guests.get(key)?.queue ?? Promise.resolve(),
     };
     this.guests.set(key, g);
+    this.enforce(g);
     this.enqueue(g, async () => {
       await fsp.rm(g.filesDir, { recursive: true, force: true });
       await writeFilesUnder(g.filesDir, g.files);
@@ -153,12 +170,25 @@ export class DockerHostBooter implements GuestHooks {
       return;
     }
     g.gone = true;
+    // The VM is gone from the state: nothing reaches its address while the daemon winds down.
+    this.enforce(g);
     this.enqueue(g, async () => {
       await this.remove(g);
       if (this.guests.get(key) === g) {
         this.guests.delete(key);
       }
+      if (![...this.guests.values()].some((other) => !other.gone && other.address === g.address)) {
+        this.firewall?.remove(g.address);
+      }
     });
+  }
+
+  armRequestServed(): void {
+    for (const g of this.guests.values()) {
+      if (!g.gone) {
+        this.enforce(g);
+      }
+    }
   }
 
   // ---- for tests, through ArmEmulator ----
@@ -197,11 +227,21 @@ export class DockerHostBooter implements GuestHooks {
     }
     await this.settled();
     this.guests.clear();
+    this.firewall?.removeAll();
     this.addresses.releaseAll();
     await fsp.rmdir(path.join(this.opts.dir, 'vms')).catch(() => undefined);
   }
 
   // ---- the work ----
+
+  /** Brings the VM address's packet filter in line with its NSGs as they are now. */
+  private enforce(g: Guest): void {
+    try {
+      this.firewall?.apply(g.address, firewallRules(g.address, inboundPath(this.core, g.vmId)));
+    } catch (e) {
+      this.failed.push({ vmId: g.vmId, error: (e as Error).message });
+    }
+  }
 
   private enqueue(g: Guest, step: () => Promise<void>): void {
     const p = g.queue.then(step).catch((e: unknown) => {
@@ -247,7 +287,7 @@ export class DockerHostBooter implements GuestHooks {
       }
       // Short, under /tmp: containerd's sockets live below the exec root (108-byte limit).
       g.daemonDir = await fsp.mkdtemp('/tmp/vmd-');
-      g.daemon = await startDockerd({ dir: g.daemonDir, daemonConfig: this.daemonConfig(g) });
+      g.daemon = await startDockerd({ dir: g.daemonDir, daemonConfig: this.daemonConfig(g), bridge: true });
     }
     g.running = true;
   }
@@ -260,6 +300,8 @@ export class DockerHostBooter implements GuestHooks {
     }
     // unix:// entries become the daemon's private socket (startDockerd adds it); tcp ones, the VM's address.
     config.hosts = g.tls.ports.map((p) => `tcp://${g.address}:${p}`);
+    // On the VM, published ports listen on its own interfaces; here that is its address, not every one of this machine.
+    config.ip = g.address;
     for (const [k, vmPath] of Object.entries(g.tls.tlsFiles)) {
       config[k] = underRoot(g.filesDir, vmPath);
     }
@@ -306,11 +348,7 @@ export class DockerHostBooter implements GuestHooks {
   /** The address of the public IP on the VM's primary NIC's primary ip configuration. */
   private publicAddressOf(vmId: string): string {
     const vm = this.core.state.get(vmId)!;
-    const refs = vmNicReferences(vm);
-    const nicRef = refs.find((r) => props(r).primary === true) ?? refs[0];
-    const nic = nicRef && refId(nicRef) ? this.core.state.get(refId(nicRef)!) : undefined;
-    const configs = nic ? arr(props(nic).ipConfigurations) : [];
-    const ipConfig = configs.find((c) => props(c).primary === true) ?? configs[0];
+    const { ipConfig } = primaryIpConfiguration(this.core, vm);
     const pipId = ipConfig ? refId(props(ipConfig).publicIPAddress) : undefined;
     const address = pipId ? this.core.state.hiddenState<{ address?: string }>(pipId).address : undefined;
     if (!pipId || !address) {

@@ -48,6 +48,8 @@ export interface GuestHooks {
   vmPowerChanged?(vmId: string, action: string, succeeded: boolean): void;
   /** The VM is gone from the state (its own delete, or its resource group's). */
   vmDeleted?(vmId: string): void;
+  /** An ARM request was answered: the network state (NSG rules, what uses which NSG) may have changed. */
+  armRequestServed?(): void;
 }
 
 export class EmulatorCore {
@@ -107,6 +109,9 @@ export class EmulatorCore {
       clientRequestId: req.headers['x-ms-client-request-id'],
       requestId,
     });
+    if (kind === 'arm') {
+      this.guests?.armRequestServed?.();
+    }
     return res;
   }
 

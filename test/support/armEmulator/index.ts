@@ -110,12 +110,21 @@ export interface ArmEmulatorOptions {
   bootDockerHosts?: boolean;
   /** With bootDockerHosts: how long a VM "boots" before its dockerd starts (default 0; real cloud-init takes minutes). */
   bootDelayMs?: number;
+  /**
+   * With bootDockerHosts: a booted VM's address admits only what its network security groups allow,
+   * as on Azure, for every port (the daemon's, published containers'); a client is at the loopback
+   * address it binds to (see nsgEnforcement.ts). Needs iptables. Default false: everyone gets in.
+   */
+  enforceNetworkSecurityGroups?: boolean;
 }
 
 export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<ArmEmulator> {
   // Fail here rather than with every VM's boot.
   if (opts.bootDockerHosts && (process.getuid?.() !== 0 || !which('dockerd'))) {
     throw new Error('bootDockerHosts needs root and dockerd (bash scripts/ensure-test-deps.sh)');
+  }
+  if (opts.enforceNetworkSecurityGroups && (!opts.bootDockerHosts || !which('iptables'))) {
+    throw new Error('enforceNetworkSecurityGroups needs bootDockerHosts and iptables (installed with docker.io)');
   }
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'arm-emulator-'));
@@ -125,7 +134,7 @@ export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<A
   core.operations.retryAfterSeconds = opts.retryAfterSeconds ?? 0;
   let booter: DockerHostBooter | undefined;
   if (opts.bootDockerHosts) {
-    booter = new DockerHostBooter(core, { dir, bootDelayMs: opts.bootDelayMs });
+    booter = new DockerHostBooter(core, { dir, bootDelayMs: opts.bootDelayMs, enforceNetworkSecurityGroups: opts.enforceNetworkSecurityGroups });
     core.guests = booter;
   }
   let server;

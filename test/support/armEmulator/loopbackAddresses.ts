@@ -75,6 +75,12 @@ export class LoopbackAddresses {
   }
 }
 
+/** Whether a live emulator (this process or another) holds `addr`. */
+export function heldByLiveProcess(addr: string): boolean {
+  const owner = readPid(path.join(RESERVATIONS, addr));
+  return owner !== undefined && isAlive(owner);
+}
+
 function readPid(file: string): number | undefined {
   try {
     const pid = Number(fs.readFileSync(file, 'utf8').trim());

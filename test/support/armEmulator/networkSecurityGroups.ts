@@ -24,6 +24,20 @@ function buildRule(nsgId: string, name: string, body: JsonObject): JsonObject {
       `Security rule ${name} has invalid Priority ${String(p.priority)}. Value provided: ${String(p.priority)} Allowed values are from 100 to 4096.`,
     );
   }
+  // Augmented rules list explicit addresses only; a tag or '*' goes in the singular field.
+  for (const [field, parameter] of [
+    ['sourceAddressPrefixes', 'SourceAddressPrefixes'],
+    ['destinationAddressPrefixes', 'DestinationAddressPrefixes'],
+  ] as const) {
+    const tag = (Array.isArray(p[field]) ? p[field] : []).map(String).find((v) => !/^[\d.:/a-f]+$/i.test(v));
+    if (tag !== undefined) {
+      throw new ArmError(
+        400,
+        'SecurityRuleParameterContainsUnsupportedValue',
+        `Security rule parameter ${parameter} for rule with Id ${nsgId}/securityRules/${name} cannot specify existing VIRTUALNETWORK, INTERNET, AZURELOADBALANCER, '*' or system tags. Unsupported value used: ${tag}.`,
+      );
+    }
+  }
   return {
     name,
     id: `${nsgId}/securityRules/${name}`,

@@ -2,7 +2,7 @@
  * What ARM itself answers (no resource provider behind it): tenants, subscriptions, locations,
  * resource groups, tags at a scope, and the status of long-running operations.
  */
-import { resourceGroupId, type Subscription } from './armState';
+import { parseResourceId, resourceGroupId, type Subscription } from './armState';
 import { normalizeLocation, REGIONS } from './locations';
 import type { HandlerContext } from './emulatorCore';
 import { ArmError, armErrors, json, type EmulatorResponse } from './protocol';
@@ -87,6 +87,29 @@ export function handleArmRoute(ctx: HandlerContext, route: Route): EmulatorRespo
       return core.page(ctx, core.state.resourceGroups(route.sub));
     case 'resourceGroup':
       return resourceGroup(ctx, route.sub, route.rg);
+    case 'resourceGroupResources': {
+      onlyGet(method);
+      if (!core.state.resourceGroup(route.sub, route.rg)) {
+        throw armErrors.resourceGroupNotFound(route.rg);
+      }
+      // Top-level resources only (a subnet or security rule is listed with its parent), in the generic shape.
+      const prefix = `${resourceGroupId(route.sub, route.rg)}/providers/`.toLowerCase();
+      const inGroup = core.state
+        .all()
+        .filter((r) => String(r.id).toLowerCase().startsWith(prefix) && parseResourceId(String(r.id))?.types.length === 1);
+      return core.page(
+        ctx,
+        inGroup.map((r) => {
+          const generic: JsonObject = { id: r.id, name: r.name, type: r.type, location: r.location };
+          for (const k of ['tags', 'sku', 'kind', 'managedBy', 'zones']) {
+            if (r[k] !== undefined) {
+              generic[k] = r[k];
+            }
+          }
+          return generic;
+        }),
+      );
+    }
     case 'tags':
       return tagsAtScope(ctx, route.scope);
     case 'provider':

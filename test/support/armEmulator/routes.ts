@@ -36,6 +36,7 @@ export type Route =
   | { kind: 'vmSizes'; sub: string; location: string }
   | { kind: 'resourceGroups'; sub: string }
   | { kind: 'resourceGroup'; sub: string; rg: string }
+  | { kind: 'resourceGroupResources'; sub: string; rg: string }
   | { kind: 'operation'; sub: string; namespace: string; opId: string; which: 'status' | 'result' }
   | { kind: 'tags'; scope: string; sub: string }
   | ProviderRoute;
@@ -80,6 +81,9 @@ export function parseRoute(path: string, query: Record<string, string>): Route {
     }
     if (segs.length === 4) {
       return { kind: 'resourceGroup', sub, rg: segs[3] };
+    }
+    if (l[4] === 'resources' && segs.length === 5) {
+      return { kind: 'resourceGroupResources', sub, rg: segs[3] };
     }
     if (l[4] === 'providers' && segs.length >= 7) {
       return providerRoute(sub, segs[3], segs.slice(5));

@@ -31,6 +31,7 @@ export const SERVED_OPERATIONS: readonly string[] = [
   ...['CreateOrUpdate', 'Get', 'Delete', 'List'].flatMap((o) => [`Subnets_${o}`, `SecurityRules_${o}`]),
   ...['CheckExistence', 'CreateOrUpdate', 'Delete', 'Get', 'Update', 'List'].map((o) => `ResourceGroups_${o}`),
   ...['CreateOrUpdateAtScope', 'UpdateAtScope', 'GetAtScope', 'DeleteAtScope'].map((o) => `Tags_${o}`),
+  'Resources_ListByResourceGroup',
   'Subscriptions_List',
   'Subscriptions_Get',
   'Subscriptions_ListLocations',

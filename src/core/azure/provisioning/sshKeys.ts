@@ -32,8 +32,27 @@ export function generateSshKeyPair(comment: string): SshKeyPair {
   if (/[\r\n\0]/.test(comment)) {
     throw new Error('An SSH key comment must be a single line.');
   }
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
-  return { privateKey: withTrailingNewline(pair.private), publicKey: pair.public.trim() };
+  // ssh2 drops a leading zero byte of the public key (mscdex/ssh2#1513, open in 1.17.0), which
+  // makes about one pair in 256 a 31-byte key that sshd rejects. Such a pair is drawn again; the
+  // next one is independent, so this ends at once in practice.
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    if (wellFormed(pair.private, pair.public)) {
+      return { privateKey: withTrailingNewline(pair.private), publicKey: pair.public.trim() };
+    }
+  }
+}
+
+/** Both halves parse, the public key is ed25519's 32 bytes, and the private key holds the same one. */
+function wellFormed(privateKey: string, publicKey: string): boolean {
+  const pub = utils.parseKey(publicKey);
+  const priv = utils.parseKey(privateKey);
+  if (!pub || pub instanceof Error || !priv || priv instanceof Error) {
+    return false;
+  }
+  const blob = pub.getPublicSSH();
+  // uint32 length + "ssh-ed25519" (15 bytes), then the key's own length.
+  return blob.length === 15 + 4 + 32 && blob.readUInt32BE(15) === 32 && priv.getPublicSSH().equals(blob);
 }
 
 export async function writeSshKeyPair(sshDir: string, fileName: string, pair: SshKeyPair): Promise<WrittenKeyPair> {
