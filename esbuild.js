@@ -7,11 +7,12 @@ const production = process.argv.includes('--production');
 
 /**
  * Heavy dependencies live in bundles of their own, loaded on first use through a lazy loader's
- * plain `require('./<module>')`: the Docker and SSH clients, the Azure SDKs, VS Code's Azure sign-in,
- * and the comparison page (its text and measuring logic are only needed once the panel opens).
+ * plain `require('./<module>')`: the Docker and SSH clients, the BuildKit builder, the Azure SDKs,
+ * VS Code's Azure sign-in, and the comparison page (its text and measuring logic are only needed once the panel opens).
  */
 const LAZY_BUNDLES = [
   { loader: 'lazyVendor.ts', module: './vendor', entry: 'src/core/docker/vendor.ts', outfile: 'dist/vendor.js' },
+  { loader: 'lazyBuildKit.ts', module: './buildKitVendor', entry: 'src/core/docker/buildkit/buildKitVendor.ts', outfile: 'dist/buildKitVendor.js' },
   { loader: 'lazyAzure.ts', module: './azureVendor', entry: 'src/core/azure/azureVendor.ts', outfile: 'dist/azureVendor.js' },
   { loader: 'lazyCompare.ts', module: './compareVendor', entry: 'src/core/compare/compareVendor.ts', outfile: 'dist/compareVendor.js' },
   { loader: 'lazyAzureAuth.ts', module: './azureAuthVendor', entry: 'src/ui/azure/azureAuthVendor.ts', outfile: 'dist/azureAuthVendor.js' },

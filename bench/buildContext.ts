@@ -2,7 +2,7 @@ import { createCipheriv, createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Dockerode } from '../src/core/docker/vendor';
-import { buildImage } from '../src/core/docker/buildImage';
+import { buildClassic } from '../src/core/docker/buildImage';
 import { prepareBuildContext } from '../src/core/docker/buildContext';
 import { BASE_IMAGE, importBusybox, run, startDockerd, toolEnv } from '../test/support/engines';
 import { median, timed } from './imageTransfer';
@@ -106,7 +106,7 @@ export async function measureBuild(files = 20_000, megabytes = 200, rounds = 3):
     };
     const buildOurs = async (r: number) => {
       const tag = `bench/build-ours:${r}`;
-      ours.push(await timed(() => buildImage(docker, { contextDir: ctx, dockerfile, tag, noCache: true }, () => undefined)));
+      ours.push(await timed(() => buildClassic(docker, { contextDir: ctx, dockerfile, tag, noCache: true }, () => undefined)));
       await check(tag);
     };
     const buildCli = async (r: number) => {

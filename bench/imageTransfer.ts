@@ -3,7 +3,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type Dockerode from 'dockerode';
-import { buildImage } from '../src/core/docker/buildImage';
+import { buildClassic } from '../src/core/docker/buildImage';
 import { BASE_IMAGE } from '../test/support/engines';
 
 /** The busybox base plus one layer of `megabytes` of random data (incompressible, unique). */
@@ -11,7 +11,7 @@ export async function buildPayloadImage(docker: Dockerode, dir: string, tag: str
   const ctx = fs.mkdtempSync(path.join(dir, 'ctx-'));
   fs.writeFileSync(path.join(ctx, 'payload'), randomBytes(megabytes * 1024 * 1024));
   fs.writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${BASE_IMAGE}\nCOPY payload /payload\n`);
-  await buildImage(docker, { contextDir: ctx, dockerfile: path.join(ctx, 'Dockerfile'), tag }, () => undefined);
+  await buildClassic(docker, { contextDir: ctx, dockerfile: path.join(ctx, 'Dockerfile'), tag }, () => undefined);
   fs.rmSync(ctx, { recursive: true, force: true });
 }
 

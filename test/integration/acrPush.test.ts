@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Dockerode from 'dockerode';
-import { buildImage } from '../../src/core/docker/buildImage';
+import { buildClassic } from '../../src/core/docker/buildImage';
 import { AzureSignIn } from '../../src/ui/azure/azureSignIn';
 import { HostMarksStore } from '../../src/ui/azure/hostMarksStore';
 import { HostTlsStore } from '../../src/ui/azure/hostTlsStore';
@@ -145,7 +145,7 @@ before(async () => {
   fs.writeFileSync(path.join(context, 'blob'), randomBytes(256 * 1024));
   fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${testEnv.baseImage}\nCOPY blob /blob\n`);
   image = `${uniqueName('local/acr')}:1`;
-  await buildImage(main, { contextDir: context, dockerfile: path.join(context, 'Dockerfile'), tag: image }, () => undefined);
+  await buildClassic(main, { contextDir: context, dockerfile: path.join(context, 'Dockerfile'), tag: image }, () => undefined);
   imageId = (await main.getImage(image).inspect()).Id;
 
   process.env.DOCKER_HOST = `unix://${testEnv.unixSocket}`;

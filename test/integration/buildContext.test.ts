@@ -5,8 +5,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { prepareBuildContext } from '../../src/core/docker/buildContext';
-import { buildImage, BuildFailedError } from '../../src/core/docker/buildImage';
+import { buildClassic, BuildFailedError } from '../../src/core/docker/buildImage';
 import { captureCliBuildContext, listTar } from '../support/buildContextCapture';
+import { DOCKERIGNORE_CASES } from '../support/dockerignoreCases';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-ctx-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -42,41 +43,10 @@ async function ourEntries(root: string, dockerfile = 'Dockerfile'): Promise<stri
   return listTar(context.tar());
 }
 
-const cases: [string, Record<string, string>, string][] = [
-  ['no .dockerignore', { Dockerfile: 'FROM scratch\n', 'a.txt': 'a', 'src/b.js': 'b' }, 'Dockerfile'],
-  [
-    'excluded folders and files, ** and a negation',
-    {
-      Dockerfile: 'FROM scratch\n',
-      '.dockerignore': '# build output\nnode_modules\n**/*.log\n*.tmp\n!keep.tmp\ndist/\n',
-      'node_modules/x/index.js': 'x',
-      'app.log': 'l',
-      'src/deep/debug.log': 'l',
-      'src/deep/code.js': 'c',
-      'scratch.tmp': 't',
-      'keep.tmp': 'k',
-      'dist/out.js': 'o',
-      'README.md': 'r',
-    },
-    'Dockerfile',
-  ],
-  [
-    'a negation inside an excluded folder, and the Dockerfile and .dockerignore themselves excluded',
-    {
-      'docker/app.Dockerfile': 'FROM scratch\n',
-      '.dockerignore': 'docker\n.dockerignore\nassets/*\n!assets/logo.png\n',
-      'assets/logo.png': 'p',
-      'assets/big.bin': 'b',
-      'main.go': 'm',
-    },
-    'docker/app.Dockerfile',
-  ],
-];
-
-for (const [name, files, dockerfile] of cases) {
+for (const { name, files, dockerfile } of DOCKERIGNORE_CASES) {
   test(`the context matches what docker build sends: ${name}`, async () => {
     const root = fs.mkdtempSync(path.join(scratch, 'ctx-'));
-    write(root, files);
+    write(root, { ...files, [dockerfile]: 'FROM scratch\n' });
     const [ours, cli] = await Promise.all([ourEntries(root, dockerfile), cliEntries(root, dockerfile)]);
     assert.deepEqual(ours, cli);
   });
@@ -103,7 +73,7 @@ test('a Dockerfile outside the context is refused', async () => {
   await assert.rejects(prepareBuildContext(root, path.join(scratch, 'Dockerfile')), /outside the build context/);
 });
 
-test('an image builds on a real host from the packed context; a failing step is named with its output', async () => {
+test('the classic builder builds on a real host from the packed context; a failing step is named with its output', async () => {
   const { loadTestEnvironment, dockerCli, uniqueName } = await import('../support/testEnv');
   const { default: Dockerode } = await import('dockerode');
   const env = loadTestEnvironment();
@@ -117,7 +87,7 @@ test('an image builds on a real host from the packed context; a failing step is 
   });
   const tag = `${uniqueName('local/built')}:1`;
   let streamed = '';
-  const result = await buildImage(docker, { contextDir: root, dockerfile: path.join(root, 'Dockerfile'), tag }, (t) => (streamed += t));
+  const result = await buildClassic(docker, { contextDir: root, dockerfile: path.join(root, 'Dockerfile'), tag }, (t) => (streamed += t));
   assert.match(streamed, /Step 3\/3 : RUN ls/);
   const listing = await dockerCli(['run', '--rm', tag, 'cat', '/listing.txt']);
   assert.match(listing, /index\.html/);
@@ -125,7 +95,7 @@ test('an image builds on a real host from the packed context; a failing step is 
   assert.ok(result.sentEntries >= 3);
 
   fs.writeFileSync(path.join(root, 'Dockerfile'), `FROM ${env.baseImage}\nRUN echo about to fail && false\nRUN echo never\n`);
-  const err = await buildImage(docker, { contextDir: root, dockerfile: path.join(root, 'Dockerfile'), tag: `${tag}-bad` }, () => undefined).catch(
+  const err = await buildClassic(docker, { contextDir: root, dockerfile: path.join(root, 'Dockerfile'), tag: `${tag}-bad` }, () => undefined).catch(
     (e: unknown) => e,
   );
   assert.ok(err instanceof BuildFailedError);

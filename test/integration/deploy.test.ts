@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import Dockerode from 'dockerode';
-import { buildImage } from '../../src/core/docker/buildImage';
+import { buildClassic } from '../../src/core/docker/buildImage';
 import { DeployStartError, exposedPorts, replaceContainer, type ReplaceOptions } from '../../src/core/docker/deployContainer';
 import { DEPLOYED_BY_LABEL } from '../../src/core/docker/presentation';
 import { dockerCli, eventually, freePort, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
@@ -22,7 +22,7 @@ async function buildSite(version: string, cmd = 'httpd -f -p 80 -h /www'): Promi
   fs.writeFileSync(path.join(dir, 'www', 'index.html'), `site ${version}\n`);
   fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${env.baseImage}\nCOPY www /www\nEXPOSE 80\nCMD ${cmd}\n`);
   const tag = `${repo}:${version}`;
-  await buildImage(docker, { contextDir: dir, dockerfile: path.join(dir, 'Dockerfile'), tag }, () => undefined);
+  await buildClassic(docker, { contextDir: dir, dockerfile: path.join(dir, 'Dockerfile'), tag }, () => undefined);
   return tag;
 }
 

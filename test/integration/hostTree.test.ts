@@ -15,9 +15,10 @@ import { registerCommands } from '../../src/ui/commands/registry';
 import { InspectDocuments } from '../../src/ui/inspectDocuments';
 import { contextDirName } from '../../src/core/docker/dockerContexts';
 import { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
+import { listProcesses } from '../support/engines';
 import { dockerCli, eventually, freePort, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
 import { assertInertTooltip } from '../support/markdownRender';
-import { FakeTreeView, MarkdownString, secretStorage, Uri } from '../support/vscodeFake';
+import { FakeTreeView, MarkdownString, secretStorage, Uri, window } from '../support/vscodeFake';
 
 const testEnv = loadTestEnvironment();
 const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-cfg-'));
@@ -115,7 +116,7 @@ before(async () => {
     azureSignIn: undefined as never,
     hostMarks: undefined as never,
     hostTls: undefined as never,
-    buildLog: { clear: () => undefined, show: () => undefined, append: () => undefined, appendLine: () => undefined } as never,
+    buildLog: window.createOutputChannel('Docker on Azure: Build') as never,
     addedHosts: store,
     inspect: new InspectDocuments(registry),
     connectionEnv: connEnv,
@@ -400,7 +401,11 @@ test('Deploy to Docker Host builds the Dockerfile on the chosen host and runs it
   const dir = fs.mkdtempSync(path.join(configDir, 'site-'));
   fs.mkdirSync(path.join(dir, 'www'));
   fs.writeFileSync(path.join(dir, 'www', 'index.html'), 'deployed from the tree\n');
-  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${testEnv.baseImage}\nCOPY www /www\nEXPOSE 80\nCMD httpd -f -p 80 -h /www\n`);
+  // A cache mount, as `docker init` Dockerfiles use: the classic builder refuses it.
+  fs.writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    `FROM ${testEnv.baseImage}\nRUN --mount=type=cache,target=/cache echo warm >> /cache/runs\nCOPY www /www\nEXPOSE 80\nCMD httpd -f -p 80 -h /www\n`,
+  );
   const port = await freePort();
   const name = uniqueName('deployed');
   created.push(name);
@@ -426,6 +431,9 @@ test('Deploy to Docker Host builds the Dockerfile on the chosen host and runs it
     [],
   );
   await eventually(async () => assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).body, 'deployed from the tree\n'));
+  const output = recorded.outputs.get('Docker on Azure: Build') ?? '';
+  assert.match(output, /^#(\d+) \[stage-0 2\/3\] RUN --mount=type=cache,target=\/cache echo warm >> \/cache\/runs\n(.*\n)*#\1 DONE \d+\.\ds$/m, 'each step, then how it ended');
+  assert.ok(recorded.progress.some((m) => /^Built with BuildKit: \d+ steps, \d+ cached, \d+\.\ds$/.test(m)), recorded.progress.join(' | '));
   const info = JSON.parse(await dockerCli(['inspect', name]))[0];
   assert.ok(info.Config.Env.includes('MODE=test'));
   assert.equal(info.HostConfig.RestartPolicy.Name, 'unless-stopped');
@@ -520,10 +528,39 @@ test('Redeploy on the deployed container rebuilds with the remembered answers an
     [],
   );
   await eventually(async () => assert.equal((await httpGet(`http://127.0.0.1:${deployed!.port}/`)).body, 'redeployed\n'));
+  assert.match(recorded.outputs.get('Docker on Azure: Build') ?? '', /^Sent 1 file \(11 B\) that the host did not have from its last build\.$/m, 'only the edited file went to the host');
   const ids = (await dockerCli(['ps', '-aq', '--no-trunc', '--filter', `name=^/${deployed.name}$`])).trim().split('\n');
   assert.equal(ids.length, 1, 'one container of that name');
   assert.notEqual(ids[0], before, 'a new container replaced the old one');
   assert.ok(JSON.parse(await dockerCli(['inspect', deployed.name]))[0].Config.Env.includes('MODE=test'), 'the remembered environment came from SecretStorage');
+});
+
+test('Cancel during a Redeploy stops the build on the host, says nothing, and the running container keeps serving', async () => {
+  assert.ok(deployed, 'the deploy test ran first');
+  resetRecorded();
+  const seconds = String(3000 + Math.floor(Math.random() * 900));
+  const dockerfile = path.join(deployed.dir, 'Dockerfile');
+  fs.writeFileSync(dockerfile, `FROM ${testEnv.baseImage}\nRUN --mount=type=cache,target=/cache sleep ${seconds}\nCOPY www /www\nCMD httpd -f -p 80 -h /www\n`);
+  const host = await hostByName('Local engine');
+  host.session.invalidate();
+  const node = await containerNode(host, deployed.name);
+  assert.ok(node);
+  const before = node.info.Id;
+  const sleepers = () => listProcesses().filter((p) => p.cmdline === `sleep ${seconds}` && p.state !== 'Z');
+  let ended = false;
+  const redeploy = Promise.resolve(recorded.commands.get('dockerOnAzure.redeploy')!(node)).finally(() => (ended = true));
+  while (!ended && sleepers().length === 0) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(!ended, 'the build was still running');
+  recorded.cancelProgress();
+  await redeploy;
+  assert.deepEqual(recorded.messages, [], 'a cancelled redeploy shows no message');
+  while (sleepers().length > 0) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal((await dockerCli(['inspect', '-f', '{{.Id}} {{.State.Running}}', deployed.name])).trim(), `${before} true`);
+  assert.equal((await httpGet(`http://127.0.0.1:${deployed.port}/`)).body, 'redeployed\n');
 });
 
 test('Redeploy of a container whose Dockerfile is not on this machine says so and changes nothing', async () => {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Dockerode from 'dockerode';
-import { buildImage } from '../../src/core/docker/buildImage';
+import { buildClassic } from '../../src/core/docker/buildImage';
 import { copyImage } from '../../src/core/docker/copyImage';
 import { pushImage, PushProgress } from '../../src/core/docker/pushImage';
 import { isRegistryAuthError, registryAuth, targetReference } from '../../src/core/docker/registryAuth';
@@ -39,7 +39,7 @@ async function buildRandomImage(docker: Dockerode, kilobytes: number): Promise<s
   fs.writeFileSync(path.join(dir, 'blob'), randomBytes(kilobytes * 1024));
   fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${env.baseImage}\nCOPY blob /blob\nCMD ["wc", "-c", "/blob"]\n`);
   const tag = `${uniqueName('local/payload')}:1`;
-  await buildImage(docker, { contextDir: dir, dockerfile: path.join(dir, 'Dockerfile'), tag }, () => undefined);
+  await buildClassic(docker, { contextDir: dir, dockerfile: path.join(dir, 'Dockerfile'), tag }, () => undefined);
   made.push({ docker, ref: tag });
   return tag;
 }
@@ -108,7 +108,7 @@ test('pushing again after a rebuild sends the new image, not the one the earlier
   made.push({ docker: main, ref: tag });
   const build = async (text: string) => {
     fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${env.baseImage}\nRUN echo ${text} > /version\nCMD ["cat", "/version"]\n`);
-    await buildImage(main, { contextDir: dir, dockerfile: path.join(dir, 'Dockerfile'), tag }, () => undefined);
+    await buildClassic(main, { contextDir: dir, dockerfile: path.join(dir, 'Dockerfile'), tag }, () => undefined);
     return (await main.getImage(tag).inspect()).Id;
   };
   const target = targetReference(open.address, uniqueName('open/rebuilt'), 'v1');

@@ -153,6 +153,12 @@ export interface Recorded {
   webviewSerializers: Map<string, unknown>;
   messages: { level: 'info' | 'warning' | 'error'; text: string }[];
   terminals: { name: string; pty?: unknown }[];
+  /** What each output channel shows now, by channel name (clear empties it). */
+  outputs: Map<string, string>;
+  /** Every message reported to a progress notification, in order. */
+  progress: string[];
+  /** Presses Cancel on the latest progress notification. */
+  cancelProgress: () => void;
   clipboard: string;
   opened: string[];
   /**
@@ -185,6 +191,9 @@ export const recorded: Recorded = {
   webviewSerializers: new Map(),
   messages: [],
   terminals: [],
+  outputs: new Map(),
+  progress: [],
+  cancelProgress: () => undefined,
   clipboard: '',
   opened: [],
   answers: [],
@@ -202,9 +211,21 @@ const nextAnswer = async (offered?: unknown) => {
   return typeof answer === 'function' ? answer(await offered) : answer;
 };
 
-function logChannel() {
+function logChannel(name: string) {
   const noop = () => undefined;
-  return { info: noop, warn: noop, error: noop, debug: noop, trace: noop, appendLine: noop, append: noop, show: noop, clear: noop, dispose: noop };
+  const append = (text: string) => recorded.outputs.set(name, (recorded.outputs.get(name) ?? '') + text);
+  return {
+    info: noop,
+    warn: noop,
+    error: noop,
+    debug: noop,
+    trace: noop,
+    appendLine: (text: string) => append(`${text}\n`),
+    append,
+    show: noop,
+    clear: () => recorded.outputs.set(name, ''),
+    dispose: noop,
+  };
 }
 
 export const QuickInputButtons = { Back: { iconPath: new ThemeIcon('arrow-left'), tooltip: 'Back' } };
@@ -297,7 +318,7 @@ export class FakeInputBox extends FakeQuickInput {
 }
 
 export const window = {
-  createOutputChannel: () => logChannel(),
+  createOutputChannel: (name: string) => logChannel(name),
   createTreeView: <T>(viewId: string, options: { treeDataProvider: unknown }) => {
     const view = new FakeTreeView<T>(viewId, options);
     recorded.treeViews.set(viewId, view as FakeTreeView<unknown>);
@@ -329,14 +350,18 @@ export const window = {
   showInputBox: (options: unknown) => nextAnswer(options),
   showOpenDialog: () => nextAnswer(),
   setStatusBarMessage: () => new Disposable(() => undefined),
-  withProgress: async <R>(_opts: unknown, task: (progress: { report(): void }, token: CancellationTokenSource['token']) => Promise<R>) => {
-    const source = new CancellationTokenSource();
+  withProgress: async <R>(
+    _opts: unknown,
+    task: (progress: { report(value: { message?: string }): void }, token: CancellationTokenSource['token']) => Promise<R>,
+  ) => {
+    const cancellation = new CancellationTokenSource();
+    recorded.cancelProgress = () => cancellation.cancel();
     if (recorded.cancelNextProgress) {
       recorded.cancelNextProgress = false;
       // Cancel pressed as soon as the notification shows, once the task listens for it.
-      setImmediate(() => source.cancel());
+      setImmediate(() => cancellation.cancel());
     }
-    return task({ report: () => undefined }, source.token);
+    return task({ report: (value) => value.message !== undefined && recorded.progress.push(value.message) }, cancellation.token);
   },
   createTerminal: (opts: { name: string; pty?: unknown }) => {
     recorded.terminals.push(opts);
@@ -486,6 +511,7 @@ export function secretStorage(): {
 export function resetRecorded(): void {
   recorded.messages.length = 0;
   recorded.terminals.length = 0;
+  recorded.progress.length = 0;
   recorded.answers.length = 0;
   recorded.refusedInputs.length = 0;
   recorded.answerErrors.length = 0;

@@ -1,11 +1,16 @@
+import * as crypto from 'crypto';
+import * as path from 'path';
 import type Dockerode from 'dockerode';
 import { prepareBuildContext } from './buildContext';
 import { followEngineStream, type EngineStreamMessage } from './engineStream';
+import { formatBytes } from './presentation';
+import type { BuildTarget } from './buildkit/buildKitBuild';
+import { buildKit } from './buildkit/lazyBuildKit';
 
 export class BuildFailedError extends Error {
   constructor(
     message: string,
-    /** The step that failed (e.g. "Step 3/5 : RUN make"), when the log said. */
+    /** The step that failed ("[3/5] RUN make"; "Step 3/5 : RUN make" from the classic builder), when known. */
     readonly failedStep: string | undefined,
     /** The build's own output up to the failure. */
     readonly log: string,
@@ -20,12 +25,109 @@ interface BuildMessage extends EngineStreamMessage {
   aux?: { ID?: string };
 }
 
+export interface BuildOptions {
+  contextDir: string;
+  dockerfile: string;
+  tag: string;
+  noCache?: boolean;
+  signal?: AbortSignal;
+  /**
+   * This installation's stable id: with the context folder it makes the session's shared key, so
+   * the host diffs a rebuild against the files it got last time and only changes travel.
+   */
+  clientId?: string;
+  /** The step running now ("[2/5] RUN npm ci"), for a progress notification; BuildKit only. */
+  onStep?: (name: string) => void;
+}
+
+export interface BuildResult {
+  imageId?: string;
+  builder: 'buildkit' | 'classic';
+  /** BuildKit only: context entries listed, and the files and bytes the host asked for. */
+  sent?: { entries: number; files: number; bytes: number };
+  /** "4 steps, 2 cached, 3.1s", for a notification. */
+  summary: string;
+}
+
+/** Without a stored id, builds in one run of the extension still share the host's cached context. */
+const PROCESS_CLIENT_ID = crypto.randomBytes(16).toString('hex');
+
+/** The Docker CLI's rule: sha256 of "<client id>:<absolute context folder>". */
+export function sessionSharedKey(clientId: string, contextDir: string): string {
+  return crypto
+    .createHash('sha256')
+    .update(`${clientId}:${path.resolve(contextDir)}`)
+    .digest('hex');
+}
+
+/** What the host asked for: after the first build, only files that changed since the last one. */
+function describeTransfer(sent: { entries: number; files: number; bytes: number }): string {
+  return sent.files === 0
+    ? 'Sent no files: the host still had every file of the context from its last build.'
+    : `Sent ${sent.files} file${sent.files === 1 ? '' : 's'} (${formatBytes(sent.bytes)}) that the host did not have from its last build.`;
+}
+
+/** BuildKit sessions need API 1.39 (Engine 18.09) and a Linux engine. */
+export function buildKitUnavailable(version: { ApiVersion?: string; Os?: string }): string | undefined {
+  const [major, minor] = (version.ApiVersion ?? '0.0').split('.').map(Number);
+  if (version.Os && version.Os !== 'linux') {
+    return `its engine runs ${version.Os} containers`;
+  }
+  if (major < 1 || (major === 1 && minor < 39)) {
+    return `its engine's API ${version.ApiVersion ?? '(unknown)'} is older than 1.39`;
+  }
+  return undefined;
+}
+
 /**
- * Builds an image on a host from a local context (classic builder), streaming the log as it comes.
- * A failed build throws with the failing step and the log; nothing on the host changes but the
- * build cache.
+ * Builds an image on a host from a local context: through BuildKit when the engine has it, with
+ * the classic builder only where it does not (said once in the output). A failed build throws
+ * with the failing step and its output; nothing on the host changes but the build cache.
  */
-export async function buildImage(
+export async function buildImage(target: BuildTarget, opts: BuildOptions, onLog: (text: string) => void): Promise<BuildResult> {
+  const version = (await target.docker.version()) as { ApiVersion?: string; Os?: string };
+  let reason = buildKitUnavailable(version);
+  if (!reason) {
+    const { buildWithBuildKit, SessionRefusedError } = buildKit();
+    let log = '';
+    const line = (text: string) => {
+      log += `${text}\n`;
+      onLog(`${text}\n`);
+    };
+    try {
+      const result = await buildWithBuildKit(
+        target,
+        { ...opts, apiVersion: version.ApiVersion as string, sharedKey: sessionSharedKey(opts.clientId ?? PROCESS_CLIENT_ID, opts.contextDir) },
+        line,
+      );
+      if (result.failure) {
+        const { step, tail, message } = result.failure;
+        if (step) {
+          onLog(`------\n > ${step}:\n${tail.map((l) => `${l}\n`).join('')}------\n`);
+        }
+        throw new BuildFailedError(`The build failed${step ? ` at ${step}` : ''}: ${message}`, step, log);
+      }
+      if (!result.refused) {
+        onLog(`${describeTransfer(result.sent)}\n`);
+        return { imageId: result.imageId, builder: 'buildkit', sent: result.sent, summary: result.summary };
+      }
+      reason = result.refused;
+    } catch (err) {
+      if (!(err instanceof SessionRefusedError)) {
+        throw err;
+      }
+      reason = err.message;
+    }
+  }
+  onLog(`BuildKit is not available on this host (${reason}); building with the classic builder.\n`);
+  const classic = await buildClassic(target.docker, opts, onLog);
+  return { imageId: classic.imageId, builder: 'classic', summary: `${classic.sentEntries} context entries sent` };
+}
+
+/**
+ * The classic builder: the whole context as one tar on every build, and no `RUN --mount`.
+ */
+export async function buildClassic(
   docker: Dockerode,
   opts: { contextDir: string; dockerfile: string; tag: string; noCache?: boolean; signal?: AbortSignal },
   onLog: (text: string) => void,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { browserUrlForPort } from '../../core/docker/browserUrl';
@@ -164,6 +165,23 @@ async function askAnswers(dockerfile: vscode.Uri, session: DockerHostSession, me
   return { hostId: session.spec.id, image, name, ports, env, restartPolicy: restart.label as RestartPolicy };
 }
 
+const BUILD_CLIENT_KEY = 'dockerOnAzure.buildClientId';
+
+/**
+ * This installation's random id (as the Docker CLI's node id): a host keeps the files of the last
+ * build per id and folder, so a redeploy sends only what changed. Not a secret: the host sees
+ * only a hash of it with the folder's path.
+ */
+async function buildClientId(deps: CommandDeps): Promise<string> {
+  const stored = deps.context.globalState.get<string>(BUILD_CLIENT_KEY);
+  if (stored) {
+    return stored;
+  }
+  const id = crypto.randomBytes(32).toString('hex');
+  await deps.context.globalState.update(BUILD_CLIENT_KEY, id);
+  return id;
+}
+
 /** Builds on the host, swaps the container in, then offers the app's URL (opening the Azure firewall first if needed). */
 async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile: vscode.Uri, answers: Remembered): Promise<void> {
   await rememberAnswers(deps, dockerfile, answers);
@@ -178,14 +196,28 @@ async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile:
   };
   deps.buildLog.clear();
   deps.buildLog.show(true);
-  const docker = session.connect().docker;
+  const connection = session.connect();
+  const docker = connection.docker;
+  const clientId = await buildClientId(deps);
   let result: Awaited<ReturnType<typeof replaceContainer>>;
+  let cancelled = false;
   try {
     result = await withCancellableProgress(`Deploying ${name} to ${session.spec.name}`, async (progress, signal) => {
+      signal.addEventListener('abort', () => (cancelled = true));
       progress.report({ message: 'Building on the host…' });
-      await vendor().buildImage(docker, { contextDir: path.dirname(dockerfile.fsPath), dockerfile: dockerfile.fsPath, tag: image, signal }, (text) =>
-        deps.buildLog.append(text),
+      const built = await vendor().buildImage(
+        connection,
+        {
+          contextDir: path.dirname(dockerfile.fsPath),
+          dockerfile: dockerfile.fsPath,
+          tag: image,
+          signal,
+          clientId,
+          onStep: (stepName) => progress.report({ message: stepName }),
+        },
+        (text) => deps.buildLog.append(text),
       );
+      progress.report({ message: `Built with ${built.builder === 'buildkit' ? 'BuildKit' : 'the classic builder'}: ${built.summary}` });
       const step = (text: string) => {
         progress.report({ message: text });
         deps.buildLog.appendLine(text);
@@ -193,6 +225,10 @@ async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile:
       return replaceContainer(docker, spec, step, { confirmForeign: (existing) => confirmReplacing(session, existing) });
     });
   } catch (err) {
+    if (cancelled) {
+      deps.buildLog.appendLine('Cancelled.');
+      return;
+    }
     const logs = (err as { logs?: string }).logs;
     if (logs) {
       deps.buildLog.appendLine(`--- output of the container that did not start ---\n${logs}`);
