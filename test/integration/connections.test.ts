@@ -167,13 +167,19 @@ test('an unknown ssh host key stops the connection with its fingerprint; trustin
   }
 });
 
-test('a changed ssh host key is refused as a mismatch', async () => {
+/** A known_hosts that holds another ed25519 key for the test sshd, as after a host was rebuilt. */
+function staleKnownHosts(): string {
   const dir = fs.mkdtempSync(path.join(scratch, 'kh-'));
   const otherKey = path.join(dir, 'other');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
   const knownHostsFile = path.join(dir, 'known_hosts');
   const [type, blob] = fs.readFileSync(`${otherKey}.pub`, 'utf8').split(' ');
   fs.writeFileSync(knownHostsFile, `[127.0.0.1]:${testEnv.ssh.port} ${type} ${blob}\n`);
+  return knownHostsFile;
+}
+
+test('a changed ssh host key is refused as a mismatch', async () => {
+  const knownHostsFile = staleKnownHosts();
   const err = await failure(
     new DockerHostSession(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), connEnv({ knownHostsFile })),
   );
@@ -182,13 +188,8 @@ test('a changed ssh host key is refused as a mismatch', async () => {
 });
 
 test('waiting for a new host stops at once on a changed host key instead of retrying until the deadline', async () => {
-  const dir = fs.mkdtempSync(path.join(scratch, 'kh-wait-'));
-  const otherKey = path.join(dir, 'other');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
-  const knownHostsFile = path.join(dir, 'known_hosts');
-  const [type, blob] = fs.readFileSync(`${otherKey}.pub`, 'utf8').split(' ');
   // A reused public IP: the old VM's key is still in known_hosts.
-  fs.writeFileSync(knownHostsFile, `[127.0.0.1]:${testEnv.ssh.port} ${type} ${blob}\n`);
+  const knownHostsFile = staleKnownHosts();
   let attempts = 0;
   const err = await waitForDaemon(spec({ address: sshAddress, identityFile: testEnv.ssh.identityFile }), connEnv({ knownHostsFile }), {
     timeoutMs: 30_000,
