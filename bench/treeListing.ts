@@ -6,7 +6,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { memento } from '../test/support/vscodeFake';
 import { AddedHostsStore } from '../src/ui/hosts/addedHostsStore';
-import { HostRegistry } from '../src/ui/hosts/hostRegistry';
+import { OtherHostsSource } from '../src/ui/hosts/otherHostsSource';
+import { HostCatalog } from '../src/core/hosts/hostCatalog';
 import { OtherHostsView } from '../src/ui/tree/otherHostsView';
 import { ContainersGroupNode, HostNode, ImagesGroupNode } from '../src/ui/tree/hostNodes';
 import { DEFAULT_REFRESH_OPTIONS } from '../src/core/docker/refreshScheduler';
@@ -42,7 +43,7 @@ async function fullTree(view: OtherHostsView): Promise<number> {
   return containers;
 }
 
-async function makeView(socketPath: string, hosts: number, linkDir: string): Promise<{ view: OtherHostsView; registry: HostRegistry }> {
+async function makeView(socketPath: string, hosts: number, linkDir: string): Promise<{ view: OtherHostsView; catalog: HostCatalog }> {
   const store = new AddedHostsStore(memento() as never);
   for (let i = 0; i < hosts; i++) {
     // One daemon behind ten addresses (symlinks to its socket): ten hosts, ten sessions, ten connections.
@@ -50,20 +51,17 @@ async function makeView(socketPath: string, hosts: number, linkDir: string): Pro
     fs.symlinkSync(socketPath, link);
     await store.add({ name: `host-${i}`, address: `unix://${link}` });
   }
-  const registry = new HostRegistry(
-    store,
+  const catalog = new HostCatalog(
     () => ({ homeDir: os.homedir(), knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 10_000 }),
-    () => ({
-      showLocalEngine: false,
-      showContexts: false,
-    }),
+    DEFAULT_REFRESH_OPTIONS,
   );
-  return { view: new OtherHostsView(registry, () => false, DEFAULT_REFRESH_OPTIONS), registry };
+  const source = new OtherHostsSource(catalog, store, () => ({ showLocalEngine: false, showContexts: false }));
+  return { view: new OtherHostsView(catalog, source, () => false), catalog };
 }
 
 export async function measureListing(socketPath: string, hosts: number, containersPerHost: number, rounds = 5): Promise<ListingResult> {
   const linkDir = fs.mkdtempSync('/tmp/doa-links-');
-  const { view, registry } = await makeView(socketPath, hosts, linkDir);
+  const { view, catalog } = await makeView(socketPath, hosts, linkDir);
   const single = await makeView(socketPath, 1, linkDir);
   const tree: number[] = [];
   const singleTree: number[] = [];
@@ -96,9 +94,9 @@ export async function measureListing(socketPath: string, hosts: number, containe
     cliSingle.push(performance.now() - t);
   }
   view.dispose();
-  registry.dispose();
+  catalog.dispose();
   single.view.dispose();
-  single.registry.dispose();
+  single.catalog.dispose();
   fs.rmSync(linkDir, { recursive: true, force: true });
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
   return {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { AddedHostsStore } from './ui/hosts/addedHostsStore';
-import { HostRegistry } from './ui/hosts/hostRegistry';
+import { OtherHostsSource } from './ui/hosts/otherHostsSource';
+import { HostCatalog } from './core/hosts/hostCatalog';
 import { InspectDocuments, INSPECT_SCHEME } from './ui/inspectDocuments';
 import { registerCommands } from './ui/commands/registry';
 import { AzureHostsView } from './ui/tree/azureHostsView';
@@ -17,36 +18,30 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Docker on Azure', { log: true });
   const buildLog = vscode.window.createOutputChannel('Docker on Azure: Build');
   const addedHosts = new AddedHostsStore(context.globalState);
-  const registry = new HostRegistry(addedHosts, settings.connectionEnvironment, settings.hostListOptions);
-  const otherHosts = new OtherHostsView(registry, settings.showDanglingImages, settings.refreshOptions());
-  const inspect = new InspectDocuments(registry);
+  const hosts = new HostCatalog(settings.connectionEnvironment, settings.refreshOptions());
+  const otherHosts = new OtherHostsView(hosts, new OtherHostsSource(hosts, addedHosts, settings.hostListOptions), settings.showDanglingImages);
+  const inspect = new InspectDocuments(hosts);
   const azureSignIn = new AzureSignIn(log);
   const hostMarks = new HostMarksStore(context.globalState);
   const hostTls = new HostTlsStore(context.secrets);
-  const azureHosts = new AzureHostsView(
-    azureSignIn,
-    hostMarks,
-    hostTls,
-    settings.connectionEnvironment,
-    settings.showDanglingImages,
-    settings.selectedSubscriptions,
-    settings.refreshOptions(),
-  );
+  const azureHosts = new AzureHostsView(hosts, azureSignIn, hostMarks, hostTls, settings.showDanglingImages, settings.selectedSubscriptions);
   const vmStarts = new VmStartLog(context.globalState);
-  const compare = new ComparePanel(context.extensionUri, () => compareHosts(registry, azureHosts, vmStarts), log);
+  const compare = new ComparePanel(context.extensionUri, () => compareHosts(hosts, azureHosts, vmStarts), log);
 
   context.subscriptions.push(
     log,
     buildLog,
     otherHosts,
-    { dispose: () => registry.dispose() },
     azureSignIn,
     azureHosts,
+    hosts,
     compare,
     compare.registerSerializer(),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspect),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (settings.affectsHostList(e)) {
+      if (settings.affectsConnections(e)) {
+        hosts.reconnectAll();
+      } else if (settings.affectsHostList(e)) {
         otherHosts.refreshAll();
         azureHosts.refreshAll();
       }
@@ -56,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     ...registerCommands({
       context,
+      hosts,
       otherHosts,
       azureHosts,
       azureSignIn,

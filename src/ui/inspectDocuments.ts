@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { inspectContainer, inspectImage } from '../core/docker/containerActions';
-import type { HostRegistry } from './hosts/hostRegistry';
+import type { HostCatalog } from '../core/hosts/hostCatalog';
 
 export const INSPECT_SCHEME = 'dockerOnAzure-inspect';
 
@@ -9,7 +9,7 @@ export const INSPECT_SCHEME = 'dockerOnAzure-inspect';
  * so reopening shows the current state.
  */
 export class InspectDocuments implements vscode.TextDocumentContentProvider {
-  constructor(private readonly registry: HostRegistry) {}
+  constructor(private readonly hosts: HostCatalog) {}
 
   static uri(hostId: string, kind: 'container' | 'image', id: string, name: string): vscode.Uri {
     const safeName = name.replace(/[^\w.-]+/g, '_');
@@ -22,7 +22,7 @@ export class InspectDocuments implements vscode.TextDocumentContentProvider {
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const query = new URLSearchParams(uri.query);
-    const session = this.registry.get(query.get('host') ?? '');
+    const session = this.hosts.get(query.get('host') ?? '');
     if (!session) {
       return `// The host of this document is no longer listed.`;
     }

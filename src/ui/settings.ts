@@ -60,9 +60,14 @@ export function refreshOptions(): RefreshOptions {
   return { ...DEFAULT_REFRESH_OPTIONS, pollMs: Math.max(10, poll) * 1000 };
 }
 
+/** Settings that shape every connection: hosts reconnect with them at once, not after a reload. */
+export function affectsConnections(e: vscode.ConfigurationChangeEvent): boolean {
+  return ['ssh.knownHostsFile', 'connectTimeoutSeconds'].some((key) => e.affectsConfiguration(`${SECTION}.${key}`));
+}
+
 /** Settings whose change means the host list or its rendering must be rebuilt. */
 export function affectsHostList(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['localEngine.show', 'dockerContexts.show', 'images.showDangling', 'ssh.knownHostsFile', 'connectTimeoutSeconds'].some((key) =>
+  return ['localEngine.show', 'dockerContexts.show', 'images.showDangling'].some((key) =>
     e.affectsConfiguration(`${SECTION}.${key}`),
   );
 }

@@ -6,7 +6,7 @@
  * JWTs the emulator's /oauth2/token signed. Another dockerd pulls the image back as `az acr login`
  * users do: `docker login` as the all-zero user with a refresh token.
  */
-import { recorded, memento, resetRecorded, secretStorage } from '../support/installVscodeFake';
+import { recorded, memento, resetRecorded } from '../support/installVscodeFake';
 import test, { after, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -16,14 +16,11 @@ import * as path from 'node:path';
 import Dockerode from 'dockerode';
 import { buildClassic } from '../../src/core/docker/buildImage';
 import { AzureSignIn } from '../../src/ui/azure/azureSignIn';
-import { HostMarksStore } from '../../src/ui/azure/hostMarksStore';
-import { HostTlsStore } from '../../src/ui/azure/hostTlsStore';
-import { registerCommands } from '../../src/ui/commands/registry';
 import { AddedHostsStore } from '../../src/ui/hosts/addedHostsStore';
-import { HostRegistry } from '../../src/ui/hosts/hostRegistry';
-import { AzureHostsView } from '../../src/ui/tree/azureHostsView';
+import type { AzureHostsView } from '../../src/ui/tree/azureHostsView';
+import { HostViews, startHostViews } from '../support/hostViews';
 import { HostNode, ImageNode, ImagesGroupNode } from '../../src/ui/tree/hostNodes';
-import { OtherHostsView } from '../../src/ui/tree/otherHostsView';
+import type { OtherHostsView } from '../../src/ui/tree/otherHostsView';
 import type { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { startArmEmulator, type ArmEmulator } from '../support/armEmulator';
 import { makeServerTls } from '../support/armEmulator/certificates';
@@ -45,8 +42,7 @@ let subscriptionId: string;
 let signIn: AzureSignIn;
 let azureView: AzureHostsView;
 let otherView: OtherHostsView;
-let hostRegistry: HostRegistry;
-let disposables: { dispose(): void }[] = [];
+let views: HostViews;
 let image: string;
 let imageId: string;
 /** Signs in through Azure (admin user disabled). */
@@ -158,36 +154,11 @@ before(async () => {
     'dockerOnAzure.azure.authorityHost': arm.url,
   };
   const connEnv = (): ConnectionEnvironment => ({ homeDir: scratch, knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 5000 });
-  const timings = { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 };
   const store = new AddedHostsStore(memento() as never);
-  hostRegistry = new HostRegistry(store, connEnv, () => ({ showLocalEngine: true, showContexts: false }));
-  otherView = new OtherHostsView(hostRegistry, () => false, timings);
   signIn = new AzureSignIn(log);
-  azureView = new AzureHostsView(
-    signIn,
-    new HostMarksStore(memento() as never),
-    new HostTlsStore(secretStorage() as never),
-    connEnv,
-    () => false,
-    () => [],
-    timings,
-  );
-  const noop = () => undefined;
-  disposables = registerCommands({
-    context: { subscriptions: [], globalState: memento(), workspaceState: memento(), secrets: secretStorage() } as never,
-    otherHosts: otherView,
-    azureHosts: azureView,
-    azureSignIn: signIn,
-    hostMarks: undefined as never,
-    hostTls: undefined as never,
-    buildLog: { clear: noop, show: noop, append: noop, appendLine: noop } as never,
-    addedHosts: store,
-    inspect: undefined as never,
-    connectionEnv: connEnv,
-    log,
-    vmStarts: undefined as never,
-    compare: undefined as never,
-  });
+  views = startHostViews({ connectionEnv: connEnv, added: store, hostList: { showLocalEngine: true, showContexts: false }, signIn, commands: true });
+  otherView = views.otherHosts;
+  azureView = views.azureHosts;
   // Expanding the Azure view signs in and makes the inventory the registry pick lists from.
   await azureView.provider.getChildren();
 });
@@ -200,10 +171,7 @@ beforeEach(() => {
 });
 
 after(async () => {
-  disposables.forEach((d) => d.dispose());
-  azureView?.dispose();
-  otherView?.dispose();
-  hostRegistry?.dispose();
+  views?.dispose();
   signIn?.dispose();
   await main
     .getImage(image)

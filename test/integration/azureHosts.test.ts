@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
 import { AzureHostsView } from '../../src/ui/tree/azureHostsView';
+import type { HostCatalog } from '../../src/core/hosts/hostCatalog';
 import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
 import { ContainersGroupNode } from '../../src/ui/tree/hostNodes';
 import { TreeNode } from '../../src/ui/tree/treeNode';
@@ -20,6 +21,7 @@ import { compareHosts } from '../../src/ui/webview/compareHosts';
 const testEnv = loadTestEnvironment();
 let arm: ArmEmulator;
 let view: AzureHostsView;
+let catalog: HostCatalog;
 let vmStarts: VmStartLog;
 let hostTls: HostTlsStore;
 let settings: Record<string, unknown>;
@@ -82,7 +84,7 @@ before(async () => {
     publicIpAddress: '127.0.0.1',
     dnsLabel: '',
   });
-  ({ view, vmStarts, hostTls, config: settings, dispose: stopCommands } = startAzureCommands(arm, scratch));
+  ({ view, catalog, vmStarts, hostTls, config: settings, dispose: stopCommands } = startAzureCommands(arm, scratch));
 });
 
 beforeEach(() => {
@@ -165,7 +167,7 @@ test('start, stop (deallocate) and restart change the real VM state and the tree
 test("the comparison page reads an Azure host's size, OS disk and seen starts from Resource Manager", async () => {
   const prod = await host('Contoso Prod', 'prod-docker');
   await vmStarts.record(prod.vm.id, 48_000);
-  const hosts = await compareHosts({ list: async () => ({ sessions: [], problems: [] }) } as never, view, vmStarts);
+  const hosts = await compareHosts(catalog, view, vmStarts);
   const entry = hosts.find((h) => h.option.key === `azure:${prod.vm.id.toLowerCase()}`);
   assert.ok(entry?.azure, 'prod-docker is offered with its Azure facts');
   assert.match(entry.option.description, /^Azure VM · Standard_D2s_v5 · running$/);

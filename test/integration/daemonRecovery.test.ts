@@ -5,8 +5,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { memento, FakeTreeView } from '../support/vscodeFake';
 import { AddedHostsStore } from '../../src/ui/hosts/addedHostsStore';
-import { HostRegistry } from '../../src/ui/hosts/hostRegistry';
-import { OtherHostsView } from '../../src/ui/tree/otherHostsView';
+import type { OtherHostsView } from '../../src/ui/tree/otherHostsView';
+import { HostViews, startHostViews } from '../support/hostViews';
 import { HostNode } from '../../src/ui/tree/hostNodes';
 import { ErrorNode } from '../../src/ui/tree/errorNode';
 import { TreeNode } from '../../src/ui/tree/treeNode';
@@ -16,7 +16,7 @@ import { sleep } from '../support/processes';
 
 let daemon: DockerdHandle;
 let view: OtherHostsView;
-let registry: HostRegistry;
+let views: HostViews;
 const dir = fs.mkdtempSync('/tmp/doa-rec-');
 
 /**
@@ -43,18 +43,13 @@ before(async () => {
   daemon = await startDockerd({ dir });
   const store = new AddedHostsStore(memento() as never);
   await store.add({ name: 'fragile', address: `unix://${daemon.socketPath}` });
-  registry = new HostRegistry(
-    store,
-    () => ({ homeDir: os.homedir(), knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 5000 }),
-    () => ({ showLocalEngine: false, showContexts: false }),
-  );
-  view = new OtherHostsView(registry, () => false, { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 });
+  views = startHostViews({ connectionEnv: () => ({ homeDir: os.homedir(), knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 5000 }), added: store });
+  view = views.otherHosts;
   (view.treeView as unknown as FakeTreeView<TreeNode>).setVisible(true);
 });
 
 after(async () => {
-  view.dispose();
-  registry.dispose();
+  views.dispose();
   await daemon.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -63,7 +58,7 @@ test('a killed daemon turns into an error node, and the host comes back by itsel
   const [host] = (await view.provider.getChildren()) as HostNode[];
   const shown = mirror(host);
   await eventually(async () => assert.deepEqual(shown.labels(), ['Containers', 'Images']));
-  await eventually(async () => assert.deepEqual(view.scheduler.subscribedHosts(), ['added:unix://' + daemon.socketPath]));
+  await eventually(async () => assert.deepEqual(views.catalog.followedHosts(), ['added:unix://' + daemon.socketPath]));
 
   await daemon.kill();
   await eventually(async () => assert.match(shown.labels()[0] ?? '', /No Docker socket|Connection refused/), 30_000);
@@ -80,14 +75,14 @@ test('a daemon killed in the middle of a listing: the row moves on to the reason
   const [host] = (await view.provider.getChildren()) as HostNode[];
   const shown = mirror(host);
   await eventually(async () => assert.deepEqual(shown.labels(), ['Containers', 'Images']));
-  await eventually(async () => assert.deepEqual(view.scheduler.subscribedHosts(), [host.hostId]));
+  await eventually(async () => assert.deepEqual(views.catalog.followedHosts(), [host.hostId]));
 
   // A stopped daemon takes connections but never answers, so the kill lands mid-listing and the
   // listing sees its connection reset rather than refused. Hiding and showing the view meanwhile
   // reopens the event feed against the stopped daemon, so the feed cannot end after the listing
   // failed and re-read the host by chance: only the reconnects see that the daemon stays down.
   process.kill(daemon.pid, 'SIGSTOP');
-  view.scheduler.refreshNow(host.hostId);
+  views.catalog.refresh(host.hostId);
   const treeView = view.treeView as unknown as FakeTreeView<TreeNode>;
   treeView.setVisible(false);
   treeView.setVisible(true);

@@ -15,17 +15,16 @@ import { secretStorage } from '../support/vscodeFake';
 import { AzureSignIn } from '../../src/ui/azure/azureSignIn';
 import { HostMarksStore } from '../../src/ui/azure/hostMarksStore';
 import { HostTlsStore } from '../../src/ui/azure/hostTlsStore';
-import { VmStartLog } from '../../src/ui/azure/vmStartLog';
-import { registerCommands } from '../../src/ui/commands/registry';
+import { HostViews, startHostViews } from '../support/hostViews';
 import type { DockerHostSpec } from '../../src/core/docker/hostSpec';
 import { DockerHostSession } from '../../src/core/docker/hostSession';
-import { AzureHostsView } from '../../src/ui/tree/azureHostsView';
+import type { AzureHostsView } from '../../src/ui/tree/azureHostsView';
 import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
 
 let arm: ArmEmulator;
 let view: AzureHostsView;
 let signIn: AzureSignIn;
-let disposables: { dispose(): void }[] = [];
+let views: HostViews | undefined;
 const secrets = secretStorage();
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-secrets-'));
 const connectionEnv = () => ({ homeDir: scratch, knownHostsFile: path.join(scratch, 'known_hosts'), localUser: 'root', connectTimeoutMs: 5000 });
@@ -47,41 +46,19 @@ before(async () => {
   signIn = new AzureSignIn(log);
   const marks = new HostMarksStore(memento() as never);
   const hostTls = new HostTlsStore(secrets as never);
-  view = new AzureHostsView(
+  views = startHostViews({
+    connectionEnv,
     signIn,
     marks,
     hostTls,
-    connectionEnv,
-    () => false,
-    () => [],
-    {
-      debounceMs: 100,
-      maxDelayMs: 500,
-      pollMs: 60_000,
-      reconnectMinMs: 200,
-      reconnectMaxMs: 1000,
-    },
-  );
-  disposables = registerCommands({
-    context: { subscriptions: [], workspaceState: memento(), globalState: memento(), secrets } as never,
-    otherHosts: { refreshAll: () => undefined } as never,
-    azureHosts: view,
-    azureSignIn: signIn,
-    hostMarks: marks,
-    hostTls,
-    buildLog: undefined as never,
-    addedHosts: undefined as never,
-    inspect: undefined as never,
-    connectionEnv,
-    log,
-    vmStarts: new VmStartLog(memento() as never),
-    compare: undefined as never,
+    context: { subscriptions: [], workspaceState: memento(), globalState: memento(), secrets },
+    commands: true,
   });
+  view = views.azureHosts;
 });
 
 after(async () => {
-  disposables.forEach((d) => d.dispose());
-  view?.dispose();
+  views?.dispose();
   signIn?.dispose();
   await arm?.stop();
   fs.rmSync(scratch, { recursive: true, force: true });

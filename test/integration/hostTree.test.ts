@@ -6,27 +6,25 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Pseudoterminal } from 'vscode';
 import { AddedHostsStore } from '../../src/ui/hosts/addedHostsStore';
-import { HostRegistry } from '../../src/ui/hosts/hostRegistry';
 import { OtherHostsView } from '../../src/ui/tree/otherHostsView';
 import { ComposeProjectNode, ContainerNode, ContainersGroupNode, HostNode, ImagesGroupNode, ImageNode } from '../../src/ui/tree/hostNodes';
 import { ErrorNode } from '../../src/ui/tree/errorNode';
 import { TreeNode } from '../../src/ui/tree/treeNode';
-import { registerCommands } from '../../src/ui/commands/registry';
+import { HostViews, startHostViews } from '../support/hostViews';
 import { InspectDocuments } from '../../src/ui/inspectDocuments';
 import { contextDirName } from '../../src/core/docker/dockerContexts';
 import { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { listProcesses } from '../support/engines';
 import { dockerCli, eventually, freePort, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
 import { assertInertTooltip } from '../support/markdownRender';
-import { FakeTreeView, MarkdownString, secretStorage, Uri, window } from '../support/vscodeFake';
+import { FakeTreeView, MarkdownString, secretStorage, Uri } from '../support/vscodeFake';
 
 const testEnv = loadTestEnvironment();
 const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-cfg-'));
 const lateSocket = path.join(configDir, 'late.sock');
 const CONTEXT_DESCRIPTION = 'staging `[Open](command:workbench.action.terminal.new)` <img src=https://evil.example/t.png>';
 let view: OtherHostsView;
-let registry: HostRegistry;
-let disposables: { dispose(): void }[] = [];
+let views: HostViews;
 let context: { subscriptions: unknown[]; globalState: ReturnType<typeof memento>; workspaceState: ReturnType<typeof memento>; secrets: ReturnType<typeof secretStorage> };
 const created: string[] = [];
 
@@ -105,31 +103,13 @@ before(async () => {
     localUser: 'root',
     connectTimeoutMs: 5000,
   });
-  registry = new HostRegistry(store, connEnv, () => ({ showLocalEngine: true, showContexts: true }));
-  view = new OtherHostsView(registry, () => false, { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 });
   context = { subscriptions: [], globalState: memento(), workspaceState: memento(), secrets: secretStorage() };
-  disposables = registerCommands({
-    context: context as never,
-    otherHosts: view,
-    // The Azure side is exercised by azureHosts.test.ts; these tests never reach it.
-    azureHosts: { dockerSessions: () => [], scheduler: { refreshNow: () => undefined } } as never,
-    azureSignIn: undefined as never,
-    hostMarks: undefined as never,
-    hostTls: undefined as never,
-    buildLog: window.createOutputChannel('Docker on Azure: Build') as never,
-    addedHosts: store,
-    inspect: new InspectDocuments(registry),
-    connectionEnv: connEnv,
-    log: { error: () => undefined } as never,
-    vmStarts: undefined as never,
-    compare: undefined as never,
-  });
+  views = startHostViews({ connectionEnv: connEnv, added: store, hostList: { showLocalEngine: true, showContexts: true }, context, commands: true });
+  view = views.otherHosts;
 });
 
 after(async () => {
-  disposables.forEach((d) => d.dispose());
-  view.dispose();
-  registry.dispose();
+  views.dispose();
   if (created.length) {
     await dockerCli(['rm', '-f', ...created]);
   }
@@ -225,7 +205,7 @@ test('while visible, engine events refresh the host without a manual refresh', a
   const host = await hostByName('Local engine');
   await containersOf(host);
   (view.treeView as unknown as FakeTreeView<TreeNode>).setVisible(true);
-  await eventually(async () => assert.ok(view.scheduler.subscribedHosts().includes('local')));
+  await eventually(async () => assert.ok(views.catalog.followedHosts().includes('local')));
   const name = uniqueName('evented');
   const changed = nextChangeOf(host);
   created.push((await dockerCli(['run', '-d', '--stop-timeout', '1', '--name', name, testEnv.baseImage, 'sleep', '300'])).trim());
@@ -337,7 +317,7 @@ test('inspect opens the container as a read-only JSON document', async () => {
   await recorded.commands.get('dockerOnAzure.container.inspect')!(node);
   const uri = recorded.opened[0];
   assert.match(uri, /^dockerOnAzure-inspect:\//);
-  const docs = new InspectDocuments(registry);
+  const docs = new InspectDocuments(views.catalog);
   const query = uri.slice(uri.indexOf('?') + 1);
   const text = await docs.provideTextDocumentContent({ query } as never);
   assert.equal(JSON.parse(text).Id, node.info.Id);

@@ -6,11 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AddedHostsStore } from '../../src/ui/hosts/addedHostsStore';
-import { HostRegistry } from '../../src/ui/hosts/hostRegistry';
-import { OtherHostsView } from '../../src/ui/tree/otherHostsView';
+import type { OtherHostsView } from '../../src/ui/tree/otherHostsView';
+import { HostViews, startHostViews } from '../support/hostViews';
 import { HostNode, ImageNode, ImagesGroupNode } from '../../src/ui/tree/hostNodes';
-import { registerCommands } from '../../src/ui/commands/registry';
-import { InspectDocuments } from '../../src/ui/inspectDocuments';
 import { RegistryCredentialsStore } from '../../src/ui/registries/registryCredentialsStore';
 import type { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { startRegistry, type RegistryHandle } from '../support/registry';
@@ -24,9 +22,8 @@ const secrets = secretStorage();
 const globalState = memento();
 const credentials = new RegistryCredentialsStore(secrets as never, globalState as never);
 let view: OtherHostsView;
-let hostRegistry: HostRegistry;
+let views: HostViews;
 let registry: RegistryHandle;
-let disposables: { dispose(): void }[] = [];
 let image: string;
 const SECOND = 'second engine';
 // Engines reached over plain HTTP on tcp://, as a daemon with an unprotected TCP listener is: a
@@ -78,37 +75,18 @@ before(async () => {
     localUser: 'root',
     connectTimeoutMs: 5000,
   });
-  hostRegistry = new HostRegistry(store, connEnv, () => ({ showLocalEngine: true, showContexts: false }));
-  view = new OtherHostsView(hostRegistry, () => false, {
-    debounceMs: 100,
-    maxDelayMs: 500,
-    pollMs: 60_000,
-    reconnectMinMs: 200,
-    reconnectMaxMs: 1000,
-  });
-  const noop = () => undefined;
-  disposables = registerCommands({
-    context: { subscriptions: [], globalState, workspaceState: memento(), secrets } as never,
-    otherHosts: view,
-    // Not signed in to Azure: the registry pick offers sign-in, and these tests choose other registries.
-    azureHosts: { dockerSessions: () => [], inventory: undefined, scheduler: { refreshNow: noop } } as never,
-    azureSignIn: undefined as never,
-    hostMarks: undefined as never,
-    hostTls: undefined as never,
-    buildLog: { clear: noop, show: noop, append: noop, appendLine: noop } as never,
-    addedHosts: store,
-    inspect: new InspectDocuments(hostRegistry),
+  views = startHostViews({
     connectionEnv: connEnv,
-    log: { error: noop, warn: noop } as never,
-    vmStarts: undefined as never,
-    compare: undefined as never,
+    added: store,
+    hostList: { showLocalEngine: true, showContexts: false },
+    context: { subscriptions: [], globalState, workspaceState: memento(), secrets },
+    commands: true,
   });
+  view = views.otherHosts;
 });
 
 after(async () => {
-  disposables.forEach((d) => d.dispose());
-  view?.dispose();
-  hostRegistry?.dispose();
+  views?.dispose();
   await dockerCli(['image', 'rm', '-f', image]).catch(noop);
   await dockerCli(['image', 'rm', '-f', image], testEnv.tls.unixSocket).catch(noop);
   await registry?.stop();

@@ -13,12 +13,9 @@ import { RunningServer, startHttpsServer } from '../support/armEmulator/httpsSer
 import type { EmulatorRequest, EmulatorResponse } from '../support/armEmulator/protocol';
 import { ARM_CA_DIR_VAR } from '../support/testEnv';
 import { AzureSignIn } from '../../src/ui/azure/azureSignIn';
-import { HostMarksStore } from '../../src/ui/azure/hostMarksStore';
-import { HostTlsStore } from '../../src/ui/azure/hostTlsStore';
-import { AzureHostsView } from '../../src/ui/tree/azureHostsView';
+import { startHostViews } from '../support/hostViews';
 import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
 import { openInPortal } from '../../src/ui/commands/azureHostTools';
-import { memento, secretStorage } from '../support/vscodeFake';
 
 let arm: ArmEmulator;
 let attacker: RunningServer;
@@ -85,15 +82,11 @@ after(async () => {
 /** Opens the Azure view as the extension does and lists the subscriptions and their hosts. */
 async function openAzureView(): Promise<{ subscriptions: SubscriptionNode[]; hosts: AzureHostNode[] }> {
   const signIn = new AzureSignIn(log);
-  const view = new AzureHostsView(
+  const views = startHostViews({
+    connectionEnv: () => ({ homeDir: scratch, knownHostsFile: path.join(scratch, 'known_hosts'), localUser: 'root', connectTimeoutMs: 5000 }),
     signIn,
-    new HostMarksStore(memento() as never),
-    new HostTlsStore(secretStorage() as never),
-    () => ({ homeDir: scratch, knownHostsFile: path.join(scratch, 'known_hosts'), localUser: 'root', connectTimeoutMs: 5000 }),
-    () => false,
-    () => [],
-    { debounceMs: 100, maxDelayMs: 500, pollMs: 60_000, reconnectMinMs: 200, reconnectMaxMs: 1000 },
-  );
+  });
+  const view = views.azureHosts;
   try {
     const subscriptions = (await view.provider.getChildren()).filter((n): n is SubscriptionNode => n instanceof SubscriptionNode);
     const hosts: AzureHostNode[] = [];
@@ -102,7 +95,7 @@ async function openAzureView(): Promise<{ subscriptions: SubscriptionNode[]; hos
     }
     return { subscriptions, hosts };
   } finally {
-    view.dispose();
+    views.dispose();
     signIn.dispose();
   }
 }

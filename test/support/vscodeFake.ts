@@ -146,6 +146,10 @@ export class FakeTreeView<T> {
   }
 }
 
+export interface ContentProvider {
+  provideTextDocumentContent(uri: Uri): Promise<string> | string;
+}
+
 export interface Recorded {
   commands: Map<string, (...args: unknown[]) => unknown>;
   treeViews: Map<string, FakeTreeView<unknown>>;
@@ -157,6 +161,8 @@ export interface Recorded {
   outputs: Map<string, string>;
   /** Every message reported to a progress notification, in order. */
   progress: string[];
+  /** Text document content providers by URI scheme, as VS Code would ask them for a document. */
+  contentProviders: Map<string, ContentProvider>;
   /** Presses Cancel on the latest progress notification. */
   cancelProgress: () => void;
   clipboard: string;
@@ -189,6 +195,7 @@ export const recorded: Recorded = {
   treeViews: new Map(),
   treeProviders: new Map(),
   webviewSerializers: new Map(),
+  contentProviders: new Map(),
   messages: [],
   terminals: [],
   outputs: new Map(),
@@ -370,6 +377,13 @@ export const window = {
   showTextDocument: () => Promise.resolve(undefined),
 };
 
+/** VS Code's Microsoft sign-in with no account signed in, as on a machine where nobody signed in to Azure. */
+export const authentication = {
+  getAccounts: () => Promise.resolve([]),
+  getSession: () => Promise.resolve(undefined),
+  onDidChangeSessions: () => new Disposable(() => undefined),
+};
+
 export const commands = {
   registerCommand: (id: string, handler: (...args: unknown[]) => unknown) => {
     if (recorded.commands.has(id)) {
@@ -381,6 +395,9 @@ export const commands = {
   executeCommand: (id: string, ...args: unknown[]) => Promise.resolve(recorded.commands.get(id)?.(...args)),
 };
 
+/** Fired by `update`, as VS Code fires it for any change of a setting the extension reads. */
+const configurationChanges = new EventEmitter<{ affectsConfiguration(section: string): boolean }>();
+
 export const workspace = {
   isTrusted: true,
   fs: {
@@ -389,8 +406,11 @@ export const workspace = {
   findFiles: () => Promise.resolve([]),
   asRelativePath: (uri: Uri) => uri.fsPath,
   getConfiguration: (section: string) => configuration(section),
-  onDidChangeConfiguration: () => new Disposable(() => undefined),
-  registerTextDocumentContentProvider: () => new Disposable(() => undefined),
+  onDidChangeConfiguration: (listener: (e: { affectsConfiguration(section: string): boolean }) => void) => configurationChanges.event(listener),
+  registerTextDocumentContentProvider: (scheme: string, provider: ContentProvider) => {
+    recorded.contentProviders.set(scheme, provider);
+    return new Disposable(() => recorded.contentProviders.delete(scheme));
+  },
   openTextDocument: (uri: Uri) => {
     recorded.opened.push(uri.toString());
     return Promise.resolve({ uri });
@@ -453,6 +473,8 @@ function configuration(section: string) {
       } else {
         store[full(key)] = value;
       }
+      const changed = full(key);
+      configurationChanges.fire({ affectsConfiguration: (s: string) => changed === s || changed.startsWith(`${s}.`) });
       return Promise.resolve();
     },
   };

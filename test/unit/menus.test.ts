@@ -91,7 +91,7 @@ function vm(powerState: PowerState, opts: { address?: boolean; provisioned?: boo
 }
 
 const azureHost = (v: AzureVm) =>
-  new AzureHostNode(v, { subscriptionId: 's', tenantId: 't', displayName: 'S' } as never, undefined, ctx, new MessageNode('p', 'p')).getTreeItem()
+  new AzureHostNode(v, { subscriptionId: 's', tenantId: 't', displayName: 'S' } as never, undefined, undefined, ctx, new MessageNode('p', 'p')).getTreeItem()
     .contextValue!;
 
 const OTHER = 'dockerOnAzure.otherHosts';

@@ -29,11 +29,16 @@ export class DockerHostSession {
   private _state: HostState = { kind: 'idle' };
   private stale = false;
 
+  /** How long a listing may take, connecting included: the user's connect timeout, whatever the transport. */
+  private readonly requestTimeoutMs: number;
+
   constructor(
     readonly spec: DockerHostSpec,
     private readonly env: ConnectionEnvironment,
-    private readonly requestTimeoutMs = 15_000,
-  ) {}
+    requestTimeoutMs?: number,
+  ) {
+    this.requestTimeoutMs = requestTimeoutMs ?? env.connectTimeoutMs;
+  }
 
   get state(): HostState {
     return this._state;

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { ConnectionEnvironment } from '../../core/docker/connectionEnvironment';
+import type { HostCatalog } from '../../core/hosts/hostCatalog';
 import type { AddedHostsStore } from '../hosts/addedHostsStore';
 import type { InspectDocuments } from '../inspectDocuments';
 import type { OtherHostsView } from '../tree/otherHostsView';
@@ -13,6 +14,8 @@ import type { ComparePanel } from '../webview/comparePanel';
 /** What command handlers may use; passed in, never reached for through globals. */
 export interface CommandDeps {
   context: vscode.ExtensionContext;
+  /** Every host of every source: where commands find their targets and refresh them. */
+  hosts: HostCatalog;
   otherHosts: OtherHostsView;
   azureHosts: AzureHostsView;
   azureSignIn: AzureSignIn;

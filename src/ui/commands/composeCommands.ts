@@ -6,7 +6,6 @@ import { vendor } from '../../core/docker/lazyVendor';
 import { ComposeProjectNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { withPickedHost } from './hostPick';
-import { refreshHostEverywhere } from './hostSessions';
 import { resolveWorkspaceFile, workspaceTrusted } from './workspaceFilePick';
 import { errorText } from './targets';
 
@@ -81,7 +80,7 @@ export function composeUpCommand(deps: CommandDeps): CommandHandler {
           }
         } finally {
           await forwarder?.close();
-          refreshHostEverywhere(deps, session);
+          deps.hosts.refresh(session.spec.id);
         }
       },
     );
@@ -109,7 +108,7 @@ export function composeDownCommand(deps: CommandDeps): CommandHandler {
         composeDown(node.session.connect().docker, name, (message) => progress.report({ message })),
       );
     } finally {
-      refreshHostEverywhere(deps, node.session);
+      deps.hosts.refresh(node.session.spec.id);
     }
   };
 }

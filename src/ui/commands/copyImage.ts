@@ -3,7 +3,6 @@ import { withCancellableProgress } from '../cancellableProgress';
 import { vendor } from '../../core/docker/lazyVendor';
 import { formatBytes } from '../../core/docker/presentation';
 import type { CommandDeps, CommandHandler } from './commandDeps';
-import { refreshHostEverywhere } from './hostSessions';
 import { imageSource, pickHost } from './imagePicks';
 import { errorText } from './targets';
 
@@ -46,7 +45,7 @@ export function copyImageToHost(deps: CommandDeps): CommandHandler {
       void vscode.window.showErrorMessage(`Copying ${label} to ${target.spec.name} failed: ${errorText(err)}`);
       return;
     } finally {
-      refreshHostEverywhere(deps, target);
+      deps.hosts.refresh(target.spec.id);
     }
     void vscode.window.showInformationMessage(`${label} is now on ${target.spec.name}.`);
   };

@@ -21,7 +21,6 @@ import { ContainerNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { openPortsOnAzureHost } from './azurePorts';
 import { withPickedHost } from './hostPick';
-import { allSessions, refreshHostEverywhere } from './hostSessions';
 import { resolveWorkspaceFile, workspaceTrusted } from './workspaceFilePick';
 import { errorText } from './targets';
 
@@ -239,7 +238,7 @@ async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile:
     }
     return;
   } finally {
-    refreshHostEverywhere(deps, session);
+    deps.hosts.refresh(session.spec.id);
   }
   if (result) {
     await rememberDeployment(deps, session.spec.id, name, dockerfile);
@@ -336,7 +335,7 @@ export function redeploy(deps: CommandDeps): CommandHandler {
       return;
     }
     const memory = await recallAnswers(deps, dockerfile);
-    const session = fromContainer?.session ?? (await allSessions(deps)).find((s) => s.spec.id === memory?.hostId);
+    const session = fromContainer?.session ?? (await deps.hosts.loadAll()).find((s) => s.spec.id === memory?.hostId);
     try {
       await vscode.workspace.fs.readFile(dockerfile);
     } catch {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { appendKnownHost } from '../../core/docker/knownHosts';
 import { ErrorNode } from '../tree/errorNode';
 import { HostNode } from '../tree/hostNodes';
+import { AzureHostNode } from '../tree/azureNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
 export function refreshAll(deps: CommandDeps): CommandHandler {
@@ -11,8 +12,9 @@ export function refreshAll(deps: CommandDeps): CommandHandler {
 /** Refresh from a host's context menu, or retry from its error node. */
 export function refreshHost(deps: CommandDeps): CommandHandler {
   return (node) => {
-    if (node instanceof HostNode || node instanceof ErrorNode) {
-      deps.otherHosts.scheduler.refreshNow(node.hostId);
+    const hostId = node instanceof HostNode || node instanceof ErrorNode || node instanceof AzureHostNode ? node.hostId : undefined;
+    if (hostId) {
+      deps.hosts.refresh(hostId);
     } else {
       deps.otherHosts.refreshAll();
     }
@@ -70,6 +72,6 @@ export function trustHostKey(deps: CommandDeps): CommandHandler {
       return;
     }
     await appendKnownHost(problem.knownHostsFile, problem.knownHostsLine);
-    deps.otherHosts.scheduler.refreshNow(node.hostId);
+    deps.hosts.refresh(node.hostId);
   };
 }

@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { DockerHostSession } from '../../core/docker/hostSession';
 import type { DockerHostSpec } from '../../core/docker/hostSpec';
 import type { CommandDeps } from './commandDeps';
-import { allSessions } from './hostSessions';
 
 const PROVISION = 'provision';
 
@@ -16,7 +15,7 @@ export async function withPickedHost<T>(
   opts: { title: string; rememberedHostId?: string },
   use: (session: DockerHostSession) => Promise<T>,
 ): Promise<T | undefined> {
-  const hosts = (await allSessions(deps))
+  const hosts = (await deps.hosts.loadAll())
     .map((s) => ({
       label: s.spec.name,
       description: s.spec.address,

@@ -28,7 +28,7 @@ export function removeImages(deps: CommandDeps): CommandHandler {
       (t) => removeImage(t.session.connect().docker, t.row.dangling ? t.row.image.Id : t.row.reference),
     );
     for (const hostId of new Set(targets.map((t) => t.host.hostId))) {
-      deps.otherHosts.scheduler.refreshNow(hostId);
+      deps.hosts.refresh(hostId);
     }
   };
 }

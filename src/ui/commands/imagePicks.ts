@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import type { DockerHostSession } from '../../core/docker/hostSession';
 import { imageRows, type ImageRow } from '../../core/docker/presentation';
 import type { CommandDeps } from './commandDeps';
-import { allSessions } from './hostSessions';
 import { errorText, imageTargets } from './targets';
 
 export interface ImageSource {
@@ -17,7 +16,7 @@ function sourceOf(session: DockerHostSession, row: ImageRow): ImageSource {
 }
 
 export async function pickHost(deps: CommandDeps, title: string, except?: DockerHostSession): Promise<DockerHostSession | undefined> {
-  const sessions = (await allSessions(deps)).filter((s) => s.spec.id !== except?.spec.id);
+  const sessions = (await deps.hosts.loadAll()).filter((s) => s.spec.id !== except?.spec.id);
   if (!sessions.length) {
     void vscode.window.showInformationMessage(except ? 'There is no other Docker host to choose.' : 'Add a Docker host first.');
     return undefined;
@@ -41,7 +40,7 @@ export async function imageSource(deps: CommandDeps, node: unknown, title: strin
   }
   let rows: ImageRow[];
   try {
-    rows = imageRows((await session.current()).images, false);
+    rows = imageRows((await session.load()).images, false);
   } catch (err) {
     void vscode.window.showErrorMessage(errorText(err));
     return undefined;

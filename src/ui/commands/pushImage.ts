@@ -18,7 +18,6 @@ import {
 import { CleartextConsentStore } from '../registries/cleartextConsentStore';
 import { RegistryCredentialsStore } from '../registries/registryCredentialsStore';
 import type { CommandDeps, CommandHandler } from './commandDeps';
-import { refreshHostEverywhere } from './hostSessions';
 import { imageSource, type ImageSource } from './imagePicks';
 import { errorText } from './targets';
 
@@ -239,7 +238,7 @@ export function pushImage(deps: CommandDeps): CommandHandler {
         }
         await store.delete(registry);
       } finally {
-        refreshHostEverywhere(deps, source.session);
+        deps.hosts.refresh(source.session.spec.id);
       }
     }
   };

@@ -30,7 +30,7 @@ export function removeContainers(deps: CommandDeps): CommandHandler {
       (t) => removeContainer(t.session.connect().docker, t.info.Id, running.includes(t)),
     );
     for (const hostId of new Set(targets.map((t) => t.session.spec.id))) {
-      deps.otherHosts.scheduler.refreshNow(hostId);
+      deps.hosts.refresh(hostId);
     }
   };
 }

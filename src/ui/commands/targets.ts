@@ -34,11 +34,12 @@ export async function containerTargets(
 }
 
 async function pickContainers(deps: CommandDeps, filter: (c: ContainerInfo) => boolean, canPickMany: boolean): Promise<ContainerTarget[]> {
-  const sessions = (await deps.otherHosts.registry.list()).sessions;
+  const sessions = await deps.hosts.loadAll();
   const listed = await Promise.all(
     sessions.map(async (session) => {
       try {
-        return sortContainers((await session.current()).containers)
+        // A pick is read afresh: the tree's listing may predate a container made a moment ago.
+        return sortContainers((await session.load()).containers)
           .filter(filter)
           .map((info) => ({ session, info }));
       } catch {

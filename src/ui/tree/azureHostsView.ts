@@ -2,9 +2,8 @@ import * as vscode from 'vscode';
 import { AzureInventory } from '../../core/azure/azureInventory';
 import { dockerSpecForVm, isDockerHost } from '../../core/azure/azureHostSpec';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
-import type { ConnectionEnvironment } from '../../core/docker/connectionEnvironment';
-import { DockerHostSession } from '../../core/docker/hostSession';
-import { RefreshOptions, RefreshScheduler } from '../../core/docker/refreshScheduler';
+import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
+import type { HostCatalog } from '../../core/hosts/hostCatalog';
 import type { AzureSignIn } from '../azure/azureSignIn';
 import type { HostMarksStore } from '../azure/hostMarksStore';
 import type { HostTlsStore } from '../azure/hostTlsStore';
@@ -32,14 +31,22 @@ class SignInAgainNode implements TreeNode {
   }
 }
 
-/** "Azure Docker Hosts": subscriptions → Docker hosts on VMs → containers and images. */
+/** The catalog group of one subscription's Docker hosts. */
+function azureGroup(subscriptionId: string): string {
+  return `azure:${subscriptionId}`;
+}
+const isAzureGroup = (group: string) => group.startsWith('azure:');
+
+/**
+ * "Azure Docker Hosts": subscriptions → Docker hosts on VMs → containers and images. Every running
+ * Docker host VM with a public address goes into the catalog under its subscription; a VM that is
+ * deleted, unmarked, stopped or signed out of leaves it, and with it its connection and watch.
+ */
 export class AzureHostsView implements vscode.Disposable {
   readonly provider: DockerHostsTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
-  readonly scheduler: RefreshScheduler;
   inventory: AzureInventory | undefined;
   private inventoryAccount: unknown;
-  private readonly sessions = new Map<string, DockerHostSession>();
   private readonly hostNodes = new Map<string, AzureHostNode>();
   /** Every Docker host VM as last listed, reachable or not, by subscription. */
   private readonly listedBySubscription = new Map<string, AzureHostNode[]>();
@@ -47,37 +54,25 @@ export class AzureHostsView implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
+    private readonly catalog: HostCatalog,
     readonly signIn: AzureSignIn,
     readonly marks: HostMarksStore,
     private readonly tls: HostTlsStore,
-    private readonly connectionEnv: () => ConnectionEnvironment,
     showDanglingImages: () => boolean,
     private readonly selectedSubscriptions: () => string[],
-    refreshOptions: RefreshOptions,
   ) {
-    const ctx: HostTreeContext = { watch: (id) => this.scheduler.watch(id), showDanglingImages, isCurrentContext: () => false };
+    const ctx: HostTreeContext = { watch: (id) => catalog.watch(id), showDanglingImages, isCurrentContext: () => false };
     this.provider = new DockerHostsTreeProvider(() => this.roots(ctx));
-    this.scheduler = new RefreshScheduler(
-      {
-        refresh: (hostId) => this.refreshDockerHost(hostId),
-        subscribe: async (hostId, onChange, onEnd) => {
-          const session = this.sessions.get(hostId);
-          if (!session) {
-            throw new Error(`Host ${hostId} is gone.`);
-          }
-          return session.watchEvents(onChange, onEnd);
-        },
-      },
-      refreshOptions,
-    );
     this.treeView = vscode.window.createTreeView(AZURE_HOSTS_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: true });
     this.disposables.push(
       this.treeView,
       this.provider,
-      this.treeView.onDidChangeVisibility((e) => this.scheduler.setVisible(e.visible)),
+      this.treeView.onDidChangeVisibility((e) => catalog.setVisible(AZURE_HOSTS_VIEW_ID, e.visible)),
       signIn.onDidChange(() => this.refreshAll()),
+      catalog.onDidChange((hostId) => this.rerender(hostId)),
     );
-    this.scheduler.setVisible(this.treeView.visible);
+    catalog.setVisible(AZURE_HOSTS_VIEW_ID, this.treeView.visible);
+    catalog.addSource(() => this.loadAllHosts());
   }
 
   /** The inventory of the signed-in account; throws AzureSignInError when signed out. */
@@ -92,12 +87,14 @@ export class AzureHostsView implements vscode.Disposable {
 
   private async roots(ctx: HostTreeContext): Promise<TreeNode[]> {
     if (!(await this.signIn.isSignedIn().catch(() => false))) {
+      this.forgetSubscriptionsExcept([]);
       return [];
     }
     let inventory: AzureInventory;
     try {
       inventory = this.currentInventory();
       const subscriptions = await inventory.subscriptions();
+      this.forgetSubscriptionsExcept(subscriptions);
       if (!subscriptions.length) {
         return [
           new MessageNode('azure/no-subscriptions', 'No subscriptions to show. Check the account, or choose subscriptions.', undefined, 'info'),
@@ -110,35 +107,64 @@ export class AzureHostsView implements vscode.Disposable {
       });
     } catch (err) {
       if (isAzureSignInError(err)) {
+        this.forgetSubscriptionsExcept([]);
         return [new SignInAgainNode(err.message)];
       }
       return [new MessageNode('azure/error', (err as Error).message, undefined, 'warning')];
     }
   }
 
+  /** Hosts of subscriptions no longer shown (signed out, deselected) leave the catalog. */
+  private forgetSubscriptionsExcept(subscriptions: AzureSubscriptionRef[]): void {
+    const kept = new Set(subscriptions.map((s) => azureGroup(s.subscriptionId)));
+    this.catalog.removeGroups((group) => isAzureGroup(group) && !kept.has(group));
+    for (const id of [...this.subscriptionNodes.keys()]) {
+      if (!kept.has(azureGroup(id))) {
+        this.subscriptionNodes.delete(id);
+        this.listedBySubscription.delete(id);
+      }
+    }
+  }
+
+  /** Lists one subscription's Docker host VMs and puts the reachable ones into the catalog. */
+  private async syncSubscription(inventory: AzureInventory, subscription: AzureSubscriptionRef) {
+    const listing = await inventory.listing(subscription);
+    const hosts = listing.vms.filter((vm) => isDockerHost(vm, this.marks.get(vm.id)));
+    const tlsOf = new Map(
+      await Promise.all(hosts.filter((vm) => vm.provisioned?.daemon === 'tls').map(async (vm) => [vm.id, await this.tls.get(vm.id)] as const)),
+    );
+    const listed = hosts.map((vm) => ({ vm, spec: dockerSpecForVm(vm, this.marks.get(vm.id), tlsOf.get(vm.id)) }));
+    // Only a running VM is reached: a stopped one may get another address when it starts.
+    const reachable = listed.filter((h) => h.vm.powerState === 'running' && h.spec).map((h) => h.spec!);
+    const sessions = new Map(this.catalog.update(azureGroup(subscription.subscriptionId), reachable).map((s) => [s.spec.id, s]));
+    return listed.map(({ vm, spec }) => ({ vm, address: spec?.address, session: spec && sessions.get(spec.id) }));
+  }
+
+  /** For picks made before the view was opened: every selected subscription's hosts, if signed in. */
+  private async loadAllHosts(): Promise<void> {
+    if (!(await this.signIn.isSignedIn().catch(() => false))) {
+      return;
+    }
+    const inventory = this.currentInventory();
+    const subscriptions = await inventory.subscriptions();
+    this.forgetSubscriptionsExcept(subscriptions);
+    await Promise.all(subscriptions.map((sub) => this.syncSubscription(inventory, sub).catch(() => undefined)));
+  }
+
   private async hostsOf(inventory: AzureInventory, parent: SubscriptionNode, ctx: HostTreeContext): Promise<TreeNode[]> {
     try {
-      const listing = await inventory.listing(parent.subscription);
-      const hosts = listing.vms.filter((vm) => isDockerHost(vm, this.marks.get(vm.id)));
+      const hosts = await this.syncSubscription(inventory, parent.subscription);
+      for (const [id, node] of [...this.hostNodes]) {
+        if (node.subscription.subscriptionId === parent.subscription.subscriptionId) {
+          this.hostNodes.delete(id);
+        }
+      }
       if (!hosts.length) {
         this.listedBySubscription.delete(parent.subscription.subscriptionId);
         return [new MessageNode(`${parent.id}/empty`, 'No Docker hosts here yet: provision one, or mark an existing VM as a Docker host.', parent)];
       }
-      const tlsOf = new Map(
-        await Promise.all(hosts.filter((vm) => vm.provisioned?.daemon === 'tls').map(async (vm) => [vm.id, await this.tls.get(vm.id)] as const)),
-      );
-      const nodes = hosts.map((vm) => {
-        const spec = dockerSpecForVm(vm, this.marks.get(vm.id), tlsOf.get(vm.id));
-        let session: DockerHostSession | undefined;
-        if (spec) {
-          session = this.sessions.get(spec.id);
-          if (!session || JSON.stringify(session.spec) !== JSON.stringify(spec)) {
-            session?.dispose();
-            session = new DockerHostSession(spec, this.connectionEnv());
-            this.sessions.set(spec.id, session);
-          }
-        }
-        const node = new AzureHostNode(vm, parent.subscription, session, ctx, parent);
+      const nodes = hosts.map(({ vm, address, session }) => {
+        const node = new AzureHostNode(vm, parent.subscription, address, session, ctx, parent);
         if (session) {
           this.hostNodes.set(session.spec.id, node);
         }
@@ -154,44 +180,46 @@ export class AzureHostsView implements vscode.Disposable {
     }
   }
 
-  /** Connections to the Azure hosts listed so far, for commands that target any host. */
-  dockerSessions(): DockerHostSession[] {
-    return [...this.sessions.values()];
-  }
-
   /** The Docker host VMs the view has listed, for commands that target any host. */
   listedHosts(): AzureHostNode[] {
     return [...this.listedBySubscription.values()].flat();
   }
 
-  private refreshDockerHost(hostId: string): void {
+  /** The catalog says a host changed: re-render its row, if this view shows it. */
+  private rerender(hostId: string | undefined): void {
+    if (hostId === undefined) {
+      this.provider.refresh();
+      return;
+    }
     const node = this.hostNodes.get(hostId);
-    if (node?.session) {
-      node.session.invalidate();
-      this.provider.refresh(node);
+    if (node) {
+      this.provider.refresh(node.session === this.catalog.get(hostId) ? node : this.subscriptionNodes.get(node.subscription.subscriptionId));
     }
   }
 
-  /** Re-list one subscription's VMs (after a lifecycle action) and re-render it. */
+  /**
+   * Re-list one subscription's VMs (after a lifecycle action, a mark or a deletion) and re-render
+   * it. The catalog follows at once, even while the view is hidden and nothing re-renders.
+   */
   refreshSubscription(subscriptionId: string): void {
     this.inventory?.invalidate(subscriptionId);
     const node = this.subscriptionNodes.get(subscriptionId);
+    if (node && this.inventory) {
+      void this.syncSubscription(this.inventory, node.subscription).catch(() => undefined);
+    }
     this.provider.refresh(node);
   }
 
   refreshAll(): void {
     this.inventory?.invalidate();
-    for (const session of this.sessions.values()) {
-      session.invalidate();
+    for (const node of this.hostNodes.values()) {
+      node.session?.invalidate();
     }
     this.provider.refresh();
   }
 
   dispose(): void {
-    this.scheduler.dispose();
-    for (const session of this.sessions.values()) {
-      session.dispose();
-    }
+    this.catalog.setVisible(AZURE_HOSTS_VIEW_ID, false);
     for (const d of this.disposables) {
       d.dispose();
     }

@@ -53,6 +53,9 @@ export class AzureHostNode implements TreeNode {
   constructor(
     readonly vm: AzureVm,
     readonly subscription: AzureSubscriptionRef,
+    /** How the daemon is reached, when the VM has a public address, running or not. */
+    readonly daemonAddress: string | undefined,
+    /** The catalog's session, while the VM runs. */
     readonly session: DockerHostSession | undefined,
     ctx: HostTreeContext,
     readonly parent: TreeNode,
@@ -79,7 +82,7 @@ export class AzureHostNode implements TreeNode {
         `Size: ${markdownText(vm.vmSize)} · Region: ${markdownText(vm.location)}`,
         `Public IP: ${markdownText(vm.publicIp ?? 'none')}${vm.fqdn ? ` · DNS: ${markdownText(vm.fqdn)}` : ''}`,
         `Resource group: ${markdownText(vm.resourceGroup)}`,
-        `Daemon: ${markdownText(this.session?.spec.address ?? 'not reachable (no public address)')}`,
+        `Daemon: ${markdownText(this.daemonAddress ?? 'not reachable (no public address)')}`,
         vm.provisioned ? 'Provisioned by Docker on Azure' : 'Marked as a Docker host by you',
       ].join('  \n'),
     );

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { RefreshScheduler, RefreshOptions } from '../../core/docker/refreshScheduler';
-import { DockerHostSession } from '../../core/docker/hostSession';
-import { HostRegistry } from '../hosts/hostRegistry';
+import type { DockerHostSession } from '../../core/docker/hostSession';
+import type { HostCatalog } from '../../core/hosts/hostCatalog';
+import type { OtherHostsSource } from '../hosts/otherHostsSource';
 import { DockerHostsTreeProvider } from './dockerHostsTreeProvider';
 import { HostNode, HostTreeContext } from './hostNodes';
 import { MessageNode, TreeNode } from './treeNode';
@@ -9,38 +9,36 @@ import { MessageNode, TreeNode } from './treeNode';
 export const OTHER_HOSTS_VIEW_ID = 'dockerOnAzure.otherHosts';
 
 /**
- * The "Other Docker Hosts" view: local engine, CLI contexts and hosts added by address, kept
- * current by the refresh scheduler while the view is visible.
+ * The "Other Docker Hosts" view: the catalog's local engine, CLI contexts and hosts added by
+ * address. It re-renders a host when the catalog says that host changed.
  */
 export class OtherHostsView implements vscode.Disposable {
   readonly provider: DockerHostsTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
-  readonly scheduler: RefreshScheduler;
   private readonly hostNodes = new Map<DockerHostSession, HostNode>();
   private currentContext: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
-    readonly registry: HostRegistry,
+    private readonly catalog: HostCatalog,
+    source: OtherHostsSource,
     showDanglingImages: () => boolean,
-    refreshOptions: RefreshOptions,
   ) {
     const treeContext: HostTreeContext = {
-      watch: (hostId) => this.scheduler.watch(hostId),
+      watch: (hostId) => catalog.watch(hostId),
       showDanglingImages,
       isCurrentContext: (hostId) => !!this.currentContext && hostId === `context:${this.currentContext}`,
     };
     this.provider = new DockerHostsTreeProvider(async () => {
-      const list = await registry.list();
-      this.currentContext = list.currentContext;
-      const live = new Set(list.sessions);
-      for (const [session] of this.hostNodes) {
+      const listing = await source.load();
+      this.currentContext = listing.currentContext;
+      const live = new Set(listing.sessions);
+      for (const session of [...this.hostNodes.keys()]) {
         if (!live.has(session)) {
           this.hostNodes.delete(session);
-          this.scheduler.unwatch(session.spec.id);
         }
       }
-      const hosts = list.sessions.map((session) => {
+      const hosts = listing.sessions.map((session) => {
         let node = this.hostNodes.get(session);
         if (!node) {
           node = new HostNode(session, treeContext);
@@ -48,22 +46,9 @@ export class OtherHostsView implements vscode.Disposable {
         }
         return node;
       });
-      const problems = list.problems.map((p) => new MessageNode(`problem:${p.location}`, p.message, undefined, 'warning'));
+      const problems = listing.problems.map((p) => new MessageNode(`problem:${p.location}`, p.message, undefined, 'warning'));
       return [...hosts, ...problems];
     });
-    this.scheduler = new RefreshScheduler(
-      {
-        refresh: (hostId) => this.refreshHost(hostId),
-        subscribe: async (hostId, onChange, onEnd) => {
-          const session = registry.get(hostId);
-          if (!session) {
-            throw new Error(`Host ${hostId} is gone.`);
-          }
-          return session.watchEvents(onChange, onEnd);
-        },
-      },
-      refreshOptions,
-    );
     this.treeView = vscode.window.createTreeView(OTHER_HOSTS_VIEW_ID, {
       treeDataProvider: this.provider,
       canSelectMany: true,
@@ -72,21 +57,21 @@ export class OtherHostsView implements vscode.Disposable {
     this.disposables.push(
       this.treeView,
       this.provider,
-      this.treeView.onDidChangeVisibility((e) => this.scheduler.setVisible(e.visible)),
+      this.treeView.onDidChangeVisibility((e) => catalog.setVisible(OTHER_HOSTS_VIEW_ID, e.visible)),
+      catalog.onDidChange((hostId) => this.rerender(hostId)),
     );
-    this.scheduler.setVisible(this.treeView.visible);
+    catalog.setVisible(OTHER_HOSTS_VIEW_ID, this.treeView.visible);
   }
 
-  hostNode(hostId: string): HostNode | undefined {
-    return [...this.hostNodes.values()].find((n) => n.hostId === hostId);
-  }
-
-  /** Re-read one host and re-render just its subtree. */
-  refreshHost(hostId: string): void {
-    const node = this.hostNode(hostId);
+  private rerender(hostId: string | undefined): void {
+    if (hostId === undefined) {
+      this.provider.refresh();
+      return;
+    }
+    const node = [...this.hostNodes.values()].find((n) => n.hostId === hostId);
     if (node) {
-      node.session.invalidate();
-      this.provider.refresh(node);
+      // A session the catalog replaced (a setting changed) needs a new row; the root list makes it.
+      this.provider.refresh(node.session === this.catalog.get(hostId) ? node : undefined);
     }
   }
 
@@ -99,7 +84,7 @@ export class OtherHostsView implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.scheduler.dispose();
+    this.catalog.setVisible(OTHER_HOSTS_VIEW_ID, false);
     for (const d of this.disposables) {
       d.dispose();
     }

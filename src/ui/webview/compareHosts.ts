@@ -1,8 +1,8 @@
 import type { AzureFacts } from '../../core/compare/hostFigures';
 import type { CompareHost } from '../../core/compare/compareController';
 import type { DockerHostSession } from '../../core/docker/hostSession';
+import type { HostCatalog } from '../../core/hosts/hostCatalog';
 import type { VmStartLog } from '../azure/vmStartLog';
-import type { HostRegistry } from '../hosts/hostRegistry';
 import { AzureHostNode } from '../tree/azureNodes';
 import type { AzureHostsView } from '../tree/azureHostsView';
 import { HostNode } from '../tree/hostNodes';
@@ -45,24 +45,28 @@ async function azureFacts(view: AzureHostsView, node: AzureHostNode, starts: VmS
   return facts;
 }
 
-function azureHost(view: AzureHostsView, node: AzureHostNode, starts: VmStartLog): CompareHost {
-  const { vm, session } = node;
-  const reachable = session && vm.powerState === 'running';
+function azureHost(view: AzureHostsView, catalog: HostCatalog, node: AzureHostNode, starts: VmStartLog): CompareHost {
+  const { vm } = node;
+  const key = compareHostKey(node)!;
+  const session = catalog.get(key);
   return {
-    option: { key: compareHostKey(node)!, label: vm.name, description: `Azure VM · ${vm.vmSize} · ${vm.powerState}` },
-    docker: reachable ? dockerOf(session) : undefined,
-    noDockerReason: !session
+    option: { key, label: vm.name, description: `Azure VM · ${vm.vmSize} · ${vm.powerState}` },
+    docker: session ? dockerOf(session) : undefined,
+    noDockerReason: !node.daemonAddress
       ? 'The VM has no public address, so its Docker engine cannot be reached from here.'
       : `The VM is ${vm.powerState}: start it to measure its containers.`,
     azure: () => azureFacts(view, node, starts),
   };
 }
 
-/** Every host of both views: Other Docker Hosts first, then the Azure hosts the view has listed. */
-export async function compareHosts(registry: HostRegistry, azure: AzureHostsView, starts: VmStartLog): Promise<CompareHost[]> {
-  const others = (await registry.list()).sessions.map((s): CompareHost => ({
+/**
+ * Every host of the catalog: other hosts first, then the Azure Docker host VMs the view has listed
+ * (stopped ones too, whose Azure facts can still be compared).
+ */
+export async function compareHosts(catalog: HostCatalog, azure: AzureHostsView, starts: VmStartLog): Promise<CompareHost[]> {
+  const others = (await catalog.loadAll()).filter((s) => s.spec.source !== 'azure').map((s): CompareHost => ({
     option: { key: s.spec.id, label: s.spec.name, description: s.spec.address },
     docker: dockerOf(s),
   }));
-  return [...others, ...azure.listedHosts().map((n) => azureHost(azure, n, starts))];
+  return [...others, ...azure.listedHosts().map((n) => azureHost(azure, catalog, n, starts))];
 }

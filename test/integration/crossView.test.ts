@@ -1,0 +1,330 @@
+// The whole extension, activated as VS Code activates it, with both real views: Azure Docker Hosts
+// against the ARM emulator and Other Docker Hosts against the real daemons. Commands run on Azure
+// hosts and on other hosts through the same registrations, so a command that only knows one view
+// fails here. Neither view is faked.
+import { recorded, resetRecorded } from '../support/installVscodeFake';
+import test, { after, before, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
+import { run } from '../support/engines';
+import { ARM_CA_DIR_VAR, dockerCli, eventually, loadTestEnvironment, uniqueName } from '../support/testEnv';
+import { ConfigurationTarget, FakeTreeView, memento, secretStorage, Uri, workspace } from '../support/vscodeFake';
+import { activate } from '../../src/extension';
+import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
+import { ContainerNode, ContainersGroupNode, HostNode } from '../../src/ui/tree/hostNodes';
+import { ErrorNode } from '../../src/ui/tree/errorNode';
+import type { TreeNode } from '../../src/ui/tree/treeNode';
+import type { DockerHostsTreeProvider } from '../../src/ui/tree/dockerHostsTreeProvider';
+import { INSPECT_SCHEME } from '../../src/ui/inspectDocuments';
+
+const testEnv = loadTestEnvironment();
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-crossview-'));
+const knownHosts = path.join(scratch, 'known_hosts');
+const tlsTarget = { host: '127.0.0.1', port: testEnv.tls.port, ca: testEnv.tls.ca, cert: testEnv.tls.cert, key: testEnv.tls.key };
+let arm: ArmEmulator;
+let context: { subscriptions: { dispose(): void }[] };
+let settings: Record<string, unknown>;
+let silent: net.Server;
+const held: net.Socket[] = [];
+const created: { name: string; where?: typeof tlsTarget }[] = [];
+
+const label = (n: TreeNode) => n.getTreeItem().label as string;
+
+function view(id: string): { tree: FakeTreeView<TreeNode>; provider: DockerHostsTreeProvider } {
+  const tree = recorded.treeViews.get(id) as FakeTreeView<TreeNode>;
+  assert.ok(tree, `view ${id} was created`);
+  return { tree, provider: tree.options.treeDataProvider as DockerHostsTreeProvider };
+}
+const azureView = () => view('dockerOnAzure.azureHosts');
+const otherView = () => view('dockerOnAzure.otherHosts');
+
+async function azureHost(name: string): Promise<AzureHostNode> {
+  const { provider } = azureView();
+  const [sub] = (await provider.getChildren()).filter((n): n is SubscriptionNode => n instanceof SubscriptionNode);
+  assert.ok(sub, 'the subscription is listed');
+  const hosts = (await provider.getChildren(sub)).filter((n): n is AzureHostNode => n instanceof AzureHostNode);
+  const found = hosts.find((h) => h.vm.name === name);
+  assert.ok(found, `Azure host ${name} in ${hosts.map((h) => h.vm.name)}`);
+  return found;
+}
+
+async function otherHost(name: string): Promise<HostNode> {
+  const roots = await otherView().provider.getChildren();
+  const found = roots.find((n): n is HostNode => n instanceof HostNode && n.session.spec.name === name);
+  assert.ok(found, `host ${name} in ${roots.map(label)}`);
+  return found;
+}
+
+async function containerUnder(provider: DockerHostsTreeProvider, host: TreeNode, name: string): Promise<ContainerNode | undefined> {
+  const [group] = (await provider.getChildren(host)).filter((n) => n instanceof ContainersGroupNode);
+  assert.ok(group, `${label(host)} shows its containers: ${(await provider.getChildren(host)).map(label)}`);
+  return (await provider.getChildren(group)).find((n): n is ContainerNode => n instanceof ContainerNode && label(n) === name);
+}
+
+/** Resolves when the provider tells VS Code that this row (or the whole tree) changed; rejects after `ms`. */
+function announcedChange(provider: DockerHostsTreeProvider, rowId: string, ms = 5000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`the view never announced a change of ${rowId}`));
+    }, ms);
+    const sub = provider.onDidChangeTreeData((node) => {
+      if (node === undefined || (node as TreeNode).id === rowId) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
+}
+
+/** Established TCP connections from this process to 127.0.0.1:port, as the kernel sees them. */
+async function connectionsTo(port: number): Promise<number> {
+  const { stdout } = await run('ss', ['-Htnp', 'state', 'established', `( dport = :${port} )`]);
+  return stdout.split('\n').filter((line) => line.includes(`pid=${process.pid},`)).length;
+}
+
+/**
+ * Runs `fn` with both views hidden: no event feed or reconnect is running then, so a change the
+ * views announce can only come from the command itself.
+ */
+async function viewsHidden<T>(fn: () => Promise<T>): Promise<T> {
+  azureView().tree.setVisible(false);
+  otherView().tree.setVisible(false);
+  try {
+    return await fn();
+  } finally {
+    azureView().tree.setVisible(true);
+    otherView().tree.setVisible(true);
+  }
+}
+
+async function runContainer(where?: typeof tlsTarget): Promise<string> {
+  const name = uniqueName('xview');
+  await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '3600'], where);
+  created.push({ name, where });
+  return name;
+}
+
+function setSetting(key: string, value: unknown): Promise<void> {
+  settings[`dockerOnAzure.${key}`] = value;
+  return workspace.getConfiguration('dockerOnAzure').update(key, value, ConfigurationTarget.Global);
+}
+
+before(async () => {
+  arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
+  const subscriptionId = arm.subscriptions[0].subscriptionId;
+  // Two VMs whose public address is this machine: one reaches the TLS test daemon, one the test sshd.
+  const tlsVm = arm.addVm({ subscriptionId, resourceGroup: 'xv-rg', name: 'azure-tls', powerState: 'running', publicIpAddress: '127.0.0.1', dnsLabel: '' });
+  const sshVm = arm.addVm({ subscriptionId, resourceGroup: 'xv-rg', name: 'azure-ssh', powerState: 'running', publicIpAddress: '127.0.0.1', dnsLabel: '' });
+  // A daemon that takes the connection and never answers.
+  silent = net.createServer((socket) => {
+    held.push(socket);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const globalState = memento();
+  await globalState.update('dockerOnAzure.azureHostMarks', {
+    [tlsVm.toLowerCase()]: { access: 'tls', port: testEnv.tls.port, tls: { ca: testEnv.tls.ca, cert: testEnv.tls.cert, key: testEnv.tls.key } },
+    [sshVm.toLowerCase()]: { access: 'ssh', user: testEnv.ssh.user, port: testEnv.ssh.port, identityFile: testEnv.ssh.identityFile },
+  });
+  await globalState.update('dockerOnAzure.addedHosts', [
+    { id: 'added:silent', name: 'silent', address: `tcp://127.0.0.1:${(silent.address() as net.AddressInfo).port}` },
+  ]);
+  fs.writeFileSync(knownHosts, '');
+  process.env.DOCKER_HOST = `unix://${testEnv.unixSocket}`;
+  process.env.AZURE_TENANT_ID = arm.tenantId;
+  process.env.AZURE_CLIENT_ID = arm.clientId;
+  process.env.AZURE_CLIENT_SECRET = arm.clientSecret;
+  settings = {
+    'dockerOnAzure.azure.signInMethod': 'servicePrincipal',
+    'dockerOnAzure.azure.resourceManagerEndpoint': arm.url,
+    'dockerOnAzure.azure.authorityHost': arm.url,
+    'dockerOnAzure.dockerContexts.show': false,
+    'dockerOnAzure.ssh.knownHostsFile': knownHosts,
+    'dockerOnAzure.connectTimeoutSeconds': 5,
+  };
+  recorded.config = { ...settings };
+  context = { subscriptions: [] };
+  activate({
+    ...context,
+    subscriptions: context.subscriptions,
+    globalState,
+    workspaceState: memento(),
+    secrets: secretStorage(),
+    extensionUri: Uri.file(path.resolve(__dirname, '..', '..', '..')),
+  } as never);
+  azureView().tree.setVisible(true);
+  otherView().tree.setVisible(true);
+});
+
+beforeEach(() => {
+  resetRecorded();
+  recorded.config = { ...settings };
+});
+
+after(async () => {
+  context.subscriptions.forEach((d) => d.dispose());
+  await Promise.all(created.map((c) => dockerCli(['rm', '-f', c.name], c.where).catch(() => undefined)));
+  held.forEach((socket) => socket.destroy());
+  silent.close();
+  await arm.stop();
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+test('both views list their hosts from one activation', async () => {
+  assert.deepEqual((await otherView().provider.getChildren(await otherHost('Local engine'))).map(label), ['Containers', 'Images']);
+  const tls = await azureHost('azure-tls');
+  assert.deepEqual((await azureView().provider.getChildren(tls)).map(label), ['Containers', 'Images']);
+});
+
+test("Retry on an Azure host's error row re-reads that host in the Azure view", async () => {
+  const ssh = await azureHost('azure-ssh');
+  const [row] = await azureView().provider.getChildren(ssh);
+  assert.ok(row instanceof ErrorNode, `the unknown host key is an error row: ${label(row)}`);
+  await viewsHidden(async () => {
+    const changed = announcedChange(azureView().provider, ssh.id);
+    await recorded.commands.get('dockerOnAzure.retryHost')!(row);
+    await changed;
+  });
+});
+
+test("Trust SSH Host Key on an Azure host's error row trusts it and shows the host's containers", async () => {
+  const ssh = await azureHost('azure-ssh');
+  const [row] = await azureView().provider.getChildren(ssh);
+  assert.ok(row instanceof ErrorNode && row.unknownHostKey, `an unknown-key row: ${label(row)}`);
+  recorded.answers.push('Trust and Connect');
+  await viewsHidden(async () => {
+    const changed = announcedChange(azureView().provider, ssh.id);
+    await recorded.commands.get('dockerOnAzure.trustHostKey')!(row);
+    await changed;
+  });
+  assert.match(fs.readFileSync(knownHosts, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${testEnv.ssh.port} `, 'm'));
+  assert.deepEqual((await azureView().provider.getChildren(ssh)).map(label), ['Containers', 'Images']);
+});
+
+test("Inspect on an Azure host's container opens its document", async () => {
+  const name = await runContainer(tlsTarget);
+  const tls = await azureHost('azure-tls');
+  tls.session!.invalidate();
+  const node = await containerUnder(azureView().provider, tls, name);
+  assert.ok(node, `${name} on azure-tls`);
+  await recorded.commands.get('dockerOnAzure.container.inspect')!(node);
+  const uri = recorded.opened.find((u) => u.startsWith(`${INSPECT_SCHEME}:`));
+  assert.ok(uri, `an inspect document opened: ${recorded.opened}`);
+  const text = await recorded.contentProviders.get(INSPECT_SCHEME)!.provideTextDocumentContent(Uri.parse(uri));
+  assert.equal(JSON.parse(text).Id, node.info.Id, text.slice(0, 200));
+});
+
+test('a container pick from the palette offers the containers of Azure hosts and of other hosts', async () => {
+  const onAzure = await runContainer(tlsTarget);
+  const onLocal = await runContainer();
+  let offered: { label: string; description?: string }[] = [];
+  recorded.answers.push((items: typeof offered) => {
+    offered = items;
+    return undefined;
+  });
+  await recorded.commands.get('dockerOnAzure.container.inspect')!();
+  assert.ok(
+    offered.some((i) => i.label === onAzure && /azure-tls/.test(i.description ?? '')),
+    `${onAzure} on azure-tls is offered: ${offered.map((i) => `${i.label} (${i.description})`)}`,
+  );
+  assert.ok(
+    offered.some((i) => i.label === onLocal && /Local engine/i.test(i.description ?? '')),
+    `${onLocal} on the local engine is offered`,
+  );
+});
+
+test("Remove Container on an Azure host re-reads the Azure host's row", async () => {
+  const name = await runContainer(tlsTarget);
+  const tls = await azureHost('azure-tls');
+  tls.session!.invalidate();
+  const node = await containerUnder(azureView().provider, tls, name);
+  assert.ok(node, `${name} on azure-tls`);
+  recorded.answers.push('Remove');
+  await viewsHidden(async () => {
+    const changed = announcedChange(azureView().provider, tls.id);
+    await recorded.commands.get('dockerOnAzure.container.remove')!(node);
+    await changed;
+  });
+  assert.equal(await containerUnder(azureView().provider, await azureHost('azure-tls'), name), undefined, 'the removed container is gone');
+});
+
+test('Remove Container on another host re-reads that host', async () => {
+  const name = await runContainer();
+  const local = await otherHost('Local engine');
+  local.session.invalidate();
+  const node = await containerUnder(otherView().provider, local, name);
+  assert.ok(node, `${name} on the local engine`);
+  recorded.answers.push('Remove');
+  await viewsHidden(async () => {
+    const changed = announcedChange(otherView().provider, local.id);
+    await recorded.commands.get('dockerOnAzure.container.remove')!(node);
+    await changed;
+  });
+});
+
+test('a settings change reaches hosts that are already connected: a new known_hosts file applies at once', async () => {
+  const ssh = await azureHost('azure-ssh');
+  assert.deepEqual((await azureView().provider.getChildren(ssh)).map(label), ['Containers', 'Images'], 'connected with the trusted key');
+  const fresh = path.join(scratch, 'known_hosts.new');
+  fs.writeFileSync(fresh, '');
+  await setSetting('ssh.knownHostsFile', fresh);
+  const [row] = await azureView().provider.getChildren(await azureHost('azure-ssh'));
+  assert.ok(row instanceof ErrorNode && row.unknownHostKey, `the key is unknown to the new file: ${label(row)}`);
+  await setSetting('ssh.knownHostsFile', knownHosts);
+  assert.deepEqual((await azureView().provider.getChildren(await azureHost('azure-ssh'))).map(label), ['Containers', 'Images']);
+});
+
+test('connectTimeoutSeconds also bounds listings, on TCP hosts too', async () => {
+  await setSetting('connectTimeoutSeconds', 1);
+  try {
+    const host = await otherHost('silent');
+    host.session.invalidate();
+    const [row] = await otherView().provider.getChildren(host);
+    assert.ok(row instanceof ErrorNode, label(row));
+    assert.match(label(row), /did not answer within 1 s/);
+  } finally {
+    await setSetting('connectTimeoutSeconds', 5);
+  }
+});
+
+test('an unmarked Azure host is forgotten: no pick offers it and nothing follows it', async () => {
+  const name = await runContainer(tlsTarget);
+  const tls = await azureHost('azure-tls');
+  assert.ok(await containerUnder(azureView().provider, tls, name));
+  await eventually(async () => assert.ok((await connectionsTo(testEnv.tls.port)) > 0, 'the visible host is followed'));
+  await recorded.commands.get('dockerOnAzure.azureHost.unmark')!(tls);
+  await eventually(async () => {
+    const [sub] = (await azureView().provider.getChildren()).filter((n): n is SubscriptionNode => n instanceof SubscriptionNode);
+    const names = (await azureView().provider.getChildren(sub)).filter((n): n is AzureHostNode => n instanceof AzureHostNode).map((h) => h.vm.name);
+    assert.ok(!names.includes('azure-tls'), `still listed: ${names}`);
+  });
+  let offered: { label: string; description?: string }[] = [];
+  recorded.answers.push((items: typeof offered) => {
+    offered = items;
+    return undefined;
+  });
+  await recorded.commands.get('dockerOnAzure.container.inspect')!();
+  assert.ok(!offered.some((i) => /azure-tls/.test(i.description ?? '')), `azure-tls is still offered: ${offered.map((i) => i.description)}`);
+  // Its old address may belong to someone else by now: no event feed or reconnect goes there.
+  await eventually(async () => assert.equal(await connectionsTo(testEnv.tls.port), 0, 'connections from this process to the old address'));
+});
+
+test('the deploy host pick offers Azure hosts and other hosts', async () => {
+  let offered: { label: string }[] = [];
+  const dir = fs.mkdtempSync(path.join(scratch, 'app-'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${testEnv.baseImage}\n`);
+  recorded.answers.push((items: typeof offered) => {
+    offered = items;
+    return undefined;
+  });
+  await recorded.commands.get('dockerOnAzure.deploy')!(Uri.file(path.join(dir, 'Dockerfile')));
+  const labels = offered.map((i) => i.label);
+  assert.ok(labels.some((l) => /azure-ssh/.test(l)), `azure-ssh offered: ${labels}`);
+  assert.ok(labels.some((l) => /Local engine/i.test(l)), `the local engine offered: ${labels}`);
+});
+
