@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { parse } from 'yaml';
 import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
 import { ARM_CA_DIR_VAR } from '../support/testEnv';
 import type { FakeInputBox } from '../support/vscodeFake';
@@ -124,6 +126,24 @@ test('every default, in a region where the plain DNS name is taken: the wizard p
     `created, and only told that Docker does not answer yet: ${recorded.messages.map((m) => m.text).join(' | ')}`,
   );
   assert.match(recorded.messages[0].text, new RegExp(`^${host} was created\\. Docker on ${host} did not answer`));
+  // The VM's sshd gets a host key made here, and known_hosts has it before the first connection.
+  const vmPut = arm.requests.find((r) => r.method === 'PUT' && r.path.endsWith(`/virtualMachines/${host}`));
+  const customData = (vmPut?.body as { properties: { osProfile: { customData: string } } }).properties.osProfile.customData;
+  const cloudConfig = parse(Buffer.from(customData, 'base64').toString('utf8')) as {
+    ssh_keys: { ed25519_private: string; ed25519_public: string };
+    ssh_genkeytypes: string[];
+    ssh_deletekeys: boolean;
+  };
+  assert.deepEqual([cloudConfig.ssh_deletekeys, cloudConfig.ssh_genkeytypes], [true, []], 'the image keeps no other host key');
+  const keyFile = path.join(scratch, 'host_key');
+  fs.writeFileSync(keyFile, cloudConfig.ssh_keys.ed25519_private, { mode: 0o600 });
+  const derived = execFileSync('ssh-keygen', ['-y', '-f', keyFile], { encoding: 'utf8' }).trim().split(' ').slice(0, 2).join(' ');
+  assert.equal(cloudConfig.ssh_keys.ed25519_public.split(' ').slice(0, 2).join(' '), derived, 'the private and public halves belong together');
+  const address = (arm.resource(ipId ?? '') as { properties: { ipAddress: string } }).properties.ipAddress;
+  const knownHosts = fs.readFileSync(path.join(scratch, 'known_hosts'), 'utf8');
+  for (const name of [address, `${seen.label}.westeurope.cloudapp.azure.com`]) {
+    assert.ok(knownHosts.split('\n').includes(`${name} ${derived}`), `known_hosts trusts ${name} with the VM's key:\n${knownHosts}`);
+  }
 });
 
 /** Every step's default, the allowed address typed in; `key` answers the SSH key step. */

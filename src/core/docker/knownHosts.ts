@@ -156,6 +156,15 @@ export function knownHostsLine(host: string, port: number, key: Buffer): string 
   return `${knownHostsName(host, port)} ${sshKeyType(key)} ${key.toString('base64')}`;
 }
 
+/** The wire-format key blob of an authorized_keys / `.pub` line ("ssh-ed25519 AAAA… comment"). */
+export function publicKeyBlob(publicKeyLine: string): Buffer {
+  const [, base64] = publicKeyLine.trim().split(/\s+/);
+  if (!base64) {
+    throw new Error('Not an OpenSSH public key line.');
+  }
+  return Buffer.from(base64, 'base64');
+}
+
 /** Adds a line the way `ssh` does on "yes": creating `~/.ssh` (0700) and the file (0600) if needed. */
 export async function appendKnownHost(file: string, line: string): Promise<void> {
   const fs = await import('fs/promises');

@@ -46,6 +46,7 @@ export function deleteAzureHost(deps: CommandDeps): CommandHandler {
       // While the VM stands (its delete failed), its keys are still the only way into its daemon.
       if (result.deleted.some((id) => sameArmId(id, vm.id))) {
         await deps.hostMarks.set(vm.id, undefined);
+        await deps.hostMarks.setSshKey(vm.id, undefined);
         await deps.hostTls.delete(vm.id);
       }
     } catch (err) {

@@ -45,9 +45,11 @@ export function openSshTerminal(deps: CommandDeps): CommandHandler {
     const parsed = parseHostAddress(spec.address);
     const user = parsed.kind === 'ssh' ? parsed.user : (host.vm.provisioned?.adminUser ?? host.vm.adminUsername);
     const target = host.vm.fqdn ?? host.vm.publicIp!;
+    // A host provisioned with a TLS daemon still takes the SSH key it was made with.
+    const identityFile = spec.identityFile ?? deps.hostMarks.sshKey(host.vm.id);
     const args = [
       ...(parsed.kind === 'ssh' && parsed.port !== 22 ? ['-p', String(parsed.port)] : []),
-      ...(spec.identityFile ? ['-i', spec.identityFile] : []),
+      ...(identityFile ? ['-i', identityFile] : []),
       `${user}@${target}`,
     ];
     vscode.window

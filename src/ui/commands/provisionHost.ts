@@ -9,6 +9,7 @@ import type { ProvisionEvent, RollbackReport } from '../../core/azure/provisioni
 import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/sshKeys';
 import { planProvisioning } from '../../core/azure/provisioning/plan';
 import { isUnknownHostKeyError } from '../../core/docker/errors';
+import { appendKnownHost, knownHostsLine, publicKeyBlob } from '../../core/docker/knownHosts';
 import type { DockerHostSpec } from '../../core/docker/hostSpec';
 import { waitForDaemon } from '../../core/docker/waitForDaemon';
 import { runProvisionWizard } from '../wizards/provisionWizard';
@@ -115,6 +116,7 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
       sourceRange: answers.sourceRange,
     });
     const clients = inventory.clients(answers.subscription);
+    const hostKey = az.generateSshKeyPair(`root@${answers.hostName}`);
     // Returned once Docker answers, so a command that offered "Provision a new host" can go on with it.
     let ready: DockerHostSpec | undefined;
     await withCancellableProgress(`Provisioning ${answers.hostName}`, async (progress, signal) => {
@@ -122,6 +124,7 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
         const result = await az.executeProvisioning(plan, {
           clients,
           signal,
+          sshHostKey: hostKey,
           onEvent: (e) => {
             progress.report({ message: describe(e) });
             deps.log.info(`[provision ${answers.hostName}] ${describe(e)}`);
@@ -131,9 +134,15 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
             return { caPem: ca!.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
           },
         });
+        // The VM's sshd has the host key made here, so the first connection needs no fingerprint taken on trust.
+        const env = deps.connectionEnv();
+        for (const name of [result.publicIp, result.fqdn].filter((n): n is string => !!n)) {
+          await appendKnownHost(env.knownHostsFile, knownHostsLine(name, 22, publicKeyBlob(hostKey.publicKey)));
+        }
         let spec: DockerHostSpec;
         if (ca && client) {
           await deps.hostTls.set(result.vmId, { ca: ca.certPem, cert: client.certPem, key: client.keyPem, caKey: ca.keyPem });
+          await deps.hostMarks.setSshKey(result.vmId, identityFile);
           spec = {
             id: azureHostId(result.vmId),
             name: answers.hostName,
@@ -155,7 +164,7 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
         progress.report({ message: 'Waiting for Docker to answer (cloud-init installs it at first boot)…' });
         const minutes = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('provision.daemonWaitMinutes', 10);
         try {
-          await waitForDaemon(spec, deps.connectionEnv(), { timeoutMs: minutes * 60_000, intervalMs: 5_000, signal });
+          await waitForDaemon(spec, env, { timeoutMs: minutes * 60_000, intervalMs: 5_000, signal });
           ready = spec;
           void vscode.window.showInformationMessage(`${answers.hostName} is ready: Docker answers at ${spec.address}.`);
         } catch (err) {

@@ -15,6 +15,17 @@ export interface CloudInitOptions {
   access: DaemonAccess;
   /** Server side of mutual TLS; never the CA key. Required when access is 'tls'. */
   tls?: DaemonTls;
+  /**
+   * The VM's SSH host key, made on this machine so its public half is known before the first
+   * connection: no fingerprint to take on trust. The only host key the VM gets.
+   */
+  sshHostKey?: SshHostKey;
+}
+
+/** An ed25519 host key pair: the OpenSSH private key and its public key line. */
+export interface SshHostKey {
+  privateKey: string;
+  publicKey: string;
 }
 
 /** Azure's limit on osProfile.customData, counted on the base64 text. */
@@ -57,6 +68,14 @@ export function buildCloudConfig(opts: CloudInitOptions): string {
   }
   runcmd.push(['systemctl', 'enable', '--now', 'docker']);
   const config = {
+    ...(opts.sshHostKey
+      ? {
+          // cloud-init deletes the image's host keys and generates none: sshd starts with this one only.
+          ssh_deletekeys: true,
+          ssh_genkeytypes: [],
+          ssh_keys: { ed25519_private: opts.sshHostKey.privateKey, ed25519_public: opts.sshHostKey.publicKey },
+        }
+      : {}),
     package_update: true,
     packages: ['docker.io'],
     ...(files.length ? { write_files: files } : {}),

@@ -1,7 +1,7 @@
 import type { ArmClients } from '../armClients';
 import { describeAzureError } from '../azureErrors';
 import { TAG_CREATED_GROUP, tagValue } from '../hostTags';
-import { buildCloudConfig, DaemonTls, encodeCustomData } from './cloudInit';
+import { buildCloudConfig, DaemonTls, encodeCustomData, type SshHostKey } from './cloudInit';
 import { NamedResource, PlannedResource, ProvisionPlan, RESOURCE_KINDS, ResourceKey, toSdkModel, vmBody } from './plan';
 
 export type ProvisionEvent =
@@ -14,6 +14,8 @@ export interface ProvisionDeps {
   makeServerTls?: (names: { ipAddresses: string[]; dnsNames: string[] }) => Promise<DaemonTls>;
   onEvent: (event: ProvisionEvent) => void;
   signal?: AbortSignal;
+  /** The host key the VM's sshd is given, so the extension knows it before it connects. */
+  sshHostKey?: SshHostKey;
 }
 
 export interface ProvisionResult {
@@ -221,7 +223,7 @@ export async function executeProvisioning(plan: ProvisionPlan, deps: ProvisionDe
       deps.onEvent({ kind: 'message', text: 'Creating the daemon certificates…' });
       tls = await deps.makeServerTls!({ ipAddresses: [pip.ipAddress], dnsNames: fqdn ? [fqdn] : [] });
     }
-    const customData = encodeCustomData(buildCloudConfig({ adminUser: req.adminUser, access: req.access, tls }));
+    const customData = encodeCustomData(buildCloudConfig({ adminUser: req.adminUser, access: req.access, tls, sshHostKey: deps.sshHostKey }));
     await create('nic');
     await create('vm', vmBody(req, byKey.get('nic')!.id, customData));
     return { vmId: byKey.get('vm')!.id, publicIp: pip.ipAddress, fqdn };
