@@ -21,6 +21,9 @@ import { emulatorClients, type EmulatorClients } from '../support/armEmulator/sd
 import { BASE_IMAGE, importBusybox } from '../support/busyboxImage';
 import { run, toolEnv } from '../support/engines';
 import { dockerCli, eventually, type TlsTarget } from '../support/testEnv';
+import { buildCloudConfig } from '../../src/core/azure/provisioning/cloudInit';
+import { generateSshKeyPair } from '../../src/core/azure/provisioning/sshKeys';
+import { DockerHostSession } from '../../src/core/docker/hostSession';
 
 const FAST = { updateIntervalInMs: 10 };
 const LOCATION = 'westeurope';
@@ -167,8 +170,8 @@ interface Network {
   address: string;
 }
 
-/** RG, VNet, NSG (2376 open), static public IP, NIC: everything before the VM. */
-async function network(rg: string, name: string): Promise<Network> {
+/** RG, VNet, NSG (`port`, 2376 unless given, open), static public IP, NIC: everything before the VM. */
+async function network(rg: string, name: string, port = PORT): Promise<Network> {
   await az.resources.resourceGroups.createOrUpdate(rg, { location: LOCATION });
   const vnet = await az.network.virtualNetworks.beginCreateOrUpdateAndWait(
     rg,
@@ -191,7 +194,7 @@ async function network(rg: string, name: string): Promise<Network> {
           sourceAddressPrefix: '*',
           sourcePortRange: '*',
           destinationAddressPrefix: '*',
-          destinationPortRange: String(PORT),
+          destinationPortRange: String(port),
         },
       ],
     },
@@ -217,7 +220,7 @@ async function network(rg: string, name: string): Promise<Network> {
   return { nicId: nic.id!, address: pip.ipAddress ?? '' };
 }
 
-async function createVm(rg: string, name: string, nicId: string, cloudConfig: string) {
+async function createVm(rg: string, name: string, nicId: string, cloudConfig: string, sshPublicKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk9 test') {
   return az.compute.virtualMachines.beginCreateOrUpdateAndWait(
     rg,
     name,
@@ -235,7 +238,7 @@ async function createVm(rg: string, name: string, nicId: string, cloudConfig: st
         customData: Buffer.from(cloudConfig).toString('base64'),
         linuxConfiguration: {
           disablePasswordAuthentication: true,
-          ssh: { publicKeys: [{ path: '/home/azureuser/.ssh/authorized_keys', keyData: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk9 test' }] },
+          ssh: { publicKeys: [{ path: '/home/azureuser/.ssh/authorized_keys', keyData: sshPublicKey }] },
         },
       },
       networkProfile: { networkInterfaces: [{ id: nicId, primary: true, deleteOption: 'Delete' }] },
@@ -413,22 +416,39 @@ test('customData is read as cloud-init reads it: gzip, b64 and gz+b64 files, YAM
   assert.deepEqual(daemon(full, '[Service]\nExecStart=\nExecStart=/usr/bin/dockerd\n')?.ports, [2376]);
 });
 
-test('an SSH-mode VM (no Docker TLS in its cloud-config) boots nothing; its public IP still gets an address of its own', async () => {
+test("an SSH-mode VM from the product's own cloud-init boots a real sshd in front of its dockerd: the host key it was given, its admin user's key, Docker through dial-stdio", async () => {
   const rg = 'rg-boot-ssh';
-  const { nicId, address } = await network(rg, 'sshhost');
+  const { nicId, address } = await network(rg, 'sshhost', 22);
   assert.match(address, /^127\.0\.\d+\.\d+$/);
-  const vm = await createVm(
-    rg,
-    'sshhost',
-    nicId,
-    '#cloud-config\npackage_update: true\npackages: [docker.io]\nruncmd:\n  - [usermod, -aG, docker, azureuser]\n',
+  const hostKey = generateSshKeyPair('root@sshhost');
+  const client = generateSshKeyPair('azureuser@sshhost');
+  const dir = fs.mkdtempSync(path.join(work, 'ssh-'));
+  const identityFile = path.join(dir, 'id_ed25519');
+  fs.writeFileSync(identityFile, client.privateKey, { mode: 0o600 });
+  const knownHostsFile = path.join(dir, 'known_hosts');
+  fs.writeFileSync(knownHostsFile, `${address} ${hostKey.publicKey.split(' ').slice(0, 2).join(' ')}\n`);
+  const vm = await createVm(rg, 'sshhost', nicId, buildCloudConfig({ adminUser: 'azureuser', access: 'ssh', sshHostKey: hostKey }), client.publicKey);
+  const session = new DockerHostSession(
+    { id: 'sshhost', name: 'sshhost', source: 'azure', address: `ssh://azureuser@${address}`, identityFile },
+    { homeDir: dir, knownHostsFile, localUser: 'root', connectTimeoutMs: 5000 },
   );
-  await new Promise((r) => setTimeout(r, BOOT_DELAY_MS + 200));
-  await emu.dockerHostsSettled();
-  assert.equal(hostOf(vm.id!), undefined);
-  assert.equal(await probe(address), 'refused');
-  assert.deepEqual(emu.bootFailures(), []);
+  try {
+    // The known_hosts above is all the trust there is: a key other than the one given would be refused.
+    const listing = await eventually(() => session.load(), 60_000, 500);
+    assert.ok(Array.isArray(listing.images));
+    const booted = hostOf(vm.id!);
+    assert.deepEqual(
+      [booted?.ports, booted?.ssh],
+      [[22], { user: 'azureuser', hostKeyPublic: hostKey.publicKey.split(' ').slice(0, 2).join(' ') }],
+    );
+    assert.equal(await probe(address, PORT), 'refused', 'Docker itself is on no TCP port');
+    assert.deepEqual(emu.bootFailures(), []);
+  } finally {
+    session.dispose();
+  }
   await az.resources.resourceGroups.beginDeleteAndWait(rg, FAST);
+  await emu.dockerHostsSettled();
+  assert.equal(await probe(address, 22), 'refused', 'the deleted VM no longer answers SSH');
 });
 
 test('a daemon.json with hosts but no drop-in clearing ExecStart fails as on Ubuntu (dockerd -H fd:// refuses it): nothing listens, the reason is reported', async () => {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { knownHostsName } from '../../src/core/docker/knownHosts';
 import { descendants, isAlive, logTail, readPidFile, run, sleep, terminate, toolEnv, which } from './processes';
 
 export interface SshdOptions {
@@ -13,12 +14,18 @@ export interface SshdOptions {
   dockerSocketPath: string;
   /** The server's host keys, one of each type; only ed25519 unless given. */
   hostKeyTypes?: HostKeyType[];
+  /** Where it listens; 127.0.0.1 unless given (an emulated VM listens on its own address). */
+  listenAddress?: string;
+  /** An OpenSSH private key to serve as the only host key, instead of new ones of `hostKeyTypes`. */
+  hostKeyPrivate?: string;
+  /** authorized_keys lines to accept, instead of a new client key for root. */
+  authorizedKeys?: string[];
 }
 
 export type HostKeyType = 'ed25519' | 'ecdsa' | 'rsa';
 
 export interface SshdHandle {
-  host: '127.0.0.1';
+  host: string;
   port: number;
   user: 'root';
   /** Private key (ed25519, no passphrase) whose public half is the only authorized key. */
@@ -34,9 +41,9 @@ export interface SshdHandle {
   stop(): Promise<void>;
 }
 
-function sshBanner(port: number): Promise<boolean> {
+function sshBanner(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
+    const sock = net.connect({ host, port });
     const done = (ok: boolean) => {
       sock.destroy();
       resolve(ok);
@@ -47,7 +54,10 @@ function sshBanner(port: number): Promise<boolean> {
   });
 }
 
-/** Starts a private OpenSSH server on 127.0.0.1:port that accepts only a freshly made key for root. */
+/**
+ * Starts a private OpenSSH server on 127.0.0.1:port that accepts only a freshly made key for root
+ * (or, with `authorizedKeys`, those keys for any user that exists).
+ */
 export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
   const sshd = which('sshd');
   if (!sshd) {
@@ -58,20 +68,32 @@ export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
   // Privilege separation directory, normally made by the init script.
   await fsp.mkdir('/run/sshd', { recursive: true, mode: 0o755 });
 
-  const hostKeyTypes = opts.hostKeyTypes ?? ['ed25519'];
+  const listenAddress = opts.listenAddress ?? '127.0.0.1';
+  const hostKeyTypes = opts.hostKeyPrivate ? ['given'] : (opts.hostKeyTypes ?? ['ed25519']);
   const hostKeys = hostKeyTypes.map((type) => path.join(dir, `ssh_host_${type}_key`));
   const identityFile = path.join(dir, 'id_ed25519');
-  await Promise.all([
-    ...hostKeys.map((file, i) => run('ssh-keygen', ['-q', '-t', hostKeyTypes[i], '-N', '', '-C', 'doa-test-host', '-f', file])),
-    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'doa-test-client', '-f', identityFile]),
-  ]);
+  if (opts.hostKeyPrivate) {
+    await fsp.writeFile(hostKeys[0], opts.hostKeyPrivate, { mode: 0o600 });
+    await run('ssh-keygen', ['-y', '-f', hostKeys[0]]).then(({ stdout }) => fsp.writeFile(hostKeys[0] + '.pub', stdout));
+  } else {
+    await Promise.all(hostKeys.map((file, i) => run('ssh-keygen', ['-q', '-t', hostKeyTypes[i], '-N', '', '-C', 'doa-test-host', '-f', file])));
+  }
+  if (!opts.authorizedKeys) {
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'doa-test-client', '-f', identityFile]);
+  }
   const hostKeysPublic = await Promise.all(
     hostKeys.map(async (file) => (await fsp.readFile(file + '.pub', 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ')),
   );
   const authorizedKeys = path.join(dir, 'authorized_keys');
-  await fsp.copyFile(identityFile + '.pub', authorizedKeys);
+  if (opts.authorizedKeys) {
+    // sshd reads the file as the user logging in, who must be able to reach it.
+    await fsp.writeFile(authorizedKeys, opts.authorizedKeys.map((k) => `${k.trim()}\n`).join(''), { mode: 0o644 });
+    await fsp.chmod(dir, 0o711);
+  } else {
+    await fsp.copyFile(identityFile + '.pub', authorizedKeys);
+  }
   const knownHostsFile = path.join(dir, 'known_hosts');
-  await fsp.writeFile(knownHostsFile, hostKeysPublic.map((key) => `[127.0.0.1]:${port} ${key}\n`).join(''));
+  await fsp.writeFile(knownHostsFile, hostKeysPublic.map((key) => `${knownHostsName(listenAddress, port)} ${key}\n`).join(''));
 
   const config = path.join(dir, 'sshd_config');
   const pidFile = path.join(dir, 'sshd.pid');
@@ -79,7 +101,7 @@ export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
   await fsp.writeFile(
     config,
     [
-      `ListenAddress 127.0.0.1`,
+      `ListenAddress ${listenAddress}`,
       `Port ${port}`,
       ...hostKeys.map((file) => `HostKey ${file}`),
       `PidFile ${pidFile}`,
@@ -133,18 +155,18 @@ export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
   };
 
   const deadline = Date.now() + 20_000;
-  while (!(await sshBanner(port))) {
+  while (!(await sshBanner(listenAddress, port))) {
     if (exited) {
       throw new Error(`sshd exited during startup:\n${logTail(logFile)}`);
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`sshd not answering on 127.0.0.1:${port} after 20 s:\n${logTail(logFile)}`);
+      throw new Error(`sshd not answering on ${listenAddress}:${port} after 20 s:\n${logTail(logFile)}`);
     }
     await sleep(100);
   }
   return {
-    host: '127.0.0.1',
+    host: listenAddress,
     port,
     user: 'root',
     identityFile,

@@ -104,7 +104,7 @@ export async function startTestEnvironment(rootDir: string): Promise<RunningTest
         unixSocket: tlsd.socketPath,
       },
       ssh: {
-        host: sshd.host,
+        host: '127.0.0.1',
         port: sshd.port,
         user: sshd.user,
         identityFile: sshd.identityFile,

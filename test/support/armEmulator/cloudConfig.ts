@@ -20,12 +20,8 @@ export interface WriteFile {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/**
- * The files cloud-init would write for this customData (base64, as in osProfile.customData), or
- * undefined when it is not a cloud-config (a shell script, MIME multipart, nothing). Throws for a
- * cloud-config cloud-init would reject.
- */
-export function cloudConfigFiles(customData: string | undefined): WriteFile[] | undefined {
+/** The cloud-config document of this customData, or undefined when it is none; throws as cloud-init would refuse. */
+function parseCloudConfig(customData: string | undefined): Record<string, unknown> | undefined {
   if (!customData) {
     return undefined;
   }
@@ -47,6 +43,19 @@ export function cloudConfigFiles(customData: string | undefined): WriteFile[] | 
   }
   if (!isRecord(doc)) {
     throw new Error('cloud-init cannot use the cloud-config: it is not a mapping');
+  }
+  return doc;
+}
+
+/**
+ * The files cloud-init would write for this customData (base64, as in osProfile.customData), or
+ * undefined when it is not a cloud-config (a shell script, MIME multipart, nothing). Throws for a
+ * cloud-config cloud-init would reject.
+ */
+export function cloudConfigFiles(customData: string | undefined): WriteFile[] | undefined {
+  const doc = parseCloudConfig(customData);
+  if (!doc) {
+    return undefined;
   }
   const entries = doc.write_files ?? [];
   if (!Array.isArray(entries)) {
@@ -188,4 +197,34 @@ function checkExecStart(files: WriteFile[], hosts: string[]): void {
         `hosts: (from flag: [${flagHosts.join(' ')}], from file: [${hosts.join(' ')}])`,
     );
   }
+}
+
+/** What cloud-init's ssh modules and runcmd make of an SSH-mode Docker host's cloud-config. */
+export interface SshGuestConfig {
+  /** `ssh_keys.ed25519_*`: the host key sshd is given; absent, cloud-init generates one. */
+  hostKey?: { privateKey: string; publicKey: string };
+  /** Users `runcmd` adds to the docker group (`usermod -aG docker USER`). */
+  dockerUsers: string[];
+}
+
+/**
+ * The SSH side of a VM whose cloud-config installs Docker (`packages: [docker.io]`) without a TCP
+ * daemon: the host key and who may use Docker's socket. Undefined for any other cloud-config.
+ */
+export function sshGuestConfig(customData: string | undefined): SshGuestConfig | undefined {
+  const doc = parseCloudConfig(customData);
+  if (!doc || !Array.isArray(doc.packages) || !doc.packages.includes('docker.io')) {
+    return undefined;
+  }
+  const keys = isRecord(doc.ssh_keys) ? doc.ssh_keys : {};
+  const hostKey =
+    typeof keys.ed25519_private === 'string' && typeof keys.ed25519_public === 'string'
+      ? { privateKey: keys.ed25519_private, publicKey: keys.ed25519_public }
+      : undefined;
+  const runcmd = Array.isArray(doc.runcmd) ? doc.runcmd : [];
+  const dockerUsers = runcmd
+    .map((c) => (Array.isArray(c) ? c.map(String) : String(c).split(/\s+/)))
+    .filter((c) => c[0] === 'usermod' && c[1] === '-aG' && c[2] === 'docker' && c[3])
+    .map((c) => c[3]);
+  return { hostKey, dockerUsers };
 }

@@ -14,7 +14,12 @@
  * With `enforceNetworkSecurityGroups`, that address admits only whom the VM's NSGs let in
  * (nsgEnforcement.ts).
  *
- * VMs whose cloud-config sets up no TLS daemon (SSH mode) get nothing. A cloud-config the VM's
+ * A VM whose cloud-config installs Docker with no TCP daemon (SSH mode) gets a dockerd on a private
+ * socket and a real sshd on <address>:22 in front of it, as on the VM: its host key is the
+ * cloud-config's `ssh_keys` (else one made at first boot and kept), it admits the VM's
+ * osProfile public keys for its admin user, whom `runcmd`'s `usermod -aG docker` lets reach the
+ * socket. The admin user is made on this machine (`useradd`, as root) if it is missing, as the VM
+ * image has it; every emulated VM shares that one account. A cloud-config the VM's
  * Docker would fail on (dockerd refusing daemon.json, a file it names not written) boots nothing
  * and is reported by `failures()`, with the reason the VM would log.
  */
@@ -22,13 +27,23 @@ import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { startDockerd, type DockerdHandle } from '../dockerd';
+import { startSshd, type SshdHandle } from '../sshd';
 import { unmountUnder } from '../dockerdCleanup';
-import { cloudConfigFiles, dockerTlsDaemon, underRoot, writeFilesUnder, type DockerTlsDaemon, type WriteFile } from './cloudConfig';
+import {
+  cloudConfigFiles,
+  dockerTlsDaemon,
+  sshGuestConfig,
+  underRoot,
+  writeFilesUnder,
+  type DockerTlsDaemon,
+  type SshGuestConfig,
+  type WriteFile,
+} from './cloudConfig';
 import type { EmulatorCore, GuestHooks } from './emulatorCore';
 import { heldByLiveProcess, LoopbackAddresses } from './loopbackAddresses';
 import { firewallRules, inboundPath, NsgFirewall, primaryIpConfiguration, sweepStaleFilters } from './nsgEnforcement';
 import { props, refId } from './references';
-import { which } from '../processes';
+import { run, which } from '../processes';
 import { vmState } from './vmViews';
 
 export interface DockerHostBootOptions {
@@ -49,6 +64,8 @@ export interface BootedHost {
   address: string;
   /** The TCP port(s) daemon.json asked for: 2376 as a rule. */
   ports: number[];
+  /** SSH mode: who logs in on <address>:22, and the host key sshd presents (`ssh-ed25519 AAAA…`). */
+  ssh?: { user: string; hostKeyPublic: string };
   /** The daemon's unix socket, for setting things up behind the product's back (docker -H unix://...). */
   socketPath: string;
   /** Where the VM's `write_files` were written (`<that>/etc/docker/daemon.json` ...). */
@@ -74,7 +91,8 @@ interface Guest {
   vmId: string;
   address: string;
   files: WriteFile[];
-  tls: DockerTlsDaemon;
+  tls?: DockerTlsDaemon;
+  ssh?: SshGuest;
   filesDir: string;
   daemonDir?: string;
   daemon?: DockerdHandle;
@@ -83,6 +101,16 @@ interface Guest {
   /** Boots, stops and removal run one after the other. */
   queue: Promise<void>;
 }
+
+interface SshGuest {
+  config: SshGuestConfig;
+  user: string;
+  authorizedKeys: string[];
+  dir?: string;
+  sshd?: SshdHandle;
+}
+
+const SSH_PORT = 22;
 
 export class DockerHostBooter implements GuestHooks {
   private readonly guests = new Map<string, Guest>();
@@ -119,12 +147,20 @@ export class DockerHostBooter implements GuestHooks {
     }
     let files: WriteFile[] | undefined;
     let tls: DockerTlsDaemon | undefined;
+    let ssh: SshGuest | undefined;
     let address: string;
     try {
-      files = cloudConfigFiles(vmState(this.core, vm).customData);
+      const customData = vmState(this.core, vm).customData;
+      files = cloudConfigFiles(customData);
       tls = files && dockerTlsDaemon(files);
-      if (!files || !tls) {
+      const sshConfig = files && !tls ? sshGuestConfig(customData) : undefined;
+      if (!files || (!tls && !sshConfig)) {
         return;
+      }
+      if (sshConfig) {
+        const os = (props(vm).osProfile ?? {}) as { adminUsername?: string; linuxConfiguration?: { ssh?: { publicKeys?: { keyData?: string }[] } } };
+        const keys = (os.linuxConfiguration?.ssh?.publicKeys ?? []).map((k) => k.keyData).filter((k): k is string => !!k);
+        ssh = { config: sshConfig, user: String(os.adminUsername), authorizedKeys: keys };
       }
       address = this.publicAddressOf(vmId);
     } catch (e) {
@@ -137,6 +173,7 @@ export class DockerHostBooter implements GuestHooks {
       address,
       files,
       tls,
+      ssh,
       filesDir: this.folderFor(String(vm.name)),
       running: false,
       gone: false,
@@ -199,7 +236,8 @@ export class DockerHostBooter implements GuestHooks {
       .map((g) => ({
         vmId: g.vmId,
         address: g.address,
-        ports: [...g.tls.ports],
+        ports: g.tls ? [...g.tls.ports] : [SSH_PORT],
+        ssh: g.ssh?.sshd && { user: g.ssh.user, hostKeyPublic: g.ssh.sshd.hostKeyPublic },
         socketPath: g.daemon!.socketPath,
         filesDir: g.filesDir,
         daemonDir: g.daemon!.dir,
@@ -274,7 +312,7 @@ export class DockerHostBooter implements GuestHooks {
   }
 
   private async boot(g: Guest): Promise<void> {
-    for (const port of g.tls.ports) {
+    for (const port of g.tls ? g.tls.ports : [SSH_PORT]) {
       await checkBindable(g.address, port);
     }
     if (g.daemon) {
@@ -289,11 +327,39 @@ export class DockerHostBooter implements GuestHooks {
       g.daemonDir = await fsp.mkdtemp('/tmp/vmd-');
       g.daemon = await startDockerd({ dir: g.daemonDir, daemonConfig: this.daemonConfig(g), bridge: true });
     }
+    if (g.ssh) {
+      await this.startGuestSshd(g, g.ssh, g.daemon);
+    }
     g.running = true;
+  }
+
+  /** sshd on the VM's address in front of its dockerd, for its admin user, as cloud-init left it. */
+  private async startGuestSshd(g: Guest, ssh: SshGuest, daemon: DockerdHandle): Promise<void> {
+    await ensureUser(ssh.user, ssh.config.dockerUsers.includes(ssh.user));
+    // The socket lives in the daemon's folder: the admin user must be able to reach it (its mode then decides).
+    await fsp.chmod(g.daemonDir!, 0o711);
+    ssh.dir ??= await fsp.mkdtemp('/tmp/vms-');
+    ssh.sshd = await startSshd({
+      dir: ssh.dir,
+      port: SSH_PORT,
+      listenAddress: g.address,
+      dockerSocketPath: daemon.socketPath,
+      hostKeyPrivate: ssh.config.hostKey?.privateKey,
+      authorizedKeys: ssh.authorizedKeys,
+    });
+    if (!ssh.config.hostKey) {
+      // cloud-init made this key at first boot; the VM keeps it across restarts.
+      const privateKey = await fsp.readFile(path.join(ssh.dir, 'ssh_host_ed25519_key'), 'utf8');
+      ssh.config = { ...ssh.config, hostKey: { privateKey, publicKey: ssh.sshd.hostKeyPublic } };
+    }
   }
 
   /** daemon.json as the VM has it, with its files and addresses moved into the emulator's world. */
   private daemonConfig(g: Guest): Record<string, unknown> {
+    if (!g.tls) {
+      // SSH mode: Docker stays on its socket; published ports land on the VM's address.
+      return { ip: g.address };
+    }
     const config: Record<string, unknown> = { ...g.tls.daemonJson };
     for (const k of MACHINE_SETTINGS) {
       delete config[k];
@@ -311,6 +377,7 @@ export class DockerHostBooter implements GuestHooks {
   private async halt(g: Guest): Promise<void> {
     if (g.daemon && g.running) {
       g.running = false;
+      await g.ssh?.sshd?.stop();
       await g.daemon.stop();
     }
   }
@@ -320,8 +387,9 @@ export class DockerHostBooter implements GuestHooks {
       await this.halt(g);
     } finally {
       // stop() also covers a daemon that failed to start half-way (its leftovers and mounts).
+      await g.ssh?.sshd?.stop().catch(() => undefined);
       await g.daemon?.stop().catch(() => undefined);
-      for (const dir of [g.daemonDir, g.filesDir]) {
+      for (const dir of [g.daemonDir, g.filesDir, g.ssh?.dir]) {
         if (dir) {
           await unmountUnder(dir);
           await fsp.rm(dir, { recursive: true, force: true });
@@ -381,4 +449,23 @@ function checkBindable(address: string, port: number): Promise<void> {
     );
     srv.listen({ host: address, port, exclusive: true }, () => srv.close(() => resolve()));
   });
+}
+
+/** The VM image's admin user, on this machine: made if missing, with a login that needs a key. */
+async function ensureUser(user: string, inDockerGroup: boolean): Promise<void> {
+  if (!/^[a-z_][a-z0-9_-]*$/.test(user) || user === 'root') {
+    throw new Error(`the admin user name ${JSON.stringify(user)} is not one this emulator makes`);
+  }
+  const exists = await run('id', ['-u', user]).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    await run('useradd', ['-m', '-s', '/bin/sh', user]);
+  }
+  // '*': no password, but not locked ('!'), which sshd without PAM would refuse even for keys.
+  await run('usermod', ['-p', '*', user]);
+  if (inDockerGroup) {
+    await run('usermod', ['-aG', 'docker', user]);
+  }
 }
