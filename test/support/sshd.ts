@@ -20,6 +20,11 @@ export interface SshdOptions {
   hostKeyPrivate?: string;
   /** authorized_keys lines to accept, instead of a new client key for root. */
   authorizedKeys?: string[];
+  /**
+   * Channels the server allows on one SSH connection. Unless given, 100, so that tests opening many
+   * at once are not refused; `'default'` leaves OpenSSH's own limit (10), which real hosts have.
+   */
+  maxSessions?: number | 'default';
 }
 
 export type HostKeyType = 'ed25519' | 'ecdsa' | 'rsa';
@@ -121,7 +126,7 @@ export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
       'PrintLastLog no',
       // Tests may open many connections at once; the default 10:30:100 drops some of them.
       'MaxStartups 100',
-      'MaxSessions 100',
+      ...(opts.maxSessions === 'default' ? [] : [`MaxSessions ${opts.maxSessions ?? 100}`]),
       'LogLevel VERBOSE',
       'Subsystem sftp /usr/lib/openssh/sftp-server',
       '',
