@@ -26,17 +26,39 @@ export interface SshDialOptions {
 }
 
 /**
- * An HTTP agent whose sockets are `docker system dial-stdio` channels over ONE SSH connection, the
- * way the Docker CLI reaches ssh:// hosts. docker-modem's own ssh support opens a new SSH connection
- * (handshake, key exchange, auth) for every request; reusing one makes a tree refresh cost a
- * channel open instead of a handshake.
+ * Channels OpenSSH allows on one connection unless its sshd_config says otherwise (MaxSessions).
+ * Each dial-stdio is one; an event feed or a followed log holds its channel for as long as it runs.
+ */
+const OPENSSH_MAX_SESSIONS = 10;
+
+/** One SSH connection of an agent's. */
+interface SshLink {
+  client: Promise<Client>;
+  /** Channels open or being opened on it. */
+  channels: number;
+  /**
+   * The server refused a channel on it since the last one closed: its MaxSessions is lower than
+   * OpenSSH's default, or it still counts a session whose command has not exited yet.
+   */
+  full: boolean;
+}
+
+const hasRoom = (link: SshLink) => !link.full && link.channels < OPENSSH_MAX_SESSIONS;
+
+/**
+ * An HTTP agent whose sockets are `docker system dial-stdio` channels over SSH connections it keeps,
+ * the way the Docker CLI reaches ssh:// hosts. docker-modem's own ssh support opens a new SSH
+ * connection (handshake, key exchange, auth) for every request; reusing one makes a tree refresh
+ * cost a channel open instead of a handshake.
+ *
+ * A server allows only so many channels per connection, and feeds and log follows never give theirs
+ * back, so waiting for a free one could wait forever: a channel that does not fit opens another
+ * connection instead. An idle connection closes as soon as another one has room for the next channel.
  */
 export class SshDialAgent extends http.Agent {
-  private client: Promise<Client> | undefined;
+  private readonly links = new Set<SshLink>();
   private disposed = false;
   private retired = false;
-  /** Channels open, or being opened, on this agent's connection. */
-  private inUse = 0;
 
   constructor(private readonly options: SshDialOptions) {
     super({ keepAlive: false });
@@ -52,93 +74,105 @@ export class SshDialAgent extends http.Agent {
 
   /** A raw byte stream to the remote daemon, as a local socket to it would be. */
   async openChannel(): Promise<ClientChannel> {
-    this.inUse += 1;
-    let channel: ClientChannel;
-    try {
-      channel = await this.execDialStdio();
-    } catch (err) {
-      this.release();
-      throw err;
+    for (;;) {
+      const link = this.linkWithRoom();
+      link.channels += 1;
+      let channel: ClientChannel;
+      try {
+        channel = await this.execDialStdio(link);
+      } catch (err) {
+        const others = link.channels - 1;
+        this.release(link);
+        if (!isRefusedChannel(err) || others === 0) {
+          throw err;
+        }
+        // Refused beside channels that work: the connection is full, not the user barred.
+        link.full = true;
+        continue;
+      }
+      channel.once('close', () => {
+        link.full = false;
+        this.release(link);
+      });
+      return channel;
     }
-    channel.once('close', () => this.release());
-    return channel;
   }
 
-  private async execDialStdio(): Promise<ClientChannel> {
-    const pending = this.connect();
-    const client = await pending;
-    return new Promise<ClientChannel>((resolve, reject) => {
-      client.exec('docker system dial-stdio', (err, channel) => {
-        if (err) {
-          this.forget(pending);
-          reject(err);
-          return;
-        }
-        let stderr = '';
-        channel.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-        });
-        channel.on('exit', (code: number | null) => {
-          if (code) {
-            channel.emit(
-              'error',
-              new DockerHostError(
-                `"docker system dial-stdio" failed on ${this.options.host} (exit ${code}): ${stderr.trim() || 'no output'}. ` +
-                  'Is Docker installed there and is the SSH user allowed to use it?',
-                'DIAL_STDIO',
-              ),
-            );
-          }
-        });
-        makeSocketLike(channel);
-        resolve(channel);
-      });
-    });
+  private execDialStdio(link: SshLink): Promise<ClientChannel> {
+    return link.client.then(
+      (client) =>
+        new Promise<ClientChannel>((resolve, reject) => {
+          client.exec('docker system dial-stdio', (err, channel) => {
+            if (err) {
+              reject(err);
+              return;
+            }
+            let stderr = '';
+            channel.stderr.on('data', (chunk: Buffer) => {
+              stderr += chunk.toString();
+            });
+            channel.on('exit', (code: number | null) => {
+              if (code) {
+                channel.emit(
+                  'error',
+                  new DockerHostError(
+                    `"docker system dial-stdio" failed on ${this.options.host} (exit ${code}): ${stderr.trim() || 'no output'}. ` +
+                      'Is Docker installed there and is the SSH user allowed to use it?',
+                    'DIAL_STDIO',
+                  ),
+                );
+              }
+            });
+            makeSocketLike(channel);
+            resolve(channel);
+          });
+        }),
+    );
   }
 
   /**
-   * From now on the SSH connection closes whenever no channel uses it. Channels already open go on;
-   * a later request opens a new connection, which closes again once that request is done.
+   * From now on a connection closes whenever no channel uses it. Channels already open go on; a
+   * later request opens a new connection, which closes again once that request is done.
    */
   retire(): void {
     this.retired = true;
-    if (this.inUse === 0) {
-      this.closeClient();
+    for (const link of this.links) {
+      if (link.channels === 0) {
+        this.closeLink(link);
+      }
     }
   }
 
-  private release(): void {
-    this.inUse -= 1;
-    if (this.retired && this.inUse === 0) {
-      this.closeClient();
-    }
-  }
-
-  private connect(): Promise<Client> {
+  /** The oldest connection with room, so that newer ones empty and close; a new one if none has room. */
+  private linkWithRoom(): SshLink {
     if (this.disposed) {
-      return Promise.reject(new DockerHostError(`The connection to ${this.options.host} was closed.`, 'DISPOSED'));
+      throw new DockerHostError(`The connection to ${this.options.host} was closed.`, 'DISPOSED');
     }
-    if (!this.client) {
-      const started: Promise<Client> = this.startClient(() => this.forget(started));
-      this.client = started;
-      started.catch(() => this.forget(started));
+    for (const link of this.links) {
+      if (hasRoom(link)) {
+        return link;
+      }
     }
-    return this.client;
+    const link: SshLink = { client: this.startClient(() => this.links.delete(link)), channels: 0, full: false };
+    // Whoever asked for a channel on it hears of the failure; the link itself must not go unhandled.
+    link.client.catch(() => undefined);
+    this.links.add(link);
+    return link;
   }
 
-  /** A client that closed or failed is not handed out again; a newer one started meanwhile stays. */
-  private forget(client: Promise<Client>): void {
-    if (this.client === client) {
-      this.client = undefined;
+  private release(link: SshLink): void {
+    link.channels -= 1;
+    if (link.channels === 0 && (this.retired || [...this.links].some((other) => other !== link && hasRoom(other)))) {
+      this.closeLink(link);
     }
   }
 
-  private closeClient(): void {
-    this.client?.then(
+  private closeLink(link: SshLink): void {
+    this.links.delete(link);
+    link.client.then(
       (c) => c.end(),
       () => undefined,
     );
-    this.client = undefined;
   }
 
   private startClient(onGone: () => void): Promise<Client> {
@@ -191,7 +225,9 @@ export class SshDialAgent extends http.Agent {
 
   override destroy(): void {
     this.disposed = true;
-    this.closeClient();
+    for (const link of this.links) {
+      this.closeLink(link);
+    }
     super.destroy();
   }
 }
@@ -216,6 +252,11 @@ function hostKeyRefusal(o: SshDialOptions, verdict: Exclude<HostKeyVerdict, 'tru
       'It may have been reinstalled, or someone may be intercepting the connection; check before you edit known_hosts.',
     'HOST_KEY_MISMATCH',
   );
+}
+
+/** The server answered a channel open with a refusal, rather than the connection failing under it. */
+function isRefusedChannel(err: unknown): err is Error {
+  return err instanceof Error && typeof (err as { reason?: unknown }).reason === 'number';
 }
 
 /** Node's HTTP client calls these on its sockets; an SSH channel has no socket options to set. */
