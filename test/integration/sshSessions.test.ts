@@ -25,6 +25,7 @@ const sessions: DockerHostSession[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];
 let defaults: SshdHandle;
 let threeSessions: SshdHandle;
+let noSessions: SshdHandle;
 
 async function sshd(name: string, maxSessions: number | 'default'): Promise<SshdHandle> {
   const handle = await startSshd({ dir: path.join(scratch, name), port: await freePort(), dockerSocketPath: env.unixSocket, maxSessions });
@@ -33,7 +34,7 @@ async function sshd(name: string, maxSessions: number | 'default'): Promise<Sshd
 }
 
 before(async () => {
-  [defaults, threeSessions] = await Promise.all([sshd('defaults', 'default'), sshd('three', 3)]);
+  [defaults, threeSessions, noSessions] = await Promise.all([sshd('defaults', 'default'), sshd('three', 3), sshd('none', 0)]);
 });
 
 after(async () => {
@@ -141,6 +142,10 @@ test("at OpenSSH's default MaxSessions (10), 12 event feeds, a followed log, a l
   await eventually(async () =>
     assert.equal(await connectionsTo(defaults.port), 1, 'once the streams are done, one connection stays for the next request'),
   );
+  const loginsBefore = logins(defaults);
+  const again = await Promise.all(Array.from({ length: 10 }, () => watchForCreate(host, created)));
+  assert.equal(logins(defaults) - loginsBefore, 0, 'every channel was given back: 10 new ones fit on the connection kept');
+  again.forEach((w) => w.feed.close());
 
   host.dispose();
   await eventually(async () => assert.equal(await connectionsTo(defaults.port), 0, 'dispose closes every connection'));
@@ -179,6 +184,13 @@ test("at OpenSSH's default MaxSessions (10), a 12-service Compose project comes 
   const running = await dockerCli(['ps', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.Names}}']);
   assert.equal(running.split('\n').filter(Boolean).length, 12, `all 12 services run:\n${output.join('')}`);
   t.diagnostic(`SSH connections Compose used beside a feed, a log and a shell: ${logins(defaults) - loginsBefore}`);
+  await eventually(async () =>
+    assert.equal(
+      await connectionsTo(defaults.port),
+      1,
+      'once Compose is done its channels are given back, and the connections it needed beyond the first close',
+    ),
+  );
 
   await dockerCli(['create', '--name', created, env.baseImage, 'true']);
   cleanups.push(() => dockerCli(['rm', '-f', created]));
@@ -208,4 +220,15 @@ test('a server that allows only 3 sessions per connection refuses the 4th channe
 
   host.dispose();
   await eventually(async () => assert.equal(await connectionsTo(threeSessions.port), 0, 'dispose closes every connection'));
+});
+
+test('a server that refuses every session fails the listing, saying so, and leaves no connection once disposed', async () => {
+  const host = session(noSessions);
+  const err = await host.load().then(
+    () => assert.fail('a server allowing no sessions cannot list'),
+    (e: Error) => e,
+  );
+  host.dispose();
+  await eventually(async () => assert.equal(await connectionsTo(noSessions.port), 0, 'dispose closes the connection whose channel failed'));
+  assert.match(err.message, /^The SSH server at 127\.0\.0\.1:\d+ refused to open a session \(open failed\)/);
 });

@@ -83,8 +83,11 @@ export class SshDialAgent extends http.Agent {
       } catch (err) {
         const others = link.channels - 1;
         this.release(link);
-        if (!isRefusedChannel(err) || others === 0) {
+        if (!isRefusedChannel(err)) {
           throw err;
+        }
+        if (others === 0) {
+          throw this.refusal(err);
         }
         // Refused beside channels that work: the connection is full, not the user barred.
         link.full = true;
@@ -124,9 +127,20 @@ export class SshDialAgent extends http.Agent {
               }
             });
             makeSocketLike(channel);
+            finishOnDestroy(channel);
             resolve(channel);
           });
         }),
+    );
+  }
+
+  private refusal(err: Error): DockerHostError {
+    const reason = err.message.replace(/^\(SSH\) Channel open failure: /, '');
+    return new DockerHostError(
+      `The SSH server at ${sshHostName(this.options.host, this.options.port)} refused to open a session (${reason}). ` +
+        'Its sshd_config may allow no sessions (MaxSessions 0), perhaps in a Match block for this user.',
+      'SSH_SESSION_REFUSED',
+      err.message,
     );
   }
 
@@ -257,6 +271,19 @@ function hostKeyRefusal(o: SshDialOptions, verdict: Exclude<HostKeyVerdict, 'tru
 /** The server answered a channel open with a refusal, rather than the connection failing under it. */
 function isRefusedChannel(err: unknown): err is Error {
   return err instanceof Error && typeof (err as { reason?: unknown }).reason === 'number';
+}
+
+/**
+ * ssh2 emits a channel's 'close' only once its end has been read, and whoever destroys a channel has
+ * stopped reading (a pipe from it to a socket that closed is undone, which pauses it): without this
+ * it would count as open for good, and its connection would never close.
+ */
+function finishOnDestroy(channel: ClientChannel): void {
+  const destroy = channel.destroy.bind(channel);
+  channel.destroy = () => {
+    channel.resume();
+    return destroy();
+  };
 }
 
 /** Node's HTTP client calls these on its sockets; an SSH channel has no socket options to set. */
