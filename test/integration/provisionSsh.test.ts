@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
 import { ARM_CA_DIR_VAR, dockerCli, uniqueName } from '../support/testEnv';
 import { Uri, type FakeInputBox } from '../support/vscodeFake';
+import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
 import { startAzureCommands, type AzureCommands } from '../support/azureCommands';
 
 let arm: ArmEmulator;
@@ -81,4 +82,50 @@ test('Deploy to a new host provisioned in SSH mode: the host key is known before
     recorded.messages.some((m) => m.text.includes(`${name} is running on ${hostName}`)),
     recorded.messages.map((m) => m.text).join(' | '),
   );
+});
+
+async function hostNode(name: string): Promise<AzureHostNode> {
+  const subs = (await azure.view.provider.getChildren()).filter((n): n is SubscriptionNode => n instanceof SubscriptionNode);
+  const hosts = (await Promise.all(subs.map((s) => azure.view.provider.getChildren(s)))).flat();
+  const found = hosts.find((h): h is AzureHostNode => h instanceof AzureHostNode && h.vm.name === name);
+  assert.ok(found, `host ${name}`);
+  return found;
+}
+
+test('a new host on a public address Azure handed out before replaces the old SSH host key in known_hosts, keeping a backup', async () => {
+  const first = arm.bootedHosts().find((h) => h.ssh);
+  assert.ok(first, 'the host of the previous test runs');
+  const knownHostsFile = path.join(scratch, 'known_hosts');
+  const oldLine = `${first.address} ${first.ssh!.hostKeyPublic}`;
+  const firstName = String((arm.resource(first.vmId) as { name: string }).name);
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  recorded.answers.push(firstName);
+  await recorded.commands.get('dockerOnAzure.azureHost.delete')!(await hostNode(firstName));
+  assert.equal(arm.resource(first.vmId), undefined, `the first VM is gone: ${recorded.messages.map((m) => m.text).join(' | ')}`);
+  await arm.dockerHostsSettled();
+
+  let hostName = '';
+  recorded.answers.push(
+    (box: FakeInputBox) => (hostName = box.value),
+    byDefault, // a new resource group
+    byDefault, // region
+    asOffered, // DNS label
+    byDefault, // size
+    byDefault, // image
+    byDefault, // SSH, the default
+    byDefault, // the key pair offered
+    '203.0.113.7',
+  );
+  const ready = await recorded.commands.get('dockerOnAzure.azure.provisionHost')!();
+  assert.deepEqual([recorded.answerErrors, recorded.refusedInputs], [[], []]);
+  const second = arm.bootedHosts().find((h) => h.ssh);
+  assert.ok(second, `the second VM booted: ${recorded.messages.map((m) => m.text).join(' | ')}`);
+  assert.equal(second.address, first.address, 'Azure gave the new public IP the freed address');
+  assert.ok(ready, `${hostName} is ready: ${recorded.messages.map((m) => m.text).join(' | ')}`);
+  assert.notEqual(second.ssh!.hostKeyPublic, first.ssh!.hostKeyPublic);
+  const text = fs.readFileSync(knownHostsFile, 'utf8');
+  assert.ok(!text.includes(oldLine), `the old key for ${first.address} is no longer trusted:\n${text}`);
+  assert.ok(text.includes(`${second.address} ${second.ssh!.hostKeyPublic}`), text);
+  assert.ok(fs.readFileSync(`${knownHostsFile}.old`, 'utf8').includes(oldLine), 'the file as it was is kept in known_hosts.old');
 });

@@ -10,6 +10,7 @@ import {
   knownHostKeyTypes,
   knownHostsLine,
   preferredHostKeyAlgorithms,
+  replaceKnownHostKey,
   sshFingerprint,
   sshKeyType,
 } from '../../src/core/docker/knownHosts';
@@ -114,5 +115,50 @@ test('appending a host creates ~/.ssh and known_hosts with private permissions, 
   assert.equal(checkHostKey(text, 'h.example', 2222, key), 'trusted');
   assert.equal(checkHostKey(text, 'other.example', 22, other), 'trusted');
   assert.equal(text.split('\n').filter(Boolean).length, 2);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a reused address gets the new key: only the old lines for that exact name go, into known_hosts.old', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-kh-'));
+  const file = path.join(dir, 'known_hosts');
+  const salt = Buffer.from('0123456789abcdefghij');
+  const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('20.1.2.3').digest('base64')}`;
+  const original = [
+    '# mine',
+    `20.1.2.3 ssh-ed25519 ${other.toString('base64')}`,
+    `${hashed} ssh-rsa AAAAold`,
+    `20.1.2.3,work.example ssh-ed25519 ${other.toString('base64')}`,
+    `20.1.2.* ssh-ed25519 ${other.toString('base64')}`,
+    `@revoked 20.1.2.3 ssh-ed25519 ${other.toString('base64')}`,
+    `[20.1.2.3]:2222 ssh-ed25519 ${other.toString('base64')}`,
+    `20.1.2.30 ssh-ed25519 ${other.toString('base64')}`,
+  ].join('\n') + '\n';
+  fs.writeFileSync(file, original, { mode: 0o600 });
+  const removed = await replaceKnownHostKey(file, ['20.1.2.3'], 22, key);
+  assert.equal(removed, 3, 'the plain line, the hashed line and the name in the shared line');
+  const text = fs.readFileSync(file, 'utf8');
+  assert.equal(fs.readFileSync(`${file}.old`, 'utf8'), original, 'the file as it was, as ssh-keygen -R keeps it');
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  assert.deepEqual(text.split('\n').filter(Boolean), [
+    '# mine',
+    `work.example ssh-ed25519 ${other.toString('base64')}`,
+    `20.1.2.* ssh-ed25519 ${other.toString('base64')}`,
+    `@revoked 20.1.2.3 ssh-ed25519 ${other.toString('base64')}`,
+    `[20.1.2.3]:2222 ssh-ed25519 ${other.toString('base64')}`,
+    `20.1.2.30 ssh-ed25519 ${other.toString('base64')}`,
+    `20.1.2.3 ssh-ed25519 ${b64}`,
+  ]);
+  assert.equal(checkHostKey(text, '20.1.2.3', 22, key), 'trusted');
+  assert.equal(checkHostKey(text, 'work.example', 22, other), 'trusted', 'other names on a shared line keep their key');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('replacing a key already the only one known changes nothing and writes no backup', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-kh-'));
+  const file = path.join(dir, 'known_hosts');
+  assert.equal(await replaceKnownHostKey(file, ['new.example'], 22, key), 0, 'a missing file is created');
+  assert.equal(await replaceKnownHostKey(file, ['new.example'], 22, key), 0);
+  assert.deepEqual(fs.readFileSync(file, 'utf8'), `new.example ssh-ed25519 ${b64}\n`);
+  assert.equal(fs.existsSync(`${file}.old`), false);
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { utils } from 'ssh2';
 import {
+  freeKeyFileName,
   generateSshKeyPair,
   listExistingKeys,
   readPublicKey,
@@ -105,6 +106,15 @@ test('never overwrites a key: an existing private key or .pub is named in the er
   await assert.rejects(writeSshKeyPair(dir, 'lonely', other), { message: new RegExp(`^${escape(path.join(dir, 'lonely.pub'))} already exists`) });
   assert.equal(fs.existsSync(path.join(dir, 'lonely')), false, 'no private key left behind');
   assert.equal(fs.readFileSync(path.join(dir, 'lonely.pub'), 'utf8'), 'kept');
+});
+
+test('a new pair for a host whose name had a key before gets the next free name, so nothing is refused or overwritten', async () => {
+  const dir = sshDir('free-name');
+  assert.equal(await freeKeyFileName(dir, 'web'), 'web_ed25519', 'a missing ~/.ssh is fine');
+  await writeSshKeyPair(dir, 'web_ed25519', pair);
+  fs.writeFileSync(path.join(dir, 'web_ed25519_2.pub'), 'a lone public key still takes the name');
+  assert.equal(await freeKeyFileName(dir, 'web'), 'web_ed25519_3');
+  assert.equal(await freeKeyFileName(dir, 'db'), 'db_ed25519');
 });
 
 function escape(text: string): string {

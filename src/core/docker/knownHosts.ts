@@ -179,3 +179,60 @@ export async function appendKnownHost(file: string, line: string): Promise<void>
   const prefix = existing && !existing.endsWith('\n') ? '\n' : '';
   await fs.appendFile(file, `${prefix}${line}\n`, { mode: 0o600 });
 }
+
+/** A name in a line's host list, as `ssh-keygen -R` finds it: literally or hashed, never through a wildcard. */
+function namesHost(patterns: string, name: string): boolean {
+  return patterns.startsWith('|') ? matchesHashed(patterns, name) : patterns.split(',').some((p) => p.toLowerCase() === name.toLowerCase());
+}
+
+/**
+ * Makes `key` the one known_hosts holds for these exact hosts (an address and its DNS name), as
+ * `ssh-keygen -R` followed by an append would: for an address Azure handed out before (to this user
+ * or another customer), the old key must stop being trusted. Other names on a shared line, wildcard
+ * and `@revoked` lines stay; the file as it was is kept in `<file>.old`. Returns how many entries went.
+ */
+export async function replaceKnownHostKey(file: string, hosts: string[], port: number, key: Buffer): Promise<number> {
+  const fs = await import('fs/promises');
+  const names = hosts.map((h) => knownHostsName(h, port));
+  const keyBase64 = key.toString('base64');
+  let existing = '';
+  try {
+    existing = await fs.readFile(file, 'utf8');
+  } catch {
+    // A first entry creates the file.
+  }
+  let removed = 0;
+  const present = new Set<string>();
+  const kept: string[] = [];
+  for (const line of existing.split('\n')) {
+    const entry = parseKnownHosts(line)[0];
+    const named = entry && !entry.marker ? names.filter((n) => namesHost(entry.patterns, n)) : [];
+    if (!entry || !named.length) {
+      kept.push(line);
+    } else if (entry.keyBase64 === keyBase64) {
+      named.forEach((n) => present.add(n));
+      kept.push(line);
+    } else if (entry.patterns.startsWith('|')) {
+      removed++;
+    } else {
+      const all = entry.patterns.split(',');
+      const others = all.filter((p) => !named.some((n) => p.toLowerCase() === n.toLowerCase()));
+      removed += all.length - others.length;
+      if (others.length) {
+        kept.push(line.replace(/^\s*\S+/, others.join(',')));
+      }
+    }
+  }
+  if (removed) {
+    await fs.writeFile(`${file}.old`, existing, { mode: 0o600 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await fs.writeFile(tmp, kept.join('\n'), { mode: 0o600 });
+    await fs.rename(tmp, file);
+  }
+  for (const host of hosts) {
+    if (!present.has(knownHostsName(host, port))) {
+      await appendKnownHost(file, knownHostsLine(host, port, key));
+    }
+  }
+  return removed;
+}

@@ -9,7 +9,7 @@ import type { ProvisionEvent, RollbackReport } from '../../core/azure/provisioni
 import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/sshKeys';
 import { planProvisioning } from '../../core/azure/provisioning/plan';
 import { isUnknownHostKeyError } from '../../core/docker/errors';
-import { appendKnownHost, knownHostsLine, publicKeyBlob } from '../../core/docker/knownHosts';
+import { publicKeyBlob, replaceKnownHostKey } from '../../core/docker/knownHosts';
 import type { DockerHostSpec } from '../../core/docker/hostSpec';
 import { waitForDaemon } from '../../core/docker/waitForDaemon';
 import { runProvisionWizard } from '../wizards/provisionWizard';
@@ -55,6 +55,7 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
     const answers = await runProvisionWizard(
       await azureWizardContext(inventory, {
         existingKeys: () => az.listExistingKeys(sshDir),
+        newKeyPath: async (hostName) => path.join(sshDir, await az.freeKeyFileName(sshDir, hostName)),
         lastSourceRange: deps.context.globalState.get<string>(LAST_SOURCE),
       }),
     );
@@ -87,7 +88,7 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
       publicKey = await az.readPublicKey(identityFile);
     } else {
       const pair = az.generateSshKeyPair(`${adminUser}@${answers.hostName}`);
-      const written = await az.writeSshKeyPair(sshDir, `${answers.hostName}_ed25519`, pair);
+      const written = await az.writeSshKeyPair(sshDir, await az.freeKeyFileName(sshDir, answers.hostName), pair);
       newKey = { written, pair };
       identityFile = written.privateKeyPath;
       publicKey = pair.publicKey;
@@ -136,8 +137,11 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
         });
         // The VM's sshd has the host key made here, so the first connection needs no fingerprint taken on trust.
         const env = deps.connectionEnv();
-        for (const name of [result.publicIp, result.fqdn].filter((n): n is string => !!n)) {
-          await appendKnownHost(env.knownHostsFile, knownHostsLine(name, 22, publicKeyBlob(hostKey.publicKey)));
+        const names = [result.publicIp, result.fqdn].filter((n): n is string => !!n);
+        if (await replaceKnownHostKey(env.knownHostsFile, names, 22, publicKeyBlob(hostKey.publicKey))) {
+          deps.log.info(
+            `[provision ${answers.hostName}] ${names.join(' / ')} had another SSH host key in ${env.knownHostsFile}; it now has the new VM's (the file as it was: ${env.knownHostsFile}.old).`,
+          );
         }
         let spec: DockerHostSpec;
         if (ca && client) {

@@ -61,6 +61,8 @@ export interface WizardContext {
   /** The sizes offered in a region; the built-in list is used when this fails. */
   sizes?: (sub: AzureSubscriptionRef, location: string) => Promise<{ name: string; cores: number; memoryMb: number }[]>;
   existingKeys: () => Promise<string[]>;
+  /** Where a new key pair for this host would be written. */
+  newKeyPath?: (hostName: string) => Promise<string>;
   lastSourceRange?: string;
   /** Answers for an ARM template: no key (a template parameter) and SSH only. */
   forTemplate?: boolean;
@@ -234,6 +236,7 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
       skip: () => !!ctx.forTemplate,
       run: async (s, step, total) => {
         const keys = await ctx.existingKeys().catch(() => []);
+        const newKeyPath = (await ctx.newKeyPath?.(s.hostName!)) ?? `${s.hostName}_ed25519`;
         const r = await pick(
           TITLE,
           step,
@@ -242,7 +245,7 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
             ...keys.map((k) => ({ label: `$(key) ${k.split('/').pop()}`, description: k, value: k as string | null, picked: s.existingKey === k })),
             {
               label: '$(add) New ed25519 key pair',
-              detail: `Written to ~/.ssh/${s.hostName}_ed25519 (0600)`,
+              detail: `Written to ${newKeyPath} (0600)`,
               value: null,
               picked: !keys.length || s.existingKey === undefined,
             },

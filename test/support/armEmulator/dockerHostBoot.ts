@@ -115,6 +115,8 @@ const SSH_PORT = 22;
 export class DockerHostBooter implements GuestHooks {
   private readonly guests = new Map<string, Guest>();
   private readonly addresses = new LoopbackAddresses();
+  /** Address -> the public IP it was given to. */
+  private readonly issued = new Map<string, string>();
   private readonly pending = new Set<Promise<void>>();
   private readonly failed: BootFailure[] = [];
   private readonly abort = new AbortController();
@@ -136,8 +138,17 @@ export class DockerHostBooter implements GuestHooks {
 
   // ---- GuestHooks ----
 
-  publicIpAddress(): string {
-    return this.addresses.allocate(DOCKER_TLS_PORT);
+  /**
+   * As Azure does, an address whose public IP was deleted goes back to the pool and is handed out
+   * again (here: first, so the reuse is seen), with whatever host keys clients remember for it.
+   */
+  publicIpAddress(pipId: string): string {
+    const freed = [...this.issued].find(
+      ([address, owner]) => !this.core.state.get(owner) && ![...this.guests.values()].some((g) => g.address === address),
+    )?.[0];
+    const address = freed ?? this.addresses.allocate(DOCKER_TLS_PORT);
+    this.issued.set(address, pipId);
+    return address;
   }
 
   vmCreated(vmId: string): void {

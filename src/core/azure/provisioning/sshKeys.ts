@@ -55,6 +55,20 @@ function wellFormed(privateKey: string, publicKey: string): boolean {
   return blob.length === 15 + 4 + 32 && blob.readUInt32BE(15) === 32 && priv.getPublicSSH().equals(blob);
 }
 
+/**
+ * The file name for a new key pair of this host: `<host>_ed25519`, or `<host>_ed25519_2`, … when a
+ * host of that name had one before (a deleted host's key is the user's, never overwritten).
+ */
+export async function freeKeyFileName(sshDir: string, hostName: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? `${hostName}_ed25519` : `${hostName}_ed25519_${n}`;
+    const file = path.join(sshDir, name);
+    if (!(await exists(file)) && !(await exists(`${file}.pub`))) {
+      return name;
+    }
+  }
+}
+
 export async function writeSshKeyPair(sshDir: string, fileName: string, pair: SshKeyPair): Promise<WrittenKeyPair> {
   checkKeyFileName(fileName);
   const privateKeyPath = path.join(sshDir, fileName);
