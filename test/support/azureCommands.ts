@@ -11,13 +11,18 @@ import type { HostMarksStore } from '../../src/ui/azure/hostMarksStore';
 import type { HostTlsStore } from '../../src/ui/azure/hostTlsStore';
 import type { VmStartLog } from '../../src/ui/azure/vmStartLog';
 import type { AzureHostsView } from '../../src/ui/tree/azureHostsView';
+import type { OtherHostsView } from '../../src/ui/tree/otherHostsView';
 import type { HostCatalog } from '../../src/core/hosts/hostCatalog';
+import type { AddedHostsStore } from '../../src/ui/hosts/addedHostsStore';
 import { startHostViews } from './hostViews';
 
 export interface AzureCommands {
   view: AzureHostsView;
+  otherView: OtherHostsView;
   catalog: HostCatalog;
   marks: HostMarksStore;
+  /** Hosts added by address, listed in Other Docker Hosts. */
+  added: AddedHostsStore;
   /** The TLS material provisioning keeps, shared by the view and the commands as in the extension. */
   hostTls: HostTlsStore;
   vmStarts: VmStartLog;
@@ -49,8 +54,10 @@ export function startAzureCommands(arm: ArmEmulator, homeDir: string, settings: 
   const { azureHosts: view, marks, hostTls, vmStarts } = views;
   return {
     view,
+    otherView: views.otherHosts,
     catalog: views.catalog,
     marks,
+    added: views.added,
     hostTls,
     vmStarts,
     config,

@@ -108,7 +108,7 @@ const rows: { what: string; view: string; value: string; commands: string[] }[] 
   { what: 'an image', view: AZURE, value: imageModel('h', { image: { Id: 'sha256:1', Size: 1, Created: 0, RepoTags: ['a:1'] }, reference: 'a:1', dangling: false } as never, 0).contextValue, commands: ['image.copyToHost', 'image.inspect', 'image.push', 'image.remove'] },
   { what: 'a dangling image', view: OTHER, value: imageModel('h', { image: { Id: 'sha256:2', Size: 1, Created: 0, RepoTags: [] }, reference: '<none>:<none>', dangling: true } as never, 0).contextValue, commands: ['image.copyToHost', 'image.inspect', 'image.push', 'image.remove'] },
   { what: 'a Compose project', view: OTHER, value: composeProjectModel('h', { name: 'p', containers: [container('running')] } as never).contextValue, commands: ['composeDown'] },
-  { what: 'an added host', view: OTHER, value: new HostNode(new DockerHostSession(spec('added'), env), ctx).getTreeItem().contextValue!, commands: ['compare', 'refreshHost', 'removeHost'] },
+  { what: 'an added host', view: OTHER, value: new HostNode(new DockerHostSession(spec('added'), env), ctx).getTreeItem().contextValue!, commands: ['azureHost.exportContext', 'compare', 'refreshHost', 'removeHost'] },
   { what: 'the local engine', view: OTHER, value: new HostNode(new DockerHostSession(spec('local'), env), ctx).getTreeItem().contextValue!, commands: ['compare', 'refreshHost'] },
   { what: 'a CLI context', view: OTHER, value: new HostNode(new DockerHostSession(spec('context'), env), ctx).getTreeItem().contextValue!, commands: ['compare', 'refreshHost'] },
   { what: 'an unreachable host', view: AZURE, value: new ErrorNode('h', new DockerHostError('down', 'refused')).getTreeItem().contextValue!, commands: ['retryHost'] },

@@ -1,11 +1,16 @@
 import * as vscode from 'vscode';
+import * as fs from 'fs/promises';
 import * as os from 'os';
+import * as path from 'path';
 import { portalResourceUrl } from '../../core/azure/cloud';
 import { dockerSpecForVm } from '../../core/azure/azureHostSpec';
 import { dockerConfigDir } from '../../core/docker/dockerContexts';
 import { exportDockerContext, validateContextName } from '../../core/docker/contextExport';
 import { parseHostAddress } from '../../core/docker/hostAddress';
+import type { DockerHostSpec } from '../../core/docker/hostSpec';
+import { addSshHostEntry, missingSshDirectives, type SshClientNeeds } from '../../core/docker/sshClientConfig';
 import { AzureHostNode } from '../tree/azureNodes';
+import { HostNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
 function hostOf(node: unknown): AzureHostNode | undefined {
@@ -59,33 +64,92 @@ export function openSshTerminal(deps: CommandDeps): CommandHandler {
 }
 
 /** `docker --context NAME ps` from any terminal reaches the host the same way the tree does. */
+interface ExportTarget {
+  spec: DockerHostSpec;
+  name: string;
+  description: string;
+}
+
+/** An Azure host (running or not) or a host added by address; CLI contexts already are contexts. */
+async function exportTarget(deps: CommandDeps, node: unknown): Promise<ExportTarget | undefined> {
+  if (node instanceof HostNode && node.session.spec.source === 'added') {
+    const { spec } = node.session;
+    return { spec, name: spec.name, description: `${spec.name} (Docker on Azure)` };
+  }
+  const host = hostOf(node);
+  if (!host) {
+    return undefined;
+  }
+  const provisionedTls = host.vm.provisioned?.daemon === 'tls' ? await deps.hostTls.get(host.vm.id) : undefined;
+  const spec = dockerSpecForVm(host.vm, deps.hostMarks.get(host.vm.id), provisionedTls);
+  if (!spec) {
+    void vscode.window.showInformationMessage(`${host.vm.name} has no public address to export.`);
+    return undefined;
+  }
+  if (host.vm.provisioned?.daemon === 'tls' && !provisionedTls) {
+    void vscode.window.showWarningMessage(
+      `The client certificates of ${host.vm.name} are not on this machine (they stay where it was provisioned), so a context could not reach it. Export it from that machine.`,
+    );
+    return undefined;
+  }
+  return { spec, name: host.vm.name, description: `Azure VM ${host.vm.name} (${host.vm.resourceGroup})` };
+}
+
+const ADD_ENTRY = 'Add Host Entry';
+
+/**
+ * The Docker CLI reaches an ssh:// context through the system `ssh`, which knows nothing of the key
+ * and known_hosts file the extension uses. Offers the ~/.ssh/config entry that makes them the same;
+ * returns what the closing message should add.
+ */
+async function sshClientNote(deps: CommandDeps, target: ExportTarget, contextName: string): Promise<string> {
+  const parsed = parseHostAddress(target.spec.address);
+  if (parsed.kind !== 'ssh') {
+    return '';
+  }
+  const env = deps.connectionEnv();
+  const configFile = path.join(env.homeDir, '.ssh', 'config');
+  const needs: SshClientNeeds = { host: parsed.host, identityFile: target.spec.identityFile, knownHostsFile: env.knownHostsFile };
+  const text = await fs.readFile(configFile, 'utf8').catch(() => '');
+  const missing = missingSshDirectives(text, needs, env.homeDir);
+  if (!missing) {
+    return '';
+  }
+  const wanted = Object.entries(missing)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const choice = await vscode.window.showInformationMessage(
+    `docker --context ${contextName} connects with your ssh, which does not use ${wanted} for ${parsed.host} yet. Add a Host entry for ${parsed.host} to ${configFile}? Nothing else in the file changes.`,
+    { modal: true },
+    ADD_ENTRY,
+  );
+  if (choice !== ADD_ENTRY) {
+    return ` For it to reach ${target.name}, your ssh needs ${wanted} for ${parsed.host} (in ${configFile}, or the key in ssh-agent).`;
+  }
+  const { file, stillMissing } = await addSshHostEntry(env.homeDir, needs, missing, `${target.name}, added by Docker on Azure for docker --context ${contextName}`);
+  return stillMissing
+    ? ` Added a Host entry for ${parsed.host} to ${file}, but an earlier entry there sets ${Object.keys(stillMissing).join(' and ')} for every host, so ssh keeps using that: change it for ${parsed.host}.`
+    : ` Added a Host entry for ${parsed.host} to ${file}.`;
+}
+
 export function exportAsDockerContext(deps: CommandDeps): CommandHandler {
   return async (node) => {
-    const host = hostOf(node);
-    const provisionedTls = host?.vm.provisioned?.daemon === 'tls' ? await deps.hostTls.get(host.vm.id) : undefined;
-    const spec = host && dockerSpecForVm(host.vm, deps.hostMarks.get(host.vm.id), provisionedTls);
-    if (!host || !spec) {
-      void vscode.window.showInformationMessage('This host has no public address to export.');
-      return;
-    }
-    if (host.vm.provisioned?.daemon === 'tls' && !provisionedTls) {
-      void vscode.window.showWarningMessage(
-        `The client certificates of ${host.vm.name} are not on this machine (they stay where it was provisioned), so a context could not reach it. Export it from that machine.`,
-      );
+    const target = await exportTarget(deps, node);
+    if (!target) {
       return;
     }
     const name = await vscode.window.showInputBox({
       title: 'Export as Docker CLI Context',
-      value: host.vm.name.toLowerCase(),
+      value: target.name.toLowerCase().replace(/[^a-z0-9_.+-]+/g, '-').replace(/^[^a-z0-9]+/, ''),
       prompt: 'Context name',
       validateInput: (v) => validateContextName(v),
     });
     if (!name) {
       return;
     }
-    await exportDockerContext(dockerConfigDir(process.env, os.homedir()), name, spec, `Azure VM ${host.vm.name} (${host.vm.resourceGroup})`);
+    await exportDockerContext(dockerConfigDir(process.env, os.homedir()), name, target.spec, target.description);
     deps.otherHosts.refreshAll();
-    const sshNote = spec.address.startsWith('ssh://') ? ' The Docker CLI uses your ssh configuration and agent for the key.' : '';
-    void vscode.window.showInformationMessage(`Created Docker context "${name}": docker --context ${name} ps${sshNote}`);
+    const sshNote = await sshClientNote(deps, target, name);
+    void vscode.window.showInformationMessage(`Created Docker context "${name}": docker --context ${name} ps.${sshNote}`);
   };
 }
