@@ -241,6 +241,18 @@ test('multi-select stop acts on every selected container', async () => {
   }
 });
 
+test('a Stop the user cancels says nothing', async () => {
+  resetRecorded();
+  const host = await hostByName('Local engine');
+  const name = uniqueName('cancelstop');
+  // sleep as PID 1 ignores SIGTERM, so the stop waits out its timeout: there is time to cancel.
+  created.push((await dockerCli(['run', '-d', '--stop-timeout', '30', '--name', name, testEnv.baseImage, 'sleep', '300'])).trim());
+  host.session.invalidate();
+  recorded.cancelNextProgress = true;
+  await recorded.commands.get('dockerOnAzure.container.stop')!(await containerNode(host, name));
+  assert.deepEqual(recorded.messages, [], 'a cancelled stop is not reported as failed');
+});
+
 test('remove asks first: Escape keeps the container, confirming force-removes a running one', async () => {
   resetRecorded();
   const host = await hostByName('Local engine');

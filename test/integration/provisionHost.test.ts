@@ -187,6 +187,7 @@ test('a new key pair made for a run that fails or is cancelled is removed, or, w
   await provision(...everyDefault(newKeyPair));
   assert.deepEqual([recorded.answerErrors, recorded.refusedInputs], [[], []]);
   assert.match(recorded.messages[0]?.text ?? '', /^Provisioning was cancelled/);
+  assert.equal(recorded.messages[0].level, 'info', 'a cancelled run is no error');
   assert.deepEqual(keyFolder(), mine, 'so did the cancelled one');
 
   // A resource lock on the new group: the rollback cannot remove it, so the VM may still hold the key.

@@ -178,6 +178,29 @@ test('Copy Image to Host… puts the image on the other host, whose tree then li
   assert.ok(await imageNode(SECOND, image), 'the target host lists the image');
 });
 
+test('a copy and a push the user cancels end without a word, and the copy leaves nothing on the target', async () => {
+  const cancelled = `${uniqueName('local/cancel')}:1`;
+  await dockerCli(['tag', testEnv.baseImage, cancelled]);
+  try {
+    resetRecorded();
+    recorded.answers.push(pick(SECOND));
+    recorded.cancelNextProgress = true;
+    await run('dockerOnAzure.image.copyToHost', await imageNode('Local engine', cancelled));
+    assert.deepEqual(recorded.messages, [], 'a cancelled copy shows no message');
+    assert.equal(await imageNode(SECOND, cancelled), undefined, 'nothing arrived on the target');
+
+    resetRecorded();
+    recorded.answers.push(pick(registry.address), 'team/cancelled:v1');
+    recorded.cancelNextProgress = true;
+    await run('dockerOnAzure.image.push', await imageNode('Local engine', cancelled));
+    assert.deepEqual(recorded.messages, [], 'a cancelled push shows no message');
+    assert.deepEqual(await tagsIn('team/cancelled'), []);
+  } finally {
+    await dockerCli(['image', 'rm', '-f', cancelled]).catch(noop);
+    await dockerCli(['image', 'rm', '-f', cancelled], testEnv.tls.unixSocket).catch(noop);
+  }
+});
+
 /** The credentials a request carried to the engine, decoded, if it carried any. */
 function registryAuthOf(request: SeenRequest): { username?: string; password?: string } | undefined {
   const header = request.headers['x-registry-auth'];

@@ -5,7 +5,7 @@
 import type Dockerode from 'dockerode';
 import type { HostSnapshot } from '../docker/hostSession';
 import type { TopicKey } from './comparisonFacts';
-import { engineMessage } from '../docker/errors';
+import { errorText } from '../docker/errors';
 import { comparisonMarkdown } from './compareMarkdown';
 import { AzureFacts, figuresFor, glanceFor, HostInputs, pendingInputs, Settled } from './hostFigures';
 import { imageFacts, measureContainerStart, probeImage, readContainers, readEngine, readMemory } from './hostReadings';
@@ -27,7 +27,7 @@ export interface CompareEnvironment {
   copy(markdown: string): Promise<void>;
 }
 
-const reasonOf = (err: unknown) => engineMessage(err).trim();
+const reasonOf = (err: unknown) => errorText(err).trim();
 
 export class CompareController {
   private generation = 0;

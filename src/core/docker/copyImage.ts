@@ -1,6 +1,6 @@
 import { Transform } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { engineMessage } from './errors';
+import { errorText } from './errors';
 import { followEngineStream, type EngineStreamMessage } from './engineStream';
 
 interface LoadMessage extends EngineStreamMessage {
@@ -27,7 +27,7 @@ export async function copyImage(
     throw new Error(
       (err as { statusCode?: number }).statusCode === 404
         ? `The image ${reference} is not on the source host any more.`
-        : `Could not read ${reference} from the source host: ${engineMessage(err)}`,
+        : `Could not read ${reference} from the source host: ${errorText(err)}`,
     );
   }
   let bytes = 0;

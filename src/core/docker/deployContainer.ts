@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import { DEPLOYED_BY_LABEL, DEPLOYED_FROM_LABEL } from './presentation';
 import { runContainerAction } from './containerActions';
-import { engineMessage } from './errors';
+import { errorText } from './errors';
 
 export type RestartPolicy = 'no' | 'always' | 'unless-stopped' | 'on-failure';
 
@@ -152,7 +152,7 @@ async function bringBack(docker: Dockerode, previous: Dockerode.ContainerInspect
     }
     return `The previous ${name} is back as it was (stopped).`;
   } catch (err) {
-    const reason = engineMessage(err);
+    const reason = errorText(err);
     return `Bringing the previous ${name} back failed (${reason}): it is kept, stopped, as ${keptAs}.`;
   }
 }
@@ -250,7 +250,7 @@ export async function replaceContainer(
     if (created) {
       await created.remove({ force: true }).catch(() => undefined);
     }
-    const reason = engineMessage(err);
+    const reason = errorText(err);
     const restored = previous ? ` ${await bringBack(docker, previous, spec.name, keptAs)}` : '';
     throw new DeployStartError(`The new ${spec.name} did not start: ${reason}.${restored}`, created?.id, previous?.Id, logs);
   }

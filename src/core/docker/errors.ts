@@ -52,10 +52,29 @@ export class UnknownHostKeyError extends DockerHostError {
   }
 }
 
-/** The Engine API's own sentence for a failed call (its JSON `message`), else the error's message. */
-export function engineMessage(err: unknown): string {
+/**
+ * The one text for an error shown to the user: the Engine API's own sentence for a failed call (its
+ * JSON `message`), else the error's message.
+ */
+export function errorText(err: unknown): string {
   const e = err as { json?: { message?: string } | null; message?: string } | undefined;
   return e?.json?.message ?? e?.message ?? String(err);
+}
+
+/** The user cancelled the operation: it stopped as asked, which is nothing to report. */
+export class OperationCancelled extends Error {
+  readonly isCancellation = true;
+
+  constructor(cause?: unknown) {
+    super('Cancelled.', { cause });
+    this.name = 'OperationCancelled';
+  }
+}
+
+/** An operation ended because it was cancelled (here or by an AbortSignal anywhere below). */
+export function isCancellation(err: unknown): boolean {
+  const e = err as { isCancellation?: boolean; name?: string; code?: string } | undefined;
+  return e?.isCancellation === true || e?.name === 'AbortError' || e?.code === 'ABORT_ERR' || (isDockerHostError(err) && err.code === 'CANCELLED');
 }
 
 /** How the extension reaches a daemon, so advice names only what can be wrong on that path. */

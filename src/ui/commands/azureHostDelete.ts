@@ -3,7 +3,7 @@ import { parseArmId, sameArmId } from '../../core/azure/armIds';
 import { executeDelete, planDelete, planIds } from '../../core/azure/vmLifecycle';
 import { AzureHostNode } from '../tree/azureNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
-import { errorText } from './targets';
+import { errorText } from '../../core/docker/errors';
 
 /**
  * Deletes the VM and what was created with it, after the user types the host's name. Whatever

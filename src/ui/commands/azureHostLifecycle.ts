@@ -3,7 +3,7 @@ import { withCancellableProgress } from '../cancellableProgress';
 import { runVmAction, VmAction } from '../../core/azure/vmLifecycle';
 import { AzureHostNode } from '../tree/azureNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
-import { errorText } from './targets';
+import { errorText, isCancellation } from '../../core/docker/errors';
 
 const TITLES: Record<VmAction, string> = {
   start: 'Starting',
@@ -47,7 +47,9 @@ export function azureHostAction(action: VmAction) {
           }
         });
       } catch (err) {
-        void vscode.window.showErrorMessage(errorText(err));
+        if (!isCancellation(err)) {
+          void vscode.window.showErrorMessage(errorText(err));
+        }
       } finally {
         refresh();
       }

@@ -4,7 +4,7 @@ import { daemonSource, openPorts, PortToOpen, portsToOpen, validateSource } from
 import { parseArmId } from '../../core/azure/armIds';
 import type { DockerHostSession } from '../../core/docker/hostSession';
 import type { CommandDeps } from './commandDeps';
-import { errorText } from './targets';
+import { errorText } from '../../core/docker/errors';
 
 /**
  * After a deploy to an Azure host: the published ports are useless until the VM's network security

@@ -7,7 +7,7 @@ import { ComposeProjectNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { withPickedHost } from './hostPick';
 import { resolveWorkspaceFile, workspaceTrusted } from './workspaceFilePick';
-import { errorText } from './targets';
+import { errorText, isCancellation } from '../../core/docker/errors';
 
 const memoryKey = (file: vscode.Uri) => `dockerOnAzure.compose.${file.toString()}`;
 const INSTALL_GUIDE = 'https://docs.docker.com/compose/install/';
@@ -70,6 +70,10 @@ export function composeUpCommand(deps: CommandDeps): CommandHandler {
           });
           void vscode.window.showInformationMessage(`${project} is up on ${session.spec.name}.`);
         } catch (err) {
+          if (isCancellation(err)) {
+            deps.buildLog.appendLine('Cancelled.');
+            return;
+          }
           const cause = forwarder?.lastDialError();
           const choice = await vscode.window.showErrorMessage(
             cause ? `Compose could not reach ${session.spec.name}: ${errorText(cause)}` : errorText(err),

@@ -4,7 +4,7 @@ import { vendor } from '../../core/docker/lazyVendor';
 import { formatBytes } from '../../core/docker/presentation';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { imageSource, pickHost } from './imagePicks';
-import { errorText } from './targets';
+import { errorText, isCancellation } from '../../core/docker/errors';
 
 /** Progress updates at most this often; the stream delivers chunks far faster than anyone reads. */
 const REPORT_EVERY_MS = 200;
@@ -42,7 +42,9 @@ export function copyImageToHost(deps: CommandDeps): CommandHandler {
         );
       });
     } catch (err) {
-      void vscode.window.showErrorMessage(`Copying ${label} to ${target.spec.name} failed: ${errorText(err)}`);
+      if (!isCancellation(err)) {
+        void vscode.window.showErrorMessage(`Copying ${label} to ${target.spec.name} failed: ${errorText(err)}`);
+      }
       return;
     } finally {
       deps.hosts.refresh(target.spec.id);

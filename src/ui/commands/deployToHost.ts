@@ -22,7 +22,7 @@ import type { CommandDeps, CommandHandler } from './commandDeps';
 import { openPortsOnAzureHost } from './azurePorts';
 import { withPickedHost } from './hostPick';
 import { resolveWorkspaceFile, workspaceTrusted } from './workspaceFilePick';
-import { errorText } from './targets';
+import { errorText } from '../../core/docker/errors';
 
 interface Remembered {
   hostId: string;
@@ -111,7 +111,7 @@ function tryParse<T>(parse: (v: string) => T): (v: string) => string | undefined
       parse(v);
       return undefined;
     } catch (err) {
-      return (err as Error).message;
+      return errorText(err);
     }
   };
 }

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { DockerHostSession } from '../../core/docker/hostSession';
 import { imageRows, type ImageRow } from '../../core/docker/presentation';
 import type { CommandDeps } from './commandDeps';
-import { errorText, imageTargets } from './targets';
+import { errorText } from '../../core/docker/errors';
+import { imageTargets } from './targets';
 
 export interface ImageSource {
   session: DockerHostSession;

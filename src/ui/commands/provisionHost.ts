@@ -16,7 +16,7 @@ import { runProvisionWizard } from '../wizards/provisionWizard';
 import { azureWizardContext } from '../wizards/azureWizardContext';
 import { sshKeyDirectory } from '../settings';
 import type { CommandDeps, CommandHandler } from './commandDeps';
-import { errorText } from './targets';
+import { errorText } from '../../core/docker/errors';
 
 const LAST_SOURCE = 'dockerOnAzure.lastSourceRange';
 
@@ -191,7 +191,9 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
               : '';
         // Without a report the host was created (a later step failed): it holds the key.
         const keyNote = report ? await settleNewKey(report) : '';
-        void vscode.window.showErrorMessage(`${errorText(err).replace(/\.?$/, '.')}${afterwards}${keyNote}`);
+        const text = `${errorText(err).replace(/\.?$/, '.')}${afterwards}${keyNote}`;
+        // Cancelled is what the user asked for; what it left behind is still worth knowing.
+        void (signal.aborted ? vscode.window.showInformationMessage(text) : vscode.window.showErrorMessage(text));
         deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
       }
     });

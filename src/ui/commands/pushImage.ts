@@ -19,7 +19,7 @@ import { CleartextConsentStore } from '../registries/cleartextConsentStore';
 import { RegistryCredentialsStore } from '../registries/registryCredentialsStore';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { imageSource, type ImageSource } from './imagePicks';
-import { errorText } from './targets';
+import { errorText, isCancellation } from '../../core/docker/errors';
 
 type Destination = { kind: 'acr'; registry: string; found: FoundRegistry } | { kind: 'typed'; registry: string };
 
@@ -227,6 +227,10 @@ export function pushImage(deps: CommandDeps): CommandHandler {
         }
         return;
       } catch (err) {
+        if (isCancellation(err)) {
+          deps.buildLog.appendLine('Cancelled.');
+          return;
+        }
         deps.buildLog.appendLine(errorText(err));
         const canRetype = isRegistryAuthError(err) && destination.kind === 'typed';
         const choice = await vscode.window.showErrorMessage(errorText(err), ...(canRetype ? ['Re-enter Credentials'] : []), 'Show Log');

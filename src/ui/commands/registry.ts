@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandDeps, CommandHandler } from './commandDeps';
+import { errorText, isCancellation } from '../../core/docker/errors';
 import { addHost } from './addHost';
 import { containerLifecycle } from './containerLifecycle';
 import { copyContainerId, inspectContainer, openInBrowser, openShell, viewLogs } from './containerTools';
@@ -70,8 +71,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       try {
         return await handler(node, nodes);
       } catch (err) {
+        if (isCancellation(err)) {
+          deps.log.info(`${id} cancelled`);
+          return undefined;
+        }
         deps.log.error(`${id} failed`, err);
-        void vscode.window.showErrorMessage((err as Error)?.message ?? String(err));
+        void vscode.window.showErrorMessage(errorText(err));
       }
     });
   });

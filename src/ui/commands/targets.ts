@@ -3,7 +3,7 @@ import { withCancellableProgress } from '../cancellableProgress';
 import type { ContainerInfo } from 'dockerode';
 import { containerName, sortContainers } from '../../core/docker/presentation';
 import { DockerHostSession } from '../../core/docker/hostSession';
-import { engineMessage } from '../../core/docker/errors';
+import { errorText, isCancellation } from '../../core/docker/errors';
 import { ContainerNode, ImageNode } from '../tree/hostNodes';
 import type { CommandDeps } from './commandDeps';
 
@@ -85,7 +85,10 @@ export async function forEachTarget<T>(
         try {
           await action(t, signal);
         } catch (err) {
-          failures.push(`${label(t)}: ${signal.aborted ? 'cancelled' : errorText(err)}`);
+          // What Cancel stopped is not a failure to report.
+          if (!signal.aborted && !isCancellation(err)) {
+            failures.push(`${label(t)}: ${errorText(err)}`);
+          }
         }
       }),
     );
@@ -95,5 +98,3 @@ export async function forEachTarget<T>(
   }
 }
 
-/** Commands show the engine's own sentence; the one helper for it lives with the other error texts. */
-export const errorText = engineMessage;

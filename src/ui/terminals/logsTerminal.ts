@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type Dockerode from 'dockerode';
 import { followLogs } from '../../core/docker/containerActions';
-import { errorText } from '../commands/targets';
+import { errorText } from '../../core/docker/errors';
 
 /**
  * A read-only terminal that follows a container's log. A terminal (not an output channel) keeps the

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type Dockerode from 'dockerode';
 import { openShell, ShellSession } from '../../core/docker/containerActions';
-import { errorText } from '../commands/targets';
+import { errorText } from '../../core/docker/errors';
 
 /** An interactive shell inside a container: `docker exec -it` over the host's own connection. */
 export function openShellTerminal(docker: Dockerode, containerId: string, title: string): vscode.Terminal {

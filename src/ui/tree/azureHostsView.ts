@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { errorText } from '../../core/docker/errors';
 import { AzureInventory } from '../../core/azure/azureInventory';
 import { dockerSpecForVm, isDockerHost } from '../../core/azure/azureHostSpec';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
@@ -110,7 +111,7 @@ export class AzureHostsView implements vscode.Disposable {
         this.forgetSubscriptionsExcept([]);
         return [new SignInAgainNode(err.message)];
       }
-      return [new MessageNode('azure/error', (err as Error).message, undefined, 'warning')];
+      return [new MessageNode('azure/error', errorText(err), undefined, 'warning')];
     }
   }
 
@@ -176,7 +177,7 @@ export class AzureHostsView implements vscode.Disposable {
       if (isAzureSignInError(err)) {
         return [new SignInAgainNode(err.message)];
       }
-      return [new MessageNode(`${parent.id}/error`, (err as Error).message, parent, 'warning')];
+      return [new MessageNode(`${parent.id}/error`, errorText(err), parent, 'warning')];
     }
   }
 

@@ -1,4 +1,5 @@
 import type { AzureFacts } from '../../core/compare/hostFigures';
+import { errorText } from '../../core/docker/errors';
 import type { CompareHost } from '../../core/compare/compareController';
 import type { DockerHostSession } from '../../core/docker/hostSession';
 import type { HostCatalog } from '../../core/hosts/hostCatalog';
@@ -36,7 +37,7 @@ async function azureFacts(view: AzureHostsView, node: AzureHostNode, starts: VmS
     }
     facts.sizeReason = facts.vCpus ? undefined : `${vm.location} does not list this size.`;
   } catch (err) {
-    facts.sizeReason = `its vCPUs and memory could not be read from Azure (${(err as Error).message}).`;
+    facts.sizeReason = `its vCPUs and memory could not be read from Azure (${errorText(err)}).`;
   }
   if (!facts.osDiskGb && vm.osDiskName) {
     // A VM created from a platform image may leave the size to the disk resource.
