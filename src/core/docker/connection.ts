@@ -192,7 +192,16 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
       });
       agent = sshAgent;
       transport = 'ssh';
-      docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'http', agent: sshAgent } as Dockerode.DockerOptions);
+      // A socket path, never opened (the agent makes every socket), because VS Code's proxy support
+      // leaves only requests with a socketPath alone: for any other host but localhost it drops the
+      // request's agent and connects straight to host:22, where sshd answers no HTTP ("Parse Error").
+      // `host` is cleared so a DOCKER_HOST in the environment cannot take the socket path's place.
+      docker = new Dockerode({
+        host: undefined,
+        socketPath: `ssh-dial:${parsed.host}:${parsed.port}`,
+        protocol: 'http',
+        agent: sshAgent,
+      } as Dockerode.DockerOptions);
       dial = () => sshAgent.openChannel();
       break;
     }
