@@ -55,6 +55,31 @@ test('the unix socket connection lists the containers and images the CLI sees', 
   }
 });
 
+test("a host's own address wins over DOCKER_HOST and DOCKER_TLS_VERIFY in the extension's environment", async () => {
+  const saved = { host: process.env.DOCKER_HOST, verify: process.env.DOCKER_TLS_VERIFY, certs: process.env.DOCKER_CERT_PATH };
+  process.env.DOCKER_HOST = 'tcp://127.0.0.1:1';
+  process.env.DOCKER_TLS_VERIFY = '1';
+  process.env.DOCKER_CERT_PATH = path.dirname(testEnv.tls.ca);
+  const sessions = [
+    new DockerHostSession(spec({ address: `unix://${testEnv.unixSocket}` }), connEnv()),
+    new DockerHostSession(spec({ address: `tcp://127.0.0.1:${testEnv.tls.port}`, tls: { ca: testEnv.tls.ca, cert: testEnv.tls.cert, key: testEnv.tls.key } }), connEnv()),
+  ];
+  try {
+    for (const session of sessions) {
+      assert.ok(Array.isArray((await session.load()).containers), `${session.spec.address} answered`);
+    }
+  } finally {
+    sessions.forEach((s) => s.dispose());
+    for (const [key, value] of [['DOCKER_HOST', saved.host], ['DOCKER_TLS_VERIFY', saved.verify], ['DOCKER_CERT_PATH', saved.certs]] as const) {
+      if (value === undefined) {
+        delete process.env[key];
+      } else {
+        process.env[key] = value;
+      }
+    }
+  }
+});
+
 test('tcp with client certificates uses mutual TLS, whatever the port number', async () => {
   assert.notEqual(testEnv.tls.port, 2376, 'the test daemon listens on a random port, not the TLS convention');
   const { ca, cert, key } = testEnv.tls;

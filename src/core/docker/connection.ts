@@ -114,6 +114,15 @@ export function describeWhere(parsed: ParsedHostAddress): string {
 }
 
 /**
+ * A Dockerode client for exactly this address. docker-modem fills whatever options are missing from
+ * DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, so a host listed under its own address would
+ * otherwise be reached at the one the extension's environment names.
+ */
+function engineClient(options: Dockerode.DockerOptions & { agent?: unknown }): Dockerode {
+  return new Dockerode({ host: undefined, port: undefined, socketPath: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined, ...options } as Dockerode.DockerOptions);
+}
+
+/**
  * Builds a dockerode client for a host. Throws a DockerHostError for an address or certificate
  * problem found before any network traffic, so the tree can show it instead of a stack trace.
  */
@@ -128,7 +137,7 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
     case 'unix':
     case 'npipe': {
       const socketPath = parsed.kind === 'unix' ? parsed.socketPath : parsed.pipePath;
-      docker = new Dockerode({ socketPath });
+      docker = engineClient({ socketPath });
       transport = 'socket';
       dial = () => connected(net.connect(socketPath), 'connect');
       break;
@@ -148,13 +157,13 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
         // The material goes on every request too, not only on the agent: VS Code's proxy support
         // (http.proxySupport "override", the default) swaps extensions' agents for its own, and a
         // request that lost its client certificate fails the handshake with mutual-TLS daemons.
-        docker = new Dockerode({
+        docker = engineClient({
           host: parsed.host,
           port: parsed.port,
           protocol: 'https',
           agent: httpsAgent,
           ...material,
-        } as Dockerode.DockerOptions);
+        });
         dial = () =>
           connected(
             tlsSocket.connect({
@@ -167,7 +176,7 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
             'secureConnect',
           );
       } else {
-        docker = new Dockerode({ host: parsed.host, port: parsed.port, protocol: 'http' });
+        docker = engineClient({ host: parsed.host, port: parsed.port, protocol: 'http' });
         transport = 'tcp';
         dial = () => connected(net.connect(parsed.port, parsed.host), 'connect');
       }
@@ -195,13 +204,11 @@ export function openConnection(spec: DockerHostSpec, env: ConnectionEnvironment)
       // A socket path, never opened (the agent makes every socket), because VS Code's proxy support
       // leaves only requests with a socketPath alone: for any other host but localhost it drops the
       // request's agent and connects straight to host:22, where sshd answers no HTTP ("Parse Error").
-      // `host` is cleared so a DOCKER_HOST in the environment cannot take the socket path's place.
-      docker = new Dockerode({
-        host: undefined,
+      docker = engineClient({
         socketPath: `ssh-dial:${parsed.host}:${parsed.port}`,
         protocol: 'http',
         agent: sshAgent,
-      } as Dockerode.DockerOptions);
+      });
       dial = () => sshAgent.openChannel();
       break;
     }
