@@ -6,7 +6,7 @@ import { vendor } from '../../core/docker/lazyVendor';
 import { ComposeProjectNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { withPickedHost } from './hostPick';
-import { resolveWorkspaceFile, workspaceTrusted } from './workspaceFilePick';
+import { resolveWorkspaceFile } from './workspaceFilePick';
 import { errorText, isCancellation } from '../../core/docker/errors';
 
 const memoryKey = (file: vscode.Uri) => `dockerOnAzure.compose.${file.toString()}`;
@@ -19,9 +19,6 @@ const INSTALL_GUIDE = 'https://docs.docker.com/compose/install/';
  */
 export function composeUpCommand(deps: CommandDeps): CommandHandler {
   return async (arg) => {
-    if (!workspaceTrusted('Compose Up')) {
-      return;
-    }
     const file = await resolveWorkspaceFile(arg, {
       glob: '**/{compose,docker-compose}*.{yaml,yml}',
       accepts: (name) => COMPOSE_FILE_PATTERN.test(name),

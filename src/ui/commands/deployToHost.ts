@@ -21,7 +21,7 @@ import { ContainerNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { openPortsOnAzureHost } from './azurePorts';
 import { withPickedHost } from './hostPick';
-import { resolveWorkspaceFile, workspaceTrusted } from './workspaceFilePick';
+import { resolveWorkspaceFile } from './workspaceFilePick';
 import { errorText } from '../../core/docker/errors';
 
 interface Remembered {
@@ -287,9 +287,6 @@ async function offerBrowser(deps: CommandDeps, session: DockerHostSession, name:
  */
 export function deployToHost(deps: CommandDeps): CommandHandler {
   return async (arg) => {
-    if (!workspaceTrusted('Deploying')) {
-      return;
-    }
     const dockerfile = await resolveWorkspaceFile(arg, DOCKERFILES);
     if (!dockerfile) {
       void vscode.window.showInformationMessage('No Dockerfile found in this workspace.');
@@ -312,9 +309,6 @@ export function deployToHost(deps: CommandDeps): CommandHandler {
  */
 export function redeploy(deps: CommandDeps): CommandHandler {
   return async (arg) => {
-    if (!workspaceTrusted('Deploying')) {
-      return;
-    }
     const fromContainer = arg instanceof ContainerNode ? arg : undefined;
     const labelled = fromContainer?.info.Labels?.[DEPLOYED_FROM_LABEL];
     let dockerfile: vscode.Uri | undefined;

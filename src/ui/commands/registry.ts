@@ -19,6 +19,7 @@ import { exportArmTemplate } from './exportArmTemplate';
 import { pushImage } from './pushImage';
 import { copyImageToHost } from './copyImage';
 import { compareVmsAndContainers } from './compareVmsAndContainers';
+import { needsTrustedWorkspace } from './preconditions';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
 export const commandFactories: Record<string, (deps: CommandDeps) => CommandHandler> = {
@@ -47,9 +48,9 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.azure.selectSubscriptions': selectSubscriptions,
   'dockerOnAzure.azure.addExistingVm': markVmAsDockerHost,
   'dockerOnAzure.azure.provisionHost': provisionHost,
-  'dockerOnAzure.deploy': deployToHost,
-  'dockerOnAzure.redeploy': redeploy,
-  'dockerOnAzure.composeUp': composeUpCommand,
+  'dockerOnAzure.deploy': needsTrustedWorkspace('Deploy', deployToHost),
+  'dockerOnAzure.redeploy': needsTrustedWorkspace('Redeploy', redeploy),
+  'dockerOnAzure.composeUp': needsTrustedWorkspace('Compose Up', composeUpCommand),
   'dockerOnAzure.composeDown': composeDownCommand,
   'dockerOnAzure.azure.exportArmTemplate': exportArmTemplate,
   'dockerOnAzure.azureHost.unmark': unmarkVm,

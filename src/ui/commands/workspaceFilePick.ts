@@ -27,10 +27,3 @@ export async function resolveWorkspaceFile(
   return picked?.uri;
 }
 
-/** Whether the workspace is trusted; when it is not, says that `action` runs its code and needs trust first. */
-export function workspaceTrusted(action: string): boolean {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage(`${action} builds and runs this workspace's code: trust the workspace first.`);
-  }
-  return vscode.workspace.isTrusted;
-}
