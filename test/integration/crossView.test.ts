@@ -181,6 +181,16 @@ test('both views list their hosts from one activation', async () => {
   assert.deepEqual((await azureView().provider.getChildren(tls)).map(label), ['Containers', 'Images']);
 });
 
+test("rows under an Azure host name that host's row as their parent, so VS Code can reveal them", async () => {
+  const tls = await azureHost('azure-tls');
+  const { provider } = azureView();
+  const groups = await provider.getChildren(tls);
+  assert.deepEqual(groups.map((g) => provider.getParent(g)), groups.map(() => tls));
+  const ssh = await azureHost('azure-ssh');
+  const [row] = await provider.getChildren(ssh);
+  assert.equal(provider.getParent(row), ssh, `the error row ${label(row)} hangs under the Azure host`);
+});
+
 test("Retry on an Azure host's error row re-reads that host in the Azure view", async () => {
   const ssh = await azureHost('azure-ssh');
   const [row] = await azureView().provider.getChildren(ssh);

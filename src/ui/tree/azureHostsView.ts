@@ -98,7 +98,7 @@ export class AzureHostsView implements vscode.Disposable {
       this.forgetSubscriptionsExcept(subscriptions);
       if (!subscriptions.length) {
         return [
-          new MessageNode('azure/no-subscriptions', 'No subscriptions to show. Check the account, or choose subscriptions.', undefined, 'info'),
+          new MessageNode('azure/no-subscriptions', 'No subscriptions to show. Check the account, or choose subscriptions.', undefined, { icon: 'info' }),
         ];
       }
       return subscriptions.map((sub) => {
@@ -111,7 +111,7 @@ export class AzureHostsView implements vscode.Disposable {
         this.forgetSubscriptionsExcept([]);
         return [new SignInAgainNode(err.message)];
       }
-      return [new MessageNode('azure/error', errorText(err), undefined, 'warning')];
+      return [new MessageNode('azure/error', errorText(err), undefined, { icon: 'warning' })];
     }
   }
 
@@ -177,7 +177,7 @@ export class AzureHostsView implements vscode.Disposable {
       if (isAzureSignInError(err)) {
         return [new SignInAgainNode(err.message)];
       }
-      return [new MessageNode(`${parent.id}/error`, errorText(err), parent, 'warning')];
+      return [new MessageNode(`${parent.id}/error`, errorText(err), parent, { icon: 'warning' })];
     }
   }
 

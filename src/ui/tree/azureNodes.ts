@@ -61,7 +61,7 @@ export class AzureHostNode implements TreeNode {
     readonly parent: TreeNode,
   ) {
     this.id = `azure/${vm.id.toLowerCase()}`;
-    this.inner = session ? new HostNode(session, ctx) : undefined;
+    this.inner = session ? new HostNode(session, ctx, this) : undefined;
   }
 
   get hostId(): string | undefined {
@@ -93,7 +93,7 @@ export class AzureHostNode implements TreeNode {
   async getChildren(): Promise<TreeNode[]> {
     if (this.vm.powerState !== 'running') {
       const hint = this.vm.powerState === 'deallocated' || this.vm.powerState === 'stopped' ? ' — start it to see its containers' : '';
-      return [new MessageNode(`${this.id}/state`, `The VM is ${POWER_ICON[this.vm.powerState].label}${hint}.`, this, 'debug-pause')];
+      return [new MessageNode(`${this.id}/state`, `The VM is ${POWER_ICON[this.vm.powerState].label}${hint}.`, this, { icon: 'debug-pause' })];
     }
     if (!this.inner) {
       return [
@@ -101,7 +101,7 @@ export class AzureHostNode implements TreeNode {
           `${this.id}/noaddress`,
           'This VM has no public IP address, so its Docker daemon cannot be reached from here.',
           this,
-          'warning',
+          { icon: 'warning' },
         ),
       ];
     }

@@ -38,8 +38,15 @@ export class HostNode implements TreeNode {
   constructor(
     readonly session: DockerHostSession,
     private readonly ctx: HostTreeContext,
+    /** The row that stands for this host in the tree, when another one does (an Azure VM's). */
+    private readonly row?: TreeNode,
   ) {
     this.id = `host:${session.spec.id}`;
+  }
+
+  /** What this host's rows name as their parent, so VS Code can walk up to a row it shows. */
+  get treeRow(): TreeNode {
+    return this.row ?? this;
   }
 
   get hostId(): string {
@@ -81,7 +88,7 @@ export class HostNode implements TreeNode {
     try {
       await this.session.current();
     } catch (err) {
-      return [new ErrorNode(this.hostId, describeDockerError(err, this.session.spec.name), this)];
+      return [new ErrorNode(this.hostId, describeDockerError(err, this.session.spec.name), this.treeRow)];
     }
     return [new ContainersGroupNode(this), new ImagesGroupNode(this, this.ctx)];
   }
@@ -99,8 +106,11 @@ export class HostNode implements TreeNode {
 export class ContainersGroupNode implements TreeNode {
   readonly id: string;
 
-  constructor(readonly parent: HostNode) {
-    this.id = `${parent.hostId}/containers`;
+  readonly parent: TreeNode;
+
+  constructor(readonly host: HostNode) {
+    this.id = `${host.hostId}/containers`;
+    this.parent = host.treeRow;
   }
 
   getTreeItem(): vscode.TreeItem {
@@ -108,7 +118,7 @@ export class ContainersGroupNode implements TreeNode {
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon('layers');
     item.contextValue = contextValue('dockerContainers');
-    const state = this.parent.session.state;
+    const state = this.host.session.state;
     if (state.kind === 'loaded') {
       const running = state.snapshot.containers.filter((c) => c.State === 'running').length;
       item.description = `${running} running · ${state.snapshot.containers.length} total`;
@@ -117,7 +127,7 @@ export class ContainersGroupNode implements TreeNode {
   }
 
   async getChildren(): Promise<TreeNode[]> {
-    const snapshot = await this.parent.snapshot();
+    const snapshot = await this.host.snapshot();
     if (!snapshot) {
       return [];
     }
@@ -125,7 +135,7 @@ export class ContainersGroupNode implements TreeNode {
       return [new MessageNode(`${this.id}/empty`, 'No containers', this)];
     }
     const { projects, loose } = groupByComposeProject(snapshot.containers);
-    return [...projects.map((p) => new ComposeProjectNode(this.parent, p, this)), ...loose.map((c) => new ContainerNode(this.parent, c, this))];
+    return [...projects.map((p) => new ComposeProjectNode(this.host, p, this)), ...loose.map((c) => new ContainerNode(this.host, c, this))];
   }
 }
 
@@ -177,11 +187,14 @@ export class ContainerNode implements TreeNode {
 export class ImagesGroupNode implements TreeNode {
   readonly id: string;
 
+  readonly parent: TreeNode;
+
   constructor(
-    readonly parent: HostNode,
+    readonly host: HostNode,
     private readonly ctx: HostTreeContext,
   ) {
-    this.id = `${parent.hostId}/images`;
+    this.id = `${host.hostId}/images`;
+    this.parent = host.treeRow;
   }
 
   getTreeItem(): vscode.TreeItem {
@@ -189,7 +202,7 @@ export class ImagesGroupNode implements TreeNode {
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon('package');
     item.contextValue = contextValue('dockerImages');
-    const state = this.parent.session.state;
+    const state = this.host.session.state;
     if (state.kind === 'loaded') {
       item.description = `${imageRows(state.snapshot.images, this.ctx.showDanglingImages()).length}`;
     }
@@ -197,7 +210,7 @@ export class ImagesGroupNode implements TreeNode {
   }
 
   async getChildren(): Promise<TreeNode[]> {
-    const snapshot = await this.parent.snapshot();
+    const snapshot = await this.host.snapshot();
     if (!snapshot) {
       return [];
     }
@@ -206,7 +219,7 @@ export class ImagesGroupNode implements TreeNode {
       return [new MessageNode(`${this.id}/empty`, 'No images', this)];
     }
     const now = Date.now();
-    return rows.map((row) => new ImageNode(this.parent, row, now, this));
+    return rows.map((row) => new ImageNode(this.host, row, now, this));
   }
 }
 

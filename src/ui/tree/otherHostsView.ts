@@ -46,7 +46,7 @@ export class OtherHostsView implements vscode.Disposable {
         }
         return node;
       });
-      const problems = listing.problems.map((p) => new MessageNode(`problem:${p.location}`, p.message, undefined, 'warning'));
+      const problems = listing.problems.map((p) => new MessageNode(`problem:${p.location}`, p.message, undefined, { icon: 'warning' }));
       return [...hosts, ...problems];
     });
     this.treeView = vscode.window.createTreeView(OTHER_HOSTS_VIEW_ID, {

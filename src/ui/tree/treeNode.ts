@@ -34,20 +34,37 @@ export function itemFromModel(model: NodeModel, collapsible = vscode.TreeItemCol
   return item;
 }
 
-/** A plain informational row ("No containers"). */
+export interface MessageRow {
+  /** A codicon name; `info` unless given. */
+  icon?: string;
+  iconColor?: string;
+  tooltip?: vscode.MarkdownString;
+  /** What a click runs: the row's own action (Retry, Trust Host Key); given the row unless it names arguments. */
+  command?: vscode.Command;
+  /** Context-value flags besides `dockerMessage`, for the row's menus. */
+  flags?: (string | false | undefined)[];
+}
+
+/**
+ * The one row type for messages and actions ("No containers", an error with Retry): rows that
+ * stand for nothing on a host. Rows with more to carry (ErrorNode) extend it rather than render
+ * themselves.
+ */
 export class MessageNode implements TreeNode {
   constructor(
     readonly id: string,
-    private readonly message: string,
+    readonly message: string,
     readonly parent?: TreeNode,
-    private readonly icon = 'info',
+    private readonly row: MessageRow = {},
   ) {}
 
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.message);
     item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(this.icon);
-    item.contextValue = contextValue('dockerMessage');
+    item.iconPath = new vscode.ThemeIcon(this.row.icon ?? 'info', this.row.iconColor ? new vscode.ThemeColor(this.row.iconColor) : undefined);
+    item.tooltip = this.row.tooltip;
+    item.command = this.row.command && { ...this.row.command, arguments: this.row.command.arguments ?? [this] };
+    item.contextValue = contextValue('dockerMessage', ...(this.row.flags ?? []));
     return item;
   }
 }
