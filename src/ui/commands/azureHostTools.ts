@@ -6,6 +6,7 @@ import { dockerConfigDir } from '../../core/docker/dockerContexts';
 import { exportDockerContext, validateContextName } from '../../core/docker/contextExport';
 import { parseHostAddress } from '../../core/docker/hostAddress';
 import { AzureHostNode } from '../tree/azureNodes';
+import { provisionedSshKey } from '../azure/provisionedKeys';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
 function hostOf(node: unknown): AzureHostNode | undefined {
@@ -38,7 +39,7 @@ export function openInPortal(): CommandHandler {
 export function openSshTerminal(deps: CommandDeps): CommandHandler {
   return async (node) => {
     const host = hostOf(node);
-    const spec = host && dockerSpecForVm(host.vm, deps.hostMarks.get(host.vm.id));
+    const spec = host && dockerSpecForVm(host.vm, deps.hostMarks.get(host.vm.id), undefined, provisionedSshKey(host.vm));
     if (!host || !spec) {
       return;
     }
@@ -46,7 +47,7 @@ export function openSshTerminal(deps: CommandDeps): CommandHandler {
     const user = parsed.kind === 'ssh' ? parsed.user : (host.vm.provisioned?.adminUser ?? host.vm.adminUsername);
     const target = host.vm.fqdn ?? host.vm.publicIp!;
     // A host provisioned with a TLS daemon still takes the SSH key it was made with.
-    const identityFile = spec.identityFile ?? deps.hostMarks.sshKey(host.vm.id);
+    const identityFile = spec.identityFile ?? deps.hostMarks.sshKey(host.vm.id) ?? provisionedSshKey(host.vm);
     const args = [
       ...(parsed.kind === 'ssh' && parsed.port !== 22 ? ['-p', String(parsed.port)] : []),
       ...(identityFile ? ['-i', identityFile] : []),

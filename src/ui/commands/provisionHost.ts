@@ -8,6 +8,7 @@ import type { PemPair } from '../../core/azure/provisioning/certificates';
 import type { ProvisionEvent, RollbackReport } from '../../core/azure/provisioning/executor';
 import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/sshKeys';
 import { planProvisioning } from '../../core/azure/provisioning/plan';
+import { provisionedKeyFileName } from '../../core/azure/provisioning/naming';
 import { isUnknownHostKeyError } from '../../core/docker/errors';
 import { appendKnownHost, knownHostsLine, publicKeyBlob } from '../../core/docker/knownHosts';
 import type { DockerHostSpec } from '../../core/docker/hostSpec';
@@ -55,6 +56,7 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
     const answers = await runProvisionWizard(
       await azureWizardContext(inventory, {
         existingKeys: () => az.listExistingKeys(sshDir),
+        keyDirectory: sshDir,
         lastSourceRange: deps.context.globalState.get<string>(LAST_SOURCE),
       }),
     );
@@ -87,7 +89,7 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
       publicKey = await az.readPublicKey(identityFile);
     } else {
       const pair = az.generateSshKeyPair(`${adminUser}@${answers.hostName}`);
-      const written = await az.writeSshKeyPair(sshDir, `${answers.hostName}_ed25519`, pair);
+      const written = await az.writeSshKeyPair(sshDir, provisionedKeyFileName(answers.hostName), pair);
       newKey = { written, pair };
       identityFile = written.privateKeyPath;
       publicKey = pair.publicKey;

@@ -7,7 +7,7 @@ import type { WizardContext } from './provisionWizard';
 /** What the provisioning wizard offers, read from the subscription: groups, regions, sizes in a region. */
 export async function azureWizardContext(
   inventory: AzureInventory,
-  extra: Pick<WizardContext, 'existingKeys' | 'lastSourceRange' | 'forTemplate'>,
+  extra: Pick<WizardContext, 'existingKeys' | 'keyDirectory' | 'lastSourceRange' | 'forTemplate'>,
 ): Promise<WizardContext> {
   return {
     ...extra,

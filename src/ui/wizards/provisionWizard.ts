@@ -1,7 +1,8 @@
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
 import type { DaemonAccess } from '../../core/azure/provisioning/plan';
-import { isWideRange, validateHostName, validateSourceRange } from '../../core/azure/provisioning/naming';
+import { isWideRange, provisionedKeyFileName, validateHostName, validateSourceRange } from '../../core/azure/provisioning/naming';
 import { dnsName, proposeDnsLabel, validateDnsLabel } from '../../core/azure/provisioning/dnsLabels';
 import { IMAGES, ImageKey } from '../../core/azure/provisioning/plan';
 import { ExistingResource, freeGroupName, freeHostName, hostNameTaken } from '../../core/azure/provisioning/takenNames';
@@ -61,6 +62,8 @@ export interface WizardContext {
   /** The sizes offered in a region; the built-in list is used when this fails. */
   sizes?: (sub: AzureSubscriptionRef, location: string) => Promise<{ name: string; cores: number; memoryMb: number }[]>;
   existingKeys: () => Promise<string[]>;
+  /** Where a new key pair is written (the `ssh.keyDirectory` setting); ~/.ssh when not given. */
+  keyDirectory?: string;
   lastSourceRange?: string;
   /** Answers for an ARM template: no key (a template parameter) and SSH only. */
   forTemplate?: boolean;
@@ -242,7 +245,7 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
             ...keys.map((k) => ({ label: `$(key) ${k.split('/').pop()}`, description: k, value: k as string | null, picked: s.existingKey === k })),
             {
               label: '$(add) New ed25519 key pair',
-              detail: `Written to ~/.ssh/${s.hostName}_ed25519 (0600)`,
+              detail: `Written to ${path.join(ctx.keyDirectory ?? '~/.ssh', provisionedKeyFileName(s.hostName!))} (0600)`,
               value: null,
               picked: !keys.length || s.existingKey === undefined,
             },
