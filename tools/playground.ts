@@ -130,7 +130,12 @@ async function provisionDemoHost(
     // Where the extension's connections come from.
     sourceRange: '127.0.0.1',
   };
-  const result = await executeProvisioning(planProvisioning(request), { clients, sshHostKey: hostKey, onEvent: () => undefined });
+  const plan = planProvisioning(request);
+  // No DNS name: the made-up <label>.<region>.cloudapp.azure.com exists on the real internet, maybe
+  // as someone else's machine, and Open in Browser would go there. The view then uses the address.
+  const publicIp = plan.resources.find((r) => r.key === 'publicIp')!.body.properties as { dnsSettings?: unknown };
+  delete publicIp.dnsSettings;
+  const result = await executeProvisioning(plan, { clients, sshHostKey: hostKey, onEvent: () => undefined });
   for (const name of [result.publicIp, result.fqdn].filter((n): n is string => !!n)) {
     await appendKnownHost(knownHostsFile, knownHostsLine(name, 22, publicKeyBlob(hostKey.publicKey)));
   }
