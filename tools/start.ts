@@ -2,10 +2,12 @@
  * `npm start` (after `npm run package`): opens the packaged extension in a real VS Code.
  *   - the desktop `code` when it is on PATH (extension loaded from this folder);
  *   - otherwise code-server on 127.0.0.1 with the .vsix installed, printing the URL to open.
- * Flags: --playground (a private Docker engine with demo containers; needs root),
+ * Flags: --playground (a private Docker engine with demo containers, and an ARM emulator whose
+ *        demo Docker host VMs run; needs root; opens a demo app folder),
  *        --code-server (use code-server even when `code` is on PATH), --port N,
  *        --check (code-server with a fresh profile; open it in Chromium, wait for the extension to
- *        activate and the Other Docker Hosts view to render, print what was seen, stop, exit).
+ *        activate and the Other Docker Hosts view to render, and with --playground for a running
+ *        demo Azure host to list its containers; print what was seen, stop, exit).
  * Ctrl+C stops everything this started.
  */
 import { spawn, execFileSync } from 'child_process';
@@ -72,16 +74,22 @@ async function main(): Promise<void> {
     if (process.getuid?.() !== 0) {
       throw new Error('The playground runs its own dockerd and needs root (sudo npm start -- --playground).');
     }
-    console.log('Starting the playground Docker engine…');
+    console.log('Starting the playground: a Docker engine, the ARM emulator and its demo VMs…');
     playground = await startPlayground(fs.mkdtempSync('/tmp/doa-play-'));
     cleanups.push(() => playground!.stop());
     Object.assign(env, playground.env);
     Object.assign(settings, playground.settings);
     console.log(`Playground engine: ${env.DOCKER_HOST} (containers web, worker, nightly-report; web serves ${playground.webUrl})`);
     console.log(
-      `Playground Azure: ARM emulator at ${String(playground.settings['dockerOnAzure.azure.resourceManagerEndpoint'])} (subscription with demo Docker host VMs)`,
+      `Playground Azure: ARM emulator at ${String(playground.settings['dockerOnAzure.azure.resourceManagerEndpoint'])}, demo Docker host VMs:`,
     );
+    for (const host of playground.azureHosts) {
+      console.log(`  ${host.name} (${host.powerState}) at ${host.address}, containers ${host.containers.join(', ')}`);
+    }
+    console.log(`Playground app to deploy: ${playground.workspace} (opened as the workspace; its Dockerfile builds on every playground host)`);
+    console.log(`Playground SSH keys and known_hosts: ${String(playground.settings['dockerOnAzure.ssh.keyDirectory'])}`);
   }
+  const workspace = playground?.workspace ?? repoRoot;
 
   if (onPath('code') && !forceCodeServer) {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-code-'));
@@ -89,7 +97,7 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.join(profile, 'User'), { recursive: true });
     fs.writeFileSync(path.join(profile, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
     // A profile of its own makes this a new VS Code process, so the playground's DOCKER_HOST reaches it.
-    const child = spawn('code', ['--wait', '--new-window', '--user-data-dir', profile, `--extensionDevelopmentPath=${repoRoot}`, repoRoot], {
+    const child = spawn('code', ['--wait', '--new-window', '--user-data-dir', profile, `--extensionDevelopmentPath=${repoRoot}`, workspace], {
       stdio: 'inherit',
       env: { ...process.env, ...env },
     });
@@ -112,7 +120,7 @@ async function main(): Promise<void> {
     install,
     dir: profileDir,
     keepProfile: !throwaway,
-    workspace: repoRoot,
+    workspace,
     vsixPaths: [path.join(repoRoot, 'docker-on-azure.vsix')],
     env,
     settings,
@@ -120,7 +128,9 @@ async function main(): Promise<void> {
   });
   cleanups.push(() => server.stop());
   if (wantsCheck) {
-    const report = await checkWorkbench(server, path.join(repoRoot, '.test-results', 'start-check'));
+    const runningHost = playground?.azureHosts.find((h) => h.powerState === 'running');
+    const azure = runningHost && { host: runningHost.name, container: runningHost.containers[0] };
+    const report = await checkWorkbench(server, path.join(repoRoot, '.test-results', 'start-check'), azure);
     console.log(describeReport(report, install.version));
     await stopAll(0);
     return;

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
 import { ARM_CA_DIR_VAR, dockerCli, uniqueName } from '../support/testEnv';
 import { Uri, type FakeInputBox } from '../support/vscodeFake';
+import type { DockerHostSpec } from '../../src/core/docker/hostSpec';
 import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
 import { startAzureCommands, type AzureCommands } from '../support/azureCommands';
 
@@ -128,4 +129,40 @@ test('a new host on a public address Azure handed out before replaces the old SS
   assert.ok(!text.includes(oldLine), `the old key for ${first.address} is no longer trusted:\n${text}`);
   assert.ok(text.includes(`${second.address} ${second.ssh!.hostKeyPublic}`), text);
   assert.ok(fs.readFileSync(`${knownHostsFile}.old`, 'utf8').includes(oldLine), 'the file as it was is kept in known_hosts.old');
+});
+
+test('a host provisioned here whose record is gone (another profile, a reinstall) is still reached with the key provisioning left in the key folder', async () => {
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  const name = uniqueName('ssh-kept');
+  let newKeyDetail: string | undefined;
+  recorded.answers.push(
+    name,
+    byDefault, // a new resource group
+    byDefault, // region
+    asOffered, // DNS label
+    byDefault, // size
+    byDefault, // image
+    byDefault, // SSH, the default
+    (items: (Item & { value?: unknown; detail?: string })[]) => {
+      const fresh = items.find((i) => i.value === null);
+      newKeyDetail = fresh?.detail;
+      return fresh;
+    },
+    '203.0.113.7',
+  );
+  const ready = (await recorded.commands.get('dockerOnAzure.azure.provisionHost')!()) as DockerHostSpec | undefined;
+  assert.ok(ready, recorded.messages.map((m) => m.text).join(' | '));
+  assert.equal(newKeyDetail, `Written to ${path.join(scratch, 'ssh', `${name}_ed25519`)} (0600)`, 'the wizard names the key folder it writes to');
+  const vm = arm.bootedHosts().find((h) => ready.id === `azure:${h.vmId.toLowerCase()}`);
+  assert.ok(vm, 'the VM booted');
+  // What a new VS Code profile on this machine knows of the host: only what Azure says.
+  await azure.marks.set(vm.vmId, undefined);
+  const subs = (await azure.view.provider.getChildren()).filter((n): n is SubscriptionNode => n instanceof SubscriptionNode);
+  const hosts = (await Promise.all(subs.map((s) => azure.view.provider.getChildren(s)))).flat();
+  const node = hosts.find((h): h is AzureHostNode => h instanceof AzureHostNode && h.vm.name === name);
+  assert.ok(node?.session, `${name} is listed and reachable`);
+  const snapshot = await node.session.load();
+  assert.ok(Array.isArray(snapshot.containers), 'the daemon answered over SSH');
+  assert.equal(node.session.spec.identityFile, path.join(scratch, 'ssh', `${name}_ed25519`), 'with the key provisioning wrote');
 });

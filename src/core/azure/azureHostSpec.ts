@@ -18,8 +18,15 @@ export function isDockerHost(vm: AzureVm, mark: HostMark | undefined): boolean {
 /**
  * The connection the Docker layer uses for an Azure VM: its DNS name (else public IP) over SSH as
  * the admin user, or mutual TLS on the daemon port. Undefined when the VM has no public address.
+ * `provisionedKey` is the key file provisioning left for the VM on this machine, if any: an SSH
+ * host with no mark takes it (the mark, which names the key, stays in the profile that provisioned it).
  */
-export function dockerSpecForVm(vm: AzureVm, mark: HostMark | undefined, provisionedTls?: ClientTlsPem): DockerHostSpec | undefined {
+export function dockerSpecForVm(
+  vm: AzureVm,
+  mark: HostMark | undefined,
+  provisionedTls?: ClientTlsPem,
+  provisionedKey?: string,
+): DockerHostSpec | undefined {
   // The static IP first: it is what the host's certificate names for sure, and needs no DNS.
   const address = vm.publicIp ?? vm.fqdn;
   if (!address) {
@@ -34,7 +41,7 @@ export function dockerSpecForVm(vm: AzureVm, mark: HostMark | undefined, provisi
   }
   const user = mark?.access === 'ssh' ? mark.user : (vm.provisioned?.adminUser ?? vm.adminUsername ?? 'azureuser');
   const port = mark?.access === 'ssh' && mark.port && mark.port !== 22 ? `:${mark.port}` : '';
-  return { ...base, address: `ssh://${user}@${address}${port}`, identityFile: mark?.access === 'ssh' ? mark.identityFile : undefined };
+  return { ...base, address: `ssh://${user}@${address}${port}`, identityFile: mark?.access === 'ssh' ? mark.identityFile : provisionedKey };
 }
 
 /** The Docker host id of an Azure VM: ARM ids compare case-insensitively. */

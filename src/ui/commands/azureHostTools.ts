@@ -11,6 +11,7 @@ import type { DockerHostSpec } from '../../core/docker/hostSpec';
 import { addSshHostEntry, missingSshDirectives, type SshClientNeeds } from '../../core/docker/sshClientConfig';
 import { AzureHostNode } from '../tree/azureNodes';
 import { HostNode } from '../tree/hostNodes';
+import { provisionedSshKey } from '../azure/provisionedKeys';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
 function hostOf(node: unknown): AzureHostNode | undefined {
@@ -43,7 +44,7 @@ export function openInPortal(): CommandHandler {
 export function openSshTerminal(deps: CommandDeps): CommandHandler {
   return async (node) => {
     const host = hostOf(node);
-    const spec = host && dockerSpecForVm(host.vm, deps.hostMarks.get(host.vm.id));
+    const spec = host && dockerSpecForVm(host.vm, deps.hostMarks.get(host.vm.id), undefined, provisionedSshKey(host.vm));
     if (!host || !spec) {
       return;
     }
@@ -51,7 +52,7 @@ export function openSshTerminal(deps: CommandDeps): CommandHandler {
     const user = parsed.kind === 'ssh' ? parsed.user : (host.vm.provisioned?.adminUser ?? host.vm.adminUsername);
     const target = host.vm.fqdn ?? host.vm.publicIp!;
     // A host provisioned with a TLS daemon still takes the SSH key it was made with.
-    const identityFile = spec.identityFile ?? deps.hostMarks.sshKey(host.vm.id);
+    const identityFile = spec.identityFile ?? deps.hostMarks.sshKey(host.vm.id) ?? provisionedSshKey(host.vm);
     const args = [
       ...(parsed.kind === 'ssh' && parsed.port !== 22 ? ['-p', String(parsed.port)] : []),
       ...(identityFile ? ['-i', identityFile] : []),

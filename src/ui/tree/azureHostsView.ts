@@ -8,6 +8,7 @@ import type { HostCatalog } from '../../core/hosts/hostCatalog';
 import type { AzureSignIn } from '../azure/azureSignIn';
 import type { HostMarksStore } from '../azure/hostMarksStore';
 import type { HostTlsStore } from '../azure/hostTlsStore';
+import { provisionedSshKey } from '../azure/provisionedKeys';
 import { DockerHostsTreeProvider } from './dockerHostsTreeProvider';
 import { AzureHostNode, SubscriptionNode } from './azureNodes';
 import type { HostTreeContext } from './hostNodes';
@@ -134,7 +135,7 @@ export class AzureHostsView implements vscode.Disposable {
     const tlsOf = new Map(
       await Promise.all(hosts.filter((vm) => vm.provisioned?.daemon === 'tls').map(async (vm) => [vm.id, await this.tls.get(vm.id)] as const)),
     );
-    const listed = hosts.map((vm) => ({ vm, spec: dockerSpecForVm(vm, this.marks.get(vm.id), tlsOf.get(vm.id)) }));
+    const listed = hosts.map((vm) => ({ vm, spec: dockerSpecForVm(vm, this.marks.get(vm.id), tlsOf.get(vm.id), provisionedSshKey(vm)) }));
     // Only a running VM is reached: a stopped one may get another address when it starts.
     const reachable = listed.filter((h) => h.vm.powerState === 'running' && h.spec).map((h) => h.spec!);
     const sessions = new Map(this.catalog.update(azureGroup(subscription.subscriptionId), reachable).map((s) => [s.spec.id, s]));

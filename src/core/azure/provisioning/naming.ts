@@ -32,6 +32,15 @@ export function validateResourceGroupName(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The file a new key pair for a host is written to, in the key folder (the .pub beside it). Found
+ * there again by the host's name alone, it still reaches the host when nothing else on this machine
+ * remembers which key the host took.
+ */
+export function provisionedKeyFileName(hostName: string): string {
+  return `${hostName}_ed25519`;
+}
+
 /** Linux admin names Azure refuses (besides anything not matching the pattern). */
 const RESERVED_USERS = new Set(['admin', 'administrator', 'root', 'guest', 'user', 'test', 'sys', 'daemon', 'bin', 'docker', 'ubuntu', 'adm']);
 

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { provisionedKeyFileName } from './naming';
 import { utils } from 'ssh2';
 
 export interface SshKeyPair {
@@ -56,12 +57,12 @@ function wellFormed(privateKey: string, publicKey: string): boolean {
 }
 
 /**
- * The file name for a new key pair of this host: `<host>_ed25519`, or `<host>_ed25519_2`, … when a
- * host of that name had one before (a deleted host's key is the user's, never overwritten).
+ * The file name for a new key pair of this host: provisionedKeyFileName's, or that with `_2`, … when
+ * a host of that name had one before (a deleted host's key is the user's, never overwritten).
  */
 export async function freeKeyFileName(sshDir: string, hostName: string): Promise<string> {
   for (let n = 1; ; n++) {
-    const name = n === 1 ? `${hostName}_ed25519` : `${hostName}_ed25519_${n}`;
+    const name = n === 1 ? provisionedKeyFileName(hostName) : `${provisionedKeyFileName(hostName)}_${n}`;
     const file = path.join(sshDir, name);
     if (!(await exists(file)) && !(await exists(`${file}.pub`))) {
       return name;
