@@ -42,7 +42,7 @@ function byteStream(seed: string): (n: number) => Buffer {
  * re-including one file inside the excluded folder. Kept and excluded files come in pairs of the
  * same size, so the split is exact.
  */
-function writeContext(dir: string, files: number, megabytes: number): { keptFiles: number } {
+export function writeContext(dir: string, files: number, megabytes: number): { keptFiles: number } {
   const bytes = byteStream('doa-bench-build-context');
   const pairs = files / 2;
   const mean = (megabytes * 1_000_000) / files;
@@ -65,7 +65,7 @@ function writeContext(dir: string, files: number, megabytes: number): { keptFile
   return { keptFiles: pairs + 3 };
 }
 
-async function countInImage(host: string, tag: string): Promise<number> {
+export async function countInImage(host: string, tag: string): Promise<number> {
   const { stdout } = await run('docker', ['-H', host, 'run', '--rm', tag, 'cat', '/count']);
   return Number(stdout.trim());
 }

@@ -12,6 +12,7 @@ import { measureWorkbench } from './workbenchTiming';
 import { measurePush } from './pushImage';
 import { measureCopy } from './copyImage';
 import { measureBuild } from './buildContext';
+import { measureBuildOverLink } from './buildOverLink';
 import { BASE_IMAGE, importBusybox, startDockerd } from '../test/support/engines';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -101,6 +102,23 @@ async function main(): Promise<void> {
   console.log(
     `ours (context upload + build) ${build.oursMs.toFixed(0)} ms, DOCKER_BUILDKIT=0 docker build ${build.cliMs.toFixed(0)} ms → ours takes ${ratio(build.oursMs, build.cliMs)} as long as the CLI`,
   );
+
+  const link = await measureBuildOverLink();
+  results.buildOverLink = link;
+  const { ours, cli, classic } = link.contenders;
+  const mb = (b: number) => `${(b / 1_000_000).toFixed(2)} MB`;
+  const line = (what: string, b: { ms: number; upBytes: number }) => `${what} ${(b.ms / 1000).toFixed(2)} s, ${mb(b.upBytes)} up`;
+  console.log(
+    `\n## Deploy over a link like an Azure VM's (${link.mbitPerSecond} Mbit/s, ${link.rttMs} ms RTT): ${link.files} files, ${link.megabytes} MB, half .dockerignored`,
+  );
+  for (const [what, key] of [['first deploy', 'first'], ['redeploy after a 1 KB change', 'redeploy']] as const) {
+    console.log(
+      `${what}: ${line('ours (BuildKit)', ours[key])}; ${line('DOCKER_BUILDKIT=1 docker build', cli[key])}; ${line('classic builder', classic[key])}`,
+    );
+    console.log(
+      `  ours vs BuildKit CLI: time ${ratio(ours[key].ms, cli[key].ms)}, bytes ${ratio(ours[key].upBytes, cli[key].upBytes)} (goal ≤ 1.10×); classic takes ${ratio(classic[key].ms, ours[key].ms)} as long as ours`,
+    );
+  }
 
   const disc = await measureDiscovery();
   results.azureDiscovery = disc;

@@ -22,6 +22,8 @@ export interface SyncResult {
 /** fsutil's own sizes: 32 KiB data packets, four files in flight. */
 const CHUNK = 32 * 1024;
 const FILES_IN_FLIGHT = 4;
+/** Stat packets per write: a few hundred bytes each, so about 100 KB a write. */
+const STATS_PER_WRITE = 512;
 
 /**
  * Serves one FileSync/DiffCopy call: we are fsutil's sender. Every entry's stat goes first (the
@@ -40,7 +42,7 @@ export async function serveDiffCopy(stream: ServerHttp2Stream, folders: Record<s
     followPaths: md.get('followpaths') ?? [],
     resetOwner: folder.resetOwner,
   });
-  const send = (p: Packet) => writeMessage(stream, encodePacket(p));
+  const send = (...packets: Packet[]) => writeMessage(stream, ...packets.map(encodePacket));
   const result: SyncResult = { status: GrpcStatus.ok, entries: entries.length, files: 0, bytes: 0 };
   return new Promise((resolve) => {
     let settled = false;
@@ -50,10 +52,11 @@ export async function serveDiffCopy(stream: ServerHttp2Stream, folders: Record<s
         resolve({ ...result, status, message });
       }
     };
-    // The daemon may ask before the listing is written out; its requests wait for it.
+    // The daemon asks for files while the listing is still going out, and fsutil serves them at
+    // once: it may stop reading stats until the files it asked for arrive.
     const listed = (async () => {
-      for (const e of entries) {
-        await send({ type: PacketType.Stat, stat: e.stat });
+      for (let i = 0; i < entries.length; i += STATS_PER_WRITE) {
+        await send(...entries.slice(i, i + STATS_PER_WRITE).map((e) => ({ type: PacketType.Stat, stat: e.stat })));
       }
       await send({ type: PacketType.Stat });
     })();
@@ -64,6 +67,14 @@ export async function serveDiffCopy(stream: ServerHttp2Stream, folders: Record<s
     const sendFile = async (id: number) => {
       const entry = entries[id];
       try {
+        if (Number(entry.stat.size) <= CHUNK) {
+          // Most context files are small: one read, and the content and its end in one write.
+          const data = await fs.promises.readFile(entry.abs);
+          result.bytes += data.length;
+          result.files++;
+          await send(...(data.length ? [{ type: PacketType.Data, id, data }] : []), { type: PacketType.Data, id });
+          return;
+        }
         for await (const chunk of fs.createReadStream(entry.abs, { highWaterMark: CHUNK })) {
           result.bytes += (chunk as Buffer).length;
           await send({ type: PacketType.Data, id, data: chunk as Buffer });
@@ -98,7 +109,7 @@ export async function serveDiffCopy(stream: ServerHttp2Stream, folders: Record<s
         }
         requested.add(id);
         queue.push(id);
-        void listed.then(pump);
+        pump();
       } else if (packet.type === PacketType.Fin) {
         finRequested = true;
         void listed.then(pump);
