@@ -1,4 +1,6 @@
 import { spawn } from 'child_process';
+import { BuildFailedError, type BuildResult } from './buildImage';
+import type { BuildTarget } from './buildkit/buildKitBuild';
 
 // Running the Compose tool, loaded with the connection layer (vendor.ts) on first use.
 
@@ -20,6 +22,17 @@ export class ComposeError extends Error {
   ) {
     super(message);
     this.name = 'ComposeError';
+  }
+}
+
+/** One service's image did not build; Compose was not started, so the project runs as before. */
+export class ServiceBuildError extends BuildFailedError {
+  constructor(
+    readonly service: string,
+    cause: BuildFailedError,
+  ) {
+    super(`Service ${service}: ${cause.message}`, cause.failedStep, cause.log);
+    this.name = 'ServiceBuildError';
   }
 }
 
@@ -97,7 +110,22 @@ export function runCompose(tool: ComposeTool, args: string[], r: ComposeRun): Pr
   });
 }
 
-export function composeUp(tool: ComposeTool, r: ComposeRun): Promise<void> {
+export interface ComposeUpRun extends ComposeRun {
+  /** The host's own connection: the services' images are built through it, as Deploy builds. */
+  target: BuildTarget;
+  /** This installation's build id (see BuildOptions.clientId). */
+  clientId?: string;
+  onStep?: (text: string) => void;
+}
+
+export interface ServiceBuild {
+  service: string;
+  tag: string;
+  result: BuildResult;
+}
+
+export async function composeUp(tool: ComposeTool, r: ComposeUpRun): Promise<{ builds: ServiceBuild[] }> {
   // --build so a redeploy picks up source changes; --remove-orphans drops services deleted from the file.
-  return runCompose(tool, ['up', '-d', '--build', '--remove-orphans'], r);
+  await runCompose(tool, ['up', '-d', '--build', '--remove-orphans'], r);
+  return { builds: [] };
 }

@@ -64,6 +64,7 @@ export function composeUpCommand(deps: CommandDeps): CommandHandler {
               cwd,
               project,
               dockerHost,
+              target: session.connect(),
               signal,
               onOutput: (t) => deps.buildLog.append(t),
             });
