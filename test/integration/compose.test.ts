@@ -10,6 +10,7 @@ import { composeDown, composeProjectName } from '../../src/core/docker/compose';
 import { ComposeError, ComposeTool, composeUp, findComposeTool, ServiceBuildError, type ServiceBuild } from '../../src/core/docker/composeRun';
 import { startDaemonForwarder } from '../../src/core/docker/daemonForwarder';
 import { DockerHostSpec } from '../../src/core/docker/hostSpec';
+import { startEngineProxy } from '../support/engineProxy';
 import { dockerCli, eventually, freePort, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 const testEnv = loadTestEnvironment();
@@ -301,6 +302,41 @@ test('a failing build step in one service is named in the error, and the running
     assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).body, served, 'the old web service still serves what it served');
   } finally {
     connection.dispose();
+  }
+});
+
+test('on an engine that refuses BuildKit sessions, every service builds with the classic builder, and the output says so once', async () => {
+  const proxy = await startEngineProxy(testEnv.unixSocket);
+  proxy.fail((r) => new URL(r.url, 'http://engine').pathname.endsWith('/session'), { status: 404 });
+  const dir = fs.mkdtempSync(path.join(scratch, 'Classic-'));
+  writeFiles(dir, {
+    'one/Dockerfile': `FROM ${testEnv.baseImage}\nRUN echo one > /which\nCMD sleep 3600\n`,
+    'two/Dockerfile': `FROM ${testEnv.baseImage}\nRUN echo two > /which\nCMD sleep 3600\n`,
+    'compose.yaml': 'services:\n  one:\n    build: ./one\n  two:\n    build: ./two\n',
+  });
+  const project = composeProjectName(path.basename(dir));
+  projects.push({ project, socket: testEnv.unixSocket });
+  const connection = openConnection({ id: 'old', name: 'old engine', source: 'added', address: `tcp://127.0.0.1:${proxy.port}` }, connEnv);
+  try {
+    const output: string[] = [];
+    const builds = await upOn(connection, [path.join(dir, 'compose.yaml')], dir, project, output);
+    assert.deepEqual(
+      builds.map((b) => `${b.service} ${b.result.builder}`),
+      ['one classic', 'two classic'],
+    );
+    assert.equal(
+      output.join('').match(/^BuildKit is not available on this host \(.+\); building with the classic builder\.$/gm)?.length,
+      1,
+      output.join(''),
+    );
+    const containers = await projectContainers(connection.docker, project);
+    for (const c of containers) {
+      assert.equal(await dockerCli(['exec', c.Id, 'cat', '/which']), `${c.Labels['com.docker.compose.service']}\n`);
+    }
+    assert.equal(containers.length, 2);
+  } finally {
+    connection.dispose();
+    await proxy.close();
   }
 });
 
