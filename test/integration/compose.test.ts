@@ -1,4 +1,4 @@
-import test, { after, before } from 'node:test';
+import test, { after, before, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -7,9 +7,10 @@ import type Dockerode from 'dockerode';
 import { openConnection, DockerConnection } from '../../src/core/docker/connection';
 import { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { composeDown, composeProjectName } from '../../src/core/docker/compose';
-import { ComposeError, ComposeTool, composeUp, findComposeTool } from '../../src/core/docker/composeRun';
+import { ComposeError, ComposeTool, composeUp, findComposeTool, ServiceBuildError, type ServiceBuild } from '../../src/core/docker/composeRun';
 import { startDaemonForwarder } from '../../src/core/docker/daemonForwarder';
 import { DockerHostSpec } from '../../src/core/docker/hostSpec';
+import { startEngineProxy } from '../support/engineProxy';
 import { dockerCli, eventually, freePort, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 const testEnv = loadTestEnvironment();
@@ -78,18 +79,45 @@ function writeProject(port: number): { dir: string; file: string; project: strin
   return { dir, file, project: composeProjectName(path.basename(dir)) };
 }
 
-async function upThrough(spec: DockerHostSpec, files: string[], cwd: string, project: string, output: string[]): Promise<DockerConnection> {
-  const connection = openConnection(spec, connEnv);
+/** Compose Up as the command runs it: Compose through a forwarder, the images built over the connection itself. */
+async function upOn(connection: DockerConnection, files: string[], cwd: string, project: string, output: string[]): Promise<ServiceBuild[]> {
   const forwarder = await startDaemonForwarder(() => connection.dial());
   try {
-    await composeUp(tool, { files, cwd, project, dockerHost: forwarder.dockerHost, onOutput: (t) => output.push(t) });
-  } catch (err) {
-    connection.dispose();
-    throw err;
+    const { builds } = await composeUp(tool, {
+      files,
+      cwd,
+      project,
+      dockerHost: forwarder.dockerHost,
+      target: connection,
+      clientId: 'compose-test',
+      onOutput: (t) => output.push(t),
+    });
+    return builds;
   } finally {
     await forwarder.close();
   }
+}
+
+async function upThrough(spec: DockerHostSpec, files: string[], cwd: string, project: string, output: string[]): Promise<DockerConnection> {
+  const connection = openConnection(spec, connEnv);
+  try {
+    await upOn(connection, files, cwd, project, output);
+  } catch (err) {
+    connection.dispose();
+    throw err;
+  }
   return connection;
+}
+
+function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content);
+  }
+}
+
+function byService(builds: ServiceBuild[]): Record<string, ServiceBuild> {
+  return Object.fromEntries(builds.map((b) => [b.service, b]));
 }
 
 async function projectContainers(docker: Dockerode, project: string): Promise<Dockerode.ContainerInfo[]> {
@@ -176,22 +204,139 @@ test('a broken compose file fails with what Compose said, and starts nothing', a
   assert.equal((await dockerCli(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).trim(), '');
 });
 
-test('a failing build fails Compose Up and leaves the running project as it was', async () => {
+test('a service whose Dockerfile uses RUN --mount=type=cache deploys; a Dockerfile outside its context gets its args and target stage', async () => {
+  const dir = fs.mkdtempSync(path.join(scratch, 'Mounts-'));
+  const apiImage = `${uniqueName('local/compose-api')}:1`;
+  writeFiles(dir, {
+    'web/Dockerfile': `FROM ${testEnv.baseImage}\nRUN --mount=type=cache,target=/cache echo built >> /cache/runs && cp /cache/runs /runs\nCMD sleep 3600\n`,
+    'api/main.txt': 'api source\n',
+    // The last stage fails: only a build that stops at the target stage succeeds.
+    'docker/api.Dockerfile': `FROM ${testEnv.baseImage} AS final\nARG GREETING\nCOPY main.txt /main.txt\nRUN echo "$GREETING" > /greeting\nCMD sleep 3600\nFROM ${testEnv.baseImage} AS broken\nRUN exit 7\n`,
+    'compose.yaml': [
+      'services:',
+      '  web:',
+      '    build: ./web',
+      '  api:',
+      `    image: ${apiImage}`,
+      '    build:',
+      '      context: ./api',
+      '      dockerfile: ../docker/api.Dockerfile',
+      '      target: final',
+      '      args:',
+      '        - GREETING=hello from args',
+      '',
+    ].join('\n'),
+  });
+  const project = composeProjectName(path.basename(dir));
+  projects.push({ project, socket: testEnv.unixSocket });
+  const connection = openConnection(sshSpec, connEnv);
+  try {
+    const output: string[] = [];
+    const builds = byService(await upOn(connection, [path.join(dir, 'compose.yaml')], dir, project, output));
+    assert.deepEqual(Object.keys(builds).sort(), ['api', 'web']);
+    assert.ok(
+      Object.values(builds).every((b) => b.result.builder === 'buildkit'),
+      'both built through BuildKit',
+    );
+    assert.equal(builds.api.tag, apiImage, "a service's image: names its build");
+    assert.match(output.join(''), /RUN --mount=type=cache/, "BuildKit's steps are in the output");
+    const containers = await projectContainers(connection.docker, project);
+    const of = (service: string) => containers.find((c) => c.Labels['com.docker.compose.service'] === service)!;
+    assert.deepEqual(containers.map((c) => `${c.Labels['com.docker.compose.service']} ${c.State}`).sort(), ['api running', 'web running']);
+    assert.equal(of('web').Image, builds.web.tag, 'Compose ran the image built for it, under the name it looks for');
+    assert.equal(of('api').Image, apiImage);
+    assert.equal(await dockerCli(['exec', of('web').Id, 'cat', '/runs']), 'built\n');
+    assert.equal(await dockerCli(['exec', of('api').Id, 'cat', '/greeting', '/main.txt']), 'hello from args\napi source\n');
+  } finally {
+    connection.dispose();
+    await dockerCli(['rmi', '-f', apiImage]).catch(() => undefined);
+  }
+});
+
+test('a second Compose Up of the same folder sends only the file that changed', async (t: TestContext) => {
   const port = await freePort();
   const { dir, file, project } = writeProject(port);
+  for (let i = 0; i < 200; i++) {
+    fs.writeFileSync(path.join(dir, 'web', 'www', `page-${i}.html`), `page ${i}\n`.repeat(128));
+  }
+  projects.push({ project, socket: testEnv.unixSocket });
+  const connection = openConnection(sshSpec, connEnv);
+  try {
+    const first = byService(await upOn(connection, [file], dir, project, []));
+    fs.writeFileSync(path.join(dir, 'web', 'www', 'index.html'), 'changed\n');
+    const output: string[] = [];
+    const second = byService(await upOn(connection, [file], dir, project, output));
+    t.diagnostic(`first Compose Up sent ${JSON.stringify(first.web.result.sent)}, the second ${JSON.stringify(second.web.result.sent)}`);
+    assert.ok((first.web.result.sent?.files ?? 0) >= 202, `the first build sent the whole context: ${JSON.stringify(first.web.result.sent)}`);
+    assert.deepEqual({ files: second.web.result.sent?.files, bytes: second.web.result.sent?.bytes }, { files: 1, bytes: 'changed\n'.length });
+    assert.match(output.join(''), /^Sent 1 file \(8 B\) that the host did not have from its last build\.$/m);
+    await eventually(async () => assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).body, 'changed\n'));
+  } finally {
+    connection.dispose();
+  }
+});
+
+test('a failing build step in one service is named in the error, and the running project stays as it was', async () => {
+  const port = await freePort();
+  const { dir, file, project } = writeProject(port);
+  writeFiles(dir, { 'api/Dockerfile': `FROM ${testEnv.baseImage}\nCMD sleep 3600\n` });
+  fs.appendFileSync(file, ['  api:', '    build: ./api', ''].join('\n'));
   projects.push({ project, socket: testEnv.unixSocket });
   const connection = await upThrough(sshSpec, [file], dir, project, []);
   try {
     const before = (await projectContainers(connection.docker, project)).map((c) => c.Id).sort();
-    fs.appendFileSync(path.join(dir, 'web', 'Dockerfile'), 'RUN exit 3\n');
-    await assert.rejects(
-      upThrough(sshSpec, [file], dir, project, []).then((c) => c.dispose()),
-      ComposeError,
+    assert.equal(before.length, 3);
+    const served = (await eventually(() => httpGet(`http://127.0.0.1:${port}/`))).body;
+    fs.writeFileSync(path.join(dir, 'web', 'www', 'index.html'), 'not deployed\n');
+    fs.appendFileSync(path.join(dir, 'api', 'Dockerfile'), 'RUN echo boom && exit 3\n');
+    const err = await upOn(connection, [file], dir, project, []).then(
+      () => assert.fail('Compose Up with a failing build succeeded'),
+      (e: unknown) => e,
     );
+    assert.ok(err instanceof ServiceBuildError, String(err));
+    assert.equal(err.service, 'api');
+    assert.equal(err.failedStep, '[2/2] RUN echo boom && exit 3');
+    assert.match(err.message, /^Service api: .*\[2\/2\] RUN echo boom && exit 3/);
+    assert.match(err.log, /boom/);
     assert.deepEqual((await projectContainers(connection.docker, project)).map((c) => c.Id).sort(), before);
-    assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).status, 200, 'the old web service still serves');
+    assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).body, served, 'the old web service still serves what it served');
   } finally {
     connection.dispose();
+  }
+});
+
+test('on an engine that refuses BuildKit sessions, every service builds with the classic builder, and the output says so once', async () => {
+  const proxy = await startEngineProxy(testEnv.unixSocket);
+  proxy.fail((r) => new URL(r.url, 'http://engine').pathname.endsWith('/session'), { status: 404 });
+  const dir = fs.mkdtempSync(path.join(scratch, 'Classic-'));
+  writeFiles(dir, {
+    'one/Dockerfile': `FROM ${testEnv.baseImage}\nRUN echo one > /which\nCMD sleep 3600\n`,
+    'two/Dockerfile': `FROM ${testEnv.baseImage}\nRUN echo two > /which\nCMD sleep 3600\n`,
+    'compose.yaml': 'services:\n  one:\n    build: ./one\n  two:\n    build: ./two\n',
+  });
+  const project = composeProjectName(path.basename(dir));
+  projects.push({ project, socket: testEnv.unixSocket });
+  const connection = openConnection({ id: 'old', name: 'old engine', source: 'added', address: `tcp://127.0.0.1:${proxy.port}` }, connEnv);
+  try {
+    const output: string[] = [];
+    const builds = await upOn(connection, [path.join(dir, 'compose.yaml')], dir, project, output);
+    assert.deepEqual(
+      builds.map((b) => `${b.service} ${b.result.builder}`),
+      ['one classic', 'two classic'],
+    );
+    assert.equal(
+      output.join('').match(/^BuildKit is not available on this host \(.+\); building with the classic builder\.$/gm)?.length,
+      1,
+      output.join(''),
+    );
+    const containers = await projectContainers(connection.docker, project);
+    for (const c of containers) {
+      assert.equal(await dockerCli(['exec', c.Id, 'cat', '/which']), `${c.Labels['com.docker.compose.service']}\n`);
+    }
+    assert.equal(containers.length, 2);
+  } finally {
+    connection.dispose();
+    await proxy.close();
   }
 });
 
@@ -207,6 +352,7 @@ test('when the host cannot be reached, the forwarder keeps the reason Compose ca
         cwd: dir,
         project: 'unreachable',
         dockerHost: forwarder.dockerHost,
+        target: connection,
         onOutput: () => undefined,
       }),
       ComposeError,

@@ -12,6 +12,7 @@ import { ErrorNode } from '../../src/ui/tree/errorNode';
 import { TreeNode } from '../../src/ui/tree/treeNode';
 import { HostViews, startHostViews } from '../support/hostViews';
 import { InspectDocuments } from '../../src/ui/inspectDocuments';
+import { composeDown } from '../../src/core/docker/compose';
 import { contextDirName } from '../../src/core/docker/dockerContexts';
 import { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { listProcesses } from '../support/engines';
@@ -668,6 +669,55 @@ test('Compose Up from a compose file runs the project on the chosen host; the tr
   recorded.answers.push('Compose Down');
   await recorded.commands.get('dockerOnAzure.composeDown')!(projectNode);
   assert.equal((await dockerCli(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).trim(), '');
+});
+
+test('Cancel during a Compose Up build stops the build on the host, says nothing, and the running project keeps serving', async () => {
+  resetRecorded();
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(configDir, 'Cancelled-'));
+  const dockerfile = path.join(dir, 'web', 'Dockerfile');
+  fs.mkdirSync(path.join(dir, 'web', 'www'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'web', 'www', 'index.html'), 'first up\n');
+  fs.writeFileSync(dockerfile, `FROM ${testEnv.baseImage}\nCOPY www /www\nCMD httpd -f -p 80 -h /www\n`);
+  const file = path.join(dir, 'compose.yaml');
+  fs.writeFileSync(file, `services:\n  web:\n    build: ./web\n    ports: ["${port}:80"]\n`);
+  const project = path.basename(dir).toLowerCase();
+  const pick = (items: { label: string }[]) => items.find((i) => i.label === 'over-ssh');
+  const host = await hostByName('over-ssh');
+  try {
+    recorded.answers.push(pick);
+    await recorded.commands.get('dockerOnAzure.composeUp')!(Uri.file(file));
+    assert.deepEqual(
+      recorded.messages.map((m) => m.text),
+      [`${project} is up on over-ssh.`],
+    );
+    assert.equal((await eventually(() => httpGet(`http://127.0.0.1:${port}/`))).body, 'first up\n');
+    const before = (await dockerCli(['ps', '-q', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`])).trim();
+
+    resetRecorded();
+    const seconds = String(3000 + Math.floor(Math.random() * 900));
+    fs.writeFileSync(dockerfile, `FROM ${testEnv.baseImage}\nRUN --mount=type=cache,target=/cache sleep ${seconds}\nCOPY www /www\nCMD httpd -f -p 80 -h /www\n`);
+    fs.writeFileSync(path.join(dir, 'web', 'www', 'index.html'), 'never deployed\n');
+    const sleepers = () => listProcesses().filter((p) => p.cmdline === `sleep ${seconds}` && p.state !== 'Z');
+    let ended = false;
+    recorded.answers.push(pick);
+    const up = Promise.resolve(recorded.commands.get('dockerOnAzure.composeUp')!(Uri.file(file))).finally(() => (ended = true));
+    while (!ended && sleepers().length === 0) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(!ended, 'the build was still running');
+    recorded.cancelProgress();
+    await up;
+    assert.deepEqual(recorded.messages, [], 'a cancelled Compose Up shows no message');
+    while (sleepers().length > 0) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(recorded.outputs.get('Docker on Azure: Build') ?? '', /^Cancelled\.$/m);
+    assert.equal((await dockerCli(['ps', '-q', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`])).trim(), before);
+    assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).body, 'first up\n');
+  } finally {
+    await composeDown(host.session.connect().docker, project, () => undefined);
+  }
 });
 
 test('Compose Up without Docker Compose on this machine says how to get it, and starts nothing', async () => {

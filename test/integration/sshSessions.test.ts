@@ -176,11 +176,16 @@ test("at OpenSSH's default MaxSessions (10), a 12-service Compose project comes 
     await dockerCli(['rm', '-f', ...ids]);
   });
   const output: string[] = [];
-  await composeUp(tool, { files: [file], cwd: dir, project, dockerHost: forwarder.dockerHost, onOutput: (text) => output.push(text) }).catch(
-    (err: Error) => {
-      throw new Error(`${err.message}\nforwarder: ${forwarder.lastDialError()?.message ?? 'no dial error'}`);
-    },
-  );
+  await composeUp(tool, {
+    files: [file],
+    cwd: dir,
+    project,
+    dockerHost: forwarder.dockerHost,
+    target: host.connect(),
+    onOutput: (text) => output.push(text),
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}\nforwarder: ${forwarder.lastDialError()?.message ?? 'no dial error'}`);
+  });
   const running = await dockerCli(['ps', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.Names}}']);
   assert.equal(running.split('\n').filter(Boolean).length, 12, `all 12 services run:\n${output.join('')}`);
   t.diagnostic(`SSH connections Compose used beside a feed, a log and a shell: ${logins(defaults) - loginsBefore}`);

@@ -30,6 +30,10 @@ export interface BuildOptions {
   dockerfile: string;
   tag: string;
   noCache?: boolean;
+  /** `--build-arg` values. */
+  buildArgs?: Record<string, string>;
+  /** The stage of a multi-stage Dockerfile to build (`--target`). */
+  target?: string;
   signal?: AbortSignal;
   /**
    * This installation's stable id: with the context folder it makes the session's shared key, so
@@ -79,49 +83,82 @@ export function buildKitUnavailable(version: { ApiVersion?: string; Os?: string 
   return undefined;
 }
 
+/** Builds images on one host, each with `build(opts)`. */
+export type HostBuilder = (opts: BuildOptions) => Promise<BuildResult>;
+
 /**
- * Builds an image on a host from a local context: through BuildKit when the engine has it, with
- * the classic builder only where it does not (said once in the output). A failed build throws
- * with the failing step and its output; nothing on the host changes but the build cache.
+ * Builds images on a host from local contexts: through BuildKit when the engine has it, with the
+ * classic builder only where it does not. The choice is made once per builder, so the several
+ * images of a Compose project say a fallback once in the output. A failed build throws with the
+ * failing step and its output; nothing on the host changes but the build cache.
  */
-export async function buildImage(target: BuildTarget, opts: BuildOptions, onLog: (text: string) => void): Promise<BuildResult> {
-  const version = (await target.docker.version()) as { ApiVersion?: string; Os?: string };
-  let reason = buildKitUnavailable(version);
-  if (!reason) {
-    const { buildWithBuildKit, SessionRefusedError } = buildKit();
-    let log = '';
-    const line = (text: string) => {
-      log += `${text}\n`;
-      onLog(`${text}\n`);
-    };
-    try {
-      const result = await buildWithBuildKit(
-        target,
-        { ...opts, apiVersion: version.ApiVersion as string, sharedKey: sessionSharedKey(opts.clientId ?? PROCESS_CLIENT_ID, opts.contextDir) },
-        line,
-      );
-      if (result.failure) {
-        const { step, tail, message } = result.failure;
-        if (step) {
-          onLog(`------\n > ${step}:\n${tail.map((l) => `${l}\n`).join('')}------\n`);
-        }
-        throw new BuildFailedError(`The build failed${step ? ` at ${step}` : ''}: ${message}`, step, log);
-      }
-      if (!result.refused) {
-        onLog(`${describeTransfer(result.sent)}\n`);
-        return { imageId: result.imageId, builder: 'buildkit', sent: result.sent, summary: result.summary };
-      }
-      reason = result.refused;
-    } catch (err) {
-      if (!(err instanceof SessionRefusedError)) {
-        throw err;
-      }
-      reason = err.message;
+export function hostBuilder(target: BuildTarget, onLog: (text: string) => void): HostBuilder {
+  let engine: { ApiVersion?: string; Os?: string } | undefined;
+  /** Why this host builds with the classic builder; undefined while BuildKit serves. */
+  let classicBecause: string | undefined;
+  let saidClassic = false;
+  return async (opts) => {
+    if (!engine) {
+      engine = (await target.docker.version()) as { ApiVersion?: string; Os?: string };
+      classicBecause = buildKitUnavailable(engine);
     }
+    if (!classicBecause) {
+      const built = await tryBuildKit(target, engine.ApiVersion as string, opts, onLog);
+      if (!('refused' in built)) {
+        return built;
+      }
+      classicBecause = built.refused;
+    }
+    if (!saidClassic) {
+      saidClassic = true;
+      onLog(`BuildKit is not available on this host (${classicBecause}); building with the classic builder.\n`);
+    }
+    const classic = await buildClassic(target.docker, opts, onLog);
+    return { imageId: classic.imageId, builder: 'classic', summary: `${classic.sentEntries} context entries sent` };
+  };
+}
+
+/** One image on a host: see hostBuilder. */
+export function buildImage(target: BuildTarget, opts: BuildOptions, onLog: (text: string) => void): Promise<BuildResult> {
+  return hostBuilder(target, onLog)(opts);
+}
+
+async function tryBuildKit(
+  target: BuildTarget,
+  apiVersion: string,
+  opts: BuildOptions,
+  onLog: (text: string) => void,
+): Promise<BuildResult | { refused: string }> {
+  const { buildWithBuildKit, SessionRefusedError } = buildKit();
+  let log = '';
+  const line = (text: string) => {
+    log += `${text}\n`;
+    onLog(`${text}\n`);
+  };
+  try {
+    const result = await buildWithBuildKit(
+      target,
+      { ...opts, apiVersion, sharedKey: sessionSharedKey(opts.clientId ?? PROCESS_CLIENT_ID, opts.contextDir) },
+      line,
+    );
+    if (result.failure) {
+      const { step, tail, message } = result.failure;
+      if (step) {
+        onLog(`------\n > ${step}:\n${tail.map((l) => `${l}\n`).join('')}------\n`);
+      }
+      throw new BuildFailedError(`The build failed${step ? ` at ${step}` : ''}: ${message}`, step, log);
+    }
+    if (result.refused) {
+      return { refused: result.refused };
+    }
+    onLog(`${describeTransfer(result.sent)}\n`);
+    return { imageId: result.imageId, builder: 'buildkit', sent: result.sent, summary: result.summary };
+  } catch (err) {
+    if (err instanceof SessionRefusedError) {
+      return { refused: err.message };
+    }
+    throw err;
   }
-  onLog(`BuildKit is not available on this host (${reason}); building with the classic builder.\n`);
-  const classic = await buildClassic(target.docker, opts, onLog);
-  return { imageId: classic.imageId, builder: 'classic', summary: `${classic.sentEntries} context entries sent` };
 }
 
 /**
@@ -129,7 +166,7 @@ export async function buildImage(target: BuildTarget, opts: BuildOptions, onLog:
  */
 export async function buildClassic(
   docker: Dockerode,
-  opts: { contextDir: string; dockerfile: string; tag: string; noCache?: boolean; signal?: AbortSignal },
+  opts: Pick<BuildOptions, 'contextDir' | 'dockerfile' | 'tag' | 'noCache' | 'buildArgs' | 'target' | 'signal'>,
   onLog: (text: string) => void,
 ): Promise<{ imageId?: string; sentEntries: number }> {
   const context = await prepareBuildContext(opts.contextDir, opts.dockerfile);
@@ -138,6 +175,8 @@ export async function buildClassic(
     dockerfile: context.dockerfile,
     rm: true,
     nocache: opts.noCache ?? false,
+    ...(opts.buildArgs ? { buildargs: opts.buildArgs } : {}),
+    ...(opts.target ? { target: opts.target } : {}),
     abortSignal: opts.signal,
   } as object)) as NodeJS.ReadableStream;
   let log = '';

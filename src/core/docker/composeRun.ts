@@ -1,4 +1,7 @@
 import { spawn } from 'child_process';
+import { BuildFailedError, hostBuilder, type BuildResult } from './buildImage';
+import type { BuildTarget } from './buildkit/buildKitBuild';
+import { composeBuilds, imageNameSeparator } from './composeBuilds';
 
 // Running the Compose tool, loaded with the connection layer (vendor.ts) on first use.
 
@@ -20,6 +23,17 @@ export class ComposeError extends Error {
   ) {
     super(message);
     this.name = 'ComposeError';
+  }
+}
+
+/** One service's image did not build; Compose was not started, so the project runs as before. */
+export class ServiceBuildError extends BuildFailedError {
+  constructor(
+    readonly service: string,
+    cause: BuildFailedError,
+  ) {
+    super(`Service ${service}: ${cause.message}`, cause.failedStep, cause.log);
+    this.name = 'ServiceBuildError';
   }
 }
 
@@ -62,8 +76,11 @@ function lastLines(text: string, n: number): string {
   return text.trimEnd().split(/\r?\n/).slice(-n).join('\n');
 }
 
-/** Runs `compose -f … -p … <args>`; rejects with the tool's last lines of output when it fails. */
-export function runCompose(tool: ComposeTool, args: string[], r: ComposeRun): Promise<void> {
+/**
+ * Runs `compose -f … -p … <args>`; rejects with the tool's last lines of output when it fails.
+ * Resolves with what it printed on stdout, which goes to `onOutput` unless captured.
+ */
+export function runCompose(tool: ComposeTool, args: string[], r: ComposeRun, opts: { captureStdout?: boolean } = {}): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...(r.env ?? process.env) };
   for (const name of CONNECTION_VARIABLES) {
     delete env[name];
@@ -73,13 +90,14 @@ export function runCompose(tool: ComposeTool, args: string[], r: ComposeRun): Pr
   const shown = [tool.command, ...tool.args, args[0]].join(' ');
   return new Promise((resolve, reject) => {
     let output = '';
+    let stdout = '';
     const child = spawn(tool.command, argv, { cwd: r.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const onData = (d: Buffer) => {
       const text = d.toString();
       output += text;
       r.onOutput(text);
     };
-    child.stdout.on('data', onData);
+    child.stdout.on('data', opts.captureStdout ? (d: Buffer) => (stdout += d.toString()) : onData);
     child.stderr.on('data', onData);
     const abort = () => child.kill('SIGTERM');
     r.signal?.addEventListener('abort', abort, { once: true });
@@ -87,7 +105,7 @@ export function runCompose(tool: ComposeTool, args: string[], r: ComposeRun): Pr
     child.on('close', (code) => {
       r.signal?.removeEventListener('abort', abort);
       if (code === 0) {
-        resolve();
+        resolve(stdout);
       } else if (r.signal?.aborted) {
         reject(new ComposeError(`${shown} was cancelled.`, code, output));
       } else {
@@ -97,7 +115,57 @@ export function runCompose(tool: ComposeTool, args: string[], r: ComposeRun): Pr
   });
 }
 
-export function composeUp(tool: ComposeTool, r: ComposeRun): Promise<void> {
-  // --build so a redeploy picks up source changes; --remove-orphans drops services deleted from the file.
-  return runCompose(tool, ['up', '-d', '--build', '--remove-orphans'], r);
+export interface ComposeUpRun extends ComposeRun {
+  /** The host's own connection: the services' images are built through it, as Deploy builds. */
+  target: BuildTarget;
+  /** This installation's build id (see BuildOptions.clientId). */
+  clientId?: string;
+  /** The service and step building now ("web: [2/5] RUN npm ci"), for a progress notification. */
+  onStep?: (text: string) => void;
+}
+
+export interface ServiceBuild {
+  service: string;
+  tag: string;
+  result: BuildResult;
+}
+
+/**
+ * Compose Up with the images built the way Deploy builds them: each service with a `build:` is
+ * built on the host through BuildKit (the classic builder only where the engine lacks it), under
+ * the name Compose looks for, and only once every image is built does `up --no-build` start
+ * anything. A failed or cancelled build leaves the running project as it was.
+ */
+export async function composeUp(tool: ComposeTool, r: ComposeUpRun): Promise<{ builds: ServiceBuild[] }> {
+  // Compose resolves its own files (merges, variables, relative paths); its stdout may hold
+  // interpolated secrets, so it is read, not shown.
+  const resolved = await runCompose(tool, ['config'], r, { captureStdout: true });
+  const planned = composeBuilds(resolved, {
+    project: r.project,
+    projectDir: r.cwd,
+    separator: imageNameSeparator(tool.version, r.env ?? process.env),
+  });
+  const build = hostBuilder(r.target, r.onOutput);
+  const builds: ServiceBuild[] = [];
+  for (const b of planned) {
+    r.onOutput(`Building service ${b.service} as ${b.tag}\n`);
+    try {
+      const result = await build({
+        contextDir: b.contextDir,
+        dockerfile: b.dockerfile,
+        tag: b.tag,
+        buildArgs: b.buildArgs,
+        target: b.target,
+        signal: r.signal,
+        clientId: r.clientId,
+        onStep: (step) => r.onStep?.(`${b.service}: ${step}`),
+      });
+      builds.push({ service: b.service, tag: b.tag, result });
+    } catch (err) {
+      throw err instanceof BuildFailedError ? new ServiceBuildError(b.service, err) : err;
+    }
+  }
+  // --remove-orphans drops services deleted from the file.
+  await runCompose(tool, ['up', '-d', '--no-build', '--remove-orphans'], r);
+  return { builds };
 }

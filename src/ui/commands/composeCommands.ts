@@ -5,6 +5,7 @@ import { COMPOSE_FILE_PATTERN, composeDown, composeProjectName } from '../../cor
 import { vendor } from '../../core/docker/lazyVendor';
 import { ComposeProjectNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
+import { buildClientId } from './buildClientId';
 import { withPickedHost } from './hostPick';
 import { resolveWorkspaceFile } from './workspaceFilePick';
 import { errorText, isCancellation } from '../../core/docker/errors';
@@ -13,9 +14,10 @@ const memoryKey = (file: vscode.Uri) => `dockerOnAzure.compose.${file.toString()
 const INSTALL_GUIDE = 'https://docs.docker.com/compose/install/';
 
 /**
- * Runs the user's own Docker Compose against the chosen host. Compose reaches the host through a
- * private local socket forwarded over the extension's connection, so SSH and mutual-TLS hosts work
- * with the keys and certificates the extension already has.
+ * Runs the user's own Docker Compose against the chosen host. The services' images are built on
+ * the host first, as Deploy builds (BuildKit, only changed files sent); Compose then reaches the
+ * host through a private local socket forwarded over the extension's connection, so SSH and
+ * mutual-TLS hosts work with the keys and certificates the extension already has.
  */
 export function composeUpCommand(deps: CommandDeps): CommandHandler {
   return async (arg) => {
@@ -49,19 +51,24 @@ export function composeUpCommand(deps: CommandDeps): CommandHandler {
         deps.buildLog.clear();
         deps.buildLog.show(true);
         deps.buildLog.appendLine(
-          `$ ${[tool.command, ...tool.args].join(' ')} -f ${file.fsPath} -p ${project} up -d --build (on ${session.spec.name})`,
+          `Compose Up ${project} on ${session.spec.name}: each service's image is built on the host, then ${[tool.command, ...tool.args].join(' ')} -f ${file.fsPath} -p ${project} up -d --no-build`,
         );
+        const connection = session.connect();
+        const clientId = await buildClientId(deps);
         let forwarder;
         try {
-          forwarder = await vendor().startDaemonForwarder(() => session.connect().dial());
+          forwarder = await vendor().startDaemonForwarder(() => connection.dial());
           const dockerHost = forwarder.dockerHost;
-          await withCancellableProgress(`Compose Up ${project} on ${session.spec.name}`, async (_progress, signal) => {
+          await withCancellableProgress(`Compose Up ${project} on ${session.spec.name}`, async (progress, signal) => {
             await vendor().composeUp(tool, {
               files: [file.fsPath],
               cwd,
               project,
               dockerHost,
+              target: connection,
+              clientId,
               signal,
+              onStep: (message) => progress.report({ message }),
               onOutput: (t) => deps.buildLog.append(t),
             });
           });
@@ -72,10 +79,9 @@ export function composeUpCommand(deps: CommandDeps): CommandHandler {
             return;
           }
           const cause = forwarder?.lastDialError();
-          const choice = await vscode.window.showErrorMessage(
-            cause ? `Compose could not reach ${session.spec.name}: ${errorText(cause)}` : errorText(err),
-            'Show Log',
-          );
+          const text = cause ? `Compose could not reach ${session.spec.name}: ${errorText(cause)}` : errorText(err);
+          deps.buildLog.appendLine(text);
+          const choice = await vscode.window.showErrorMessage(text, 'Show Log');
           if (choice) {
             deps.buildLog.show();
           }

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { browserUrlForPort } from '../../core/docker/browserUrl';
@@ -20,6 +19,7 @@ import { containerName, DEPLOYED_FROM_LABEL } from '../../core/docker/presentati
 import { ContainerNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { openPortsOnAzureHost } from './azurePorts';
+import { buildClientId } from './buildClientId';
 import { withPickedHost } from './hostPick';
 import { resolveWorkspaceFile } from './workspaceFilePick';
 import { errorText } from '../../core/docker/errors';
@@ -162,23 +162,6 @@ async function askAnswers(dockerfile: vscode.Uri, session: DockerHostSession, me
     return undefined;
   }
   return { hostId: session.spec.id, image, name, ports, env, restartPolicy: restart.label as RestartPolicy };
-}
-
-const BUILD_CLIENT_KEY = 'dockerOnAzure.buildClientId';
-
-/**
- * This installation's random id (as the Docker CLI's node id): a host keeps the files of the last
- * build per id and folder, so a redeploy sends only what changed. Not a secret: the host sees
- * only a hash of it with the folder's path.
- */
-async function buildClientId(deps: CommandDeps): Promise<string> {
-  const stored = deps.context.globalState.get<string>(BUILD_CLIENT_KEY);
-  if (stored) {
-    return stored;
-  }
-  const id = crypto.randomBytes(32).toString('hex');
-  await deps.context.globalState.update(BUILD_CLIENT_KEY, id);
-  return id;
 }
 
 /** Builds on the host, swaps the container in, then offers the app's URL (opening the Azure firewall first if needed). */

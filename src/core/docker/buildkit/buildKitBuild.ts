@@ -18,6 +18,8 @@ export interface BuildKitOptions {
   dockerfile: string;
   tag: string;
   noCache?: boolean;
+  buildArgs?: Record<string, string>;
+  target?: string;
   signal?: AbortSignal;
   apiVersion: string;
   /** Stable per host and context folder, so the daemon diffs against the last build's files. */
@@ -100,6 +102,8 @@ export async function buildWithBuildKit(target: BuildTarget, opts: BuildKitOptio
               buildid: buildId,
               t: opts.tag,
               ...(opts.noCache ? { nocache: '1' } : {}),
+              ...(opts.buildArgs ? { buildargs: opts.buildArgs } : {}),
+              ...(opts.target ? { target: opts.target } : {}),
             },
             _body: {},
           },
