@@ -88,6 +88,25 @@ test('refresh(hostId) marks the host stale and tells listeners which host; recon
   c.dispose();
 });
 
+test('reconnect(hostId) gives that host alone a new session in the same place, and tells every row', () => {
+  const c = catalog();
+  const [a, b, d] = c.update('other', [spec('a', 'added'), spec('b', 'added'), spec('d', 'added')]);
+  const told: (string | undefined)[] = [];
+  c.onDidChange((id) => told.push(id));
+  c.reconnect('b');
+  const [a2, b2, d2] = c.list();
+  assert.equal(a2, a);
+  assert.equal(d2, d);
+  assert.notEqual(b2, b, 'b starts over');
+  assert.equal(b2.spec, b.spec);
+  // A row built before the reconnect may still ask the old session: it must not open a connection nobody closes.
+  assert.throws(() => b.connect(), { code: 'DISPOSED' });
+  assert.deepEqual(told, [undefined]);
+  c.reconnect('gone');
+  assert.deepEqual(told, [undefined], 'an unknown host changes nothing');
+  c.dispose();
+});
+
 test('after dispose nothing is listed and updates are ignored', () => {
   const c = catalog();
   c.update('other', [spec('a', 'added')]);

@@ -28,6 +28,7 @@ export class DockerHostSession {
   private inFlight: Promise<HostSnapshot> | undefined;
   private _state: HostState = { kind: 'idle' };
   private stale = false;
+  private disposed = false;
 
   /** How long a listing may take, connecting included: the user's connect timeout, whatever the transport. */
   private readonly requestTimeoutMs: number;
@@ -46,6 +47,10 @@ export class DockerHostSession {
 
   /** The open client, created on first use. Throws DockerHostError for bad addresses or cert files. */
   connect(): DockerConnection {
+    if (this.disposed) {
+      // The catalog replaced or dropped this session; a connection opened now would outlive it.
+      throw new DockerHostError(`The connection to ${this.spec.name} was closed. Refresh the view to reconnect.`, 'DISPOSED');
+    }
     if (!this.connection) {
       try {
         this.connection = vendor().openConnection(this.spec, this.env);
@@ -133,6 +138,7 @@ export class DockerHostSession {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.connection?.dispose();
     this.connection = undefined;
   }

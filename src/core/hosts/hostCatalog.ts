@@ -153,6 +153,25 @@ export class HostCatalog implements Disposable {
     this.fire(undefined);
   }
 
+  /**
+   * One host starts over on a new connection, keeping its place and its watch. After its
+   * known_hosts entry changed, a handshake begun with the old entries must not answer for it.
+   */
+  reconnect(hostId: string): void {
+    for (const sessions of this.groups.values()) {
+      const session = sessions.get(hostId);
+      if (session) {
+        session.dispose();
+        sessions.set(hostId, new DockerHostSession(session.spec, this.connectionEnv()));
+        this.scheduler.unwatch(hostId);
+        this.scheduler.watch(hostId);
+        // Rows hold their session, so the views build them again rather than re-read the old one.
+        this.fire(undefined);
+        return;
+      }
+    }
+  }
+
   /** Follow a host whose rows are on screen. */
   watch(hostId: string): void {
     this.scheduler.watch(hostId);

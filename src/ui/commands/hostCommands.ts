@@ -72,6 +72,6 @@ export function trustHostKey(deps: CommandDeps): CommandHandler {
       return;
     }
     await appendKnownHost(problem.knownHostsFile, problem.knownHostsLine);
-    deps.hosts.refresh(node.hostId);
+    deps.hosts.reconnect(node.hostId);
   };
 }
