@@ -1,86 +1,39 @@
 // The whole extension, activated as VS Code activates it, with both real views: Azure Docker Hosts
 // against the ARM emulator and Other Docker Hosts against the real daemons. Commands run on Azure
 // hosts and on other hosts through the same registrations, so a command that only knows one view
-// fails here. Neither view is faked.
+// fails here. Neither view is faked. commandMatrix.test.ts runs every host and container command on
+// both kinds of host; this file holds the catalog's own behaviour across views.
 import { recorded, resetRecorded } from '../support/installVscodeFake';
 import test, { after, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
-import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
 import { run } from '../support/engines';
-import { ARM_CA_DIR_VAR, dockerCli, eventually, loadTestEnvironment, uniqueName } from '../support/testEnv';
-import { ConfigurationTarget, FakeTreeView, memento, secretStorage, Uri, workspace } from '../support/vscodeFake';
-import { activate } from '../../src/extension';
-import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
-import { ContainerNode, ContainersGroupNode, HostNode } from '../../src/ui/tree/hostNodes';
+import { eventually, loadTestEnvironment } from '../support/testEnv';
+import { Uri } from '../support/vscodeFake';
+import {
+  activateExtension,
+  type ActivatedExtension,
+  announcedChange,
+  azureHost,
+  azureView,
+  containerUnder,
+  label,
+  otherHost,
+  otherView,
+  viewsHidden,
+} from '../support/activatedExtension';
+import { SubscriptionNode, AzureHostNode } from '../../src/ui/tree/azureNodes';
 import { ErrorNode } from '../../src/ui/tree/errorNode';
-import type { TreeNode } from '../../src/ui/tree/treeNode';
-import type { DockerHostsTreeProvider } from '../../src/ui/tree/dockerHostsTreeProvider';
 import { INSPECT_SCHEME } from '../../src/ui/inspectDocuments';
 
 const testEnv = loadTestEnvironment();
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-crossview-'));
-const knownHosts = path.join(scratch, 'known_hosts');
-const tlsTarget = { host: '127.0.0.1', port: testEnv.tls.port, ca: testEnv.tls.ca, cert: testEnv.tls.cert, key: testEnv.tls.key };
-let arm: ArmEmulator;
-let context: { subscriptions: { dispose(): void }[] };
-let settings: Record<string, unknown>;
+let ext: ActivatedExtension;
+let knownHosts: string;
+let tlsTarget: ActivatedExtension['tlsTarget'];
 let silent: net.Server;
 const held: net.Socket[] = [];
-const created: { name: string; where?: typeof tlsTarget }[] = [];
-
-const label = (n: TreeNode) => n.getTreeItem().label as string;
-
-function view(id: string): { tree: FakeTreeView<TreeNode>; provider: DockerHostsTreeProvider } {
-  const tree = recorded.treeViews.get(id) as FakeTreeView<TreeNode>;
-  assert.ok(tree, `view ${id} was created`);
-  return { tree, provider: tree.options.treeDataProvider as DockerHostsTreeProvider };
-}
-const azureView = () => view('dockerOnAzure.azureHosts');
-const otherView = () => view('dockerOnAzure.otherHosts');
-
-async function azureHost(name: string): Promise<AzureHostNode> {
-  const { provider } = azureView();
-  const [sub] = (await provider.getChildren()).filter((n): n is SubscriptionNode => n instanceof SubscriptionNode);
-  assert.ok(sub, 'the subscription is listed');
-  const hosts = (await provider.getChildren(sub)).filter((n): n is AzureHostNode => n instanceof AzureHostNode);
-  const found = hosts.find((h) => h.vm.name === name);
-  assert.ok(found, `Azure host ${name} in ${hosts.map((h) => h.vm.name)}`);
-  return found;
-}
-
-async function otherHost(name: string): Promise<HostNode> {
-  const roots = await otherView().provider.getChildren();
-  const found = roots.find((n): n is HostNode => n instanceof HostNode && n.session.spec.name === name);
-  assert.ok(found, `host ${name} in ${roots.map(label)}`);
-  return found;
-}
-
-async function containerUnder(provider: DockerHostsTreeProvider, host: TreeNode, name: string): Promise<ContainerNode | undefined> {
-  const [group] = (await provider.getChildren(host)).filter((n) => n instanceof ContainersGroupNode);
-  assert.ok(group, `${label(host)} shows its containers: ${(await provider.getChildren(host)).map(label)}`);
-  return (await provider.getChildren(group)).find((n): n is ContainerNode => n instanceof ContainerNode && label(n) === name);
-}
-
-/** Resolves when the provider tells VS Code that this row (or the whole tree) changed; rejects after `ms`. */
-function announcedChange(provider: DockerHostsTreeProvider, rowId: string, ms = 5000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`the view never announced a change of ${rowId}`));
-    }, ms);
-    const sub = provider.onDidChangeTreeData((node) => {
-      if (node === undefined || (node as TreeNode).id === rowId) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve();
-      }
-    });
-  });
-}
 
 /** Established TCP connections from this process to 127.0.0.1:port, as the kernel sees them. */
 async function connectionsTo(port: number): Promise<number> {
@@ -88,91 +41,31 @@ async function connectionsTo(port: number): Promise<number> {
   return stdout.split('\n').filter((line) => line.includes(`pid=${process.pid},`)).length;
 }
 
-/**
- * Runs `fn` with both views hidden: no event feed or reconnect is running then, so a change the
- * views announce can only come from the command itself.
- */
-async function viewsHidden<T>(fn: () => Promise<T>): Promise<T> {
-  azureView().tree.setVisible(false);
-  otherView().tree.setVisible(false);
-  try {
-    return await fn();
-  } finally {
-    azureView().tree.setVisible(true);
-    otherView().tree.setVisible(true);
-  }
-}
-
-async function runContainer(where?: typeof tlsTarget): Promise<string> {
-  const name = uniqueName('xview');
-  await dockerCli(['run', '-d', '--name', name, testEnv.baseImage, 'sleep', '3600'], where);
-  created.push({ name, where });
-  return name;
-}
-
-function setSetting(key: string, value: unknown): Promise<void> {
-  settings[`dockerOnAzure.${key}`] = value;
-  return workspace.getConfiguration('dockerOnAzure').update(key, value, ConfigurationTarget.Global);
-}
+const runContainer = (where?: ActivatedExtension['tlsTarget']) => ext.runContainer(where);
+const setSetting = (key: string, value: unknown) => ext.setSetting(key, value);
 
 before(async () => {
-  arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
-  const subscriptionId = arm.subscriptions[0].subscriptionId;
-  // Two VMs whose public address is this machine: one reaches the TLS test daemon, one the test sshd.
-  const tlsVm = arm.addVm({ subscriptionId, resourceGroup: 'xv-rg', name: 'azure-tls', powerState: 'running', publicIpAddress: '127.0.0.1', dnsLabel: '' });
-  const sshVm = arm.addVm({ subscriptionId, resourceGroup: 'xv-rg', name: 'azure-ssh', powerState: 'running', publicIpAddress: '127.0.0.1', dnsLabel: '' });
   // A daemon that takes the connection and never answers.
   silent = net.createServer((socket) => {
     held.push(socket);
   });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const globalState = memento();
-  await globalState.update('dockerOnAzure.azureHostMarks', {
-    [tlsVm.toLowerCase()]: { access: 'tls', port: testEnv.tls.port, tls: { ca: testEnv.tls.ca, cert: testEnv.tls.cert, key: testEnv.tls.key } },
-    [sshVm.toLowerCase()]: { access: 'ssh', user: testEnv.ssh.user, port: testEnv.ssh.port, identityFile: testEnv.ssh.identityFile },
+  ext = await activateExtension({
+    added: [{ id: 'added:silent', name: 'silent', address: `tcp://127.0.0.1:${(silent.address() as net.AddressInfo).port}` }],
   });
-  await globalState.update('dockerOnAzure.addedHosts', [
-    { id: 'added:silent', name: 'silent', address: `tcp://127.0.0.1:${(silent.address() as net.AddressInfo).port}` },
-  ]);
-  fs.writeFileSync(knownHosts, '');
-  process.env.DOCKER_HOST = `unix://${testEnv.unixSocket}`;
-  process.env.AZURE_TENANT_ID = arm.tenantId;
-  process.env.AZURE_CLIENT_ID = arm.clientId;
-  process.env.AZURE_CLIENT_SECRET = arm.clientSecret;
-  settings = {
-    'dockerOnAzure.azure.signInMethod': 'servicePrincipal',
-    'dockerOnAzure.azure.resourceManagerEndpoint': arm.url,
-    'dockerOnAzure.azure.authorityHost': arm.url,
-    'dockerOnAzure.dockerContexts.show': false,
-    'dockerOnAzure.ssh.knownHostsFile': knownHosts,
-    'dockerOnAzure.connectTimeoutSeconds': 5,
-  };
-  recorded.config = { ...settings };
-  context = { subscriptions: [] };
-  activate({
-    ...context,
-    subscriptions: context.subscriptions,
-    globalState,
-    workspaceState: memento(),
-    secrets: secretStorage(),
-    extensionUri: Uri.file(path.resolve(__dirname, '..', '..', '..')),
-  } as never);
-  azureView().tree.setVisible(true);
-  otherView().tree.setVisible(true);
+  knownHosts = ext.knownHosts;
+  tlsTarget = ext.tlsTarget;
 });
 
 beforeEach(() => {
   resetRecorded();
-  recorded.config = { ...settings };
+  ext.restoreSettings();
 });
 
 after(async () => {
-  context.subscriptions.forEach((d) => d.dispose());
-  await Promise.all(created.map((c) => dockerCli(['rm', '-f', c.name], c.where).catch(() => undefined)));
   held.forEach((socket) => socket.destroy());
   silent.close();
-  await arm.stop();
-  fs.rmSync(scratch, { recursive: true, force: true });
+  await ext.stop();
 });
 
 test('both views list their hosts from one activation', async () => {
@@ -213,7 +106,7 @@ test("Trust SSH Host Key on an Azure host's error row trusts it and shows the ho
     await changed;
   });
   assert.match(fs.readFileSync(knownHosts, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${testEnv.ssh.port} `, 'm'));
-  assert.deepEqual((await azureView().provider.getChildren(ssh)).map(label), ['Containers', 'Images']);
+  assert.deepEqual((await azureView().provider.getChildren(await azureHost('azure-ssh'))).map(label), ['Containers', 'Images']);
 });
 
 test("Inspect on an Azure host's container opens its document", async () => {
@@ -280,7 +173,7 @@ test('Remove Container on another host re-reads that host', async () => {
 test('a settings change reaches hosts that are already connected: a new known_hosts file applies at once', async () => {
   const ssh = await azureHost('azure-ssh');
   assert.deepEqual((await azureView().provider.getChildren(ssh)).map(label), ['Containers', 'Images'], 'connected with the trusted key');
-  const fresh = path.join(scratch, 'known_hosts.new');
+  const fresh = path.join(ext.scratch, 'known_hosts.new');
   fs.writeFileSync(fresh, '');
   await setSetting('ssh.knownHostsFile', fresh);
   const [row] = await azureView().provider.getChildren(await azureHost('azure-ssh'));
@@ -326,7 +219,7 @@ test('an unmarked Azure host is forgotten: no pick offers it and nothing follows
 
 test('the deploy host pick offers Azure hosts and other hosts', async () => {
   let offered: { label: string }[] = [];
-  const dir = fs.mkdtempSync(path.join(scratch, 'app-'));
+  const dir = fs.mkdtempSync(path.join(ext.scratch, 'app-'));
   fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${testEnv.baseImage}\n`);
   recorded.answers.push((items: typeof offered) => {
     offered = items;
