@@ -40,6 +40,8 @@ export interface BuildOptions {
    * the host diffs a rebuild against the files it got last time and only changes travel.
    */
   clientId?: string;
+  /** Values for `RUN --mount=type=secret`, asked for by id while the build runs; BuildKit only. */
+  secret?: (id: string) => Promise<Uint8Array | undefined>;
   /** The step running now ("[2/5] RUN npm ci"), for a progress notification; BuildKit only. */
   onStep?: (name: string) => void;
 }

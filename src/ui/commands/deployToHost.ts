@@ -20,6 +20,7 @@ import { ContainerNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { openPortsOnAzureHost } from './azurePorts';
 import { buildClientId } from './buildClientId';
+import { buildSecretsFor, type BuildSecrets } from './buildSecretSources';
 import { withPickedHost } from './hostPick';
 import { resolveWorkspaceFile } from './workspaceFilePick';
 import { errorText } from '../../core/docker/errors';
@@ -165,7 +166,7 @@ async function askAnswers(dockerfile: vscode.Uri, session: DockerHostSession, me
 }
 
 /** Builds on the host, swaps the container in, then offers the app's URL (opening the Azure firewall first if needed). */
-async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile: vscode.Uri, answers: Remembered): Promise<void> {
+async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile: vscode.Uri, answers: Remembered, secrets: BuildSecrets): Promise<void> {
   await rememberAnswers(deps, dockerfile, answers);
   const { name, image } = answers;
   const spec: DeploySpec = {
@@ -178,6 +179,9 @@ async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile:
   };
   deps.buildLog.clear();
   deps.buildLog.show(true);
+  if (secrets.described) {
+    deps.buildLog.appendLine(`Build secrets: ${secrets.described}.`);
+  }
   const connection = session.connect();
   const docker = connection.docker;
   const clientId = await buildClientId(deps);
@@ -195,6 +199,7 @@ async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile:
           tag: image,
           signal,
           clientId,
+          secret: secrets.provide,
           onStep: (stepName) => progress.report({ message: stepName }),
         },
         (text) => deps.buildLog.append(text),
@@ -278,8 +283,9 @@ export function deployToHost(deps: CommandDeps): CommandHandler {
     const memory = await recallAnswers(deps, dockerfile);
     await withPickedHost(deps, { title: 'Deploy to which Docker host?', rememberedHostId: memory?.hostId }, async (session) => {
       const answers = await askAnswers(dockerfile, session, memory);
-      if (answers) {
-        await deploy(deps, session, dockerfile, answers);
+      const secrets = answers && (await buildSecretsFor(deps, dockerfile, true));
+      if (answers && secrets) {
+        await deploy(deps, session, dockerfile, answers, secrets);
       }
     });
   };
@@ -325,8 +331,10 @@ export function redeploy(deps: CommandDeps): CommandHandler {
     }
     const answers = memory && { ...memory, hostId: session.spec.id, name: fromContainer ? containerName(fromContainer.info) : memory.name };
     const confirmed = answers ?? (await askAnswers(dockerfile, session, undefined));
-    if (confirmed) {
-      await deploy(deps, session, dockerfile, confirmed);
+    // Remembered secrets are used as they are; only one never answered is asked.
+    const secrets = confirmed && (await buildSecretsFor(deps, dockerfile, !answers));
+    if (confirmed && secrets) {
+      await deploy(deps, session, dockerfile, confirmed, secrets);
     }
   };
 }
