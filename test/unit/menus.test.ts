@@ -9,7 +9,7 @@ import { DockerHostSession } from '../../src/core/docker/hostSession';
 import type { DockerHostSpec, HostSource } from '../../src/core/docker/hostSpec';
 import { DockerHostError, UnknownHostKeyError } from '../../src/core/docker/errors';
 import type { AzureVm, PowerState } from '../../src/core/azure/vmModel';
-import { AzureHostNode } from '../../src/ui/tree/azureNodes';
+import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
 import { ErrorNode } from '../../src/ui/tree/errorNode';
 import { HostNode } from '../../src/ui/tree/hostNodes';
 import { MessageNode } from '../../src/ui/tree/treeNode';
@@ -116,6 +116,7 @@ const rows: { what: string; view: string; value: string; commands: string[] }[] 
   { what: 'a running provisioned Azure host', view: AZURE, value: azureHost(vm('running', { provisioned: true })), commands: ['azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'compare'] },
   { what: 'a deallocated marked Azure host', view: AZURE, value: azureHost(vm('deallocated')), commands: ['azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.start', 'azureHost.unmark', 'compare'] },
   { what: 'a starting Azure host without an address', view: AZURE, value: azureHost(vm('starting', { address: false, provisioned: true })), commands: ['azureHost.delete', 'azureHost.openInPortal', 'compare'] },
+  { what: 'a subscription', view: AZURE, value: new SubscriptionNode({ subscriptionId: 's', name: 'S' } as never, async () => []).getTreeItem().contextValue!, commands: ['azure.installDocker'] },
   { what: 'a message row', view: OTHER, value: new MessageNode('m', 'No containers').getTreeItem().contextValue!, commands: [] },
 ];
 

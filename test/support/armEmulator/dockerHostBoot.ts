@@ -46,7 +46,16 @@ import {
   type WriteFile,
 } from './cloudConfig';
 import type { EmulatorCore, ExtensionRun, GuestExtension, GuestHooks } from './emulatorCore';
-import { guestFileExists, osReleaseOf, prepareGuestRoot, readGuestFile, runInGuest, type GuestProcess, type GuestRootDirs } from './guestRoot';
+import {
+  guestFileExists,
+  guestRootDirs,
+  osReleaseOf,
+  prepareGuestRoot,
+  readGuestFile,
+  runInGuest,
+  type GuestProcess,
+  type GuestRootDirs,
+} from './guestRoot';
 import { isObject, type JsonObject } from './specLibrary';
 import { heldByLiveProcess, LoopbackAddresses } from './loopbackAddresses';
 import { firewallRules, inboundPath, NsgFirewall, primaryIpConfiguration, sweepStaleFilters } from './nsgEnforcement';
@@ -80,6 +89,8 @@ export interface BootedHost {
   filesDir: string;
   /** The dockerd's own folder (data, exec root, socket, log, the daemon.json it runs with). */
   daemonDir: string;
+  /** Where the VM's disk is, as extension scripts left it (the overlay's upper layer), once a script ran there. */
+  rootDir?: string;
 }
 
 export interface BootFailure {
@@ -321,6 +332,7 @@ export class DockerHostBooter implements GuestHooks {
         socketPath: g.daemon!.socketPath,
         filesDir: g.filesDir,
         daemonDir: g.daemon!.dir,
+        rootDir: this.roots.has(g.vmId.toLowerCase()) ? guestRootDirs(this.roots.get(g.vmId.toLowerCase())!).upper : undefined,
       }));
   }
 
