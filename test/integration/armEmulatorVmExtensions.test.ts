@@ -112,7 +112,7 @@ test('a failing script fails the operation with its stderr; a VM image the scrip
   assert.match(seen.instanceView?.statuses?.[0].message ?? '', /\[stderr\]\ncannot install on sles 15\.5/);
 });
 
-test('deleting an extension while its script runs stops the script and removes the resource; a stopped VM takes no extension', async () => {
+test('deleting an extension while its script runs stops the script and removes the resource; one per handler; a stopped VM takes none', async () => {
   const rg = uniqueName('rg-ext');
   const name = uniqueName('vm');
   emu.addVm({ subscriptionId: sub, resourceGroup: rg, name });
@@ -130,6 +130,14 @@ test('deleting an extension while its script runs stops the script and removes t
   await assert.rejects(az.compute.virtualMachineExtensions.get(rg, name, 'docker'), /was not found/);
   await emu.dockerHostsSettled();
   assert.ok(Date.now() - started < 20_000, 'the script was stopped, not waited for');
+
+  await az.compute.virtualMachineExtensions.beginCreateOrUpdateAndWait(rg, name, 'first', customScript('#!/bin/sh\ntrue\n'), FAST);
+  await assert.rejects(
+    az.compute.virtualMachineExtensions.beginCreateOrUpdateAndWait(rg, name, 'second', customScript('#!/bin/sh\ntrue\n'), FAST),
+    /Multiple VMExtensions per handler not supported for OS type 'Linux'. VMExtension 'first'/,
+    'a Linux VM takes one extension per handler',
+  );
+  await az.compute.virtualMachineExtensions.beginDeleteAndWait(rg, name, 'first', FAST);
 
   await az.compute.virtualMachines.beginDeallocateAndWait(rg, name, FAST);
   await assert.rejects(

@@ -206,3 +206,30 @@ test('cancelling removes the extension and says what may already be on the VM', 
   );
   await extensionGone(rg, name);
 });
+
+test("a VM that runs someone else's Custom Script is refused, and that extension is left as it was", async () => {
+  fresh();
+  const name = uniqueName('theirs');
+  const id = arm.addVm({ subscriptionId: sub, resourceGroup: rg, name });
+  await az.compute.virtualMachineExtensions.beginCreateOrUpdateAndWait(
+    rg,
+    name,
+    'their-setup',
+    {
+      location: 'westeurope',
+      publisher: 'Microsoft.Azure.Extensions',
+      typePropertiesType: 'CustomScript',
+      typeHandlerVersion: '2.1',
+      settings: { commandToExecute: 'true' },
+    },
+    { updateIntervalInMs: 20 },
+  );
+  const before = arm.snapshot();
+  await install(vmNamed(name), newKeyPair);
+  assert.equal(
+    said(),
+    `error: ${name} already has a Custom Script extension (their-setup). Azure allows one per VM: remove it first, then install Docker.`,
+  );
+  assert.equal(arm.snapshot(), before, 'their extension is untouched');
+  assert.equal(azure.marks.get(id), undefined);
+});

@@ -5,7 +5,7 @@
  * without guests, a handler this emulator knows succeeds with no output.
  *
  * Real Azure, as far as tests meet it: extensions can be changed only on a running VM (409
- * OperationNotAllowed); protectedSettings are write-only; a failing Custom Script ends the operation
+ * OperationNotAllowed); a Linux VM takes one extension per handler (400 BadRequest); protectedSettings are write-only; a failing Custom Script ends the operation
  * Failed with VMExtensionProvisioningError naming the exit status and the tails (4 KB) of its stdout
  * and stderr, which the instance view also shows, as its status message and as StdOut/StdErr substatuses.
  */
@@ -122,7 +122,18 @@ function putExtension(ctx: HandlerContext, route: ProviderRoute, vm: JsonObject,
   const publisher = String(p.publisher);
   const type = String(p.type);
   const version = String(p.typeHandlerVersion);
-  const known = KNOWN_HANDLERS[`${publisher}.${type}`.toLowerCase()];
+  const handler = `${publisher}.${type}`;
+  const twin = Object.values(all).find(
+    (e) => e !== existing && `${String(props(e.model).publisher)}.${String(props(e.model).type)}`.toLowerCase() === handler.toLowerCase(),
+  );
+  if (twin) {
+    throw new ArmError(
+      400,
+      'BadRequest',
+      `Multiple VMExtensions per handler not supported for OS type 'Linux'. VMExtension '${String(twin.model.name)}' with handler '${handler}' added to the VM.`,
+    );
+  }
+  const known = KNOWN_HANDLERS[handler.toLowerCase()];
   const handlerVersion = known?.versions[version] ?? version;
   const id = `${String(vm.id)}/extensions/${existing ? String(existing.model.name) : name}`;
   const model: JsonObject = {
