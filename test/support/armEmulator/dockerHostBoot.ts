@@ -141,6 +141,8 @@ export class DockerHostBooter implements GuestHooks {
   /** Per VM: its extension scripts run one after the other, and where its root filesystem is. */
   private readonly scripts = new Map<string, Promise<void>>();
   private readonly roots = new Map<string, string>();
+  /** Scripts running now: stopping the emulator ends them, as it ends the VMs. */
+  private readonly running = new Set<GuestProcess>();
   private readonly abort = new AbortController();
   private readonly firewall?: NsgFirewall;
   private closed = false;
@@ -296,7 +298,9 @@ export class DockerHostBooter implements GuestHooks {
         }
         // Where the Linux agent puts a Custom Script's script, and how the handler starts it.
         proc = runInGuest(root, '/var/lib/waagent/custom-script/download/0', script.files, script.command);
+        this.running.add(proc);
         const code = await proc.exited;
+        this.running.delete(proc);
         result = code === 0 ? { exitCode: 0 } : { exitCode: code, error: `failed to execute command: command terminated with exit status=${code}` };
         if (code === 0 && !cancelled) {
           this.adoptScriptedHost(vmId, root);
@@ -351,6 +355,9 @@ export class DockerHostBooter implements GuestHooks {
   async stop(): Promise<void> {
     this.closed = true;
     this.abort.abort();
+    for (const proc of this.running) {
+      proc.kill();
+    }
     for (const g of this.guests.values()) {
       g.gone = true;
       this.enqueue(g, () => this.remove(g));
