@@ -29,6 +29,14 @@ interface Distro {
 
 const DISTROS: Distro[] = [
   { suite: 'bookworm', os: 'Debian GNU/Linux 12 (bookworm)', mirror: 'http://deb.debian.org/debian', extra: [], engine: /^Docker version 20\.10\./ },
+  { suite: 'bullseye', os: 'Debian GNU/Linux 11 (bullseye)', mirror: 'http://deb.debian.org/debian', extra: [], engine: /^Docker version 20\.10\./ },
+  {
+    suite: 'jammy',
+    os: 'Ubuntu 22.04 LTS',
+    mirror: 'http://archive.ubuntu.com/ubuntu',
+    extra: ['--no-check-gpg', '--components=main,universe'],
+    engine: /^Docker version 2\d\./,
+  },
   {
     suite: 'noble',
     os: 'Ubuntu 24.04 LTS',
