@@ -160,7 +160,7 @@ test('a Linux the install does not support is refused naming it, and the new key
   assert.ok(!arm.requests.some((r) => r.method === 'PUT'), 'nothing was sent to the VM');
 });
 
-test('a script that fails on the VM fails the install with its stderr, and leaves no extension behind', async () => {
+test('a script that fails on the VM fails the install with its stderr, and an extension Azure would not remove is named', async () => {
   assert.ok(firstKey, 'the first test installed');
   fresh();
   const booted = arm.bootedHosts().find((h) => h.vmId.toLowerCase() === vmId.toLowerCase());
@@ -169,12 +169,20 @@ test('a script that fails on the VM fails the install with its stderr, and leave
   const keys = path.join(booted.rootDir, 'home/azureuser/.ssh/authorized_keys');
   fs.rmSync(keys);
   fs.mkdirSync(keys);
+  // And Azure refuses to remove the extension afterwards (a lock, a policy): the user hears that too.
+  arm.faults.refuseNext('DELETE', /\/extensions\//, 409, 'ScopeLocked', 'The scope is locked.');
   await install(vmNamed(vmName), newKeyPair);
   const failed = recorded.messages.find((m) => m.level === 'error');
   assert.ok(failed, said());
   assert.match(failed.text, new RegExp(`Installing Docker on ${vmName} failed: .*authorized_keys: Is a directory`));
+  assert.match(
+    failed.text,
+    new RegExp(`The extension ${INSTALL_EXTENSION_NAME} could not be removed \\(.*The scope is locked.*\\); remove it in the portal`),
+  );
   assert.match(recorded.outputs.get(INSTALL_OUTPUT) ?? '', /! .*Is a directory/, 'stderr is in the Install output');
-  await extensionGone(rg, vmName);
+  const left = await az.compute.virtualMachineExtensions.get(rg, vmName, INSTALL_EXTENSION_NAME);
+  assert.equal(left.provisioningState, 'Failed');
+  await az.compute.virtualMachineExtensions.beginDeleteAndWait(rg, vmName, INSTALL_EXTENSION_NAME, { updateIntervalInMs: 20 });
 });
 
 test('cancelling removes the extension and says what may already be on the VM', async () => {

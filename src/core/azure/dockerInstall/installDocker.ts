@@ -49,9 +49,12 @@ export class InstallFailed extends Error {
 
 /** Cancelled after the script was sent: the extension is gone again, but the script may have got part of the way. */
 export class InstallCancelled extends OperationCancelled {
-  constructor(vmName: string) {
+  /** `notRemoved`: why the extension is still there, if it is. */
+  constructor(vmName: string, notRemoved: string) {
     super();
-    this.message = `The install on ${vmName} was stopped and its extension removed. Docker Engine, the docker group membership and the SSH key may already be on the VM; installing again finishes the job.`;
+    this.message =
+      `The install on ${vmName} was stopped${notRemoved ? '.' : ' and its extension removed.'} ` +
+      `Docker Engine, the docker group membership and the SSH key may already be on the VM; installing again finishes the job.${notRemoved}`;
   }
 }
 
@@ -110,24 +113,35 @@ export async function installDockerOnVm(compute: ComputeManagementClient, target
   } catch (err) {
     failure = err;
   }
+  // Whatever the outcome, the extension goes; when it cannot, the user hears so with the outcome.
+  const remove = async (): Promise<string> => {
+    try {
+      await compute.virtualMachineExtensions.beginDeleteAndWait(rg, name, INSTALL_EXTENSION_NAME);
+      return '';
+    } catch (err) {
+      return ` The extension ${INSTALL_EXTENSION_NAME} could not be removed (${(err as Error).message}); remove it in the portal before installing again.`;
+    }
+  };
   if (o.signal?.aborted) {
     emit({ kind: 'step', text: `Cancelled: removing the extension ${INSTALL_EXTENSION_NAME}…` });
-    await compute.virtualMachineExtensions.beginDeleteAndWait(rg, name, INSTALL_EXTENSION_NAME);
-    throw new InstallCancelled(name);
+    throw new InstallCancelled(name, await remove());
   }
   const out = show(await instanceView().catch(() => undefined));
   emit({ kind: 'step', text: `Removing the extension ${INSTALL_EXTENSION_NAME} (what it installed stays)…` });
-  await compute.virtualMachineExtensions.beginDeleteAndWait(rg, name, INSTALL_EXTENSION_NAME);
+  const notRemoved = await remove();
   const report = parseInstallOutput(out.stdout, out.stderr);
   if (report.refused) {
-    throw new InstallRefused(`Docker was not installed on ${name}: ${report.refused}.`);
+    throw new InstallRefused(`Docker was not installed on ${name}: ${report.refused}.${notRemoved}`);
   }
   if (failure) {
     const stderr = out.stderr.trim();
     throw new InstallFailed(
-      `Installing Docker on ${name} failed${stderr ? `: ${lastLines(stderr, 5)}` : `: ${(failure as Error).message ?? String(failure)}`}`,
+      `Installing Docker on ${name} failed${stderr ? `: ${lastLines(stderr, 5)}` : `: ${(failure as Error).message ?? String(failure)}`}${notRemoved}`,
       out.stderr,
     );
+  }
+  if (notRemoved) {
+    emit({ kind: 'step', text: notRemoved.trim() });
   }
   return report;
 }
