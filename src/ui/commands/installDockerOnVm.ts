@@ -7,6 +7,7 @@ import { isAzureSignInError } from '../../core/azure/azureErrors';
 import { isDockerHost } from '../../core/azure/azureHostSpec';
 import type { AzureVm } from '../../core/azure/vmModel';
 import { installDockerOnVm, InstallCancelled, InstallRefused, type InstallEvent } from '../../core/azure/dockerInstall/installDocker';
+import { MARKERS } from '../../core/azure/dockerInstall/installScript';
 import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/sshKeys';
 import { errorText, isCancellation } from '../../core/docker/errors';
 import { publicKeyBlob, replaceKnownHostKey } from '../../core/docker/knownHosts';
@@ -89,8 +90,21 @@ async function pickKey(vm: AzureVm): Promise<PickedKey | undefined> {
   return { identityFile: written.privateKeyPath, publicKey: pair.publicKey, made: { written, pair } };
 }
 
+/** The script's marker lines in words; its other lines as they came, stderr flagged. */
+const MARKER_WORDS: [string, string][] = [
+  [MARKERS.os, 'found '],
+  [MARKERS.changed, 'changed: '],
+  [MARKERS.hostKey, 'SSH host key: '],
+  [MARKERS.refused, 'refused: '],
+];
+
 function describe(e: InstallEvent): string {
-  return e.kind === 'step' ? e.text : `  ${e.stream === 'stderr' ? '! ' : ''}${e.line}`;
+  if (e.kind === 'step') {
+    return e.text;
+  }
+  const marker = MARKER_WORDS.find(([m]) => e.line.startsWith(m));
+  const line = marker ? marker[1] + e.line.slice(marker[0].length) : e.line;
+  return `  ${e.stream === 'stderr' ? '! ' : ''}${line}`;
 }
 
 /**
