@@ -121,12 +121,16 @@ test('Install Docker on VM… on an ordinary VM: the admin user gets Docker over
   );
 });
 
-test('installing again on that VM changes nothing and says so', async () => {
+test('installing again on that VM, from its row, changes nothing and says so', async () => {
   assert.ok(firstKey, 'the first test installed');
   fresh();
   const before = arm.snapshot();
   const knownHosts = fs.readFileSync(path.join(scratch, 'known_hosts'), 'utf8');
-  await install(vmNamed(vmName), (items: Item[]) => items.find((i) => i.file === firstKey));
+  // From the host's own row this time: no VM to pick.
+  const node = await hostNode(vmName);
+  recorded.answers.push((items: Item[]) => items.find((i) => i.file === firstKey));
+  await recorded.commands.get('dockerOnAzure.azure.installDocker')!(node);
+  assert.deepEqual([recorded.answerErrors, recorded.answers.length], [[], 0], `every prompt came as scripted: ${said()}`);
   const done = recorded.messages.find((m) => m.text.startsWith(`Docker is ready on ${vmName}`));
   assert.ok(done, said());
   assert.match(done.text, /It was set up already: nothing changed\.$/);

@@ -12,7 +12,7 @@ import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/s
 import { errorText, isCancellation } from '../../core/docker/errors';
 import { publicKeyBlob, replaceKnownHostKey } from '../../core/docker/knownHosts';
 import { sshKeyDirectory } from '../settings';
-import { SubscriptionNode } from '../tree/azureNodes';
+import { AzureHostNode, SubscriptionNode } from '../tree/azureNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
 async function pickVm(deps: CommandDeps, only?: AzureSubscriptionRef): Promise<{ vm: AzureVm; sub: AzureSubscriptionRef } | undefined> {
@@ -114,7 +114,11 @@ function describe(e: InstallEvent): string {
  */
 export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
   return async (node) => {
-    const target = await pickVm(deps, node instanceof SubscriptionNode ? node.subscription : undefined);
+    // From a running host's row: install again there, which fixes what is off.
+    const target =
+      node instanceof AzureHostNode
+        ? { vm: node.vm, sub: node.subscription }
+        : await pickVm(deps, node instanceof SubscriptionNode ? node.subscription : undefined);
     if (!target) {
       return;
     }
