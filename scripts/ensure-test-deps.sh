@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs what the integration tests run for real: Docker Engine (dockerd, containerd, runc),
 # a static busybox for the base image, OpenSSH server and client, openssl, iproute2, a registry
-# (docker-registry, with htpasswd from apache2-utils for its basic auth) and Docker Compose.
+# (docker-registry, with htpasswd from apache2-utils for its basic auth), Docker Compose and
+# debootstrap (a real Debian root filesystem for testing the VM install script).
 # Idempotent: installs only when something is missing. Starts no service.
 set -euo pipefail
 
 # sbin directories hold dockerd, sshd and ip, and are not on every user's PATH.
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
-PACKAGES=(docker.io busybox-static openssh-server openssh-client openssl ca-certificates iproute2 docker-registry apache2-utils docker-compose)
+PACKAGES=(docker.io busybox-static openssh-server openssh-client openssl ca-certificates iproute2 docker-registry apache2-utils docker-compose debootstrap)
 
 missing=()
-for cmd in dockerd docker containerd runc sshd ssh ssh-keygen openssl ip tar docker-registry htpasswd docker-compose; do
+for cmd in dockerd docker containerd runc sshd ssh ssh-keygen openssl ip tar docker-registry htpasswd docker-compose debootstrap; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
 busybox_bin=""

@@ -17,6 +17,7 @@ import * as settings from './ui/settings';
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Docker on Azure', { log: true });
   const buildLog = vscode.window.createOutputChannel('Docker on Azure: Build');
+  const installLog = vscode.window.createOutputChannel('Docker on Azure: Install');
   const addedHosts = new AddedHostsStore(context.globalState);
   const hosts = new HostCatalog(settings.connectionEnvironment, settings.refreshOptions());
   const otherHosts = new OtherHostsView(hosts, new OtherHostsSource(hosts, addedHosts, settings.hostListOptions), settings.showDanglingImages);
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     buildLog,
+    installLog,
     otherHosts,
     azureSignIn,
     azureHosts,
@@ -62,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): void {
       connectionEnv: settings.connectionEnvironment,
       log,
       buildLog,
+      installLog,
       vmStarts,
       compare,
     }),

@@ -64,7 +64,14 @@ export function startHostViews(opts: HostViewsOptions): HostViews {
   const hostTls = opts.hostTls ?? new HostTlsStore(secretStorage() as never);
   const vmStarts = opts.vmStarts ?? new VmStartLog(memento() as never);
   const otherHosts = new OtherHostsView(catalog, new OtherHostsSource(catalog, added, () => hostList), () => false);
-  const azureHosts = new AzureHostsView(catalog, signIn, marks, hostTls, () => false, () => []);
+  const azureHosts = new AzureHostsView(
+    catalog,
+    signIn,
+    marks,
+    hostTls,
+    () => false,
+    () => [],
+  );
   const deps: CommandDeps = {
     context: (opts.context ?? { subscriptions: [], workspaceState: memento(), globalState: memento(), secrets: secretStorage() }) as never,
     hosts: catalog,
@@ -78,6 +85,7 @@ export function startHostViews(opts: HostViewsOptions): HostViews {
     connectionEnv: opts.connectionEnv,
     log: silentLog,
     buildLog: window.createOutputChannel('Docker on Azure: Build') as never,
+    installLog: window.createOutputChannel('Docker on Azure: Install') as never,
     vmStarts,
     compare: undefined as never,
   };

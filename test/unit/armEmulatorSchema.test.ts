@@ -142,6 +142,29 @@ test('PUT responses (201, then 200) match the spec for every type the product cr
   );
 });
 
+test('VM extension responses (PUT 201 then 200, GET with instance view, list, missing) match the spec', () => {
+  const ext = `${vm1}/extensions/docker${cv}`;
+  const body = {
+    location: 'westeurope',
+    properties: {
+      publisher: 'Microsoft.Azure.Extensions',
+      type: 'CustomScript',
+      typeHandlerVersion: '2.1',
+      protectedSettings: { commandToExecute: 'true' },
+    },
+  };
+  check('VirtualMachineExtensions_CreateOrUpdate', '201', ext, 'PUT', body);
+  core.operations.completeSince(0);
+  check('VirtualMachineExtensions_CreateOrUpdate', '200', ext, 'PUT', body);
+  core.operations.completeSince(0);
+  check('VirtualMachineExtensions_Get', '200', `${ext}&$expand=instanceView`);
+  check('VirtualMachineExtensions_List', '200', `${vm1}/extensions${cv}&$expand=instanceView`);
+  const missing = client.send('GET', `${vm1}/extensions/missing${cv}`);
+  assert.equal(missing.status, 404);
+  const schema = core.specs.schemaOf('VirtualMachineExtensions_Get', 'default')!;
+  assert.deepEqual(validateAgainstSchema(core.specs, schema.file, schema.node, missing.body, 'response'), []);
+});
+
 test('the schema check catches what it should (so the passes above mean something)', () => {
   const schema = core.specs.schemaOf('VirtualMachines_Get', '200')!;
   const good = client.send('GET', `${vm1}${cv}&$expand=instanceView`).body as Record<string, any>;

@@ -9,7 +9,7 @@ import { DockerHostSession } from '../../src/core/docker/hostSession';
 import type { DockerHostSpec, HostSource } from '../../src/core/docker/hostSpec';
 import { DockerHostError, UnknownHostKeyError } from '../../src/core/docker/errors';
 import type { AzureVm, PowerState } from '../../src/core/azure/vmModel';
-import { AzureHostNode } from '../../src/ui/tree/azureNodes';
+import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
 import { ErrorNode } from '../../src/ui/tree/errorNode';
 import { HostNode } from '../../src/ui/tree/hostNodes';
 import { MessageNode } from '../../src/ui/tree/treeNode';
@@ -113,9 +113,10 @@ const rows: { what: string; view: string; value: string; commands: string[] }[] 
   { what: 'a CLI context', view: OTHER, value: new HostNode(new DockerHostSession(spec('context'), env), ctx).getTreeItem().contextValue!, commands: ['compare', 'refreshHost'] },
   { what: 'an unreachable host', view: AZURE, value: new ErrorNode('h', new DockerHostError('down', 'refused')).getTreeItem().contextValue!, commands: ['retryHost'] },
   { what: 'an unknown SSH host key', view: OTHER, value: new ErrorNode('h', new UnknownHostKeyError('h', 22, 'ssh-ed25519', 'SHA256:x', 'h ssh-ed25519 AAAA', '/dev/null')).getTreeItem().contextValue!, commands: ['retryHost', 'trustHostKey'] },
-  { what: 'a running provisioned Azure host', view: AZURE, value: azureHost(vm('running', { provisioned: true })), commands: ['azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'compare', 'refreshHost'] },
+  { what: 'a running provisioned Azure host', view: AZURE, value: azureHost(vm('running', { provisioned: true })), commands: ['azure.installDocker', 'azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'compare', 'refreshHost'] },
   { what: 'a deallocated marked Azure host', view: AZURE, value: azureHost(vm('deallocated')), commands: ['azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.start', 'azureHost.unmark', 'compare', 'refreshHost'] },
   { what: 'a starting Azure host without an address', view: AZURE, value: azureHost(vm('starting', { address: false, provisioned: true })), commands: ['azureHost.delete', 'azureHost.openInPortal', 'compare', 'refreshHost'] },
+  { what: 'a subscription', view: AZURE, value: new SubscriptionNode({ subscriptionId: 's', name: 'S' } as never, async () => []).getTreeItem().contextValue!, commands: ['azure.installDocker'] },
   { what: 'a message row', view: OTHER, value: new MessageNode('m', 'No containers').getTreeItem().contextValue!, commands: [] },
 ];
 

@@ -8,7 +8,7 @@ export interface ArmVm {
   location: string;
   tags?: Record<string, string>;
   hardwareProfile?: { vmSize?: string };
-  storageProfile?: { osDisk?: { name?: string; managedDisk?: { id?: string }; diskSizeGB?: number } };
+  storageProfile?: { osDisk?: { name?: string; osType?: string; managedDisk?: { id?: string }; diskSizeGB?: number } };
   osProfile?: { adminUsername?: string; computerName?: string };
   networkProfile?: { networkInterfaces?: { id?: string; primary?: boolean }[] };
   instanceView?: { statuses?: { code?: string; displayStatus?: string; time?: Date | string }[] };
@@ -45,6 +45,8 @@ export interface AzureVm {
   privateIp?: string;
   tags: Record<string, string>;
   adminUsername?: string;
+  /** `Linux` or `Windows`, as Azure read it from the image. */
+  osType?: string;
   osDiskId?: string;
   osDiskName?: string;
   osDiskSizeGb?: number;
@@ -103,6 +105,7 @@ export function toAzureVms(vms: readonly ArmVm[], nics: readonly ArmNic[], publi
         privateIp: vmNics[0]?.ipConfigurations?.[0]?.privateIPAddress,
         tags: vm.tags ?? {},
         adminUsername: vm.osProfile?.adminUsername,
+        osType: vm.storageProfile?.osDisk?.osType,
         osDiskId,
         osDiskName: vm.storageProfile?.osDisk?.name,
         osDiskSizeGb: vm.storageProfile?.osDisk?.diskSizeGB,

@@ -27,6 +27,8 @@ export interface CommandDeps {
   log: vscode.LogOutputChannel;
   /** Where build output streams while deploying. */
   buildLog: vscode.OutputChannel;
+  /** Where Install Docker on VM… streams what the VM reports. */
+  installLog: vscode.OutputChannel;
   vmStarts: VmStartLog;
   compare: ComparePanel;
 }

@@ -12,6 +12,7 @@ import { azureHostAction } from './azureHostLifecycle';
 import { deleteAzureHost } from './azureHostDelete';
 import { copyAzureHostAddress, exportAsDockerContext, openInPortal, openSshTerminal } from './azureHostTools';
 import { markVmAsDockerHost, unmarkVm } from './markAzureVm';
+import { installDockerOnVmCommand } from './installDockerOnVm';
 import { provisionHost } from './provisionHost';
 import { deployToHost, redeploy } from './deployToHost';
 import { composeDownCommand, composeUpCommand } from './composeCommands';
@@ -47,6 +48,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.azure.refresh': azureRefresh,
   'dockerOnAzure.azure.selectSubscriptions': selectSubscriptions,
   'dockerOnAzure.azure.addExistingVm': markVmAsDockerHost,
+  'dockerOnAzure.azure.installDocker': installDockerOnVmCommand,
   'dockerOnAzure.azure.provisionHost': provisionHost,
   'dockerOnAzure.deploy': needsTrustedWorkspace('Deploy', deployToHost),
   'dockerOnAzure.redeploy': needsTrustedWorkspace('Redeploy', redeploy),

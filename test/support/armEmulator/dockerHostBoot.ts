@@ -22,10 +22,16 @@
  * image has it; every emulated VM shares that one account. A cloud-config the VM's
  * Docker would fail on (dockerd refusing daemon.json, a file it names not written) boots nothing
  * and is reported by `failures()`, with the reason the VM would log.
+ *
+ * A Custom Script extension put on a running VM runs its script as root in the VM's root filesystem
+ * (guestRoot.ts). When it succeeds and Docker is enabled there, the VM becomes an SSH-mode host as
+ * that filesystem now says: sshd with the VM's own host key, for its admin user with the osProfile
+ * keys and those in the user's authorized_keys there, in the docker group if /etc/group there says so.
  */
 import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { startDockerd, type DockerdHandle } from '../dockerd';
 import { startSshd, type SshdHandle } from '../sshd';
 import { unmountUnder } from '../dockerdCleanup';
@@ -39,7 +45,18 @@ import {
   type SshGuestConfig,
   type WriteFile,
 } from './cloudConfig';
-import type { EmulatorCore, GuestHooks } from './emulatorCore';
+import type { EmulatorCore, ExtensionRun, GuestExtension, GuestHooks } from './emulatorCore';
+import {
+  guestFileExists,
+  guestRootDirs,
+  osReleaseOf,
+  prepareGuestRoot,
+  readGuestFile,
+  runInGuest,
+  type GuestProcess,
+  type GuestRootDirs,
+} from './guestRoot';
+import { isObject, type JsonObject } from './specLibrary';
 import { heldByLiveProcess, LoopbackAddresses } from './loopbackAddresses';
 import { firewallRules, inboundPath, NsgFirewall, primaryIpConfiguration, sweepStaleFilters } from './nsgEnforcement';
 import { props, refId } from './references';
@@ -72,6 +89,8 @@ export interface BootedHost {
   filesDir: string;
   /** The dockerd's own folder (data, exec root, socket, log, the daemon.json it runs with). */
   daemonDir: string;
+  /** Where the VM's disk is, as extension scripts left it (the overlay's upper layer), once a script ran there. */
+  rootDir?: string;
 }
 
 export interface BootFailure {
@@ -119,6 +138,11 @@ export class DockerHostBooter implements GuestHooks {
   private readonly issued = new Map<string, string>();
   private readonly pending = new Set<Promise<void>>();
   private readonly failed: BootFailure[] = [];
+  /** Per VM: its extension scripts run one after the other, and where its root filesystem is. */
+  private readonly scripts = new Map<string, Promise<void>>();
+  private readonly roots = new Map<string, string>();
+  /** Scripts running now: stopping the emulator ends them, as it ends the VMs. */
+  private readonly running = new Set<GuestProcess>();
   private readonly abort = new AbortController();
   private readonly firewall?: NsgFirewall;
   private closed = false;
@@ -213,6 +237,13 @@ export class DockerHostBooter implements GuestHooks {
 
   vmDeleted(vmId: string): void {
     const key = vmId.toLowerCase();
+    const root = this.roots.get(key);
+    if (root) {
+      this.roots.delete(key);
+      const gone = (this.scripts.get(key) ?? Promise.resolve()).then(() => fsp.rm(root, { recursive: true, force: true }));
+      this.pending.add(gone);
+      void gone.finally(() => this.pending.delete(gone));
+    }
     const g = this.guests.get(key);
     if (!g) {
       return;
@@ -229,6 +260,59 @@ export class DockerHostBooter implements GuestHooks {
         this.firewall?.remove(g.address);
       }
     });
+  }
+
+  runExtension(vmId: string, ext: GuestExtension): ExtensionRun | undefined {
+    const vm = this.core.state.get(vmId);
+    if (!vm || this.closed || `${ext.publisher}.${ext.type}`.toLowerCase() !== 'microsoft.azure.extensions.customscript') {
+      return undefined;
+    }
+    let proc: GuestProcess | undefined;
+    let result: { exitCode: number; error?: string } | undefined;
+    let cancelled = false;
+    const run: ExtensionRun = {
+      output: () => ({ stdout: proc?.stdout ?? '', stderr: proc?.stderr ?? '' }),
+      result: () => result,
+      cancel: () => {
+        cancelled = true;
+        proc?.kill();
+      },
+    };
+    const key = vmId.toLowerCase();
+    const work = (this.scripts.get(key) ?? Promise.resolve()).then(async () => {
+      try {
+        const script = customScriptOf(ext);
+        const os = isObject(props(vm).osProfile) ? (props(vm).osProfile as JsonObject) : {};
+        const user = String(os.adminUsername);
+        const storage = isObject(props(vm).storageProfile) ? (props(vm).storageProfile as JsonObject) : {};
+        // The image has its admin user.
+        await ensureUser(user, false);
+        const root = await prepareGuestRoot(
+          this.rootFor(vmId, String(vm.name)),
+          osReleaseOf(isObject(storage.imageReference) ? storage.imageReference : {}),
+          user,
+        );
+        if (cancelled) {
+          result = { exitCode: 137, error: 'the extension was removed before its command started' };
+          return;
+        }
+        // Where the Linux agent puts a Custom Script's script, and how the handler starts it.
+        proc = runInGuest(root, '/var/lib/waagent/custom-script/download/0', script.files, script.command);
+        this.running.add(proc);
+        const code = await proc.exited;
+        this.running.delete(proc);
+        result = code === 0 ? { exitCode: 0 } : { exitCode: code, error: `failed to execute command: command terminated with exit status=${code}` };
+        if (code === 0 && !cancelled) {
+          this.adoptScriptedHost(vmId, root);
+        }
+      } catch (e) {
+        result = { exitCode: 1, error: (e as Error).message };
+      }
+    });
+    this.scripts.set(key, work);
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+    return run;
   }
 
   armRequestServed(): void {
@@ -252,6 +336,7 @@ export class DockerHostBooter implements GuestHooks {
         socketPath: g.daemon!.socketPath,
         filesDir: g.filesDir,
         daemonDir: g.daemon!.dir,
+        rootDir: this.roots.has(g.vmId.toLowerCase()) ? guestRootDirs(this.roots.get(g.vmId.toLowerCase())!).upper : undefined,
       }));
   }
 
@@ -270,6 +355,9 @@ export class DockerHostBooter implements GuestHooks {
   async stop(): Promise<void> {
     this.closed = true;
     this.abort.abort();
+    for (const proc of this.running) {
+      proc.kill();
+    }
     for (const g of this.guests.values()) {
       g.gone = true;
       this.enqueue(g, () => this.remove(g));
@@ -279,9 +367,91 @@ export class DockerHostBooter implements GuestHooks {
     this.firewall?.removeAll();
     this.addresses.releaseAll();
     await fsp.rmdir(path.join(this.opts.dir, 'vms')).catch(() => undefined);
+    await fsp.rm(path.join(this.opts.dir, 'vmroots'), { recursive: true, force: true });
   }
 
   // ---- the work ----
+
+  private rootFor(vmId: string, name: string): string {
+    const key = vmId.toLowerCase();
+    let dir = this.roots.get(key);
+    if (!dir) {
+      const taken = new Set(this.roots.values());
+      const base = path.join(this.opts.dir, 'vmroots', name);
+      dir = base;
+      for (let i = 2; taken.has(dir); i++) {
+        dir = `${base}-${i}`;
+      }
+      this.roots.set(key, dir);
+    }
+    return dir;
+  }
+
+  /** After a script succeeded: the VM serves Docker over SSH as its root filesystem now says, if Docker is enabled there. */
+  private adoptScriptedHost(vmId: string, root: GuestRootDirs): void {
+    const vm = this.core.state.get(vmId);
+    const enabled = guestFileExists(root, '/etc/systemd/system/multi-user.target.wants/docker.service');
+    const installed = ['/usr/bin/dockerd', '/usr/sbin/dockerd'].some((p) => guestFileExists(root, p));
+    if (!vm || !enabled || !installed || this.closed) {
+      return;
+    }
+    const os = (props(vm).osProfile ?? {}) as { adminUsername?: string; linuxConfiguration?: { ssh?: { publicKeys?: { keyData?: string }[] } } };
+    const user = String(os.adminUsername);
+    const home =
+      (readGuestFile(root, '/etc/passwd') ?? '')
+        .split('\n')
+        .map((l) => l.split(':'))
+        .find((f) => f[0] === user)?.[5] ?? `/home/${user}`;
+    const added = (readGuestFile(root, `${home}/.ssh/authorized_keys`) ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const fromOsProfile = (os.linuxConfiguration?.ssh?.publicKeys ?? []).map((k) => k.keyData).filter((k): k is string => !!k);
+    const dockerLine = (readGuestFile(root, '/etc/group') ?? '').split('\n').find((l) => l.startsWith('docker:'));
+    const privateKey = readGuestFile(root, '/etc/ssh/ssh_host_ed25519_key');
+    const publicKey = readGuestFile(root, '/etc/ssh/ssh_host_ed25519_key.pub');
+    const config: SshGuestConfig = {
+      hostKey: privateKey && publicKey ? { privateKey, publicKey: publicKey.trim() } : undefined,
+      dockerUsers: (dockerLine?.split(':')[3] ?? '').split(',').filter(Boolean),
+    };
+    const ssh: SshGuest = { config, user, authorizedKeys: [...new Set([...fromOsProfile, ...added])] };
+    const key = vmId.toLowerCase();
+    const g = this.guests.get(key);
+    const same = (a?: SshGuest) =>
+      !!a && JSON.stringify([a.config, a.user, a.authorizedKeys]) === JSON.stringify([ssh.config, ssh.user, ssh.authorizedKeys]);
+    if (g && !g.gone) {
+      if (g.tls || same(g.ssh)) {
+        return;
+      }
+      // sshd starts again with what the VM's files say now.
+      this.enqueue(g, () => this.halt(g));
+      this.enqueue(g, async () => {
+        g.ssh = { ...ssh, dir: g.ssh?.dir };
+        await this.reconcile(g);
+      });
+      return;
+    }
+    let address: string;
+    try {
+      address = this.publicAddressOf(vmId);
+    } catch (e) {
+      this.failed.push({ vmId: String(vm.id), error: (e as Error).message });
+      return;
+    }
+    const guest: Guest = {
+      vmId: String(vm.id),
+      address,
+      files: [],
+      ssh,
+      filesDir: this.folderFor(String(vm.name)),
+      running: false,
+      gone: false,
+      queue: g?.queue ?? Promise.resolve(),
+    };
+    this.guests.set(key, guest);
+    this.enforce(guest);
+    this.enqueue(guest, () => this.reconcile(guest));
+  }
 
   /** Brings the VM address's packet filter in line with its NSGs as they are now. */
   private enforce(g: Guest): void {
@@ -479,4 +649,33 @@ async function ensureUser(user: string, inDockerGroup: boolean): Promise<void> {
   if (inDockerGroup) {
     await run('usermod', ['-aG', 'docker', user]);
   }
+}
+
+/**
+ * What the Custom Script handler (2.x) runs for these settings: `script` (base64, gzip allowed) as
+ * ./script.sh, or `commandToExecute` through sh; protected settings over public ones.
+ */
+function customScriptOf(ext: GuestExtension): { files: Record<string, { content: Buffer; mode: number }>; command: string } {
+  const pub = isObject(ext.settings) ? ext.settings : {};
+  const prot = isObject(ext.protectedSettings) ? ext.protectedSettings : {};
+  const pick = (k: string) => (prot[k] ?? pub[k]) as unknown;
+  const script = pick('script');
+  const command = pick('commandToExecute');
+  if (pick('fileUris') !== undefined) {
+    throw new Error('fileUris: this VM cannot download files');
+  }
+  if (script !== undefined && command !== undefined) {
+    throw new Error("'script' and 'commandToExecute' cannot both be specified");
+  }
+  if (typeof command === 'string' && command) {
+    return { files: {}, command };
+  }
+  if (typeof script !== 'string' || !script) {
+    throw new Error("Either 'commandToExecute' or 'script' must be specified");
+  }
+  let bytes = Buffer.from(script, 'base64');
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    bytes = gunzipSync(bytes);
+  }
+  return { files: { 'script.sh': { content: bytes, mode: 0o700 } }, command: './script.sh' };
 }

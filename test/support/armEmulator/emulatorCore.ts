@@ -13,7 +13,7 @@ import { ArmError, armErrors, json, newGuid, queryParam, type EmulatorRequest, t
 import { recordedBody, type RecordedRequest } from './requestLog';
 import { checkApiVersion, parseRoute, routeVersions, subscriptionOf, type ProviderRoute, type Route } from './routes';
 import { validateAgainstSchema } from './schemaValidator';
-import { isObject, SpecLibrary, type JsonObject } from './specLibrary';
+import { isObject, SpecLibrary, type Json, type JsonObject } from './specLibrary';
 
 export interface HandlerContext {
   core: EmulatorCore;
@@ -48,8 +48,33 @@ export interface GuestHooks {
   vmPowerChanged?(vmId: string, action: string, succeeded: boolean): void;
   /** The VM is gone from the state (its own delete, or its resource group's). */
   vmDeleted?(vmId: string): void;
+  /**
+   * A VM extension was put on a running VM: the guest runs its handler (asynchronously) and reports
+   * through the returned run. Undefined: nothing runs, and the extension succeeds with no output.
+   */
+  runExtension?(vmId: string, ext: GuestExtension): ExtensionRun | undefined;
   /** An ARM request was answered: the network state (NSG rules, what uses which NSG) may have changed. */
   armRequestServed?(): void;
+}
+
+/** What a VM extension PUT hands the VM's agent. */
+export interface GuestExtension {
+  name: string;
+  publisher: string;
+  type: string;
+  typeHandlerVersion: string;
+  settings?: Json;
+  protectedSettings?: Json;
+}
+
+/** A VM extension's handler running in the guest. */
+export interface ExtensionRun {
+  /** What it wrote so far. */
+  output(): { stdout: string; stderr: string };
+  /** Undefined while it runs; `error` says why a non-zero exit failed, as the handler reports it. */
+  result(): { exitCode: number; error?: string } | undefined;
+  /** Stops it (the extension is being removed). */
+  cancel(): void;
 }
 
 export class EmulatorCore {

@@ -24,6 +24,8 @@ export interface OperationSpec {
   onFailed?: (error: ErrorDetail) => void;
 }
 
+type Settle = () => { done: false } | { done: true; error?: ErrorDetail };
+
 interface Operation extends OperationSpec {
   id: string;
   status: OperationStatus;
@@ -35,6 +37,7 @@ interface Operation extends OperationSpec {
   /** Not finished before this time (ms since epoch), whatever the polls. */
   readyAt: number;
   failWith?: ErrorDetail;
+  settle?: Settle;
 }
 
 export interface StartedOperation {
@@ -101,6 +104,17 @@ export class OperationTracker {
     }
   }
 
+  /**
+   * For work that runs on its own (a VM extension's script): the operation cannot finish before
+   * `settle` says done, and then ends Failed when it names an error.
+   */
+  settleWith(id: string, settle: Settle): void {
+    const op = this.ops.get(id);
+    if (op) {
+      op.settle = settle;
+    }
+  }
+
   /** A more recent operation on the same resource ends this one (ARM's OperationPreempted). */
   preempt(id: string | undefined): void {
     const op = id ? this.ops.get(id) : undefined;
@@ -140,7 +154,11 @@ export class OperationTracker {
       throw new ArmError(404, 'NotFound', `The operation '${id}' could not be found.`);
     }
     if (op.status === 'InProgress' && ++op.polls >= op.pollsNeeded && Date.now() >= op.readyAt) {
-      this.finish(op, op.failWith ? 'Failed' : 'Succeeded', op.failWith);
+      const settled = op.settle?.() ?? { done: true };
+      const error = op.failWith ?? (settled.done ? settled.error : undefined);
+      if (settled.done) {
+        this.finish(op, error ? 'Failed' : 'Succeeded', error);
+      }
     }
     return op;
   }

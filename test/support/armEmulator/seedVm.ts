@@ -22,6 +22,8 @@ export interface SeedVm {
   /** A fixed public address, e.g. 127.0.0.1 so a test's own daemon answers as the VM. */
   publicIpAddress?: string;
   adminUsername?: string;
+  /** The image reference (default Ubuntu 24.04 LTS); a MicrosoftWindowsServer image makes a Windows VM. */
+  image?: { publisher: string; offer: string; sku: string; version?: string };
   /** What happens to the NIC and OS disk when the VM is deleted (default 'Delete', as the portal does). */
   deleteOption?: 'Delete' | 'Detach';
 }
@@ -98,6 +100,23 @@ export function seedVm(core: EmulatorCore, v: SeedVm): string {
   const user = v.adminUsername ?? 'azureuser';
   const deleteOption = v.deleteOption ?? 'Delete';
   const vmId = resourceId(sub, v.resourceGroup, 'Microsoft.Compute', 'virtualMachines', v.name);
+  const image = { version: 'latest', ...(v.image ?? { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server' }) };
+  const windows = image.publisher.toLowerCase() === 'microsoftwindowsserver';
+  const osProfile = windows
+    ? {
+        computerName: v.name.slice(0, 15),
+        adminUsername: user,
+        adminPassword: `Seed-${randomBytes(9).toString('base64')}1a`,
+        windowsConfiguration: {},
+      }
+    : {
+        computerName: v.name,
+        adminUsername: user,
+        linuxConfiguration: {
+          disablePasswordAuthentication: true,
+          ssh: { publicKeys: [{ path: `/home/${user}/.ssh/authorized_keys`, keyData: SEED_SSH_KEY }] },
+        },
+      };
   core.seed(
     'PUT',
     vmId,
@@ -107,17 +126,10 @@ export function seedVm(core: EmulatorCore, v: SeedVm): string {
       properties: {
         hardwareProfile: { vmSize: v.vmSize ?? 'Standard_B2s' },
         storageProfile: {
-          imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' },
+          imageReference: image,
           osDisk: { createOption: 'FromImage', deleteOption, managedDisk: { storageAccountType: 'Premium_LRS' } },
         },
-        osProfile: {
-          computerName: v.name,
-          adminUsername: user,
-          linuxConfiguration: {
-            disablePasswordAuthentication: true,
-            ssh: { publicKeys: [{ path: `/home/${user}/.ssh/authorized_keys`, keyData: SEED_SSH_KEY }] },
-          },
-        },
+        osProfile,
         networkProfile: { networkInterfaces: [{ id: nicId, properties: { primary: true, deleteOption } }] },
       },
     },

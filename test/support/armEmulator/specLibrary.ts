@@ -25,6 +25,7 @@ export const SERVED_OPERATIONS: readonly string[] = [
   ...['ListAll', 'List', 'Get', 'CreateOrUpdate', 'Update', 'Delete', 'InstanceView', 'Start', 'PowerOff', 'Deallocate', 'Restart'].map(
     (o) => `VirtualMachines_${o}`,
   ),
+  ...['CreateOrUpdate', 'Get', 'Delete', 'List'].map((o) => `VirtualMachineExtensions_${o}`),
   ...['VirtualNetworks', 'NetworkSecurityGroups', 'PublicIPAddresses', 'NetworkInterfaces'].flatMap((t) =>
     ['CreateOrUpdate', 'Get', 'Delete', 'List', 'ListAll', 'UpdateTags'].map((o) => `${t}_${o}`),
   ),

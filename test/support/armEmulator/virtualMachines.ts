@@ -1,6 +1,7 @@
 /**
  * Microsoft.Compute/virtualMachines: create/update (201/200 + Azure-AsyncOperation), PATCH, get
- * with $expand, instance view, lists (statusOnly=true), power actions and delete (vmActions.ts).
+ * with $expand, instance view, lists (statusOnly=true), power actions and delete (vmActions.ts),
+ * and their extensions (vmExtensions.ts).
  */
 import { resourceId } from './armState';
 import type { HandlerContext, ResourceTypeHandler } from './emulatorCore';
@@ -10,6 +11,7 @@ import { props, TYPES } from './references';
 import { API_VERSIONS, type ProviderRoute } from './routes';
 import { isObject, type JsonObject } from './specLibrary';
 import { computeOperation, deleteVm, notAllowed, POWER_ACTIONS, powerAction } from './vmActions';
+import { handleExtensions } from './vmExtensions';
 import { buildVm } from './vmModel';
 import { instanceView, vmState, vmView } from './vmViews';
 
@@ -83,11 +85,17 @@ function handle(ctx: HandlerContext, route: ProviderRoute): EmulatorResponse {
       core.state.list(TYPES.vm, route.sub, route.rg).map((vm) => vmView(core, vm, withStatus)),
     );
   }
-  if (route.rg === undefined || route.names.length !== 1 || route.types.length > 2) {
+  if (route.rg === undefined || route.names.length === 0 || route.types.length > 2) {
     throw armErrors.pathNotFound(req.path);
   }
   const name = route.names[0];
   const vm = core.state.get(resourceId(route.sub, route.rg, 'Microsoft.Compute', 'virtualMachines', name));
+  if (route.types[1]?.toLowerCase() === 'extensions' && route.names.length <= 2) {
+    return handleExtensions(ctx, route, vm);
+  }
+  if (route.names.length !== 1) {
+    throw armErrors.pathNotFound(req.path);
+  }
   if (route.types.length === 2) {
     const sub = route.types[1].toLowerCase();
     if (!vm) {

@@ -1,0 +1,195 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { withCancellableProgress } from '../cancellableProgress';
+import { azureVendor } from '../../core/azure/lazyAzure';
+import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
+import { isAzureSignInError } from '../../core/azure/azureErrors';
+import { isDockerHost } from '../../core/azure/azureHostSpec';
+import type { AzureVm } from '../../core/azure/vmModel';
+import { installDockerOnVm, InstallCancelled, InstallRefused, type InstallEvent } from '../../core/azure/dockerInstall/installDocker';
+import { MARKERS } from '../../core/azure/dockerInstall/installScript';
+import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/sshKeys';
+import { errorText, isCancellation } from '../../core/docker/errors';
+import { publicKeyBlob, replaceKnownHostKey } from '../../core/docker/knownHosts';
+import { sshKeyDirectory } from '../settings';
+import { AzureHostNode, SubscriptionNode } from '../tree/azureNodes';
+import type { CommandDeps, CommandHandler } from './commandDeps';
+
+async function pickVm(deps: CommandDeps, only?: AzureSubscriptionRef): Promise<{ vm: AzureVm; sub: AzureSubscriptionRef } | undefined> {
+  let inventory;
+  try {
+    inventory = deps.azureHosts.currentInventory();
+  } catch (err) {
+    if (isAzureSignInError(err)) {
+      void vscode.window.showInformationMessage('Sign in to Azure first.');
+      return undefined;
+    }
+    throw err;
+  }
+  const subs = only ? [only] : await inventory.subscriptions();
+  // Listed afresh: only a running VM takes an extension, and the cached power states may be old.
+  // A Docker host is offered too: installing again fixes its configuration.
+  const candidates = (
+    await Promise.all(
+      subs.map(async (sub) => {
+        inventory.invalidate(sub.subscriptionId);
+        return (await inventory.listing(sub)).vms.filter((vm) => vm.powerState === 'running').map((vm) => ({ vm, sub }));
+      }),
+    )
+  ).flat();
+  if (!candidates.length) {
+    void vscode.window.showInformationMessage('No VM is running in the chosen subscriptions: start the VM to install Docker on it.');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    candidates.map((c) => ({
+      label: c.vm.name,
+      description: [
+        c.vm.osType ?? 'Linux',
+        c.vm.fqdn ?? c.vm.publicIp ?? 'no public IP',
+        isDockerHost(c.vm, deps.hostMarks.get(c.vm.id)) ? 'a Docker host already' : undefined,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      detail: `${c.sub.name} · ${c.vm.resourceGroup} · ${c.vm.vmSize}`,
+      c,
+    })),
+    { title: 'Install Docker on VM', matchOnDetail: true },
+  );
+  return picked?.c;
+}
+
+interface PickedKey {
+  identityFile: string;
+  publicKey: string;
+  /** Made for this install: taken back when the VM refused it. */
+  made?: { written: WrittenKeyPair; pair: SshKeyPair };
+}
+
+/** The key the admin user will sign in with: a new pair (the default) or one already in the key folder. */
+async function pickKey(vm: AzureVm): Promise<PickedKey | undefined> {
+  const az = azureVendor();
+  const dir = sshKeyDirectory();
+  const existing = await az.listExistingKeys(dir);
+  const picked = await vscode.window.showQuickPick(
+    [
+      { label: 'A new key pair for this VM', detail: `written to ${dir}`, file: undefined as string | undefined },
+      ...existing.map((file) => ({ label: path.basename(file), detail: file, file })),
+    ],
+    { title: `Sign in to ${vm.name} over SSH with`, ignoreFocusOut: true },
+  );
+  if (!picked) {
+    return undefined;
+  }
+  if (picked.file) {
+    return { identityFile: picked.file, publicKey: await az.readPublicKey(picked.file) };
+  }
+  const user = vm.adminUsername ?? 'azureuser';
+  const pair = az.generateSshKeyPair(`${user}@${vm.name}`);
+  const written = await az.writeSshKeyPair(dir, await az.freeKeyFileName(dir, vm.name), pair);
+  return { identityFile: written.privateKeyPath, publicKey: pair.publicKey, made: { written, pair } };
+}
+
+/** The script's marker lines in words; its other lines as they came, stderr flagged. */
+const MARKER_WORDS: [string, string][] = [
+  [MARKERS.os, 'found '],
+  [MARKERS.changed, 'changed: '],
+  [MARKERS.hostKey, 'SSH host key: '],
+  [MARKERS.refused, 'refused: '],
+];
+
+function describe(e: InstallEvent): string {
+  if (e.kind === 'step') {
+    return e.text;
+  }
+  const marker = MARKER_WORDS.find(([m]) => e.line.startsWith(m));
+  const line = marker ? marker[1] + e.line.slice(marker[0].length) : e.line;
+  return `  ${e.stream === 'stderr' ? '! ' : ''}${line}`;
+}
+
+/**
+ * Installs Docker on a running VM (or fixes its configuration), through Azure's Custom Script
+ * extension (no SSH needed first), streaming what the VM reports to the Install output; then the
+ * VM is a Docker host reached over SSH as its admin user, with the host key Azure passed back.
+ */
+export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
+  return async (node) => {
+    // From a running host's row: install again there, which fixes what is off.
+    const target =
+      node instanceof AzureHostNode
+        ? { vm: node.vm, sub: node.subscription }
+        : await pickVm(deps, node instanceof SubscriptionNode ? node.subscription : undefined);
+    if (!target) {
+      return;
+    }
+    const { vm, sub } = target;
+    if (vm.osType === 'Windows') {
+      void vscode.window.showInformationMessage(
+        `${vm.name} runs Windows. Installing Docker on Windows VMs is not supported yet; only Linux VMs are.`,
+      );
+      return;
+    }
+    const key = await pickKey(vm);
+    if (!key) {
+      return;
+    }
+    const adminUser = vm.adminUsername ?? 'azureuser';
+    const log = deps.installLog;
+    log.show(true);
+    log.appendLine(`Installing Docker on ${vm.name} (${vm.resourceGroup}) for ${adminUser}`);
+    const seconds = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('install.pollIntervalSeconds', 5);
+    try {
+      const report = await withCancellableProgress(`Installing Docker on ${vm.name}`, (progress, signal) =>
+        installDockerOnVm(
+          deps.azureHosts.currentInventory().clients(sub).compute,
+          { resourceGroup: vm.resourceGroup, name: vm.name, location: vm.location, adminUser },
+          {
+            sshPublicKey: key.publicKey,
+            signal,
+            pollIntervalMs: seconds * 1000,
+            onEvent: (e) => {
+              log.appendLine(describe(e));
+              if (e.kind === 'step') {
+                progress.report({ message: e.text });
+              }
+            },
+          },
+        ),
+      );
+      const names = [vm.publicIp, vm.fqdn].filter((n): n is string => !!n);
+      if (report.hostKey && names.length) {
+        const env = deps.connectionEnv();
+        if (await replaceKnownHostKey(env.knownHostsFile, names, 22, publicKeyBlob(report.hostKey))) {
+          log.appendLine(
+            `${names.join(' / ')} had another SSH host key in ${env.knownHostsFile}; it now has the one ${vm.name} reported through Azure (the file as it was: ${env.knownHostsFile}.old).`,
+          );
+        }
+      }
+      // A VM reached over TLS (provisioned so, or so marked) stays reached that way; SSH now works besides.
+      const mark = deps.hostMarks.get(vm.id);
+      if (!vm.provisioned && mark?.access !== 'tls') {
+        await deps.hostMarks.set(vm.id, { access: 'ssh', user: adminUser, identityFile: key.identityFile });
+      }
+      deps.azureHosts.refreshSubscription(sub.subscriptionId);
+      const what = report.changed.length ? `Changed: ${report.changed.join('; ')}.` : 'It was set up already: nothing changed.';
+      log.appendLine(what);
+      void vscode.window.showInformationMessage(`Docker is ready on ${vm.name}${report.os ? ` (${report.os})` : ''}. ${what}`);
+    } catch (err) {
+      const cancelled = [err, (err as { cause?: unknown }).cause].find((e) => e instanceof InstallCancelled);
+      if (cancelled) {
+        log.appendLine(errorText(cancelled));
+        void vscode.window.showInformationMessage(errorText(cancelled));
+        return;
+      }
+      if (err instanceof InstallRefused && key.made) {
+        // Nothing on the VM took the new key.
+        await azureVendor().removeSshKeyPair(key.made.written, key.made.pair);
+      }
+      if (isCancellation(err)) {
+        return;
+      }
+      log.appendLine(errorText(err));
+      throw err;
+    }
+  };
+}
