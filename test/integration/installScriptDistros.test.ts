@@ -21,14 +21,12 @@ interface Distro {
   suite: string;
   os: string;
   mirror: string;
-  /** debootstrap arguments beyond the suite, folder and mirror. */
-  extra: string[];
   engine: RegExp;
 }
 
 const DISTROS: Distro[] = [
-  { suite: 'bookworm', os: 'Debian GNU/Linux 12 (bookworm)', mirror: 'http://deb.debian.org/debian', extra: [], engine: /^Docker version 20\.10\./ },
-  { suite: 'bullseye', os: 'Debian GNU/Linux 11 (bullseye)', mirror: 'http://deb.debian.org/debian', extra: [], engine: /^Docker version 20\.10\./ },
+  { suite: 'bookworm', os: 'Debian GNU/Linux 12 (bookworm)', mirror: 'http://deb.debian.org/debian', engine: /^Docker version 20\.10\./ },
+  { suite: 'bullseye', os: 'Debian GNU/Linux 11 (bullseye)', mirror: 'http://deb.debian.org/debian', engine: /^Docker version 20\.10\./ },
 ];
 
 let work: string;
@@ -52,8 +50,7 @@ after(async () => {
 
 async function imageOf(d: Distro): Promise<string> {
   const root = path.join(work, d.suite);
-  const [options, script] = [d.extra.filter((a) => a.startsWith('--')), d.extra.filter((a) => !a.startsWith('--'))];
-  await run('debootstrap', ['--variant=minbase', '--include=systemd,openssh-server', ...options, d.suite, root, d.mirror, ...script], {
+  await run('debootstrap', ['--variant=minbase', '--include=systemd,openssh-server', d.suite, root, d.mirror], {
     timeoutMs: 600_000,
   });
   const image = `local/${uniqueName(d.suite)}:minbase`;
