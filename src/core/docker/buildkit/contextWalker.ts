@@ -121,17 +121,23 @@ export async function walkContext(root: string, opts: WalkOptions & { followPath
   };
   const visit = async (rel: string, folders: Folder[], includeInfo: MatchInfo | undefined, excludeInfo: MatchInfo | undefined) => {
     const names = (await fs.readdir(path.join(root, rel))).sort(byteOrder);
-    for (const name of names) {
+    // One folder's stats at once: one after another, the walk waits on the thread pool per file.
+    const stats = await Promise.all(
+      names.map((name) =>
+        fs.lstat(path.join(root, rel, name), { bigint: true }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') {
+            return undefined;
+          }
+          throw err;
+        }),
+      ),
+    );
+    for (const [i, name] of names.entries()) {
       const p = rel ? `${rel}/${name}` : name;
       const abs = path.join(root, p);
-      let st: import('fs').BigIntStats;
-      try {
-        st = await fs.lstat(abs, { bigint: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          continue;
-        }
-        throw err;
+      const st = stats[i];
+      if (!st) {
+        continue;
       }
       // fsutil leaves sockets out: they cannot be recreated in an image.
       if (st.isSocket()) {
