@@ -1,8 +1,9 @@
-import { recorded, memento, resetRecorded, secretStorage } from '../support/installVscodeFake';
+import { recorded, memento, resetRecorded, secretStorage, Uri } from '../support/installVscodeFake';
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AddedHostsStore } from '../../src/ui/hosts/addedHostsStore';
@@ -264,4 +265,67 @@ test('Send Anyway hands the credentials to that host and is remembered for it, b
   assert.match(warnings()[0], new RegExp(`127\\.0\\.0\\.1:${otherPlain.port}`));
   assert.deepEqual(otherPlain.requests.slice(otherFrom).filter(registryAuthOf), []);
   assert.deepEqual(await tagsIn('team/plain'), ['v1', 'v2']);
+});
+
+/** Deploys a Dockerfile whose base image is only in the registry (not on the engine) to `hostName`. */
+async function deployFromRegistry(hostName: string, answersAfter: unknown[] = []): Promise<string> {
+  const base = `${registry.address}/team/app:v1`;
+  await dockerCli(['image', 'rm', base]).catch(() => undefined);
+  const dir = fs.mkdtempSync(path.join(configDir, 'from-registry-'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${base}\nCMD sleep 3600\n`);
+  const name = uniqueName('from-registry');
+  recorded.answers.push(pick(hostName), `${name}:1`, name, '', '', (items: Item[]) => items[0], ...answersAfter);
+  await run('dockerOnAzure.deploy', Uri.file(path.join(dir, 'Dockerfile')));
+  return name;
+}
+
+test('Deploy builds FROM an image in a private registry with the credentials Push kept; without them the build fails naming the image', async () => {
+  resetRecorded();
+  await credentials.set(registry.address, user);
+  const name = await deployFromRegistry('Local engine');
+  try {
+    assert.deepEqual(errors(), []);
+    assert.match(
+      recorded.outputs.get('Docker on Azure: Build') ?? '',
+      new RegExp(`^Signed in to ${registry.address} with the credentials Push Image… kept to pull the build's images\\.$`, 'm'),
+    );
+    assert.equal((await dockerCli(['inspect', '-f', '{{.State.Running}}', name])).trim(), 'true');
+    assert.ok(!(recorded.outputs.get('Docker on Azure: Build') ?? '').includes(user.password), 'the password is not in the output');
+  } finally {
+    await dockerCli(['rm', '-f', name]).catch(() => undefined);
+  }
+
+  resetRecorded();
+  await credentials.delete(registry.address);
+  const anonymous = await deployFromRegistry('Local engine');
+  assert.equal(errors().length, 1, `one error: ${errors()}`);
+  assert.match(
+    errors()[0],
+    new RegExp(`${registry.address} did not let the host pull ${registry.address}/team/app:v1: push an image there once with Push Image… so its login is kept`),
+  );
+  await assert.rejects(dockerCli(['inspect', anonymous]), /No such/i, 'nothing was started');
+  await credentials.set(registry.address, user);
+});
+
+test('a build on a plain HTTP host asks before registry credentials go to it; declined, they do not', async () => {
+  resetRecorded();
+  // A plain byte forward (the recording proxy does not pass the build session's hijacked connection).
+  const forward = net.createServer((socket) => {
+    const engine = net.connect(testEnv.unixSocket);
+    socket.pipe(engine).pipe(socket);
+    socket.on('error', () => engine.destroy());
+    engine.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => forward.listen(0, '127.0.0.1', resolve));
+  const port = (forward.address() as net.AddressInfo).port;
+  await views.added.add({ name: 'forwarded tcp engine', address: `tcp://127.0.0.1:${port}` });
+  try {
+    const name = await deployFromRegistry('forwarded tcp engine', [undefined]);
+    assert.equal(warnings().length, 1, `asked once: ${warnings()}`);
+    assert.match(warnings()[0], new RegExp(`^127\\.0\\.0\\.1:${port} is reached over unencrypted HTTP, so the credentials for ${registry.address} would cross`));
+    assert.equal(errors().length, 1, 'the pull without them fails');
+    await assert.rejects(dockerCli(['inspect', name]), /No such/i);
+  } finally {
+    forward.close();
+  }
 });

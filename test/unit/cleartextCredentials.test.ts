@@ -11,8 +11,8 @@ function consent(answer: boolean): CleartextConsent & { asked: string[] } {
   return {
     asked,
     allowed: () => allowed,
-    ask: (engine, registry) => {
-      asked.push(`${engine} ${registry}`);
+    ask: (engine, what) => {
+      asked.push(`${engine} ${what}`);
       return Promise.resolve(answer);
     },
     remember: (engine) => {
@@ -42,11 +42,11 @@ test('a plain HTTP engine: asked once per address; a refusal is not remembered',
   const refusing = consent(false);
   assert.equal(await mayHandOverCredentials({ transport: 'tcp', where: 'h:2375' }, push, refusing), false);
   assert.equal(await mayHandOverCredentials({ transport: 'tcp', where: 'h:2375' }, push, refusing), false);
-  assert.deepEqual(refusing.asked, ['h:2375 reg.example.com', 'h:2375 reg.example.com']);
+  assert.deepEqual(refusing.asked, ['h:2375 the credentials for reg.example.com', 'h:2375 the credentials for reg.example.com']);
 
   const agreeing = consent(true);
   assert.equal(await mayHandOverCredentials({ transport: 'tcp', where: 'h:2375' }, push, agreeing), true);
   assert.equal(await mayHandOverCredentials({ transport: 'tcp', where: 'h:2375' }, push, agreeing), true);
   assert.equal(await mayHandOverCredentials({ transport: 'tcp', where: 'other:2375' }, push, agreeing), true);
-  assert.deepEqual(agreeing.asked, ['h:2375 reg.example.com', 'other:2375 reg.example.com']);
+  assert.deepEqual(agreeing.asked, ['h:2375 the credentials for reg.example.com', 'other:2375 the credentials for reg.example.com']);
 });

@@ -6,6 +6,7 @@ import {
   describeRegistryError,
   isRegistryAuthError,
   registryAuth,
+  registryOf,
   repositoryOf,
   repositoryProblem,
   targetReference,
@@ -71,4 +72,12 @@ test('push progress keeps one state per layer and ignores the lines that are not
   assert.equal(p.update({ id: 'latest', status: 'latest: digest: sha256:00 size: 1' }), false);
   assert.equal(p.summary(), '2/2 layers');
   assert.equal(p.done, 2);
+});
+
+test('the registry an image pulls from: a first part with a dot, a port or localhost names it; anything else is Docker Hub', () => {
+  assert.equal(registryOf('contoso.azurecr.io/team/app:v1'), 'contoso.azurecr.io');
+  assert.equal(registryOf('127.0.0.1:5000/app'), '127.0.0.1:5000');
+  assert.equal(registryOf('localhost/app@sha256:abc'), 'localhost');
+  assert.equal(registryOf('library/busybox:1.36'), 'docker.io');
+  assert.equal(registryOf('busybox'), 'docker.io');
 });

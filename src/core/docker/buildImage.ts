@@ -4,6 +4,7 @@ import type Dockerode from 'dockerode';
 import { prepareBuildContext } from './buildContext';
 import { followEngineStream, type EngineStreamMessage } from './engineStream';
 import { formatBytes } from './presentation';
+import { registryOf } from './registryAuth';
 import type { BuildTarget } from './buildkit/buildKitBuild';
 import { buildKit } from './buildkit/lazyBuildKit';
 
@@ -42,6 +43,8 @@ export interface BuildOptions {
   clientId?: string;
   /** Values for `RUN --mount=type=secret`, asked for by id while the build runs; BuildKit only. */
   secret?: (id: string) => Promise<Uint8Array | undefined>;
+  /** Logins for the registries of `FROM` images, asked for by host while the build resolves them; BuildKit only. */
+  credentials?: (host: string) => Promise<{ username: string; secret: string } | undefined>;
   /** The step running now ("[2/5] RUN npm ci"), for a progress notification; BuildKit only. */
   onStep?: (name: string) => void;
 }
@@ -125,6 +128,16 @@ export function buildImage(target: BuildTarget, opts: BuildOptions, onLog: (text
   return hostBuilder(target, onLog)(opts);
 }
 
+/** A base image the registry would not let the host pull: say how the build gets a login. */
+function pullAdvice(step: string | undefined, message: string): string {
+  const image = step && /^\[internal\] load metadata for (\S+)$/.exec(step)?.[1];
+  if (!image || !/\b401\b|unauthorized|denied/i.test(message)) {
+    return '';
+  }
+  const registry = registryOf(image);
+  return `. ${registry} did not let the host pull ${image}: push an image there once with Push Image… so its login is kept (for an Azure Container Registry, sign in to Azure), then deploy again.`;
+}
+
 async function tryBuildKit(
   target: BuildTarget,
   apiVersion: string,
@@ -148,7 +161,7 @@ async function tryBuildKit(
       if (step) {
         onLog(`------\n > ${step}:\n${tail.map((l) => `${l}\n`).join('')}------\n`);
       }
-      throw new BuildFailedError(`The build failed${step ? ` at ${step}` : ''}: ${message}`, step, log);
+      throw new BuildFailedError(`The build failed${step ? ` at ${step}` : ''}: ${message}${pullAdvice(step, message)}`, step, log);
     }
     if (result.refused) {
       return { refused: result.refused };

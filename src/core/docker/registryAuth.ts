@@ -40,12 +40,21 @@ export function targetReference(registry: string, repository: string, tag: strin
   return registry === DOCKER_HUB ? `${repository}:${tag}` : `${registry}/${repository}:${tag}`;
 }
 
-/** The repository part of a local reference without its registry and tag, as a default for the target. */
-export function repositoryOf(reference: string): string {
+function splitReference(reference: string): { registry?: string; path: string[] } {
   const withoutTag = reference.replace(/@.*$/, '').replace(/:[\w][\w.-]*$/, '');
   const parts = withoutTag.split('/');
   const hasRegistry = parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === 'localhost');
-  return (hasRegistry ? parts.slice(1) : parts).join('/');
+  return hasRegistry ? { registry: parts[0], path: parts.slice(1) } : { path: parts };
+}
+
+/** The repository part of a local reference without its registry and tag, as a default for the target. */
+export function repositoryOf(reference: string): string {
+  return splitReference(reference).path.join('/');
+}
+
+/** The registry an image reference pulls from: Docker Hub unless its first part names a host. */
+export function registryOf(reference: string): string {
+  return splitReference(reference).registry ?? DOCKER_HUB;
 }
 
 /** Docker Hub's credentials are keyed by its legacy index address, as `docker login` stores them. */

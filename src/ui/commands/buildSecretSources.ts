@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import * as fs from 'fs/promises';
 import { secretMounts, type SecretMount } from '../../core/docker/buildSecrets';
+import { mayHandOverInClear } from '../../core/docker/cleartextCredentials';
+import type { Transport } from '../../core/docker/errors';
+import { CleartextConsentStore } from '../registries/cleartextConsentStore';
 import type { CommandDeps } from './commandDeps';
 
 /** Where one build secret comes from. Only the kind and a file's path are kept in plain state. */
@@ -10,7 +13,8 @@ type SecretSource = { kind: 'stored' } | { kind: 'file'; path: string } | { kind
 export type SecretProvider = (id: string) => Promise<Uint8Array | undefined>;
 
 export interface BuildSecrets {
-  provide: SecretProvider;
+  /** The values for a build on this engine; over plain HTTP only with the user's consent. */
+  over(engine: { transport: Transport; where: string }): SecretProvider;
   /** "npm_token from SecretStorage, aws from ~/.aws/credentials": for the build output, never a value. */
   described: string;
 }
@@ -93,20 +97,24 @@ export async function buildSecretsFor(deps: CommandDeps, dockerfile: vscode.Uri,
   if (mounts.length > 0) {
     await deps.context.workspaceState.update(sourcesKey(dockerfile), { ...remembered, ...sources });
   }
+  const valueOf = async (id: string): Promise<Uint8Array | undefined> => {
+    const source = sources[id];
+    if (source?.kind === 'stored') {
+      const value = await deps.context.secrets.get(valueKey(dockerfile, id));
+      return value === undefined ? undefined : Buffer.from(value);
+    }
+    return source?.kind === 'file' ? fs.readFile(source.path) : undefined;
+  };
   return {
     described: Object.entries(sources)
       .map(([id, source]) => describe(id, source))
       .join(', '),
-    provide: async (id) => {
-      const source = sources[id];
-      if (source?.kind === 'stored') {
-        const value = await deps.context.secrets.get(valueKey(dockerfile, id));
-        return value === undefined ? undefined : Buffer.from(value);
-      }
-      if (source?.kind === 'file') {
-        return fs.readFile(source.path);
-      }
-      return undefined;
+    over: (engine) => {
+      const consent = new CleartextConsentStore(deps.context.globalState);
+      return async (id) => {
+        const value = await valueOf(id);
+        return value && (await mayHandOverInClear(engine, `the build secret "${id}"`, consent)) ? value : undefined;
+      };
     },
   };
 }

@@ -20,6 +20,7 @@ import { ContainerNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { openPortsOnAzureHost } from './azurePorts';
 import { buildClientId } from './buildClientId';
+import { buildRegistryLogins } from './buildRegistryLogins';
 import { buildSecretsFor, type BuildSecrets } from './buildSecretSources';
 import { withPickedHost } from './hostPick';
 import { resolveWorkspaceFile } from './workspaceFilePick';
@@ -199,7 +200,8 @@ async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile:
           tag: image,
           signal,
           clientId,
-          secret: secrets.provide,
+          secret: secrets.over(connection),
+          credentials: buildRegistryLogins(deps, connection, (line) => deps.buildLog.appendLine(line)),
           onStep: (stepName) => progress.report({ message: stepName }),
         },
         (text) => deps.buildLog.append(text),

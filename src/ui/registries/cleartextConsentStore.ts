@@ -16,13 +16,13 @@ export class CleartextConsentStore implements CleartextConsent {
     return this.state.get<string[]>(ALLOWED_KEY, []);
   }
 
-  async ask(engine: string, registry: string): Promise<boolean> {
+  async ask(engine: string, what: string): Promise<boolean> {
     const choice = await vscode.window.showWarningMessage(
-      `${engine} is reached over unencrypted HTTP, so the credentials for ${registry} would cross the network in the clear to push from it.`,
+      `${engine} is reached over unencrypted HTTP, so ${what} would cross the network in the clear.`,
       {
         modal: true,
         detail:
-          'Anyone on the network path can read the password or token. Reach this host over SSH or TLS instead, or choose Send Anyway to allow it for this host from now on.',
+          'Anyone on the network path can read it. Reach this host over SSH or TLS instead, or choose Send Anyway to allow it for this host from now on.',
       },
       SEND_ANYWAY,
     );
