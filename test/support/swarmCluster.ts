@@ -131,6 +131,8 @@ export async function startSwarmHosts(dir: string, count = 3): Promise<SwarmHost
           dir: path.join(dir, name),
           netns: net.namespaces[i],
           hostname: name,
+          // A host of its own has an engine identity of its own, not the machine's /etc/docker/key.json.
+          daemonConfig: { 'deprecated-key-path': path.join(dir, name, 'key.json') },
           tcpTls: { address: addresses[i], port: DAEMON_PORT, ca: certs.ca, cert: certs.serverCert, key: certs.serverKey },
         }),
       ),

@@ -1,0 +1,92 @@
+/** Reading a swarm through one of its managers, and the node and service actions on it. */
+import type Dockerode from 'dockerode';
+import { DockerHostError } from '../docker/errors';
+import { parseNode, parseService, parseTask, type SwarmSnapshot } from './swarmModel';
+
+/**
+ * Nodes, services and tasks in three calls, however many tasks there are: the replica counts
+ * and each service's tasks come from the one task list, not from a call per service.
+ */
+export async function readSwarm(docker: Dockerode, clusterId: string, signal?: AbortSignal): Promise<SwarmSnapshot> {
+  const [nodes, services, tasks] = await Promise.all([
+    docker.listNodes({ abortSignal: signal } as object),
+    docker.listServices({ abortSignal: signal } as object),
+    docker.listTasks({ abortSignal: signal } as object),
+  ]);
+  const parsedTasks = (tasks as unknown[]).map(parseTask);
+  return {
+    clusterId,
+    nodes: (nodes as unknown[])
+      .map(parseNode)
+      .sort((a, b) => Number(b.role === 'manager') - Number(a.role === 'manager') || a.hostname.localeCompare(b.hostname)),
+    services: (services as unknown[]).map((s) => parseService(s, parsedTasks)).sort((a, b) => a.name.localeCompare(b.name)),
+    tasks: parsedTasks,
+    loadedAt: Date.now(),
+  };
+}
+
+/** A raw Engine API request for what dockerode has no method for, or sends without the query it needs. */
+export function dial<T>(docker: Dockerode, options: Record<string, unknown>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(options as never, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as T)));
+  });
+}
+
+interface Versioned {
+  Version?: { Index?: number };
+  Spec?: Record<string, unknown>;
+}
+
+/**
+ * The swarm refuses an update that was not made from the object's current version, so a change
+ * made meanwhile by someone else (the CLI, another window) is never overwritten unseen.
+ */
+async function postUpdate(docker: Dockerode, path: string, current: Versioned, spec: Record<string, unknown>): Promise<void> {
+  const version = current.Version?.Index;
+  if (version === undefined) {
+    throw new DockerHostError(`The engine did not report the version of ${path}; nothing was changed.`, 'SWARM_NO_VERSION');
+  }
+  await dial(docker, {
+    path: `${path}/update?`,
+    method: 'POST',
+    options: { _query: { version }, _body: spec },
+    statusCodes: { 200: true, 400: 'bad parameter', 404: 'not found', 500: 'server error', 503: 'node is not part of a swarm' },
+  });
+}
+
+export type NodeAvailability = 'active' | 'pause' | 'drain';
+
+async function updateNode(docker: Dockerode, nodeId: string, change: Record<string, unknown>): Promise<void> {
+  const node = (await docker.getNode(nodeId).inspect()) as Versioned;
+  await postUpdate(docker, `/nodes/${encodeURIComponent(nodeId)}`, node, { ...node.Spec, ...change });
+}
+
+/** Drain moves the node's tasks elsewhere and schedules none there; active takes new tasks again. */
+export function setNodeAvailability(docker: Dockerode, nodeId: string, availability: NodeAvailability): Promise<void> {
+  return updateNode(docker, nodeId, { Availability: availability });
+}
+
+/** Promote (manager) or demote (worker). */
+export function setNodeRole(docker: Dockerode, nodeId: string, role: 'manager' | 'worker'): Promise<void> {
+  return updateNode(docker, nodeId, { Role: role });
+}
+
+export async function scaleService(docker: Dockerode, serviceId: string, replicas: number): Promise<void> {
+  if (!Number.isInteger(replicas) || replicas < 0) {
+    throw new DockerHostError(`Replicas must be a whole number of 0 or more, not ${replicas}.`, 'SWARM_BAD_REPLICAS');
+  }
+  const service = (await docker.getService(serviceId).inspect()) as Versioned;
+  const spec = service.Spec ?? {};
+  const mode = (spec.Mode ?? {}) as Record<string, unknown>;
+  if (!('Replicated' in mode)) {
+    throw new DockerHostError(
+      `Service ${String(spec.Name ?? serviceId)} runs one task on every node (global mode) and cannot be scaled.`,
+      'SWARM_GLOBAL_SERVICE',
+    );
+  }
+  await postUpdate(docker, `/services/${encodeURIComponent(serviceId)}`, service, { ...spec, Mode: { Replicated: { Replicas: replicas } } });
+}
+
+export async function removeService(docker: Dockerode, serviceId: string): Promise<void> {
+  await docker.getService(serviceId).remove();
+}
