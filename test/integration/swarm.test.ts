@@ -1,17 +1,18 @@
+import { recorded, resetRecorded } from '../support/installVscodeFake';
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import Dockerode from 'dockerode';
 import { defaultConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import type { DockerHostSession } from '../../src/core/docker/hostSession';
-import type { DockerHostSpec } from '../../src/core/docker/hostSpec';
-import { DEFAULT_REFRESH_OPTIONS } from '../../src/core/docker/refreshScheduler';
-import { HostCatalog } from '../../src/core/hosts/hostCatalog';
-import { createSwarm, SwarmUnreachableError, type SwarmMember } from '../../src/core/swarm/createSwarm';
-import { readSwarm, removeService, scaleService, setNodeAvailability, setNodeRole } from '../../src/core/swarm/swarmApi';
+import { createSwarm, type SwarmMember } from '../../src/core/swarm/createSwarm';
+import { readSwarm, removeService, scaleService } from '../../src/core/swarm/swarmApi';
 import { discoverSwarms } from '../../src/core/swarm/swarmDiscovery';
-import { groupStacks, tasksOf, type SwarmSnapshot } from '../../src/core/swarm/swarmModel';
+import { tasksOf, type SwarmSnapshot } from '../../src/core/swarm/swarmModel';
+import { SwarmNodeRow, SwarmSectionNode, SwarmServiceRow, SwarmsGroupNode, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
+import type { TreeNode } from '../../src/ui/tree/treeNode';
 import { startEngineProxy, type EngineProxy } from '../support/engineProxy';
+import { startHostViews, type HostViews } from '../support/hostViews';
 import { startSwarmHosts, type SwarmHost, type SwarmHosts } from '../support/swarmCluster';
 import { dockerCli, eventually, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
@@ -22,24 +23,52 @@ import { dockerCli, eventually, httpGet, loadTestEnvironment, uniqueName } from 
  */
 const env = loadTestEnvironment();
 let cluster: SwarmHosts;
-let catalog: HostCatalog;
+let views: HostViews;
 let proxy: EngineProxy;
 let clusterId = '';
 
-function specOf(h: SwarmHost): DockerHostSpec {
-  return {
-    id: `added:swarm-${h.name}`,
-    name: h.name,
-    source: 'added',
-    address: `tcp://${h.address}:2376`,
-    tls: { ca: h.tls.ca, cert: h.tls.cert, key: h.tls.key },
-  };
+function sessionOf(h: SwarmHost): DockerHostSession {
+  const session = views.catalog.list().find((s) => s.spec.name === h.name);
+  assert.ok(session, `${h.name} in the catalog`);
+  return session;
 }
 
-function sessionOf(h: SwarmHost): DockerHostSession {
-  const session = catalog.get(specOf(h).id);
-  assert.ok(session);
-  return session;
+function label(n: TreeNode): string {
+  return String(n.getTreeItem().label);
+}
+
+function description(n: TreeNode): string {
+  return String(n.getTreeItem().description ?? '');
+}
+
+/** The Swarms group as the Other Docker Hosts view shows it, read afresh. */
+async function shownSwarm(): Promise<SwarmTreeNode> {
+  const provider = views.otherHosts.provider;
+  const group = (await provider.getChildren()).find((n): n is SwarmsGroupNode => n instanceof SwarmsGroupNode);
+  assert.ok(group, 'the view has a Swarms group');
+  const swarms = await provider.getChildren(group);
+  assert.equal(swarms.length, 1, swarms.map(label).join());
+  assert.ok(swarms[0] instanceof SwarmTreeNode);
+  return swarms[0];
+}
+
+async function section(swarm: SwarmTreeNode, name: string): Promise<TreeNode[]> {
+  const sections = await views.otherHosts.provider.getChildren(swarm);
+  const found = sections.find((n): n is SwarmSectionNode => n instanceof SwarmSectionNode && label(n) === name);
+  assert.ok(found, `${name} in ${sections.map(label)}`);
+  return views.otherHosts.provider.getChildren(found);
+}
+
+async function serviceRow(name: string): Promise<SwarmServiceRow> {
+  const row = (await section(await shownSwarm(), 'Services')).find((n): n is SwarmServiceRow => n instanceof SwarmServiceRow && label(n) === name);
+  assert.ok(row, `service ${name} shown`);
+  return row;
+}
+
+async function command(id: string, ...args: unknown[]): Promise<unknown> {
+  const handler = recorded.commands.get(id);
+  assert.ok(handler, `${id} is registered`);
+  return handler(...args);
 }
 
 function member(h: SwarmHost): SwarmMember {
@@ -66,51 +95,61 @@ function runningNodes(s: SwarmSnapshot, serviceId: string): string[] {
 
 before(async () => {
   cluster = await startSwarmHosts(path.join(env.rootDir, `swarm-${process.pid.toString(36)}`), 3);
-  catalog = new HostCatalog(defaultConnectionEnvironment, DEFAULT_REFRESH_OPTIONS);
-  catalog.update('added', cluster.hosts.map(specOf));
+  views = startHostViews({ connectionEnv: defaultConnectionEnvironment, commands: true });
+  for (const h of cluster.hosts) {
+    await views.added.add({ name: h.name, address: `tcp://${h.address}:2376`, tls: { ca: h.tls.ca, cert: h.tls.cert, key: h.tls.key } });
+  }
+  views.otherHosts.refreshAll();
+  await views.otherHosts.provider.getChildren();
   // Every request the product sends the manager for a listing, counted.
   proxy = await startEngineProxy(manager().daemon.socketPath);
 });
 
 after(async () => {
-  catalog?.dispose();
+  views?.dispose();
   await proxy?.close();
   await cluster?.stop();
 });
 
+/** Answers for Create Swarm from Hosts: every host, then n1 as the manager. */
+function pickAllWithManagerN1(): void {
+  recorded.answers.push(
+    (items: Array<{ label: string }>) => items,
+    (items: Array<{ label: string }>) => items.find((i) => i.label === 'n1'),
+  );
+}
+
 test('a host that cannot reach the manager is named with the port, and no swarm is left behind', async () => {
-  const [n1, n2, n3] = cluster.hosts;
-  const block = await cluster.blockOutgoing(n3, 2377);
+  resetRecorded();
+  const block = await cluster.blockOutgoing(cluster.hosts[2], 2377);
   try {
-    const err = await createSwarm({ manager: member(n1), workers: [member(n2), member(n3)], probeTimeoutMs: 5000 }).then(
-      () => assert.fail('the swarm was made although n3 cannot reach port 2377'),
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof SwarmUnreachableError, String(err));
-    assert.deepEqual(
-      err.blocked.map((b) => [b.node, b.port]),
-      [['n3', 2377]],
-    );
-    assert.match(err.message, /n3 cannot reach n1 \(10\.213\.\d+\.11\) on TCP port 2377/);
+    pickAllWithManagerN1();
+    await command('dockerOnAzure.swarm.create');
   } finally {
     await block.unblock();
   }
+  const errors = recorded.messages.filter((m) => m.level === 'error').map((m) => m.text);
+  assert.equal(errors.length, 1, errors.join('\n'));
+  assert.match(errors[0], /^n3 cannot reach n1 \(10\.213\.\d+\.11\) on TCP port 2377 \(connection refused\)\. .*No swarm was made\.$/);
+  assert.doesNotMatch(errors[0], /7946|n2/, 'only what is blocked is named');
   for (const h of cluster.hosts) {
     assert.equal((await dockerCli(['info', '--format', '{{.Swarm.LocalNodeState}}'], h.tls)).trim(), 'inactive', h.name);
   }
 });
 
-test('creates a swarm of three hosts: init on the manager, join through each host’s own connection', async () => {
-  const [n1, n2, n3] = cluster.hosts;
-  const progress: string[] = [];
+test('Create Swarm from Hosts: init on the manager, join through each host’s own connection; the tree shows its nodes', async () => {
+  resetRecorded();
+  pickAllWithManagerN1();
   const t0 = Date.now();
-  const created = await createSwarm({ manager: member(n1), workers: [member(n2), member(n3)], onProgress: (m) => progress.push(m) });
-  console.log(`swarm of 3 made in ${Date.now() - t0} ms`);
-  clusterId = created.clusterId;
-  assert.ok(clusterId);
+  await command('dockerOnAzure.swarm.create');
+  console.log(`swarm of 3 made through the command in ${Date.now() - t0} ms`);
+  assert.deepEqual(
+    recorded.messages.map((m) => `${m.level}: ${m.text}`),
+    ['info: Swarm created: n1 manages it, n2, n3 joined.'],
+  );
   const token = (await cli(['swarm', 'join-token', '-q', 'worker'])).trim();
-  assert.ok(!progress.join('\n').includes(token), 'the join token shows in progress');
-  assert.ok(!progress.join('\n').includes('SWMTKN'), 'a join token shows in progress');
+  const said = [...recorded.progress, ...recorded.messages.map((m) => m.text)].join('\n');
+  assert.ok(!said.includes(token) && !said.includes('SWMTKN'), 'a join token shows in progress or messages');
 
   const nodes = (await cli(['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.ManagerStatus}}']))
     .split('\n')
@@ -119,44 +158,35 @@ test('creates a swarm of three hosts: init on the manager, join through each hos
     .sort();
   assert.deepEqual(nodes, ['n1 Ready Leader', 'n2 Ready', 'n3 Ready']);
 
-  const swarms = await discoverSwarms(catalog.list());
+  const swarms = await discoverSwarms(views.catalog.list());
   assert.equal(swarms.length, 1);
-  assert.equal(swarms[0].id, clusterId);
+  clusterId = swarms[0].id;
   assert.deepEqual(
     swarms[0].managers.map((m) => m.session.spec.name),
     ['n1'],
   );
   assert.deepEqual(swarms[0].workers.map((m) => m.session.spec.name).sort(), ['n2', 'n3']);
 
+  const swarm = await shownSwarm();
+  assert.equal(label(swarm), 'n1 swarm');
+  const version = (await cli(['version', '--format', '{{.Server.Version}}'])).trim();
+  assert.deepEqual(
+    (await section(swarm, 'Nodes')).map((n) => `${label(n)}: ${description(n)}`),
+    [`n1: manager (leader) · active · ready · ${version}`, `n2: worker · active · ready · ${version}`, `n3: worker · active · ready · ${version}`],
+  );
+
+  const [, n2, n3] = cluster.hosts;
   const again = await createSwarm({ manager: member(n2), workers: [member(n3)] }).catch((e: Error) => e);
   assert.match(String(again), /n2, n3 already belong to a swarm\. Nothing was changed/);
 });
 
-test('a dnsrr service with host-mode ports spreads over the nodes; the CLI sees what the listing shows', async () => {
+test('a dnsrr service with host-mode ports spreads over the nodes; the tree, its tasks and stacks, and the CLI agree', async () => {
   const name = uniqueName('web');
+  // prettier-ignore
   await cli([
-    'service',
-    'create',
-    '--detach',
-    '--name',
-    name,
-    '--replicas',
-    '3',
-    '--endpoint-mode',
-    'dnsrr',
-    '--publish',
-    'mode=host,target=80,published=8080',
-    '--label',
-    'com.docker.stack.namespace=shop',
-    '--restart-condition',
-    'none',
-    env.baseImage,
-    'httpd',
-    '-f',
-    '-p',
-    '80',
-    '-h',
-    '/etc',
+    'service', 'create', '--detach', '--name', name, '--replicas', '3', '--endpoint-mode', 'dnsrr',
+    '--publish', 'mode=host,target=80,published=8080', '--label', 'com.docker.stack.namespace=shop',
+    env.baseImage, 'httpd', '-f', '-p', '80', '-h', '/etc',
   ]);
   const snapshot = await eventually(
     async () => {
@@ -169,29 +199,42 @@ test('a dnsrr service with host-mode ports spreads over the nodes; the CLI sees 
   );
   const service = serviceNamed(snapshot, name);
   assert.equal(service.mode, 'replicated');
-  assert.equal(service.desired, 3);
-  assert.equal(service.image, env.baseImage);
   assert.deepEqual(service.ports, [{ published: 8080, target: 80, protocol: 'tcp', mode: 'host' }]);
   assert.deepEqual(runningNodes(snapshot, service.id), ['n1', 'n2', 'n3']);
-  assert.deepEqual(
-    groupStacks(snapshot.services).map((s) => [s.name, s.services.map((x) => x.name)]),
-    [['shop', [name]]],
-  );
   for (const h of cluster.hosts) {
     assert.equal((await httpGet(`http://${h.address}:8080/passwd`)).status, 200, `host-mode port on ${h.name}`);
   }
 
-  const ls = (await cli(['service', 'ls', '--filter', `name=${name}`, '--format', '{{.Name}} {{.Mode}} {{.Replicas}}'])).trim();
-  assert.equal(ls, `${name} replicated ${service.running}/${service.desired}`);
-  const ps = (await cli(['service', 'ps', name, '--filter', 'desired-state=running', '--format', '{{.Node}} {{.CurrentState}}'])).trim().split('\n');
-  assert.deepEqual(ps.map((l) => l.split(' ')[0]).sort(), runningNodes(snapshot, service.id));
-  assert.ok(
-    ps.every((l) => / Running /.test(l)),
-    ps.join('\n'),
+  const row = await serviceRow(name);
+  assert.equal(description(row), `3/3 · ${env.baseImage} · 8080→80/tcp (host)`);
+  const tasks = await views.otherHosts.provider.getChildren(row);
+  assert.deepEqual(
+    tasks.map((t) => `${label(t)} ${description(t)}`).sort(),
+    [`${name}.1`, `${name}.2`, `${name}.3`].map((t, i) => `${t} ${tasksNode(snapshot, service.id, i + 1)} · running`),
   );
-  const stack = (await cli(['stack', 'services', 'shop', '--format', '{{.Name}}'])).trim();
-  assert.equal(stack, name);
+  const stacks = await section(await shownSwarm(), 'Stacks');
+  assert.deepEqual(
+    stacks.map((s) => `${label(s)}: ${description(s)}`),
+    ['shop: 1 service · 3/3 tasks'],
+  );
+  assert.deepEqual((await views.otherHosts.provider.getChildren(stacks[0])).map(label), [name]);
+
+  // The CLI, as a peer, sees what the tree shows.
+  const ls = (await cli(['service', 'ls', '--filter', `name=${name}`, '--format', '{{.Name}} {{.Mode}} {{.Replicas}}'])).trim();
+  assert.equal(ls, `${name} replicated 3/3`);
+  const ps = (await cli(['service', 'ps', name, '--filter', 'desired-state=running', '--format', '{{.Name}} {{.Node}} {{.CurrentState}}']))
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' ').slice(0, 3).join(' '))
+    .sort();
+  assert.deepEqual(ps, tasks.map((t) => `${label(t)} ${description(t).split(' · ')[0]} Running`).sort());
+  assert.equal((await cli(['stack', 'services', 'shop', '--format', '{{.Name}}'])).trim(), name);
 });
+
+function tasksNode(s: SwarmSnapshot, serviceId: string, slot: number): string {
+  const task = s.tasks.find((t) => t.serviceId === serviceId && t.slot === slot && t.desiredState === 'running');
+  return s.nodes.find((n) => n.id === task?.nodeId)?.hostname ?? '?';
+}
 
 test('listing costs the same number of API calls with 3 tasks and with 12', async () => {
   const viaProxy = readSwarmThroughProxy;
@@ -215,54 +258,30 @@ async function readSwarmThroughProxy(): Promise<{ calls: number; tasks: number }
   return { calls: proxy.requests.length - before, tasks: s.tasks.length };
 }
 
-test('scale, drain (tasks move off the node), activate, promote and demote, remove: all through the product', async () => {
-  const docker = sessionOf(manager()).connect().docker;
+test('Scale Service…, Drain and Activate Node, Promote and Demote, Remove Service: from the rows, as the user does', async () => {
+  resetRecorded();
   const name = uniqueName('api');
   // busybox as PID 1 ignores SIGTERM: without a short grace period every moved task takes 10 s.
-  await cli([
-    'service',
-    'create',
-    '--detach',
-    '--name',
-    name,
-    '--replicas',
-    '2',
-    '--endpoint-mode',
-    'dnsrr',
-    '--stop-grace-period',
-    '1s',
-    env.baseImage,
-    'sleep',
-    '3600',
-  ]);
-  let s = await eventually(
-    async () => {
-      const x = await read();
-      assert.equal(serviceNamed(x, name).running, 2);
-      return x;
-    },
-    60_000,
-    500,
-  );
-  const id = serviceNamed(s, name).id;
+  // prettier-ignore
+  await cli(['service', 'create', '--detach', '--name', name, '--replicas', '2', '--endpoint-mode', 'dnsrr', '--stop-grace-period', '1s', env.baseImage, 'sleep', '3600']);
+  await eventually(async () => assert.equal(serviceNamed(await read(), name).running, 2), 60_000, 500);
 
-  await scaleService(docker, id, 6);
-  s = await eventually(
-    async () => {
-      const x = await read();
-      assert.equal(serviceNamed(x, name).running, 6);
-      return x;
-    },
-    60_000,
-    500,
-  );
+  recorded.answers.push('6');
+  await command('dockerOnAzure.swarm.scaleService', await serviceRow(name));
+  await eventually(async () => assert.match(description(await serviceRow(name)), /^6\/6 · /), 60_000, 500);
   assert.equal((await cli(['service', 'ls', '--filter', `name=${name}`, '--format', '{{.Replicas}}'])).trim(), '6/6');
+  let s = await read();
+  const id = serviceNamed(s, name).id;
   assert.ok(runningNodes(s, id).includes('n3'));
 
-  const n3 = s.nodes.find((n) => n.hostname === 'n3');
-  assert.ok(n3);
+  const nodeRow = async (host: string) => {
+    const row = (await section(await shownSwarm(), 'Nodes')).find((n): n is SwarmNodeRow => n instanceof SwarmNodeRow && label(n) === host);
+    assert.ok(row, host);
+    return row;
+  };
   const t0 = Date.now();
-  await setNodeAvailability(docker, n3.id, 'drain');
+  recorded.answers.push('Drain');
+  await command('dockerOnAzure.swarm.drainNode', await nodeRow('n3'));
   s = await eventually(
     async () => {
       const x = await read();
@@ -274,24 +293,29 @@ test('scale, drain (tasks move off the node), activate, promote and demote, remo
     500,
   );
   console.log(`drain: tasks off n3 and 6/6 again in ${Date.now() - t0} ms`);
-  assert.equal(s.nodes.find((n) => n.id === n3.id)?.availability, 'drain');
-  assert.equal((await cli(['node', 'inspect', 'n3', '--format', '{{.Spec.Availability}}'])).trim(), 'drain');
-  await setNodeAvailability(docker, n3.id, 'active');
-  assert.equal((await read()).nodes.find((n) => n.id === n3.id)?.availability, 'active');
-
-  const n2 = s.nodes.find((n) => n.hostname === 'n2');
-  assert.ok(n2);
-  await setNodeRole(docker, n2.id, 'manager');
-  await eventually(
-    async () => assert.equal((await cli(['node', 'inspect', 'n2', '--format', '{{.ManagerStatus.Reachability}}'])).trim(), 'reachable'),
-    60_000,
-    500,
+  assert.match(description(await nodeRow('n3')), /^worker · drain · ready/);
+  assert.ok(
+    (await views.otherHosts.provider.getChildren(await serviceRow(name)))
+      .filter((t) => / · running$/.test(description(t)))
+      .every((t) => !description(t).startsWith('n3')),
   );
-  assert.equal((await read()).nodes.find((n) => n.id === n2.id)?.role, 'manager');
-  await setNodeRole(docker, n2.id, 'worker');
-  await eventually(async () => assert.equal((await read()).nodes.find((n) => n.id === n2.id)?.role, 'worker'), 60_000, 500);
+  assert.equal((await cli(['node', 'inspect', 'n3', '--format', '{{.Spec.Availability}}'])).trim(), 'drain');
+  await command('dockerOnAzure.swarm.activateNode', await nodeRow('n3'));
+  assert.equal((await cli(['node', 'inspect', 'n3', '--format', '{{.Spec.Availability}}'])).trim(), 'active');
 
-  await assert.rejects(scaleService(docker, id, -1), /whole number/);
-  await removeService(docker, id);
+  await command('dockerOnAzure.swarm.promoteNode', await nodeRow('n2'));
+  // prettier-ignore
+  await eventually(async () => assert.equal((await cli(['node', 'inspect', 'n2', '--format', '{{.ManagerStatus.Reachability}}'])).trim(), 'reachable'), 60_000, 500);
+  assert.match(description(await nodeRow('n2')), /^manager · active/);
+  await command('dockerOnAzure.swarm.demoteNode', await nodeRow('n2'));
+  await eventually(async () => assert.match(description(await nodeRow('n2')), /^worker · active/), 60_000, 500);
+
+  await assert.rejects(scaleService(sessionOf(manager()).connect().docker, id, -1), /whole number/);
+  recorded.answers.push('Remove');
+  await command('dockerOnAzure.swarm.removeService', await serviceRow(name));
   assert.equal((await cli(['service', 'ls', '--filter', `name=${name}`, '--format', '{{.Name}}'])).trim(), '');
+  assert.deepEqual(
+    recorded.messages.filter((m) => m.level === 'error'),
+    [],
+  );
 });

@@ -6,6 +6,7 @@
  */
 import type Dockerode from 'dockerode';
 import { DockerHostError } from '../docker/errors';
+import { parseHostAddress } from '../docker/hostAddress';
 import { dial } from './swarmApi';
 
 export const SWARM_MANAGER_PORT = 2377;
@@ -42,6 +43,24 @@ export class SwarmUnreachableError extends DockerHostError {
       'SWARM_UNREACHABLE',
     );
   }
+}
+
+/**
+ * Where other hosts reach this one, when its Docker address says so (tcp:// and ssh:// name the
+ * host). A local socket, a pipe or a loopback address names no place another host can reach.
+ */
+export function advertiseAddressFor(dockerAddress: string): string | undefined {
+  let parsed;
+  try {
+    parsed = parseHostAddress(dockerAddress);
+  } catch {
+    return undefined;
+  }
+  if (parsed.kind !== 'tcp' && parsed.kind !== 'ssh') {
+    return undefined;
+  }
+  const host = parsed.host.replace(/^\[(.*)\]$/, '$1');
+  return /^(localhost|127\.|::1$)/i.test(host) ? undefined : host;
 }
 
 function hostPort(address: string, port: number): string {
