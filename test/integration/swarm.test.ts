@@ -13,6 +13,7 @@ import { SwarmNodeRow, SwarmSectionNode, SwarmServiceRow, SwarmsGroupNode, Swarm
 import type { TreeNode } from '../../src/ui/tree/treeNode';
 import { startEngineProxy, type EngineProxy } from '../support/engineProxy';
 import { startHostViews, type HostViews } from '../support/hostViews';
+import type { FakeTreeView } from '../support/vscodeFake';
 import { startSwarmHosts, type SwarmHost, type SwarmHosts } from '../support/swarmCluster';
 import { dockerCli, eventually, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
@@ -101,6 +102,8 @@ before(async () => {
   }
   views.otherHosts.refreshAll();
   await views.otherHosts.provider.getChildren();
+  // On screen: the catalog follows the hosts' events only while a view that shows them is visible.
+  (views.otherHosts.treeView as unknown as FakeTreeView<TreeNode>).setVisible(true);
   // Every request the product sends the manager for a listing, counted.
   proxy = await startEngineProxy(manager().daemon.socketPath);
 });
@@ -318,4 +321,97 @@ test('Scale Service…, Drain and Activate Node, Promote and Demote, Remove Serv
     recorded.messages.filter((m) => m.level === 'error'),
     [],
   );
+});
+
+/**
+ * What the tree shows under a swarm row, re-rendered only when the provider says that row (or the
+ * whole tree) changed: a stand-in for VS Code redrawing what is on screen, with no refresh asked for.
+ */
+async function follow(swarm: SwarmTreeNode): Promise<{ rows: () => string[]; stop(): void }> {
+  const provider = views.otherHosts.provider;
+  let rows: string[] = [];
+  const render = async () => {
+    const out: string[] = [];
+    for (const sectionNode of await provider.getChildren(swarm)) {
+      for (const row of await provider.getChildren(sectionNode)) {
+        out.push(`${label(sectionNode)}/${label(row)}: ${description(row)}`);
+      }
+    }
+    rows = out;
+  };
+  const sub = provider.onDidChangeTreeData((node) => {
+    if (node === swarm || node === undefined) {
+      render().catch(() => undefined);
+    }
+  });
+  await render();
+  return { rows: () => rows, stop: () => sub.dispose() };
+}
+
+test('the tree follows the swarm by itself: a service made with the CLI appears; a killed worker shows Down, its tasks move, and it comes back', async () => {
+  const swarm = await shownSwarm();
+  const shown = await follow(swarm);
+  try {
+    const name = uniqueName('moving');
+    // prettier-ignore
+    await cli(['service', 'create', '--detach', '--name', name, '--replicas', '3', '--endpoint-mode', 'dnsrr', '--stop-grace-period', '1s', env.baseImage, 'sleep', '3600']);
+    await eventually(
+      async () =>
+        assert.ok(
+          shown.rows().some((r) => r.startsWith(`Services/${name}: 3/3 · `)),
+          shown.rows().join('\n'),
+        ),
+      60_000,
+      200,
+    );
+    const s = await read();
+    assert.deepEqual(runningNodes(s, serviceNamed(s, name).id), ['n1', 'n2', 'n3']);
+
+    const n3 = cluster.hosts[2];
+    const t0 = Date.now();
+    await n3.daemon.kill();
+    await eventually(
+      async () =>
+        assert.ok(
+          shown.rows().some((r) => /^Nodes\/n3: worker · active · down · /.test(r)),
+          shown.rows().join('\n'),
+        ),
+      90_000,
+      200,
+    );
+    const downAfter = Date.now() - t0;
+    const moved = await eventually(
+      async () => {
+        const x = await read();
+        const nodes = runningNodes(x, serviceNamed(x, name).id);
+        assert.equal(nodes.length, 3);
+        assert.ok(!nodes.includes('n3'), nodes.join());
+        assert.ok(
+          shown.rows().some((r) => r.startsWith(`Services/${name}: 3/3 · `)),
+          shown.rows().join('\n'),
+        );
+        return nodes;
+      },
+      90_000,
+      500,
+    );
+    console.log(`killed worker: shown Down after ${downAfter} ms, its task on ${moved.join(', ')} after ${Date.now() - t0} ms`);
+    assert.match((await cli(['node', 'inspect', 'n3', '--format', '{{.Status.State}}'])).trim(), /^down$/);
+
+    const t1 = Date.now();
+    await n3.daemon.restart();
+    await eventually(
+      async () =>
+        assert.ok(
+          shown.rows().some((r) => /^Nodes\/n3: worker · active · ready · /.test(r)),
+          shown.rows().join('\n'),
+        ),
+      90_000,
+      200,
+    );
+    console.log(`restarted worker: shown Ready again after ${Date.now() - t1} ms`);
+    await removeService(sessionOf(manager()).connect().docker, serviceNamed(await read(), name).id);
+  } finally {
+    shown.stop();
+  }
 });

@@ -72,6 +72,11 @@ export class OtherHostsView implements vscode.Disposable {
       this.provider.refresh();
       return;
     }
+    const swarm = this.swarms.swarmOf(hostId);
+    if (swarm) {
+      swarm.invalidate();
+      this.provider.refresh(swarm);
+    }
     const node = [...this.hostNodes.values()].find((n) => n.hostId === hostId);
     if (node) {
       // A session the catalog replaced (a setting changed) needs a new row; the root list makes it.

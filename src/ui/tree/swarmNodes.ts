@@ -15,7 +15,14 @@ export const CREATE_SWARM_COMMAND = 'dockerOnAzure.swarm.create';
 export class SwarmsGroupNode implements TreeNode {
   readonly id = 'swarms';
 
+  private shown: SwarmTreeNode[] = [];
+
   constructor(private readonly catalog: HostCatalog) {}
+
+  /** The swarm row last shown that has `hostId` among its nodes, so a change there re-renders it alone. */
+  swarmOf(hostId: string): SwarmTreeNode | undefined {
+    return this.shown.find((s) => [...s.swarm.managers, ...s.swarm.workers].some((m) => m.session.spec.id === hostId));
+  }
 
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem('Swarms', vscode.TreeItemCollapsibleState.Collapsed);
@@ -35,7 +42,8 @@ export class SwarmsGroupNode implements TreeNode {
         }),
       ];
     }
-    return swarms.map((s) => new SwarmTreeNode(s, this));
+    this.shown = swarms.map((s) => new SwarmTreeNode(s, this, (hostId) => this.catalog.watch(hostId)));
+    return this.shown;
   }
 }
 
@@ -50,8 +58,14 @@ export class SwarmTreeNode implements TreeNode {
   constructor(
     readonly swarm: DiscoveredSwarm,
     readonly parent: TreeNode,
+    private readonly watch: (hostId: string) => void,
   ) {
     this.id = `swarm:${swarm.id}`;
+  }
+
+  /** The next render reads the swarm again. */
+  invalidate(): void {
+    this.reading = undefined;
   }
 
   get name(): string {
@@ -96,6 +110,11 @@ export class SwarmTreeNode implements TreeNode {
   }
 
   async getChildren(): Promise<TreeNode[]> {
+    // Managers report service and node changes, every node its tasks' containers: follow them all
+    // while the rows are on screen, under the catalog's one refresh policy.
+    for (const member of [...this.swarm.managers, ...this.swarm.workers]) {
+      this.watch(member.session.spec.id);
+    }
     if (!this.swarm.managers.length) {
       return [
         new MessageNode(`${this.id}/workers-only`, 'Only workers of this swarm are among your hosts: add a manager host to see it.', this, {
