@@ -415,3 +415,35 @@ test('the tree follows the swarm by itself: a service made with the CLI appears;
     shown.stop();
   }
 });
+
+test('a swarm that lost its quorum says so and what to do; it is read again once its managers are back', async () => {
+  const [, n2, n3] = cluster.hosts;
+  for (const h of [n2, n3]) {
+    await cli(['node', 'promote', h.name]);
+  }
+  // prettier-ignore
+  await eventually(async () => assert.equal((await cli(['node', 'ls', '--filter', 'role=manager', '--format', '{{.ManagerStatus}}'])).trim().split('\n').filter((l) => /Leader|Reachable/.test(l)).length, 3), 60_000, 500);
+  const t0 = Date.now();
+  await Promise.all([n2.daemon.kill(), n3.daemon.kill()]);
+  try {
+    const shown = await eventually(
+      async () => {
+        const rows = await views.otherHosts.provider.getChildren(await shownSwarm());
+        assert.equal(rows.length, 1, rows.map(label).join('\n'));
+        assert.match(label(rows[0]), /quorum/);
+        return label(rows[0]);
+      },
+      90_000,
+      1000,
+    );
+    console.log(`two of three managers killed: the swarm row says so after ${Date.now() - t0} ms`);
+    assert.match(shown, /--force-new-cluster/);
+  } finally {
+    await Promise.all([n2.daemon.restart(), n3.daemon.restart()]);
+  }
+  await eventually(
+    async () => assert.deepEqual((await views.otherHosts.provider.getChildren(await shownSwarm())).map(label), ['Nodes', 'Services', 'Stacks']),
+    90_000,
+    1000,
+  );
+});

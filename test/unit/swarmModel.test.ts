@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { advertiseAddressFor } from '../../src/core/swarm/createSwarm';
+import { swarmError } from '../../src/core/swarm/swarmApi';
 import { groupStacks, parseNode, parseService, parseTask, tasksOf } from '../../src/core/swarm/swarmModel';
 import { swarmNodeModel, swarmServiceModel, swarmTaskModel } from '../../src/core/swarm/swarmPresentation';
 import { assertInertTooltip } from '../support/markdownRender';
@@ -126,4 +127,16 @@ test('the advertise address comes from a tcp:// or ssh:// address; a socket or l
   assert.equal(advertiseAddressFor('tcp://127.0.0.1:2376'), undefined);
   assert.equal(advertiseAddressFor('ssh://localhost'), undefined);
   assert.equal(advertiseAddressFor('not an address'), undefined);
+});
+
+test('a swarm without a leader says what happened and what to do; other errors pass as they came', () => {
+  const noLeader = swarmError(
+    new Error(
+      "(HTTP code 503) unexpected - rpc error: code = Unknown desc = The swarm does not have a leader. It's possible that too few managers are online.",
+    ),
+  );
+  assert.match(String((noLeader as Error).message), /lost its quorum.*--force-new-cluster/);
+  assert.match(String((swarmError(new Error('This node is not a swarm manager.')) as Error).message), /no longer a manager/);
+  const other = new Error('no such service');
+  assert.equal(swarmError(other), other);
 });

@@ -8,11 +8,13 @@ import { parseNode, parseService, parseTask, type SwarmSnapshot } from './swarmM
  * and each service's tasks come from the one task list, not from a call per service.
  */
 export async function readSwarm(docker: Dockerode, clusterId: string, signal?: AbortSignal): Promise<SwarmSnapshot> {
-  const [nodes, services, tasks] = await Promise.all([
-    docker.listNodes({ abortSignal: signal } as object),
-    docker.listServices({ abortSignal: signal } as object),
-    docker.listTasks({ abortSignal: signal } as object),
-  ]);
+  const [nodes, services, tasks] = await inSwarm(() =>
+    Promise.all([
+      docker.listNodes({ abortSignal: signal } as object),
+      docker.listServices({ abortSignal: signal } as object),
+      docker.listTasks({ abortSignal: signal } as object),
+    ]),
+  );
   const parsedTasks = (tasks as unknown[]).map(parseTask);
   return {
     clusterId,
@@ -23,6 +25,38 @@ export async function readSwarm(docker: Dockerode, clusterId: string, signal?: A
     tasks: parsedTasks,
     loadedAt: Date.now(),
   };
+}
+
+/**
+ * The engine's words for a swarm that cannot answer, turned into what happened and what to do.
+ * Anything else is passed on as it came.
+ */
+export function swarmError(err: unknown): unknown {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/does not have a leader|lost quorum/i.test(message)) {
+    return new DockerHostError(
+      'The swarm has lost its quorum: fewer than half of its managers are online, so it cannot be read or changed. ' +
+        'Bring the managers that are down back online. If they are gone for good, run `docker swarm init --force-new-cluster` on a remaining manager.',
+      'SWARM_NO_QUORUM',
+      message,
+    );
+  }
+  if (/not a swarm manager/i.test(message)) {
+    return new DockerHostError(
+      'This host is no longer a manager of the swarm (demoted, or it left). Refresh to find the swarm through another one.',
+      'SWARM_NOT_MANAGER',
+      message,
+    );
+  }
+  return err;
+}
+
+async function inSwarm<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw swarmError(err);
+  }
 }
 
 /** A raw Engine API request for what dockerode has no method for, or sends without the query it needs. */
@@ -56,9 +90,11 @@ async function postUpdate(docker: Dockerode, path: string, current: Versioned, s
 
 export type NodeAvailability = 'active' | 'pause' | 'drain';
 
-async function updateNode(docker: Dockerode, nodeId: string, change: Record<string, unknown>): Promise<void> {
-  const node = (await docker.getNode(nodeId).inspect()) as Versioned;
-  await postUpdate(docker, `/nodes/${encodeURIComponent(nodeId)}`, node, { ...node.Spec, ...change });
+function updateNode(docker: Dockerode, nodeId: string, change: Record<string, unknown>): Promise<void> {
+  return inSwarm(async () => {
+    const node = (await docker.getNode(nodeId).inspect()) as Versioned;
+    await postUpdate(docker, `/nodes/${encodeURIComponent(nodeId)}`, node, { ...node.Spec, ...change });
+  });
 }
 
 /** Drain moves the node's tasks elsewhere and schedules none there; active takes new tasks again. */
@@ -75,7 +111,7 @@ export async function scaleService(docker: Dockerode, serviceId: string, replica
   if (!Number.isInteger(replicas) || replicas < 0) {
     throw new DockerHostError(`Replicas must be a whole number of 0 or more, not ${replicas}.`, 'SWARM_BAD_REPLICAS');
   }
-  const service = (await docker.getService(serviceId).inspect()) as Versioned;
+  const service = (await inSwarm(() => docker.getService(serviceId).inspect())) as Versioned;
   const spec = service.Spec ?? {};
   const mode = (spec.Mode ?? {}) as Record<string, unknown>;
   if (!('Replicated' in mode)) {
@@ -84,9 +120,11 @@ export async function scaleService(docker: Dockerode, serviceId: string, replica
       'SWARM_GLOBAL_SERVICE',
     );
   }
-  await postUpdate(docker, `/services/${encodeURIComponent(serviceId)}`, service, { ...spec, Mode: { Replicated: { Replicas: replicas } } });
+  await inSwarm(() =>
+    postUpdate(docker, `/services/${encodeURIComponent(serviceId)}`, service, { ...spec, Mode: { Replicated: { Replicas: replicas } } }),
+  );
 }
 
 export async function removeService(docker: Dockerode, serviceId: string): Promise<void> {
-  await docker.getService(serviceId).remove();
+  await inSwarm(() => docker.getService(serviceId).remove());
 }

@@ -11,7 +11,10 @@ export interface SwarmMembership {
 }
 
 export interface DiscoveredSwarm {
-  /** The cluster id; for a swarm reached only through workers, `workers:` + their managers' node ids. */
+  /**
+   * The cluster id; for a swarm none of whose managers can name it (reached only through workers,
+   * or without a leader), `workers:` or `manager:` + the managers' node ids.
+   */
   id: string;
   /** Hosts through which the swarm can be read and changed: managers first. */
   managers: SwarmMembership[];
@@ -28,46 +31,54 @@ interface SwarmInfo {
   };
 }
 
-/** Hosts that do not answer are left out here: the hosts views already say why. */
-export async function discoverSwarms(sessions: readonly DockerHostSession[]): Promise<DiscoveredSwarm[]> {
+/**
+ * Hosts that do not answer (within `timeoutMs`, so one dead host does not hold the group back) are
+ * left out here: the hosts views already say why.
+ */
+export async function discoverSwarms(sessions: readonly DockerHostSession[], timeoutMs = 10_000): Promise<DiscoveredSwarm[]> {
   const infos = await Promise.all(
-    sessions.map((session) =>
-      (session.connect().docker.info() as Promise<SwarmInfo>).then(
-        (info) => ({ session, info }),
-        () => undefined,
-      ),
-    ),
+    sessions.map(async (session) => {
+      try {
+        const info = await (session.connect().docker.info({ abortSignal: AbortSignal.timeout(timeoutMs) } as never) as unknown as Promise<SwarmInfo>);
+        return { session, info };
+      } catch {
+        return undefined;
+      }
+    }),
   );
   const swarms = new Map<string, DiscoveredSwarm>();
   const byManagerNode = new Map<string, DiscoveredSwarm>();
-  const workers: Array<{ membership: SwarmMembership; managers: string[] }> = [];
+  const members: Array<{ membership: SwarmMembership; clusterId?: string; managers: string[] }> = [];
   for (const found of infos) {
     const s = found?.info.Swarm;
     if (!found || s?.LocalNodeState !== 'active' || !s.NodeID) {
       continue;
     }
-    const membership = { session: found.session, nodeId: s.NodeID, manager: s.ControlAvailable === true };
     const managers = (s.RemoteManagers ?? []).map((m) => m.NodeID).filter((id): id is string => !!id);
-    if (membership.manager && s.Cluster?.ID) {
-      let swarm = swarms.get(s.Cluster.ID);
-      if (!swarm) {
-        swarm = { id: s.Cluster.ID, managers: [], workers: [] };
-        swarms.set(swarm.id, swarm);
-      }
-      swarm.managers.push(membership);
-      for (const id of [membership.nodeId, ...managers]) {
-        byManagerNode.set(id, swarm);
-      }
-    } else {
-      workers.push({ membership, managers });
-    }
+    members.push({
+      membership: { session: found.session, nodeId: s.NodeID, manager: s.ControlAvailable === true },
+      clusterId: s.Cluster?.ID,
+      managers,
+    });
   }
-  for (const { membership, managers } of workers) {
-    const known = managers.map((id) => byManagerNode.get(id)).find(Boolean);
-    const key = `workers:${[...managers].sort().join(',')}`;
-    const swarm = known ?? swarms.get(key) ?? { id: key, managers: [], workers: [] };
-    swarm.workers.push(membership);
-    swarms.set(swarm.id, swarm);
+  // A manager names its cluster only while the swarm has a leader; without one it is still where
+  // the user learns why the swarm cannot be read. So managers that name it come first, then the
+  // others are placed by their managers' node ids, as workers are.
+  const order = (m: (typeof members)[number]) => (m.membership.manager ? (m.clusterId ? 0 : 1) : 2);
+  for (const { membership, clusterId, managers } of [...members].sort((a, b) => order(a) - order(b))) {
+    const known = [membership.nodeId, ...managers].map((id) => byManagerNode.get(id)).find(Boolean);
+    const id = clusterId ?? known?.id ?? `${membership.manager ? 'manager' : 'workers'}:${[...managers].sort().join(',')}`;
+    let swarm = swarms.get(id);
+    if (!swarm) {
+      swarm = { id, managers: [], workers: [] };
+      swarms.set(id, swarm);
+    }
+    (membership.manager ? swarm.managers : swarm.workers).push(membership);
+    if (membership.manager) {
+      for (const nodeId of [membership.nodeId, ...managers]) {
+        byManagerNode.set(nodeId, swarm);
+      }
+    }
   }
   return [...swarms.values()];
 }
