@@ -232,6 +232,21 @@ test('a dnsrr service with host-mode ports spreads over the nodes; the tree, its
     .sort();
   assert.deepEqual(ps, tasks.map((t) => `${label(t)} ${description(t).split(' · ')[0]} Running`).sort());
   assert.equal((await cli(['stack', 'services', 'shop', '--format', '{{.Name}}'])).trim(), name);
+
+  // A node that is one of the user's hosts expands as that host does, with ids of its own.
+  const n2 = (await section(await shownSwarm(), 'Nodes')).find((n): n is SwarmNodeRow => n instanceof SwarmNodeRow && label(n) === 'n2');
+  assert.ok(n2);
+  const groups = await views.otherHosts.provider.getChildren(n2);
+  assert.deepEqual(groups.map(label), ['Containers', 'Images']);
+  const containers = await views.otherHosts.provider.getChildren(groups[0]);
+  const task = containers.find((c) => label(c).startsWith(`${name}.`));
+  assert.ok(task, `the task's container on n2 in ${containers.map(label)}`);
+  assert.equal(task.parent, groups[0]);
+  const hostRow = (await views.otherHosts.provider.getChildren()).find((n) => label(n) === 'n2');
+  assert.ok(hostRow);
+  const [ownContainers] = await views.otherHosts.provider.getChildren(hostRow);
+  const ownIds = new Set([ownContainers.id, ...(await views.otherHosts.provider.getChildren(ownContainers)).map((c) => c.id)]);
+  assert.ok(!ownIds.has(groups[0].id) && !ownIds.has(task.id), 'rows shown twice in one view have ids of their own');
 });
 
 function tasksNode(s: SwarmSnapshot, serviceId: string, slot: number): string {

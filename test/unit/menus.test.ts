@@ -120,7 +120,7 @@ const rows: { what: string; view: string; value: string; commands: string[] }[] 
   { what: 'a deallocated marked Azure host', view: AZURE, value: azureHost(vm('deallocated')), commands: ['azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.start', 'azureHost.unmark', 'compare'] },
   { what: 'a starting Azure host without an address', view: AZURE, value: azureHost(vm('starting', { address: false, provisioned: true })), commands: ['azureHost.delete', 'azureHost.openInPortal', 'compare'] },
   { what: 'a message row', view: OTHER, value: new MessageNode('m', 'No containers').getTreeItem().contextValue!, commands: [] },
-  { what: 'the Swarms group', view: OTHER, value: new SwarmsGroupNode({} as never).getTreeItem().contextValue!, commands: ['swarm.create'] },
+  { what: 'the Swarms group', view: OTHER, value: new SwarmsGroupNode({} as never, ctx).getTreeItem().contextValue!, commands: ['swarm.create'] },
   { what: 'an active worker node', view: OTHER, value: swarmNodeModel('s', swarmNode({})).contextValue, commands: ['swarm.drainNode', 'swarm.promoteNode'] },
   { what: 'a drained worker node that is down', view: OTHER, value: swarmNodeModel('s', swarmNode({ availability: 'drain', status: 'down' })).contextValue, commands: ['swarm.activateNode', 'swarm.promoteNode'] },
   { what: 'the leading manager', view: OTHER, value: swarmNodeModel('s', swarmNode({ role: 'manager', leader: true })).contextValue, commands: ['swarm.demoteNode', 'swarm.drainNode'] },

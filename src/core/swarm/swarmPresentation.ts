@@ -4,7 +4,8 @@ import type { NodeModel } from '../docker/presentation';
 import { markdownCode, markdownText } from '../markdown';
 import type { SwarmNode, SwarmPort, SwarmService, SwarmStack, SwarmTask } from './swarmModel';
 
-export function swarmNodeModel(swarmId: string, n: SwarmNode): NodeModel {
+/** `hostName`: the user's host that is this node, when one is. */
+export function swarmNodeModel(swarmId: string, n: SwarmNode, hostName?: string): NodeModel {
   const down = n.status !== 'ready';
   const drained = n.availability !== 'active';
   return {
@@ -19,6 +20,7 @@ export function swarmNodeModel(swarmId: string, n: SwarmNode): NodeModel {
       n.address ? `Address: ${markdownCode(n.address)}` : '',
       n.engineVersion ? `Engine: ${markdownCode(n.engineVersion)}` : '',
       `Node ID: ${markdownCode(n.id)}`,
+      hostName ? `Your host: ${markdownText(hostName)}` : '',
     ]
       .filter(Boolean)
       .join('  \n'),

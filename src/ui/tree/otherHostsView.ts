@@ -27,12 +27,12 @@ export class OtherHostsView implements vscode.Disposable {
     source: OtherHostsSource,
     showDanglingImages: () => boolean,
   ) {
-    this.swarms = new SwarmsGroupNode(catalog);
     const treeContext: HostTreeContext = {
       watch: (hostId) => catalog.watch(hostId),
       showDanglingImages,
       isCurrentContext: (hostId) => !!this.currentContext && hostId === `context:${this.currentContext}`,
     };
+    this.swarms = new SwarmsGroupNode(catalog, treeContext);
     this.provider = new DockerHostsTreeProvider(async () => {
       const listing = await source.load();
       this.currentContext = listing.currentContext;

@@ -2,11 +2,13 @@ import * as vscode from 'vscode';
 import type Dockerode from 'dockerode';
 import { contextValue } from '../../core/contextValue';
 import { errorText } from '../../core/docker/errors';
+import type { DockerHostSession } from '../../core/docker/hostSession';
 import type { HostCatalog } from '../../core/hosts/hostCatalog';
 import { readSwarm } from '../../core/swarm/swarmApi';
 import { discoverSwarms, type DiscoveredSwarm } from '../../core/swarm/swarmDiscovery';
 import { groupStacks, tasksOf, type SwarmNode, type SwarmService, type SwarmSnapshot, type SwarmStack } from '../../core/swarm/swarmModel';
 import { swarmNodeModel, swarmServiceModel, swarmStackModel, swarmTaskModel } from '../../core/swarm/swarmPresentation';
+import { HostNode, type HostTreeContext } from './hostNodes';
 import { itemFromModel, MessageNode, type TreeNode } from './treeNode';
 
 export const CREATE_SWARM_COMMAND = 'dockerOnAzure.swarm.create';
@@ -17,7 +19,10 @@ export class SwarmsGroupNode implements TreeNode {
 
   private shown: SwarmTreeNode[] = [];
 
-  constructor(private readonly catalog: HostCatalog) {}
+  constructor(
+    private readonly catalog: HostCatalog,
+    private readonly ctx: HostTreeContext,
+  ) {}
 
   /** The swarm row last shown that has `hostId` among its nodes, so a change there re-renders it alone. */
   swarmOf(hostId: string): SwarmTreeNode | undefined {
@@ -42,7 +47,7 @@ export class SwarmsGroupNode implements TreeNode {
         }),
       ];
     }
-    this.shown = swarms.map((s) => new SwarmTreeNode(s, this, (hostId) => this.catalog.watch(hostId)));
+    this.shown = swarms.map((s) => new SwarmTreeNode(s, this, this.ctx));
     return this.shown;
   }
 }
@@ -58,7 +63,7 @@ export class SwarmTreeNode implements TreeNode {
   constructor(
     readonly swarm: DiscoveredSwarm,
     readonly parent: TreeNode,
-    private readonly watch: (hostId: string) => void,
+    readonly ctx: HostTreeContext,
   ) {
     this.id = `swarm:${swarm.id}`;
   }
@@ -113,7 +118,7 @@ export class SwarmTreeNode implements TreeNode {
     // Managers report service and node changes, every node its tasks' containers: follow them all
     // while the rows are on screen, under the catalog's one refresh policy.
     for (const member of [...this.swarm.managers, ...this.swarm.workers]) {
-      this.watch(member.session.spec.id);
+      this.ctx.watch(member.session.spec.id);
     }
     if (!this.swarm.managers.length) {
       return [
@@ -169,7 +174,8 @@ export class SwarmSectionNode implements TreeNode {
     const snapshot = await this.parent.snapshot();
     const swarm = this.parent;
     if (this.section === 'nodes') {
-      return snapshot.nodes.map((n) => new SwarmNodeRow(swarm, n, this));
+      const hosts = new Map([...swarm.swarm.managers, ...swarm.swarm.workers].map((m) => [m.nodeId, m.session]));
+      return snapshot.nodes.map((n) => new SwarmNodeRow(swarm, n, this, hosts.get(n.id)));
     }
     if (this.section === 'services') {
       return snapshot.services.length
@@ -181,6 +187,7 @@ export class SwarmSectionNode implements TreeNode {
   }
 }
 
+/** A node; one that is among the user's hosts expands as that host does (containers, images). */
 export class SwarmNodeRow implements TreeNode {
   readonly id: string;
 
@@ -188,12 +195,20 @@ export class SwarmNodeRow implements TreeNode {
     readonly swarm: SwarmTreeNode,
     readonly node: SwarmNode,
     readonly parent: TreeNode,
+    readonly host?: DockerHostSession,
   ) {
     this.id = swarmNodeModel(swarm.swarm.id, node).id;
   }
 
   getTreeItem(): vscode.TreeItem {
-    return itemFromModel(swarmNodeModel(this.swarm.swarm.id, this.node));
+    return itemFromModel(
+      swarmNodeModel(this.swarm.swarm.id, this.node, this.host?.spec.name),
+      this.host ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
+  }
+
+  async getChildren(): Promise<TreeNode[]> {
+    return this.host ? new HostNode(this.host, this.swarm.ctx, this, this.id).getChildren() : [];
   }
 }
 
