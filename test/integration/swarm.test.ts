@@ -9,9 +9,10 @@ import { createSwarm, type SwarmMember } from '../../src/core/swarm/createSwarm'
 import { readSwarm, removeService, scaleService } from '../../src/core/swarm/swarmApi';
 import { discoverSwarms } from '../../src/core/swarm/swarmDiscovery';
 import { tasksOf, type SwarmSnapshot } from '../../src/core/swarm/swarmModel';
-import { SwarmNodeRow, SwarmSectionNode, SwarmServiceRow, SwarmsGroupNode, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
+import { SwarmNodeRow, SwarmSectionNode, SwarmServiceRow, SwarmsGroupNode, SwarmStackRow, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
 import type { TreeNode } from '../../src/ui/tree/treeNode';
 import { startEngineProxy, type EngineProxy } from '../support/engineProxy';
+import { run } from '../support/engines';
 import { startHostViews, type HostViews } from '../support/hostViews';
 import type { FakeTreeView } from '../support/vscodeFake';
 import { startSwarmHosts, type SwarmHost, type SwarmHosts } from '../support/swarmCluster';
@@ -253,6 +254,81 @@ function tasksNode(s: SwarmSnapshot, serviceId: string, slot: number): string {
   const task = s.tasks.find((t) => t.serviceId === serviceId && t.slot === slot && t.desiredState === 'running');
   return s.nodes.find((n) => n.id === task?.nodeId)?.hostname ?? '?';
 }
+
+test('the replicas of a stack on an overlay network answer each other across nodes; Remove Stack removes what carries its label, nothing else', async () => {
+  resetRecorded();
+  const stack = uniqueName('blog');
+  const stackLabel = `com.docker.stack.namespace=${stack}`;
+  const svc = `${stack}_web`;
+  const keep = uniqueName('keep');
+  await cli(['network', 'create', '--driver', 'overlay', '--label', stackLabel, `${stack}_default`]);
+  await cli(['network', 'create', '--driver', 'overlay', keep]);
+  await dockerCli(['secret', 'create', '--label', stackLabel, `${stack}_token`, '-'], manager().tls, 's3cret');
+  // prettier-ignore
+  await cli([
+    'service', 'create', '--detach', '--name', svc, '--replicas', '3', '--endpoint-mode', 'dnsrr', '--label', stackLabel,
+    '--network', `${stack}_default`, '--secret', `${stack}_token`, '--stop-grace-period', '1s',
+    env.baseImage, 'httpd', '-f', '-p', '80', '-h', '/etc',
+  ]);
+  await eventually(async () => assert.deepEqual(runningNodes(await read(), serviceNamed(await read(), svc).id), ['n1', 'n2', 'n3']), 60_000, 500);
+  const onN1 = (await dockerCli(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${svc}`], manager().tls)).trim().split('\n')[0];
+  assert.ok(onN1);
+  // Every replica answers the one on n1 across the overlay network, at its address there. (Not by its
+  // tasks.<service> name: nothing in the busybox image resolves names.)
+  const taskIds = (await cli(['service', 'ps', '-q', '--filter', 'desired-state=running', svc])).trim().split('\n');
+  const overlay = await Promise.all(
+    taskIds.map(async (id) => {
+      const attachments = (
+        await cli(['inspect', id, '--format', '{{range .NetworksAttachments}}{{.Network.Spec.Name}}={{index .Addresses 0}} {{end}}'])
+      ).trim();
+      return (
+        attachments
+          .split(' ')
+          .find((a) => a.startsWith(`${stack}_default=`))
+          ?.split('=')[1]
+          .split('/')[0] ?? attachments
+      );
+    }),
+  );
+  assert.equal(overlay.length, 3);
+  assert.ok(
+    overlay.every((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip)),
+    overlay.join(),
+  );
+  // From inside that container's network namespace: busybox-static's own wget crashes in this image.
+  const pid = (await dockerCli(['inspect', onN1, '--format', '{{.State.Pid}}'], manager().tls)).trim();
+  for (const ip of overlay) {
+    const answered = await eventually(
+      async () => (await run('nsenter', [`--net=/proc/${pid}/ns/net`, 'curl', '-sf', '-m', '5', `http://${ip}/passwd`])).stdout,
+      30_000,
+      1000,
+    );
+    assert.match(answered, /^root:/, ip);
+  }
+
+  const stacks = await section(await shownSwarm(), 'Stacks');
+  const row = stacks.find((n): n is SwarmStackRow => n instanceof SwarmStackRow && label(n) === stack);
+  assert.ok(row, `${stack} in ${stacks.map(label)}`);
+  recorded.answers.push('Remove');
+  await command('dockerOnAzure.swarm.removeStack', row);
+  assert.deepEqual(
+    recorded.messages.filter((m) => m.level === 'error'),
+    [],
+  );
+  assert.doesNotMatch(await cli(['stack', 'ls', '--format', '{{.Name}}']), new RegExp(`^${stack}$`, 'm'));
+  // The manager's own copy of the network goes once its last task container there has stopped.
+  await eventually(
+    async () => assert.equal((await cli(['network', 'ls', '--filter', `label=${stackLabel}`, '--format', '{{.Name}}'])).trim(), ''),
+    30_000,
+    500,
+  );
+  assert.equal((await cli(['network', 'ls', '--filter', `label=${stackLabel}`, '--filter', 'scope=swarm', '--format', '{{.Name}}'])).trim(), '');
+  assert.equal((await cli(['secret', 'ls', '--filter', `label=${stackLabel}`, '--format', '{{.Name}}'])).trim(), '');
+  assert.equal((await cli(['network', 'ls', '--filter', `name=${keep}`, '--format', '{{.Name}}'])).trim(), keep, 'an unlabelled network stays');
+  assert.match(await cli(['stack', 'ls', '--format', '{{.Name}}']), /^shop$/m, 'another stack stays');
+  assert.ok(!(await section(await shownSwarm(), 'Stacks')).some((n) => label(n) === stack));
+  await cli(['network', 'rm', keep]);
+});
 
 test('listing costs the same number of API calls with 3 tasks and with 12', async () => {
   const viaProxy = readSwarmThroughProxy;

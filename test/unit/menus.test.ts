@@ -14,7 +14,7 @@ import { ErrorNode } from '../../src/ui/tree/errorNode';
 import { HostNode } from '../../src/ui/tree/hostNodes';
 import { MessageNode } from '../../src/ui/tree/treeNode';
 import type { SwarmNode } from '../../src/core/swarm/swarmModel';
-import { swarmNodeModel, swarmServiceModel } from '../../src/core/swarm/swarmPresentation';
+import { swarmNodeModel, swarmServiceModel, swarmStackModel } from '../../src/core/swarm/swarmPresentation';
 import { SwarmsGroupNode } from '../../src/ui/tree/swarmNodes';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -126,6 +126,7 @@ const rows: { what: string; view: string; value: string; commands: string[] }[] 
   { what: 'the leading manager', view: OTHER, value: swarmNodeModel('s', swarmNode({ role: 'manager', leader: true })).contextValue, commands: ['swarm.demoteNode', 'swarm.drainNode'] },
   { what: 'a replicated service in a stack', view: OTHER, value: swarmServiceModel('s', swarmService('replicated', 'shop')).contextValue, commands: ['swarm.removeService', 'swarm.scaleService'] },
   { what: 'a global service', view: OTHER, value: swarmServiceModel('s', swarmService('global')).contextValue, commands: ['swarm.removeService'] },
+  { what: 'a stack', view: OTHER, value: swarmStackModel('s', { name: 'shop', services: [swarmService('replicated', 'shop')] }).contextValue, commands: ['swarm.removeStack'] },
 ];
 
 function swarmNode(over: Partial<SwarmNode>): SwarmNode {

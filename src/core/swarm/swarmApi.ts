@@ -1,7 +1,7 @@
 /** Reading a swarm through one of its managers, and the node and service actions on it. */
 import type Dockerode from 'dockerode';
 import { DockerHostError } from '../docker/errors';
-import { parseNode, parseService, parseTask, type SwarmSnapshot } from './swarmModel';
+import { parseNode, parseService, parseTask, STACK_LABEL, type SwarmSnapshot } from './swarmModel';
 
 /**
  * Nodes, services and tasks in three calls, however many tasks there are: the replica counts
@@ -127,4 +127,44 @@ export async function scaleService(docker: Dockerode, serviceId: string, replica
 
 export async function removeService(docker: Dockerode, serviceId: string): Promise<void> {
   await inSwarm(() => docker.getService(serviceId).remove());
+}
+
+export interface RemovedStack {
+  services: number;
+  networks: number;
+  secrets: number;
+  configs: number;
+}
+
+/**
+ * What `docker stack rm` removes: the services, networks, secrets and configs that carry the
+ * stack's label, and nothing else. A network is still in use while the removed services' tasks
+ * stop, so its removal is tried again for a while.
+ */
+export function removeStack(docker: Dockerode, namespace: string, networkWaitMs = 30_000): Promise<RemovedStack> {
+  const filters = JSON.stringify({ label: [`${STACK_LABEL}=${namespace}`] });
+  return inSwarm(async () => {
+    const services = (await docker.listServices({ filters } as object)) as Array<{ ID: string }>;
+    await Promise.all(services.map((s) => docker.getService(s.ID).remove()));
+    const networks = (await docker.listNetworks({ filters } as object)) as Array<{ Id: string }>;
+    const deadline = Date.now() + networkWaitMs;
+    for (const n of networks) {
+      for (;;) {
+        try {
+          await docker.getNetwork(n.Id).remove();
+          break;
+        } catch (err) {
+          if (Date.now() > deadline || !/in use|active endpoints/i.test(String((err as Error).message))) {
+            throw err;
+          }
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    }
+    const secrets = (await docker.listSecrets({ filters } as object)) as Array<{ ID: string }>;
+    await Promise.all(secrets.map((x) => docker.getSecret(x.ID).remove()));
+    const configs = (await docker.listConfigs({ filters } as object)) as Array<{ ID: string }>;
+    await Promise.all(configs.map((x) => docker.getConfig(x.ID).remove()));
+    return { services: services.length, networks: networks.length, secrets: secrets.length, configs: configs.length };
+  });
 }

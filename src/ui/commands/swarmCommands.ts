@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { DockerHostSession } from '../../core/docker/hostSession';
 import { advertiseAddressFor, createSwarm, type SwarmMember } from '../../core/swarm/createSwarm';
-import { removeService, scaleService, setNodeAvailability, setNodeRole, type NodeAvailability } from '../../core/swarm/swarmApi';
-import { SwarmNodeRow, SwarmServiceRow } from '../tree/swarmNodes';
+import { removeService, removeStack, scaleService, setNodeAvailability, setNodeRole, type NodeAvailability } from '../../core/swarm/swarmApi';
+import { SwarmNodeRow, SwarmServiceRow, SwarmStackRow } from '../tree/swarmNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
 async function memberFor(session: DockerHostSession): Promise<SwarmMember | undefined> {
@@ -126,4 +126,28 @@ export function nodeRole(role: 'manager' | 'worker') {
       await setNodeRole(node.swarm.docker(), node.node.id, role);
       deps.otherHosts.refreshSwarms();
     };
+}
+
+export function removeSwarmStack(deps: CommandDeps): CommandHandler {
+  return async (node) => {
+    if (!(node instanceof SwarmStackRow)) {
+      return;
+    }
+    const { stack } = node;
+    const answer = await vscode.window.showWarningMessage(
+      `Remove stack "${stack.name}"?`,
+      {
+        modal: true,
+        detail: `Its ${stack.services.length} service(s) stop on every node, and its networks, secrets and configs are removed: everything labelled as this stack's, as \`docker stack rm\` does. Images and volumes stay.`,
+      },
+      'Remove',
+    );
+    if (answer !== 'Remove') {
+      return;
+    }
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Removing stack ${stack.name}` }, () =>
+      removeStack(node.swarm.docker(), stack.name),
+    );
+    deps.otherHosts.refreshSwarms();
+  };
 }
