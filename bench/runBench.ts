@@ -13,6 +13,7 @@ import { measurePush } from './pushImage';
 import { measureCopy } from './copyImage';
 import { measureBuild } from './buildContext';
 import { measureBuildOverLink } from './buildOverLink';
+import { measureSwarmListing } from './swarmListing';
 import { BASE_IMAGE, importBusybox, startDockerd } from '../test/support/engines';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -119,6 +120,19 @@ async function main(): Promise<void> {
       `  ours vs BuildKit CLI: time ${ratio(ours[key].ms, cli[key].ms)}, bytes ${ratio(ours[key].upBytes, cli[key].upBytes)} (goal ≤ 1.10×); classic takes ${ratio(classic[key].ms, ours[key].ms)} as long as ours`,
     );
   }
+
+  const swarm = await measureSwarmListing();
+  results.swarmListing = swarm;
+  console.log(`\n## Swarms tree on a real 3-node swarm (tasks kept pending), median of ${swarm.samples}`);
+  for (const r of swarm.rounds) {
+    console.log(
+      `${r.services} services × 10 (${r.tasks} tasks): ${r.calls} API calls, ${r.ms.toFixed(0)} ms; one task call per service: ${r.perServiceCalls} calls, ${r.perServiceMs.toFixed(0)} ms → ${ratio(r.perServiceMs, r.ms)} as long`,
+    );
+  }
+  const [small, large] = swarm.rounds;
+  console.log(
+    `10× the services and tasks: ${large.calls / small.calls}× the calls (flat), ${ratio(large.ms, small.ms)} the time (the bytes the answers carry)`,
+  );
 
   const disc = await measureDiscovery();
   results.azureDiscovery = disc;

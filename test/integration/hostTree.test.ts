@@ -122,7 +122,9 @@ test('the view lists the local engine, contexts, added hosts, and a broken conte
   const labels = roots.map(labelOf);
   assert.deepEqual(labels.slice(0, 5), ['Local engine', 'tls-ctx', 'nobody-home', 'late-socket', 'over-ssh']);
   assert.match(labels[5], /broken JSON/);
-  assert.equal(roots.length, 6);
+  // Swarms span hosts of every source, so they come last, in a group of their own.
+  assert.equal(labels[6], 'Swarms');
+  assert.equal(roots.length, 7);
   const local = roots[0].getTreeItem();
   assert.equal(local.description, `unix://${testEnv.unixSocket}`);
   assert.equal(local.contextValue, 'dockerHost local');

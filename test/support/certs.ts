@@ -8,7 +8,7 @@ export interface TlsMaterial {
   /** CA that signed both the server and the client certificate. */
   ca: string;
   caKey: string;
-  /** Server certificate for IP:127.0.0.1 and DNS:localhost (serverAuth). */
+  /** Server certificate for the given IPs (127.0.0.1 by default) and DNS:localhost (serverAuth). */
   serverCert: string;
   serverKey: string;
   /** Client certificate (clientAuth), signed by `ca`. */
@@ -108,7 +108,7 @@ async function makeLeaf(dir: string, name: string, commonName: string, extension
  * Creates, in `dir`, the CA / server / client material a TLS-protected Docker Engine
  * and its clients need (the same layout as `~/.docker/machine/certs`), plus an unrelated CA.
  */
-export async function makeTlsMaterial(dir: string): Promise<TlsMaterial> {
+export async function makeTlsMaterial(dir: string, serverIps: readonly string[] = ['127.0.0.1']): Promise<TlsMaterial> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const m: TlsMaterial = {
     dir,
@@ -126,8 +126,8 @@ export async function makeTlsMaterial(dir: string): Promise<TlsMaterial> {
   await makeLeaf(
     dir,
     'server',
-    '127.0.0.1',
-    ['subjectAltName = IP:127.0.0.1,DNS:localhost', 'extendedKeyUsage = serverAuth'],
+    serverIps[0] ?? 'localhost',
+    [`subjectAltName = ${[...serverIps.map((ip) => `IP:${ip}`), 'DNS:localhost'].join(',')}`, 'extendedKeyUsage = serverAuth'],
     m.serverCert,
     m.serverKey,
   );

@@ -10,6 +10,8 @@ import { descendants, isAlive, logTail, readPidFile, run, signal, sleep, termina
 
 export interface TcpTlsListener {
   port: number;
+  /** Where to listen; 127.0.0.1 unless given (a swarm node listens on its namespace's address). */
+  address?: string;
   ca: string;
   cert: string;
   key: string;
@@ -18,7 +20,7 @@ export interface TcpTlsListener {
 export interface DockerdOptions {
   /** Holds everything of this daemon: data, exec root, socket, pidfile, log. Keep it short. */
   dir: string;
-  /** Also listen on tcp://127.0.0.1:port with mutual TLS (like a provisioned remote host). */
+  /** Also listen on tcp://ADDRESS:port with mutual TLS (like a provisioned remote host). */
   tcpTls?: TcpTlsListener;
   /**
    * Give the daemon a bridge network of its own so containers get an IP and `-p` works.
@@ -34,6 +36,14 @@ export interface DockerdOptions {
    * ip-forward), nor be combined with `tcpTls` when it sets `hosts`.
    */
   daemonConfig?: Record<string, unknown>;
+  /**
+   * Run inside this network namespace (`/var/run/netns/NAME`), like a host of its own. The daemon
+   * then keeps its default bridge and iptables: the namespace has its own tables, and swarm's
+   * overlay networks and host-mode ports need them. `bridge` is ignored.
+   */
+  netns?: string;
+  /** With `netns`: the host name the daemon reports (a swarm node's name), in a UTS namespace of its own. */
+  hostname?: string;
 }
 
 export interface DockerdHandle {
@@ -98,13 +108,10 @@ class Dockerd implements DockerdHandle {
       this.pidFile,
       '--config-file',
       configFile,
-      // Leave the host's firewall and sysctls alone: -p still works through docker-proxy
-      // for 127.0.0.1, and no test needs masquerading (there is no internet anyway).
-      '--iptables=false',
-      '--ip-masq=false',
-      '--ip-forward=false',
     ];
-    if (this.opts.bridge) {
+    if (this.opts.netns) {
+      // Nothing to protect: the namespace's firewall and sysctls are its own.
+    } else if (this.opts.bridge) {
       let name: string | undefined;
       try {
         name = (await fsp.readFile(path.join(d, BRIDGE_FILE), 'utf8')).trim();
@@ -116,9 +123,24 @@ class Dockerd implements DockerdHandle {
     } else {
       args.push('--bridge', 'none');
     }
+    if (!this.opts.netns) {
+      // Leave the host's firewall and sysctls alone: -p still works through docker-proxy
+      // for 127.0.0.1, and no test needs masquerading (there is no internet anyway).
+      args.push('--iptables=false', '--ip-masq=false', '--ip-forward=false');
+    }
     const tls = this.opts.tcpTls;
     if (tls) {
-      args.push('-H', `tcp://127.0.0.1:${tls.port}`, '--tlsverify', '--tlscacert', tls.ca, '--tlscert', tls.cert, '--tlskey', tls.key);
+      args.push(
+        '-H',
+        `tcp://${tls.address ?? '127.0.0.1'}:${tls.port}`,
+        '--tlsverify',
+        '--tlscacert',
+        tls.ca,
+        '--tlscert',
+        tls.cert,
+        '--tlskey',
+        tls.key,
+      );
     }
     return args;
   }
@@ -141,7 +163,20 @@ class Dockerd implements DockerdHandle {
     const log = fs.openSync(this.logFile, 'a');
     fs.writeSync(log, `\n=== ${new Date().toISOString()} dockerd ${args.join(' ')}\n`);
     // Own process group: a Ctrl-C in the terminal goes to the runner, which then stops us in order.
-    const child = spawn(dockerd, args, { detached: true, stdio: ['ignore', log, log], env: toolEnv() });
+    // nsenter, not `ip netns exec`: that remounts /sys, and dockerd then finds no cgroup mounts.
+    // Each command execs the next, so the child's pid is dockerd's.
+    const [cmd, cmdArgs] = this.opts.netns
+      ? [
+          'nsenter',
+          [
+            `--net=/var/run/netns/${this.opts.netns}`,
+            ...(this.opts.hostname ? ['unshare', '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', this.opts.hostname] : []),
+            dockerd,
+            ...args,
+          ],
+        ]
+      : [dockerd, args];
+    const child = spawn(cmd, cmdArgs, { detached: true, stdio: ['ignore', log, log], env: toolEnv() });
     fs.closeSync(log);
     this.childExited = false;
     child.on('exit', () => {

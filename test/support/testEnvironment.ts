@@ -8,6 +8,7 @@ import { DockerdHandle, startDockerd } from './dockerd';
 import { sweepDaemonLeftovers, unmountUnder } from './dockerdCleanup';
 import { descendants, freePort, isAlive, readPidFile, readProc, terminate } from './processes';
 import { SshdHandle, startSshd } from './sshd';
+import { deleteSwarmNetwork, swarmDaemonDirs } from './swarmCluster';
 
 /** What tests get (as JSON, through DOA_TEST_ENV): how to reach each real service. */
 export interface TestEnvironment {
@@ -147,8 +148,13 @@ export async function cleanupStaleRuns(parent = '/tmp'): Promise<string[]> {
         await terminate([sshPid, ...descendants(sshPid)], 5000).catch(() => undefined);
       }
     }
-    for (const sub of ['main', 'tls']) {
-      const dir = path.join(root, sub);
+    // Swarm harnesses (swarmCluster.ts) keep their daemons in `swarm-*/n*` and namespaces beside them.
+    const swarmDirs = (await fsp.readdir(root).catch(() => [])).filter((n) => n.startsWith('swarm-')).map((n) => path.join(root, n));
+    const daemonDirs = [path.join(root, 'main'), path.join(root, 'tls')];
+    for (const swarmDir of swarmDirs) {
+      daemonDirs.push(...(await swarmDaemonDirs(swarmDir)));
+    }
+    for (const dir of daemonDirs) {
       const pid = readPidFile(path.join(dir, 'docker.pid'));
       if (pid !== undefined && isAlive(pid) && readProc(pid)?.cmdline.includes(dir + '/')) {
         await terminate([pid], 30_000).catch(() => undefined);
@@ -156,6 +162,9 @@ export async function cleanupStaleRuns(parent = '/tmp'): Promise<string[]> {
       await sweepDaemonLeftovers(dir).catch(() => undefined);
       await unmountUnder(dir);
       await deleteBridge(dir).catch(() => undefined);
+    }
+    for (const swarmDir of swarmDirs) {
+      await deleteSwarmNetwork(swarmDir);
     }
     await unmountUnder(root);
     await fsp.rm(root, { recursive: true, force: true }).catch(() => undefined);

@@ -13,6 +13,9 @@ import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
 import { ErrorNode } from '../../src/ui/tree/errorNode';
 import { HostNode } from '../../src/ui/tree/hostNodes';
 import { MessageNode } from '../../src/ui/tree/treeNode';
+import type { SwarmNode } from '../../src/core/swarm/swarmModel';
+import { swarmNodeModel, swarmServiceModel, swarmStackModel } from '../../src/core/swarm/swarmPresentation';
+import { SwarmsGroupNode } from '../../src/ui/tree/swarmNodes';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -118,7 +121,22 @@ const rows: { what: string; view: string; value: string; commands: string[] }[] 
   { what: 'a starting Azure host without an address', view: AZURE, value: azureHost(vm('starting', { address: false, provisioned: true })), commands: ['azureHost.delete', 'azureHost.openInPortal', 'compare', 'refreshHost'] },
   { what: 'a subscription', view: AZURE, value: new SubscriptionNode({ subscriptionId: 's', name: 'S' } as never, async () => []).getTreeItem().contextValue!, commands: ['azure.installDocker'] },
   { what: 'a message row', view: OTHER, value: new MessageNode('m', 'No containers').getTreeItem().contextValue!, commands: [] },
+  { what: 'the Swarms group', view: OTHER, value: new SwarmsGroupNode({} as never, ctx).getTreeItem().contextValue!, commands: ['swarm.create'] },
+  { what: 'an active worker node', view: OTHER, value: swarmNodeModel('s', swarmNode({})).contextValue, commands: ['swarm.drainNode', 'swarm.promoteNode'] },
+  { what: 'a drained worker node that is down', view: OTHER, value: swarmNodeModel('s', swarmNode({ availability: 'drain', status: 'down' })).contextValue, commands: ['swarm.activateNode', 'swarm.promoteNode'] },
+  { what: 'the leading manager', view: OTHER, value: swarmNodeModel('s', swarmNode({ role: 'manager', leader: true })).contextValue, commands: ['swarm.demoteNode', 'swarm.drainNode'] },
+  { what: 'a replicated service in a stack', view: OTHER, value: swarmServiceModel('s', swarmService('replicated', 'shop')).contextValue, commands: ['swarm.removeService', 'swarm.scaleService'] },
+  { what: 'a global service', view: OTHER, value: swarmServiceModel('s', swarmService('global')).contextValue, commands: ['swarm.removeService'] },
+  { what: 'a stack', view: OTHER, value: swarmStackModel('s', { name: 'shop', services: [swarmService('replicated', 'shop')] }).contextValue, commands: ['swarm.removeStack'] },
 ];
+
+function swarmNode(over: Partial<SwarmNode>): SwarmNode {
+  return { id: 'n', hostname: 'n1', role: 'worker', availability: 'active', status: 'ready', address: '10.0.0.1', engineVersion: '20.10', leader: false, ...over };
+}
+
+function swarmService(mode: string, stack?: string) {
+  return { id: 'svc', name: 'web', image: 'nginx', mode, desired: 2, running: 2, ports: [], stack };
+}
 
 const full = (commands: string[]) => commands.map((c) => `dockerOnAzure.${c}`).sort();
 

@@ -11,8 +11,11 @@ export interface EventSubscription {
   close(): void;
 }
 
-/** Object types whose changes alter what the tree shows. */
-const WATCHED_TYPES = ['container', 'image'];
+/**
+ * Object types whose changes alter what the tree shows. A swarm manager reports its services and
+ * nodes; a task shows as a container event on the node that runs it.
+ */
+const WATCHED_TYPES = ['container', 'image', 'service', 'node'];
 
 /**
  * Follows the daemon's `/events` stream. `onEnd` runs once, when the stream ends or fails for any

@@ -21,6 +21,7 @@ import { pushImage } from './pushImage';
 import { copyImageToHost } from './copyImage';
 import { compareVmsAndContainers } from './compareVmsAndContainers';
 import { needsTrustedWorkspace } from './preconditions';
+import { createSwarmFromHosts, nodeAvailability, nodeRole, removeSwarmService, removeSwarmStack, scaleSwarmService } from './swarmCommands';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
 export const commandFactories: Record<string, (deps: CommandDeps) => CommandHandler> = {
@@ -65,6 +66,14 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.azureHost.openInPortal': openInPortal,
   'dockerOnAzure.azureHost.exportContext': exportAsDockerContext,
   'dockerOnAzure.compare': compareVmsAndContainers,
+  'dockerOnAzure.swarm.create': createSwarmFromHosts,
+  'dockerOnAzure.swarm.scaleService': scaleSwarmService,
+  'dockerOnAzure.swarm.removeService': removeSwarmService,
+  'dockerOnAzure.swarm.removeStack': removeSwarmStack,
+  'dockerOnAzure.swarm.drainNode': nodeAvailability('drain'),
+  'dockerOnAzure.swarm.activateNode': nodeAvailability('active'),
+  'dockerOnAzure.swarm.promoteNode': nodeRole('manager'),
+  'dockerOnAzure.swarm.demoteNode': nodeRole('worker'),
 };
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {

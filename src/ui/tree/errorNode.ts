@@ -12,10 +12,11 @@ export class ErrorNode extends MessageNode {
     readonly hostId: string,
     readonly error: DockerHostError,
     parent?: TreeNode,
+    id = `${hostId}/error`,
   ) {
     const unknownKey = isUnknownHostKeyError(error);
     const { message, detail } = error;
-    super(`${hostId}/error`, message, parent, {
+    super(id, message, parent, {
       icon: 'warning',
       iconColor: 'list.warningForeground',
       // Messages quote what the daemon or the network said, so they are text like any daemon string.

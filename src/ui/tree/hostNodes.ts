@@ -34,15 +34,24 @@ const SOURCE_TEXT: Record<DockerHostSpec['source'], string> = {
 
 export class HostNode implements TreeNode {
   readonly id: string;
+  /** What this host's rows' ids start with. */
+  readonly rowKey: string;
 
   constructor(
     readonly session: DockerHostSession,
     private readonly ctx: HostTreeContext,
     /** The row that stands for this host in the tree, when another one does (an Azure VM's). */
     private readonly row?: TreeNode,
+    /**
+     * Where the host's rows hang when it is shown a second time in the same view (under its swarm
+     * node): their ids must differ from those under the host's own row.
+     */
+    scope?: string,
   ) {
     this.id = `host:${session.spec.id}`;
+    this.rowKey = scope ? `${scope}/${session.spec.id}` : session.spec.id;
   }
+
 
   /** What this host's rows name as their parent, so VS Code can walk up to a row it shows. */
   get treeRow(): TreeNode {
@@ -88,7 +97,7 @@ export class HostNode implements TreeNode {
     try {
       await this.session.current();
     } catch (err) {
-      return [new ErrorNode(this.hostId, describeDockerError(err, this.session.spec.name), this.treeRow)];
+      return [new ErrorNode(this.hostId, describeDockerError(err, this.session.spec.name), this.treeRow, `${this.rowKey}/error`)];
     }
     return [new ContainersGroupNode(this), new ImagesGroupNode(this, this.ctx)];
   }
@@ -109,7 +118,7 @@ export class ContainersGroupNode implements TreeNode {
   readonly parent: TreeNode;
 
   constructor(readonly host: HostNode) {
-    this.id = `${host.hostId}/containers`;
+    this.id = `${host.rowKey}/containers`;
     this.parent = host.treeRow;
   }
 
@@ -148,7 +157,7 @@ export class ComposeProjectNode implements TreeNode {
     readonly project: ComposeProject<ContainerInfo>,
     readonly parent: TreeNode,
   ) {
-    this.id = composeProjectModel(host.hostId, project).id;
+    this.id = composeProjectModel(host.rowKey, project).id;
   }
 
   get session(): DockerHostSession {
@@ -156,7 +165,7 @@ export class ComposeProjectNode implements TreeNode {
   }
 
   getTreeItem(): vscode.TreeItem {
-    return itemFromModel(composeProjectModel(this.host.hostId, this.project), vscode.TreeItemCollapsibleState.Expanded);
+    return itemFromModel(composeProjectModel(this.host.rowKey, this.project), vscode.TreeItemCollapsibleState.Expanded);
   }
 
   async getChildren(): Promise<TreeNode[]> {
@@ -172,7 +181,7 @@ export class ContainerNode implements TreeNode {
     readonly info: ContainerInfo,
     readonly parent: TreeNode,
   ) {
-    this.id = `${host.hostId}/containers/${info.Id}`;
+    this.id = `${host.rowKey}/containers/${info.Id}`;
   }
 
   get session(): DockerHostSession {
@@ -180,7 +189,7 @@ export class ContainerNode implements TreeNode {
   }
 
   getTreeItem(): vscode.TreeItem {
-    return itemFromModel(containerModel(this.host.hostId, this.info));
+    return itemFromModel(containerModel(this.host.rowKey, this.info));
   }
 }
 
@@ -193,7 +202,7 @@ export class ImagesGroupNode implements TreeNode {
     readonly host: HostNode,
     private readonly ctx: HostTreeContext,
   ) {
-    this.id = `${host.hostId}/images`;
+    this.id = `${host.rowKey}/images`;
     this.parent = host.treeRow;
   }
 
@@ -232,7 +241,7 @@ export class ImageNode implements TreeNode {
     private readonly now: number,
     readonly parent: TreeNode,
   ) {
-    this.id = `${host.hostId}/images/${row.image.Id}/${row.reference}`;
+    this.id = `${host.rowKey}/images/${row.image.Id}/${row.reference}`;
   }
 
   get session(): DockerHostSession {
@@ -240,6 +249,6 @@ export class ImageNode implements TreeNode {
   }
 
   getTreeItem(): vscode.TreeItem {
-    return itemFromModel(imageModel(this.host.hostId, this.row, this.now));
+    return itemFromModel(imageModel(this.host.rowKey, this.row, this.now));
   }
 }

@@ -4,6 +4,7 @@ import type { HostCatalog } from '../../core/hosts/hostCatalog';
 import type { OtherHostsSource } from '../hosts/otherHostsSource';
 import { DockerHostsTreeProvider } from './dockerHostsTreeProvider';
 import { HostNode, HostTreeContext } from './hostNodes';
+import { SwarmsGroupNode } from './swarmNodes';
 import { MessageNode, TreeNode } from './treeNode';
 
 export const OTHER_HOSTS_VIEW_ID = 'dockerOnAzure.otherHosts';
@@ -16,6 +17,8 @@ export class OtherHostsView implements vscode.Disposable {
   readonly provider: DockerHostsTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
   private readonly hostNodes = new Map<DockerHostSession, HostNode>();
+  /** Swarms span hosts of every source, so they have one group of their own rather than a place under a host. */
+  private readonly swarms: SwarmsGroupNode;
   private currentContext: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -29,6 +32,7 @@ export class OtherHostsView implements vscode.Disposable {
       showDanglingImages,
       isCurrentContext: (hostId) => !!this.currentContext && hostId === `context:${this.currentContext}`,
     };
+    this.swarms = new SwarmsGroupNode(catalog, treeContext);
     this.provider = new DockerHostsTreeProvider(async () => {
       const listing = await source.load();
       this.currentContext = listing.currentContext;
@@ -47,7 +51,7 @@ export class OtherHostsView implements vscode.Disposable {
         return node;
       });
       const problems = listing.problems.map((p) => new MessageNode(`problem:${p.location}`, p.message, undefined, { icon: 'warning' }));
-      return [...hosts, ...problems];
+      return [...hosts, ...problems, this.swarms];
     });
     this.treeView = vscode.window.createTreeView(OTHER_HOSTS_VIEW_ID, {
       treeDataProvider: this.provider,
@@ -68,11 +72,21 @@ export class OtherHostsView implements vscode.Disposable {
       this.provider.refresh();
       return;
     }
+    const swarm = this.swarms.swarmOf(hostId);
+    if (swarm) {
+      swarm.invalidate();
+      this.provider.refresh(swarm);
+    }
     const node = [...this.hostNodes.values()].find((n) => n.hostId === hostId);
     if (node) {
       // A session the catalog replaced (a setting changed) needs a new row; the root list makes it.
       this.provider.refresh(node.session === this.catalog.get(hostId) ? node : undefined);
     }
+  }
+
+  /** Find and read the swarms again, after a swarm was made or changed. */
+  refreshSwarms(): void {
+    this.provider.refresh(this.swarms);
   }
 
   /** Re-read the host list (contexts, added hosts) and every host. */
