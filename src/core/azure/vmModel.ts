@@ -67,8 +67,8 @@ const LEGACY_TYPE = 'dockerextension';
 /**
  * Whether the retired DockerExtension is on the VM. A running VM's agent names it by type in the
  * status listing; a list gives extensions by id alone and a stopped VM's agent reports nothing, so
- * there it is known by its resource name, DockerExtension, under which the portal, the CLI and the
- * quickstart templates all added it.
+ * there it is known by its resource name, DockerExtension, the name Azure's own documented template
+ * for the extension gave it.
  */
 export function hasLegacyDockerExtension(vm: Pick<ArmVm, 'instanceView' | 'resources'>): boolean {
   const byType = (vm.instanceView?.extensions ?? []).some((e) => e.type?.toLowerCase() === `${LEGACY_PUBLISHER}.${LEGACY_TYPE}`);
