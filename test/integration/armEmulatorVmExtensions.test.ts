@@ -2,7 +2,8 @@
  * The ARM emulator's VM extensions, driven through the real Azure SDK: a Custom Script runs for real
  * in the VM's root filesystem, the PUT's operation ends when the script does, its output is in the
  * instance view, a failing script fails the operation with its stderr, and a VM whose script enabled
- * Docker answers over SSH as its files now say. Needs root and dockerd, as every integration test.
+ * Docker answers over SSH as its files now say, and over mutual TLS on 2376 when they set that up.
+ * Needs root and dockerd, as every integration test.
  */
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,9 @@ import * as path from 'node:path';
 import { startArmEmulator, trustEmulatorCa, type ArmEmulator } from '../support/armEmulator';
 import { emulatorClients, type EmulatorClients } from '../support/armEmulator/sdkClients';
 import { run } from '../support/engines';
-import { uniqueName } from '../support/testEnv';
+import { dockerCli, uniqueName } from '../support/testEnv';
+import { buildInstallScript, parseInstallOutput } from '../../src/core/azure/dockerInstall/installScript';
+import { createCertificateAuthority, createClientCertificate, createServerCertificate } from '../../src/core/azure/provisioning/certificates';
 
 const FAST = { updateIntervalInMs: 20 };
 let emu: ArmEmulator;
@@ -144,4 +147,55 @@ test('deleting an extension while its script runs stops the script and removes t
     az.compute.virtualMachineExtensions.beginCreateOrUpdateAndWait(rg, name, 'docker', customScript('#!/bin/sh\ntrue\n'), FAST),
     /VM is not running/,
   );
+});
+
+test("the product's TLS install script leaves a daemon that comes up on the VM's address with mutual TLS on 2376, still behind SSH; a wrong CA fails for real", async () => {
+  const rg = uniqueName('rg-ext');
+  const name = uniqueName('vm');
+  emu.addVm({ subscriptionId: sub, resourceGroup: rg, name, dnsLabel: '' });
+  const address = (await az.network.publicIPAddresses.get(rg, `${name}-ip`)).ipAddress!;
+  const ca = await createCertificateAuthority('Docker on Azure test CA');
+  const server = await createServerCertificate(ca, { dnsNames: [], ipAddresses: [address] });
+  const client = await createClientCertificate(ca, 'docker-on-azure');
+  const key = path.join(work, 'tls_id_ed25519');
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  const script = buildInstallScript({
+    adminUser: 'azureuser',
+    sshPublicKey: fs.readFileSync(`${key}.pub`, 'utf8').trim(),
+    tls: { caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem },
+  });
+  const ext = await az.compute.virtualMachineExtensions.beginCreateOrUpdateAndWait(rg, name, 'docker', customScript(script), FAST);
+  assert.equal(ext.provisioningState, 'Succeeded');
+  await emu.dockerHostsSettled();
+  const host = emu.bootedHosts().find((h) => h.vmId.toLowerCase().endsWith(`/${name.toLowerCase()}`));
+  assert.ok(host, `the VM boots a daemon: ${JSON.stringify(emu.bootFailures())}`);
+  assert.deepEqual([host.address, host.ports], [address, [2376, 22]]);
+  assert.ok(host.ssh, 'SSH still reaches the socket');
+  const pem = (file: string, content: string) => (fs.writeFileSync(path.join(work, file), content, { mode: 0o600 }), path.join(work, file));
+  const target = {
+    host: address,
+    port: 2376,
+    ca: pem('tls-ca.pem', ca.certPem),
+    cert: pem('tls-cert.pem', client.certPem),
+    key: pem('tls-key.pem', client.keyPem),
+  };
+  assert.match(await dockerCli(['version', '--format', '{{.Server.Os}}'], target), /^linux/);
+  const other = await createCertificateAuthority('Someone else');
+  await assert.rejects(dockerCli(['version'], { ...target, ca: pem('other-ca.pem', other.certPem) }), /certificate/i);
+
+  // Run again: the script changes nothing, and the daemon answers as before.
+  const again = await az.compute.virtualMachineExtensions.beginCreateOrUpdateAndWait(
+    rg,
+    name,
+    'docker',
+    { ...customScript(script), forceUpdateTag: '2' },
+    FAST,
+  );
+  assert.equal(again.provisioningState, 'Succeeded');
+  const seen = await az.compute.virtualMachineExtensions.get(rg, name, 'docker', { expand: 'instanceView' });
+  const stdout = seen.instanceView?.substatuses?.find((s) => s.code?.startsWith('ComponentStatus/StdOut/'))?.message ?? '';
+  assert.deepEqual(parseInstallOutput(stdout, '').changed, [], stdout);
+  await emu.dockerHostsSettled();
+  assert.match(await dockerCli(['version', '--format', '{{.Server.Os}}'], target), /^linux/);
+  await az.compute.virtualMachineExtensions.beginDeleteAndWait(rg, name, 'docker', FAST);
 });

@@ -61,6 +61,8 @@ export interface DockerdHandle {
   kill(): Promise<void>;
   /** Stops dockerd gracefully if running, then starts it again with the same arguments and data. */
   restart(): Promise<void>;
+  /** The daemon.json settings the next restart starts with, as a VM's dockerd rereads its file. */
+  setDaemonConfig(config: Record<string, unknown>): void;
 }
 
 class Dockerd implements DockerdHandle {
@@ -73,7 +75,7 @@ class Dockerd implements DockerdHandle {
   private currentPid = 0;
   private childExited = false;
 
-  constructor(private readonly opts: DockerdOptions) {
+  constructor(private opts: DockerdOptions) {
     // The sweep on stop matches command lines by this path, so it must be absolute.
     const dir = path.resolve(opts.dir);
     this.dir = dir;
@@ -262,6 +264,10 @@ class Dockerd implements DockerdHandle {
     }
     signal([pid], 'SIGKILL');
     await waitForExit([pid], 5000);
+  }
+
+  setDaemonConfig(config: Record<string, unknown>): void {
+    this.opts = { ...this.opts, daemonConfig: config };
   }
 
   async restart(): Promise<void> {

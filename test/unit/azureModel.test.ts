@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { powerStateOf, toAzureVms, nsgsOnlyUsedBy, ArmVm, ArmNic } from '../../src/core/azure/vmModel';
 import { resolveCloud, AZURE_PUBLIC_CLOUD, portalResourceUrl } from '../../src/core/azure/cloud';
-import { dockerSpecForVm, isDockerHost } from '../../src/core/azure/azureHostSpec';
+import { awaitsCertificates, dockerSpecForVm, isDockerHost } from '../../src/core/azure/azureHostSpec';
 import { planDelete, planIds } from '../../src/core/azure/vmLifecycle';
 import { describeAzureError, isAzureSignInError } from '../../src/core/azure/azureErrors';
 import { parseArmId } from '../../src/core/azure/armIds';
@@ -77,6 +77,38 @@ test('a marked VM uses what the user recorded; without a public address there is
   assert.equal(spec.identityFile, '/home/me/.ssh/ops');
   const [noIp] = toAzureVms([vm()], [{ ...nic, ipConfigurations: [{ privateIPAddress: '10.0.0.4' }] }], []);
   assert.equal(dockerSpecForVm(noIp, undefined), undefined);
+});
+
+test('the retired DockerExtension is read from the agent, a whole model, or a listed id; other extensions are not it', () => {
+  const extId = (name: string) => `${rgId}/providers/Microsoft.Compute/virtualMachines/web/extensions/${name}`;
+  const legacy = (over: Partial<ArmVm>) => toAzureVms([vm({ tags: {}, ...over })], [nic], [pip])[0];
+  const running = { statuses: [{ code: 'PowerState/running' }] };
+  assert.equal(
+    legacy({ instanceView: { ...running, extensions: [{ name: 'docker', type: 'Microsoft.Azure.Extensions.DockerExtension' }] } })
+      .legacyDockerExtension,
+    true,
+  );
+  assert.equal(
+    legacy({ resources: [{ id: extId('docker'), publisher: 'Microsoft.Azure.Extensions', typePropertiesType: 'DockerExtension' }] })
+      .legacyDockerExtension,
+    true,
+  );
+  assert.equal(legacy({ resources: [{ id: extId('DockerExtension') }] }).legacyDockerExtension, true, 'a list gives the id alone');
+  for (const other of [
+    legacy({ resources: [{ id: extId('DockerExtension'), publisher: 'Microsoft.Azure.Extensions', typePropertiesType: 'CustomScript' }] }),
+    legacy({ resources: [{ id: extId('installDocker') }] }),
+    legacy({ instanceView: { ...running, extensions: [{ name: 'installDocker', type: 'Microsoft.Azure.Extensions.CustomScript' }] } }),
+  ]) {
+    assert.equal(other.legacyDockerExtension, undefined);
+  }
+  // Listed as a host on TLS 2376, but reached only once the user points at its certificates.
+  const old = legacy({ resources: [{ id: extId('DockerExtension') }] });
+  assert.equal(isDockerHost(old, undefined), true);
+  assert.equal(awaitsCertificates(old, undefined), true);
+  assert.equal(dockerSpecForVm(old, undefined)!.address, 'tcp://20.1.2.3:2376');
+  const mark = { access: 'tls' as const, port: 2376, tls: { ca: '/c/ca.pem', cert: '/c/cert.pem', key: '/c/key.pem' } };
+  assert.equal(awaitsCertificates(old, mark), false);
+  assert.deepEqual(dockerSpecForVm(old, mark)!.tls, mark.tls);
 });
 
 test('delete takes the VM, its NIC, IP and disk, and an NSG only when no other NIC uses it', () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { buildInstallScript, parseInstallOutput } from '../../src/core/azure/dockerInstall/installScript';
 import { outputOf } from '../../src/core/azure/dockerInstall/installDocker';
+import { daemonTlsFiles, DOCKER_DROP_IN } from '../../src/core/azure/provisioning/cloudInit';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2yQ0v1mRkQ3b8kZ8wJ5x7d4e2h1v6cN0pT9sUaBcD me@laptop';
 
@@ -59,4 +60,34 @@ test("output comes from the StdOut/StdErr substatuses, else from the Linux handl
     },
   );
   assert.deepEqual(outputOf(undefined), { stdout: '', stderr: '' });
+});
+
+test('in TLS mode the script writes what provisioning writes, the drop-in naming the dockerd the VM has; SSH mode writes none of it', () => {
+  const tls = { caPem: 'CA PEM\n', serverCertPem: 'SERVER CERT\n', serverKeyPem: "SERVER KEY with ' and $(x)\n" };
+  const script = buildInstallScript({ adminUser: 'azureuser', sshPublicKey: KEY, tls });
+  for (const shell of ['dash', 'bash']) {
+    execFileSync(shell, ['-n'], { input: script });
+  }
+  const written = new Map(
+    [...script.matchAll(/^put_file '([^']+)' (\d+) '([A-Za-z0-9+/=]+)'$/gm)].map((m) => [
+      m[1],
+      { mode: m[2], content: Buffer.from(m[3], 'base64').toString() },
+    ]),
+  );
+  const provisioned = daemonTlsFiles(tls).filter((f) => f.path !== DOCKER_DROP_IN);
+  assert.deepEqual(
+    [...written],
+    provisioned.map((f) => [f.path, { mode: f.permissions, content: f.content }]),
+  );
+  assert.ok(!script.includes('SERVER KEY'), 'contents travel encoded, so none can break the quoting');
+  assert.match(
+    script,
+    new RegExp(`put_file '${DOCKER_DROP_IN}' 0644 "\\$\\(printf '\\[Service\\]\\nExecStart=\\nExecStart=%s\\n' "\\$\\(command -v dockerd\\)"`),
+  );
+  assert.ok(
+    script.indexOf('put_file ') > script.indexOf('apt-get install'),
+    'the TLS files follow the package, whose docker.service would not start with them before its drop-in',
+  );
+  const ssh = buildInstallScript({ adminUser: 'azureuser', sshPublicKey: KEY });
+  assert.ok(!ssh.includes('put_file') && !ssh.includes('daemon.json'));
 });

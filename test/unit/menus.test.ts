@@ -75,7 +75,7 @@ const spec = (source: HostSource): DockerHostSpec => ({ id: `${source}:1`, name:
 const ctx = { watch: () => undefined, isCurrentContext: () => false, showDanglingImages: () => false } as never;
 const env = { homeDir: '/root', knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 1000 };
 
-function vm(powerState: PowerState, opts: { address?: boolean; provisioned?: boolean } = {}): AzureVm {
+function vm(powerState: PowerState, opts: { address?: boolean; provisioned?: boolean; legacy?: boolean } = {}): AzureVm {
   return {
     id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm',
     name: 'vm',
@@ -90,12 +90,20 @@ function vm(powerState: PowerState, opts: { address?: boolean; provisioned?: boo
     publicIpIds: [],
     nsgIds: [],
     provisioned: opts.provisioned ? { daemon: 'ssh', adminUser: 'azureuser' } : undefined,
+    legacyDockerExtension: opts.legacy,
   };
 }
 
-const azureHost = (v: AzureVm) =>
-  new AzureHostNode(v, { subscriptionId: 's', tenantId: 't', displayName: 'S' } as never, undefined, undefined, ctx, new MessageNode('p', 'p')).getTreeItem()
-    .contextValue!;
+const azureHost = (v: AzureVm, awaitingCertificates = false) =>
+  new AzureHostNode(
+    v,
+    { subscriptionId: 's', tenantId: 't', displayName: 'S' } as never,
+    undefined,
+    undefined,
+    ctx,
+    new MessageNode('p', 'p'),
+    awaitingCertificates,
+  ).getTreeItem().contextValue!;
 
 const OTHER = 'dockerOnAzure.otherHosts';
 const AZURE = 'dockerOnAzure.azureHosts';
@@ -118,6 +126,8 @@ const rows: { what: string; view: string; value: string; commands: string[] }[] 
   { what: 'an unknown SSH host key', view: OTHER, value: new ErrorNode('h', new UnknownHostKeyError('h', 22, 'ssh-ed25519', 'SHA256:x', 'h ssh-ed25519 AAAA', '/dev/null')).getTreeItem().contextValue!, commands: ['retryHost', 'trustHostKey'] },
   { what: 'a running provisioned Azure host', view: AZURE, value: azureHost(vm('running', { provisioned: true })), commands: ['azure.installDocker', 'azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'compare', 'refreshHost'] },
   { what: 'a deallocated marked Azure host', view: AZURE, value: azureHost(vm('deallocated')), commands: ['azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.start', 'azureHost.unmark', 'compare', 'refreshHost'] },
+  { what: 'a running VM the retired DockerExtension set up, awaiting its certificates', view: AZURE, value: azureHost(vm('running', { legacy: true }), true), commands: ['azure.installDocker', 'azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'azureHost.useTlsCertificates', 'compare', 'refreshHost'] },
+  { what: 'a running legacy-extension VM marked with its certificates', view: AZURE, value: azureHost(vm('running', { legacy: true })), commands: ['azure.installDocker', 'azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'azureHost.unmark', 'azureHost.useTlsCertificates', 'compare', 'refreshHost'] },
   { what: 'a starting Azure host without an address', view: AZURE, value: azureHost(vm('starting', { address: false, provisioned: true })), commands: ['azureHost.delete', 'azureHost.openInPortal', 'compare', 'refreshHost'] },
   { what: 'a subscription', view: AZURE, value: new SubscriptionNode({ subscriptionId: 's', name: 'S' } as never, async () => []).getTreeItem().contextValue!, commands: ['azure.installDocker'] },
   { what: 'a message row', view: OTHER, value: new MessageNode('m', 'No containers').getTreeItem().contextValue!, commands: [] },

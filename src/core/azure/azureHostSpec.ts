@@ -12,12 +12,21 @@ import type { AzureVm } from './vmModel';
 export type HostMark = { access: 'ssh'; user: string; port?: number; identityFile?: string } | { access: 'tls'; port: number; tls: TlsFiles };
 
 export function isDockerHost(vm: AzureVm, mark: HostMark | undefined): boolean {
-  return !!vm.provisioned || !!mark;
+  return !!vm.provisioned || !!mark || !!vm.legacyDockerExtension;
+}
+
+/**
+ * A VM the retired DockerExtension set up has a TLS daemon on 2376 whose certificates only the
+ * user holds: it is listed as a host, and reached once they point at them (a TLS mark).
+ */
+export function awaitsCertificates(vm: AzureVm, mark: HostMark | undefined): boolean {
+  return !!vm.legacyDockerExtension && !vm.provisioned && !mark;
 }
 
 /**
  * The connection the Docker layer uses for an Azure VM: its DNS name (else public IP) over SSH as
- * the admin user, or mutual TLS on the daemon port. Undefined when the VM has no public address.
+ * the admin user, or mutual TLS on the daemon port (2376 with no material yet for a VM that
+ * `awaitsCertificates`). Undefined when the VM has no public address.
  * `provisionedKey` is the key file provisioning left for the VM on this machine, if any: an SSH
  * host with no mark takes it (the mark, which names the key, stays in the profile that provisioned it).
  */
@@ -33,7 +42,7 @@ export function dockerSpecForVm(
     return undefined;
   }
   const base = { id: azureHostId(vm.id), name: vm.name, source: 'azure' as const, description: `${vm.vmSize} · ${vm.location}` };
-  if (mark?.access === 'tls' || (!mark && vm.provisioned?.daemon === 'tls')) {
+  if (mark?.access === 'tls' || (!mark && (vm.provisioned?.daemon === 'tls' || awaitsCertificates(vm, mark)))) {
     const port = mark?.access === 'tls' ? mark.port : 2376;
     return mark?.access === 'tls'
       ? { ...base, address: `tcp://${address}:${port}`, tls: mark.tls }

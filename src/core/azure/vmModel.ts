@@ -11,8 +11,10 @@ export interface ArmVm {
   storageProfile?: { osDisk?: { name?: string; osType?: string; managedDisk?: { id?: string }; diskSizeGB?: number } };
   osProfile?: { adminUsername?: string; computerName?: string };
   networkProfile?: { networkInterfaces?: { id?: string; primary?: boolean }[] };
-  instanceView?: { statuses?: { code?: string; displayStatus?: string; time?: Date | string }[] };
+  instanceView?: { statuses?: { code?: string; displayStatus?: string; time?: Date | string }[]; extensions?: { name?: string; type?: string }[] };
   provisioningState?: string;
+  /** The VM's extensions: whole models on a GET, ids alone in a list. */
+  resources?: { id?: string; publisher?: string; typePropertiesType?: string }[];
 }
 
 export interface ArmNic {
@@ -55,6 +57,27 @@ export interface AzureVm {
   nsgIds: string[];
   /** Provisioned by this extension (tagged), with how its daemon is reached. */
   provisioned?: { daemon: DaemonAccess; adminUser?: string };
+  /** Carries the retired Docker VM extension, which set up a mutual-TLS daemon on 2376. */
+  legacyDockerExtension?: boolean;
+}
+
+const LEGACY_PUBLISHER = 'microsoft.azure.extensions';
+const LEGACY_TYPE = 'dockerextension';
+
+/**
+ * Whether the retired DockerExtension is on the VM. A running VM's agent names it by type in the
+ * status listing; a list gives extensions by id alone and a stopped VM's agent reports nothing, so
+ * there it is known by its resource name, DockerExtension, the name Azure's own documented template
+ * for the extension gave it.
+ */
+export function hasLegacyDockerExtension(vm: Pick<ArmVm, 'instanceView' | 'resources'>): boolean {
+  const byType = (vm.instanceView?.extensions ?? []).some((e) => e.type?.toLowerCase() === `${LEGACY_PUBLISHER}.${LEGACY_TYPE}`);
+  const byModel = (vm.resources ?? []).some((r) =>
+    r.publisher || r.typePropertiesType
+      ? r.publisher?.toLowerCase() === LEGACY_PUBLISHER && r.typePropertiesType?.toLowerCase() === LEGACY_TYPE
+      : r.id?.toLowerCase().endsWith(`/extensions/${LEGACY_TYPE}`),
+  );
+  return byType || byModel;
 }
 
 const POWER_STATES = new Set<PowerState>(['running', 'starting', 'stopping', 'stopped', 'deallocating', 'deallocated', 'restarting']);
@@ -115,6 +138,7 @@ export function toAzureVms(vms: readonly ArmVm[], nics: readonly ArmNic[], publi
         provisioned: isProvisionedHost(vm.tags)
           ? { daemon: daemon === 'tls' ? 'tls' : 'ssh', adminUser: tagValue(vm.tags, TAG_ADMIN_USER) ?? vm.osProfile?.adminUsername }
           : undefined,
+        legacyDockerExtension: hasLegacyDockerExtension(vm) || undefined,
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));

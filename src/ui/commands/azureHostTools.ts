@@ -87,6 +87,12 @@ async function exportTarget(deps: CommandDeps, node: unknown): Promise<ExportTar
     void vscode.window.showInformationMessage(`${host.vm.name} has no public address to export.`);
     return undefined;
   }
+  if (host.awaitingCertificates) {
+    void vscode.window.showInformationMessage(
+      `${host.vm.name} takes mutual TLS with certificates this extension has not been shown yet: Use TLS Certificates… first, then export it.`,
+    );
+    return undefined;
+  }
   if (host.vm.provisioned?.daemon === 'tls' && !provisionedTls) {
     void vscode.window.showWarningMessage(
       `The client certificates of ${host.vm.name} are not on this machine (they stay where it was provisioned), so a context could not reach it. Export it from that machine.`,

@@ -6,13 +6,18 @@ import { AzureHostNode } from '../tree/azureNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
 async function askAccess(vm: AzureVm, homeDir: string): Promise<HostMark | undefined> {
-  const how = await vscode.window.showQuickPick(
-    [
-      { label: 'SSH', detail: 'docker system dial-stdio over SSH (the daemon stays private)', id: 'ssh' },
-      { label: 'Mutual TLS', detail: 'tcp on the daemon port with a CA, client certificate and key', id: 'tls' },
-    ],
-    { title: `How is the Docker daemon on ${vm.name} reached?`, ignoreFocusOut: true },
-  );
+  const ssh = { label: 'SSH', detail: 'docker system dial-stdio over SSH (the daemon stays private)', id: 'ssh' };
+  const tls = {
+    label: 'Mutual TLS',
+    detail: vm.legacyDockerExtension
+      ? 'as the Docker VM extension set this VM up: tcp on 2376 with your CA, client certificate and key'
+      : 'tcp on the daemon port with a CA, client certificate and key',
+    id: 'tls',
+  };
+  const how = await vscode.window.showQuickPick(vm.legacyDockerExtension ? [tls, ssh] : [ssh, tls], {
+    title: `How is the Docker daemon on ${vm.name} reached?`,
+    ignoreFocusOut: true,
+  });
   if (how?.id === 'ssh') {
     const user = await vscode.window.showInputBox({ title: 'SSH user', value: vm.adminUsername ?? 'azureuser', ignoreFocusOut: true });
     if (!user) {
@@ -84,6 +89,24 @@ export function unmarkVm(deps: CommandDeps): CommandHandler {
   return async (node) => {
     if (node instanceof AzureHostNode && !node.vm.provisioned) {
       await deps.hostMarks.set(node.vm.id, undefined);
+      deps.azureHosts.refreshSubscription(node.subscription.subscriptionId);
+    }
+  };
+}
+
+/**
+ * A VM the retired DockerExtension set up: its daemon was given certificates the user made, on
+ * 2376, so pointing at them is all it takes to reach it like any TLS host.
+ */
+export function useTlsCertificates(deps: CommandDeps): CommandHandler {
+  return async (node) => {
+    if (!(node instanceof AzureHostNode) || node.vm.provisioned) {
+      return;
+    }
+    const tls = await pickTlsFolder();
+    if (tls) {
+      const mark = deps.hostMarks.get(node.vm.id);
+      await deps.hostMarks.set(node.vm.id, { access: 'tls', port: mark?.access === 'tls' ? mark.port : 2376, tls });
       deps.azureHosts.refreshSubscription(node.subscription.subscriptionId);
     }
   };

@@ -11,7 +11,7 @@ import { azureRefresh, azureSignIn, azureSignOut, selectSubscriptions } from './
 import { azureHostAction } from './azureHostLifecycle';
 import { deleteAzureHost } from './azureHostDelete';
 import { copyAzureHostAddress, exportAsDockerContext, openInPortal, openSshTerminal } from './azureHostTools';
-import { markVmAsDockerHost, unmarkVm } from './markAzureVm';
+import { markVmAsDockerHost, unmarkVm, useTlsCertificates } from './markAzureVm';
 import { installDockerOnVmCommand } from './installDockerOnVm';
 import { provisionHost } from './provisionHost';
 import { deployToHost, redeploy } from './deployToHost';
@@ -57,6 +57,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.composeDown': composeDownCommand,
   'dockerOnAzure.azure.exportArmTemplate': exportArmTemplate,
   'dockerOnAzure.azureHost.unmark': unmarkVm,
+  'dockerOnAzure.azureHost.useTlsCertificates': useTlsCertificates,
   'dockerOnAzure.azureHost.start': azureHostAction('start'),
   'dockerOnAzure.azureHost.stop': azureHostAction('deallocate'),
   'dockerOnAzure.azureHost.restart': azureHostAction('restart'),

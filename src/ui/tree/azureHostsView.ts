@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { errorText } from '../../core/docker/errors';
 import { AzureInventory } from '../../core/azure/azureInventory';
-import { dockerSpecForVm, isDockerHost } from '../../core/azure/azureHostSpec';
+import { awaitsCertificates, dockerSpecForVm, isDockerHost } from '../../core/azure/azureHostSpec';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
 import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
 import type { HostCatalog } from '../../core/hosts/hostCatalog';
@@ -135,11 +135,20 @@ export class AzureHostsView implements vscode.Disposable {
     const tlsOf = new Map(
       await Promise.all(hosts.filter((vm) => vm.provisioned?.daemon === 'tls').map(async (vm) => [vm.id, await this.tls.get(vm.id)] as const)),
     );
-    const listed = hosts.map((vm) => ({ vm, spec: dockerSpecForVm(vm, this.marks.get(vm.id), tlsOf.get(vm.id), provisionedSshKey(vm)) }));
+    const listed = hosts.map((vm) => ({
+      vm,
+      spec: dockerSpecForVm(vm, this.marks.get(vm.id), tlsOf.get(vm.id), provisionedSshKey(vm)),
+      awaitingCertificates: awaitsCertificates(vm, this.marks.get(vm.id)),
+    }));
     // Only a running VM is reached: a stopped one may get another address when it starts.
-    const reachable = listed.filter((h) => h.vm.powerState === 'running' && h.spec).map((h) => h.spec!);
+    const reachable = listed.filter((h) => h.vm.powerState === 'running' && h.spec && !h.awaitingCertificates).map((h) => h.spec!);
     const sessions = new Map(this.catalog.update(azureGroup(subscription.subscriptionId), reachable).map((s) => [s.spec.id, s]));
-    return listed.map(({ vm, spec }) => ({ vm, address: spec?.address, session: spec && sessions.get(spec.id) }));
+    return listed.map(({ vm, spec, awaitingCertificates }) => ({
+      vm,
+      address: spec?.address,
+      session: spec && !awaitingCertificates ? sessions.get(spec.id) : undefined,
+      awaitingCertificates,
+    }));
   }
 
   /** For picks made before the view was opened: every selected subscription's hosts, if signed in. */
@@ -165,8 +174,8 @@ export class AzureHostsView implements vscode.Disposable {
         this.listedBySubscription.delete(parent.subscription.subscriptionId);
         return [new MessageNode(`${parent.id}/empty`, 'No Docker hosts here yet: provision one, or mark an existing VM as a Docker host.', parent)];
       }
-      const nodes = hosts.map(({ vm, address, session }) => {
-        const node = new AzureHostNode(vm, parent.subscription, address, session, ctx, parent);
+      const nodes = hosts.map(({ vm, address, session, awaitingCertificates }) => {
+        const node = new AzureHostNode(vm, parent.subscription, address, session, ctx, parent, awaitingCertificates);
         if (session) {
           this.hostNodes.set(session.spec.id, node);
         }

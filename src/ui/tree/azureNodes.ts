@@ -59,6 +59,8 @@ export class AzureHostNode implements TreeNode {
     readonly session: DockerHostSession | undefined,
     ctx: HostTreeContext,
     readonly parent: TreeNode,
+    /** Set up by the retired DockerExtension, and not yet pointed at its TLS certificates. */
+    readonly awaitingCertificates = false,
   ) {
     this.id = `azure/${vm.id.toLowerCase()}`;
     this.inner = session ? new HostNode(session, ctx, this) : undefined;
@@ -73,7 +75,9 @@ export class AzureHostNode implements TreeNode {
     const state = POWER_ICON[vm.powerState];
     const item = new vscode.TreeItem(vm.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
-    item.description = [state.label, vm.fqdn ?? vm.publicIp ?? 'no public IP', vm.vmSize, vm.location].join(' · ');
+    item.description = [state.label, vm.fqdn ?? vm.publicIp ?? 'no public IP', vm.vmSize, vm.location, vm.legacyDockerExtension && 'legacy extension']
+      .filter(Boolean)
+      .join(' · ');
     item.iconPath = new vscode.ThemeIcon(state.icon, state.color ? new vscode.ThemeColor(state.color) : undefined);
     item.tooltip = tooltipMarkdown(
       [
@@ -83,10 +87,23 @@ export class AzureHostNode implements TreeNode {
         `Public IP: ${markdownText(vm.publicIp ?? 'none')}${vm.fqdn ? ` · DNS: ${markdownText(vm.fqdn)}` : ''}`,
         `Resource group: ${markdownText(vm.resourceGroup)}`,
         `Daemon: ${markdownText(this.daemonAddress ?? 'not reachable (no public address)')}`,
-        vm.provisioned ? 'Provisioned by Docker on Azure' : 'Marked as a Docker host by you',
+        vm.provisioned ? 'Provisioned by Docker on Azure' : this.awaitingCertificates ? 'Set up by the Docker VM extension' : 'Marked as a Docker host by you',
+        ...(vm.legacyDockerExtension
+          ? [
+              '',
+              'Legacy extension: the Docker VM extension (DockerExtension) on this VM is retired and gets no updates. ' +
+                'Install Docker on VM… reinstalls Docker through this extension, which moves the VM onto the supported path.',
+            ]
+          : []),
       ].join('  \n'),
     );
-    item.contextValue = contextValue('azureHost', vm.powerState, !!(vm.publicIp || vm.fqdn) && 'hasAddress', vm.provisioned ? 'provisioned' : 'marked');
+    item.contextValue = contextValue(
+      'azureHost',
+      vm.powerState,
+      !!(vm.publicIp || vm.fqdn) && 'hasAddress',
+      vm.provisioned ? 'provisioned' : !this.awaitingCertificates && 'marked',
+      vm.legacyDockerExtension && 'legacyExtension',
+    );
     return item;
   }
 
@@ -94,6 +111,16 @@ export class AzureHostNode implements TreeNode {
     if (this.vm.powerState !== 'running') {
       const hint = this.vm.powerState === 'deallocated' || this.vm.powerState === 'stopped' ? ' — start it to see its containers' : '';
       return [new MessageNode(`${this.id}/state`, `The VM is ${POWER_ICON[this.vm.powerState].label}${hint}.`, this, { icon: 'debug-pause' })];
+    }
+    if (this.awaitingCertificates && this.daemonAddress) {
+      return [
+        new MessageNode(
+          `${this.id}/certificates`,
+          `Its daemon takes mutual TLS on ${this.daemonAddress}: Use TLS Certificates… to point at your ca.pem, cert.pem and key.pem.`,
+          this,
+          { icon: 'key' },
+        ),
+      ];
     }
     if (!this.inner) {
       return [

@@ -28,6 +28,7 @@
  * that filesystem now says: sshd with the VM's own host key, for its admin user with the osProfile
  * keys and those in the user's authorized_keys there, in the docker group if /etc/group there says so.
  */
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -112,6 +113,8 @@ interface Guest {
   files: WriteFile[];
   tls?: DockerTlsDaemon;
   ssh?: SshGuest;
+  /** Set up by a Custom Script in the VM's root filesystem, not by cloud-init: a later script may change it. */
+  scripted?: boolean;
   filesDir: string;
   daemonDir?: string;
   daemon?: DockerdHandle;
@@ -331,7 +334,7 @@ export class DockerHostBooter implements GuestHooks {
       .map((g) => ({
         vmId: g.vmId,
         address: g.address,
-        ports: g.tls ? [...g.tls.ports] : [SSH_PORT],
+        ports: listeningPorts(g),
         ssh: g.ssh?.sshd && { user: g.ssh.user, hostKeyPublic: g.ssh.sshd.hostKeyPublic },
         socketPath: g.daemon!.socketPath,
         filesDir: g.filesDir,
@@ -415,18 +418,43 @@ export class DockerHostBooter implements GuestHooks {
       dockerUsers: (dockerLine?.split(':')[3] ?? '').split(',').filter(Boolean),
     };
     const ssh: SshGuest = { config, user, authorizedKeys: [...new Set([...fromOsProfile, ...added])] };
+    let files: WriteFile[];
+    let tls: DockerTlsDaemon | undefined;
+    try {
+      files = scriptedDaemonFiles(root);
+      tls = dockerTlsDaemon(files);
+    } catch (e) {
+      this.failed.push({ vmId: String(vm.id), error: (e as Error).message });
+      return;
+    }
+    if (!tls) {
+      files = [];
+    }
     const key = vmId.toLowerCase();
     const g = this.guests.get(key);
     const same = (a?: SshGuest) =>
       !!a && JSON.stringify([a.config, a.user, a.authorizedKeys]) === JSON.stringify([ssh.config, ssh.user, ssh.authorizedKeys]);
+    const fingerprint = (list: WriteFile[]) => JSON.stringify(list.map((f) => [f.path, f.content.toString('base64')]));
     if (g && !g.gone) {
-      if (g.tls || same(g.ssh)) {
+      if (g.tls && !g.scripted) {
         return;
       }
-      // sshd starts again with what the VM's files say now.
+      // A cloud-config SSH host keeps its cloud-init files until a script sets up TLS.
+      const daemonChanged = g.scripted ? fingerprint(g.files) !== fingerprint(files) : !!tls;
+      if (same(g.ssh) && !daemonChanged) {
+        return;
+      }
+      // sshd, and dockerd if its files changed, start again with what the VM's files say now.
       this.enqueue(g, () => this.halt(g));
       this.enqueue(g, async () => {
         g.ssh = { ...ssh, dir: g.ssh?.dir };
+        if (daemonChanged) {
+          g.tls = tls;
+          g.files = files;
+          g.scripted = true;
+          await fsp.rm(g.filesDir, { recursive: true, force: true });
+          await writeFilesUnder(g.filesDir, g.files);
+        }
         await this.reconcile(g);
       });
       return;
@@ -441,8 +469,10 @@ export class DockerHostBooter implements GuestHooks {
     const guest: Guest = {
       vmId: String(vm.id),
       address,
-      files: [],
+      files,
+      tls,
       ssh,
+      scripted: true,
       filesDir: this.folderFor(String(vm.name)),
       running: false,
       gone: false,
@@ -450,7 +480,10 @@ export class DockerHostBooter implements GuestHooks {
     };
     this.guests.set(key, guest);
     this.enforce(guest);
-    this.enqueue(guest, () => this.reconcile(guest));
+    this.enqueue(guest, async () => {
+      await writeFilesUnder(guest.filesDir, guest.files);
+      await this.reconcile(guest);
+    });
   }
 
   /** Brings the VM address's packet filter in line with its NSGs as they are now. */
@@ -493,10 +526,12 @@ export class DockerHostBooter implements GuestHooks {
   }
 
   private async boot(g: Guest): Promise<void> {
-    for (const port of g.tls ? g.tls.ports : [SSH_PORT]) {
+    for (const port of listeningPorts(g)) {
       await checkBindable(g.address, port);
     }
     if (g.daemon) {
+      // A script may have changed daemon.json since the last boot.
+      g.daemon.setDaemonConfig(this.daemonConfig(g));
       await g.daemon.restart();
     } else {
       if (g.daemonDir) {
@@ -619,6 +654,43 @@ export class DockerHostBooter implements GuestHooks {
     }
     return dir;
   }
+}
+
+function listeningPorts(g: Guest): number[] {
+  return [...(g.tls?.ports ?? []), ...(g.ssh ? [SSH_PORT] : [])];
+}
+
+const DAEMON_JSON = '/etc/docker/daemon.json';
+const DROP_IN_DIR = '/etc/systemd/system/docker.service.d';
+
+/**
+ * What a VM's dockerd reads at its next start, from the VM's root filesystem as a script left it:
+ * daemon.json, the TLS files it names, and docker.service's drop-ins. Empty without a daemon.json.
+ */
+function scriptedDaemonFiles(root: GuestRootDirs): WriteFile[] {
+  const read = (vmPath: string): WriteFile | undefined => {
+    const content = readGuestFile(root, vmPath);
+    return content === undefined ? undefined : { path: vmPath, content: Buffer.from(content), mode: 0o644, append: false };
+  };
+  const daemonJson = read(DAEMON_JSON);
+  if (!daemonJson) {
+    return [];
+  }
+  let named: unknown[] = [];
+  try {
+    const parsed = JSON.parse(daemonJson.content.toString('utf8')) as Record<string, unknown>;
+    named = [parsed.tlscacert, parsed.tlscert, parsed.tlskey];
+  } catch {
+    // dockerTlsDaemon reports the bad JSON as dockerd would.
+  }
+  // The VM sees its own files over this machine's: drop-ins from either, each read as the VM sees it.
+  const dropIns = [path.join(root.upper, DROP_IN_DIR), DROP_IN_DIR]
+    .flatMap((dir) => (fs.existsSync(dir) ? fs.readdirSync(dir) : []))
+    .filter((f, i, all) => f.endsWith('.conf') && all.indexOf(f) === i)
+    .map((f) => `${DROP_IN_DIR}/${f}`);
+  return [daemonJson, ...[...named.filter((p): p is string => typeof p === 'string'), ...dropIns].map(read)].filter(
+    (f): f is WriteFile => f !== undefined,
+  );
 }
 
 /** A clear error when the VM's address and port are taken, rather than dockerd's log tail. */

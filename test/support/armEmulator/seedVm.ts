@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { resourceGroupId, resourceId } from './armState';
 import type { EmulatorCore } from './emulatorCore';
 import { API_VERSIONS } from './routes';
+import { seedExtension, type SeedExtension } from './vmExtensions';
 import type { VmHidden } from './vmModel';
 
 export interface SeedVm {
@@ -26,6 +27,8 @@ export interface SeedVm {
   image?: { publisher: string; offer: string; sku: string; version?: string };
   /** What happens to the NIC and OS disk when the VM is deleted (default 'Delete', as the portal does). */
   deleteOption?: 'Delete' | 'Detach';
+  /** Extensions already on the VM, e.g. the retired DockerExtension, which no PUT could add today. */
+  extensions?: SeedExtension[];
 }
 
 // A well-formed public key; nothing ever connects with it.
@@ -135,6 +138,9 @@ export function seedVm(core: EmulatorCore, v: SeedVm): string {
     },
     API_VERSIONS.virtualMachines[0],
   );
+  for (const e of v.extensions ?? []) {
+    seedExtension(core, core.state.get(vmId)!, e);
+  }
   if (v.powerState && v.powerState !== 'running') {
     core.state.hiddenState<VmHidden>(vmId).power = v.powerState;
   }

@@ -82,7 +82,7 @@ function handle(ctx: HandlerContext, route: ProviderRoute): EmulatorResponse {
     const withStatus = queryParam(req.query, 'statusOnly') === 'true' ? 'instanceView' : expand;
     return core.page(
       ctx,
-      core.state.list(TYPES.vm, route.sub, route.rg).map((vm) => vmView(core, vm, withStatus)),
+      core.state.list(TYPES.vm, route.sub, route.rg).map((vm) => vmView(core, vm, withStatus, true)),
     );
   }
   if (route.rg === undefined || route.names.length === 0 || route.types.length > 2) {

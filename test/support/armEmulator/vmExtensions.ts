@@ -9,7 +9,8 @@
  * Failed with VMExtensionProvisioningError naming the exit status and the tails (4 KB) of its stdout
  * and stderr, which the instance view also shows, as its status message and as StdOut/StdErr substatuses.
  */
-import type { ExtensionRun, HandlerContext } from './emulatorCore';
+import type { EmulatorCore, HandlerContext } from './emulatorCore';
+import { extensionView as view, tail, type StoredExtension } from './extensionViews';
 import { ArmError, armErrors, json, queryParam, type EmulatorResponse, type ErrorDetail } from './protocol';
 import { props } from './references';
 import type { ProviderRoute } from './routes';
@@ -24,64 +25,8 @@ const KNOWN_HANDLERS: Record<string, { versions: Record<string, string> }> = {
   'microsoft.azure.extensions.customscript': { versions: { '2.0': '2.1.10', '2.1': '2.1.10' } },
 };
 
-interface StoredExtension {
-  model: JsonObject;
-  run?: ExtensionRun;
-  /** The full handler version running, for the instance view. */
-  handlerVersion: string;
-  currentOperation?: string;
-}
-
-type VmWithExtensions = ReturnType<typeof vmState> & { extensions?: Record<string, StoredExtension> };
-
 function extensionsOf(ctx: HandlerContext, vm: JsonObject): Record<string, StoredExtension> {
-  const h = vmState(ctx.core, vm) as VmWithExtensions;
-  return (h.extensions ??= {});
-}
-
-const TAIL = 4096;
-const tail = (s: string) => (s.length > TAIL ? s.slice(-TAIL) : s);
-
-function status(code: string, level: string, displayStatus: string, message: string): JsonObject {
-  return { code, level, displayStatus, message, time: new Date().toISOString() };
-}
-
-function instanceViewOf(ext: StoredExtension): JsonObject {
-  const p = props(ext.model);
-  const out = ext.run?.output() ?? { stdout: '', stderr: '' };
-  const result = ext.run?.result();
-  const state = String(p.provisioningState);
-  const both = `\n[stdout]\n${tail(out.stdout)}\n[stderr]\n${tail(out.stderr)}`;
-  let main: JsonObject;
-  let sub: string;
-  if (state === 'Creating' || state === 'Updating') {
-    main = status('ProvisioningState/transitioning', 'Info', 'Transitioning', 'Enable in progress');
-    sub = 'transitioning';
-  } else if (result && result.exitCode !== 0) {
-    main = status(`ProvisioningState/failed/${result.exitCode}`, 'Error', 'Provisioning failed', `Enable failed: ${result.error}${both}`);
-    sub = 'failed';
-  } else {
-    main = status('ProvisioningState/succeeded', 'Info', 'Provisioning succeeded', `Enable succeeded: ${both}`);
-    sub = 'succeeded';
-  }
-  return {
-    name: String(ext.model.name),
-    type: `${String(p.publisher)}.${String(p.type)}`,
-    typeHandlerVersion: ext.handlerVersion,
-    statuses: [main],
-    substatuses: [
-      status(`ComponentStatus/StdOut/${sub}`, 'Info', `Provisioning ${sub}`, tail(out.stdout)),
-      status(`ComponentStatus/StdErr/${sub}`, 'Info', `Provisioning ${sub}`, tail(out.stderr)),
-    ],
-  };
-}
-
-function view(ext: StoredExtension, expand: string | undefined): JsonObject {
-  const copy = structuredClone(ext.model);
-  if ((expand ?? '').toLowerCase().split(',').includes('instanceview')) {
-    props(copy).instanceView = instanceViewOf(ext);
-  }
-  return copy;
+  return (vmState(ctx.core, vm).extensions ??= {});
 }
 
 const notRunning = () => new ArmError(409, 'OperationNotAllowed', 'Cannot modify extensions in the VM when the VM is not running.');
@@ -261,4 +206,34 @@ export function handleExtensions(ctx: HandlerContext, route: ProviderRoute, vm: 
     default:
       throw armErrors.methodNotAllowed(req.method);
   }
+}
+
+/** An extension already on the VM, as one Azure no longer offers (the retired DockerExtension) stays on VMs that have it. */
+export interface SeedExtension {
+  name: string;
+  publisher: string;
+  type: string;
+  typeHandlerVersion: string;
+  settings?: JsonObject;
+}
+
+export function seedExtension(core: EmulatorCore, vm: JsonObject, e: SeedExtension): void {
+  const all = (vmState(core, vm).extensions ??= {});
+  all[e.name.toLowerCase()] = {
+    handlerVersion: e.typeHandlerVersion,
+    model: {
+      name: e.name,
+      id: `${String(vm.id)}/extensions/${e.name}`,
+      type: EXTENSION_TYPE,
+      location: String(vm.location),
+      properties: {
+        publisher: e.publisher,
+        type: e.type,
+        typeHandlerVersion: e.typeHandlerVersion,
+        autoUpgradeMinorVersion: true,
+        ...(e.settings ? { settings: e.settings } : {}),
+        provisioningState: 'Succeeded',
+      },
+    },
+  };
 }

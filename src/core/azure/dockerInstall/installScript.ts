@@ -2,10 +2,13 @@
  * The script the Custom Script extension runs as root on an existing VM to make it a Docker host
  * reached over SSH: Docker Engine from the distribution (Docker's own repository on the RHEL family,
  * which packages none), the service enabled and running, the admin user in the docker group, and the
- * user's public key in that user's authorized_keys. Every step looks first and changes only what is
+ * user's public key in that user's authorized_keys. With `tls`, Docker also listens with mutual TLS
+ * on 2376, set up with the very files provisioning writes (daemonTlsFiles). Every step looks first and changes only what is
  * not so already, printing one `doa-changed:` line per change, so a second run says it changed nothing.
  * POSIX sh: Debian's /bin/sh is dash.
  */
+
+import { daemonTlsFiles, DOCKER_DROP_IN, dockerServiceDropIn, type DaemonTls } from '../provisioning/cloudInit';
 
 /** Lines of the script's stdout and stderr the product reads. */
 export const MARKERS = {
@@ -22,6 +25,22 @@ export interface InstallScriptOptions {
   adminUser: string;
   /** One OpenSSH public key line (`ssh-ed25519 AAAA… comment`). */
   sshPublicKey: string;
+  /** The server side of mutual TLS on 2376; never the CA key. */
+  tls?: DaemonTls;
+}
+
+/** Where a daemon.json the TLS install replaces is kept (once: a later run does not overwrite it). */
+export const DAEMON_JSON_BACKUP = '/etc/docker/daemon.json.before-docker-on-azure';
+
+// The files travel base64-encoded, so no content can end the quoting. The drop-in names dockerd
+// where the package put it, known only on the VM.
+function tlsFileSteps(tls: DaemonTls): string {
+  return [
+    ...daemonTlsFiles(tls)
+      .filter((f) => f.path !== DOCKER_DROP_IN)
+      .map((f) => `put_file '${f.path}' ${f.permissions} '${Buffer.from(f.content).toString('base64')}'`),
+    `put_file '${DOCKER_DROP_IN}' 0644 "$(printf '${dockerServiceDropIn('%s')}' "$(command -v dockerd)" | base64 -w0)"`,
+  ].join('\n');
 }
 
 const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -78,15 +97,53 @@ else
   dnf -y -q install docker-ce docker-ce-cli containerd.io
   changed "installed docker-ce $(rpm -q --qf '%{VERSION}' docker-ce) from download.docker.com"
 fi
-
+${
+  o.tls
+    ? `
+# TLS on 2376, once the package is in: a daemon.json with hosts before its drop-in would stop the package's
+# docker.service from starting (dockerd -H fd:// refuses it), and the drop-in needs to know where dockerd is.
+TLS_CHANGED=
+put_file() {
+  if [ -f "$1" ] && [ "$(base64 -w0 "$1")" = "$3" ] && [ "$(stat -c %a "$1")" = "\${2#0}" ]; then
+    echo "$1 is as it should be already"
+    return
+  fi
+  tmp="$(mktemp)"
+  printf '%s' "$3" | base64 -d >"$tmp"
+  if [ "$1" = /etc/docker/daemon.json ] && [ -f "$1" ] && [ ! -e ${DAEMON_JSON_BACKUP} ]; then
+    cp -p "$1" ${DAEMON_JSON_BACKUP}
+    changed "kept the previous $1 as ${DAEMON_JSON_BACKUP}"
+  fi
+  install -D -m "$2" "$tmp" "$1"
+  rm -f "$tmp"
+  TLS_CHANGED=1
+  changed "wrote $1"
+}
+${tlsFileSteps(o.tls)}
+`
+    : ''
+}
 if ! systemctl is-enabled --quiet docker 2>/dev/null; then
   systemctl enable docker >/dev/null 2>&1
   changed "enabled docker.service"
 fi
 # Without systemd as PID 1 (a container, a chroot) the service starts at the next boot.
-if [ -d /run/systemd/system ] && ! systemctl is-active --quiet docker; then
-  systemctl start docker
-  changed "started docker.service"
+if [ -d /run/systemd/system ]; then${
+    o.tls
+      ? `
+  if [ -n "$TLS_CHANGED" ]; then
+    systemctl daemon-reload
+    if systemctl is-active --quiet docker; then
+      systemctl restart docker
+      changed "restarted docker.service to listen with TLS on 2376"
+    fi
+  fi`
+      : ''
+  }
+  if ! systemctl is-active --quiet docker; then
+    systemctl start docker
+    changed "started docker.service"
+  fi
 fi
 
 if ! getent group docker >/dev/null; then

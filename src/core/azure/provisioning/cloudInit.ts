@@ -32,6 +32,36 @@ export interface SshHostKey {
 export const CUSTOM_DATA_LIMIT = 65_536;
 
 /**
+ * What makes Docker listen with mutual TLS only on 2376 besides its socket: daemon.json, the
+ * server side of the TLS material, and the drop-in without which Ubuntu's and Debian's
+ * docker.service (`-H fd://`) would refuse daemon.json's `hosts`. Provisioning writes them with
+ * cloud-init, Install Docker on VM… with its script, so both set Docker up alike.
+ */
+export function daemonTlsFiles(tls: DaemonTls): { path: string; permissions: string; content: string }[] {
+  const daemon = {
+    hosts: ['unix:///var/run/docker.sock', `tcp://0.0.0.0:${DOCKER_TLS_PORT}`],
+    tlsverify: true,
+    tlscacert: '/etc/docker/tls/ca.pem',
+    tlscert: '/etc/docker/tls/server-cert.pem',
+    tlskey: '/etc/docker/tls/server-key.pem',
+  };
+  return [
+    { path: '/etc/docker/daemon.json', permissions: '0644', content: JSON.stringify(daemon, null, 2) + '\n' },
+    { path: '/etc/docker/tls/ca.pem', permissions: '0644', content: tls.caPem },
+    { path: '/etc/docker/tls/server-cert.pem', permissions: '0644', content: tls.serverCertPem },
+    { path: '/etc/docker/tls/server-key.pem', permissions: '0600', content: tls.serverKeyPem },
+    { path: DOCKER_DROP_IN, permissions: '0644', content: dockerServiceDropIn('/usr/bin/dockerd') },
+  ];
+}
+
+export const DOCKER_DROP_IN = '/etc/systemd/system/docker.service.d/override.conf';
+
+/** dockerd without -H, wherever the package put it (Ubuntu: /usr/bin; Debian: /usr/sbin). */
+export function dockerServiceDropIn(dockerd: string): string {
+  return `[Service]\nExecStart=\nExecStart=${dockerd}\n`;
+}
+
+/**
  * The cloud-config that turns a fresh Ubuntu VM into a Docker host at first boot: Docker Engine
  * from Ubuntu's packages, the admin user in the `docker` group and, for TLS, the daemon listening
  * on 2376 with mutual TLS only. Ordering matters: `write_files` runs before `packages`, so the
@@ -45,25 +75,7 @@ export function buildCloudConfig(opts: CloudInitOptions): string {
     if (!opts.tls) {
       throw new Error('TLS mode needs the server certificate, key and CA.');
     }
-    const daemon = {
-      hosts: ['unix:///var/run/docker.sock', `tcp://0.0.0.0:${DOCKER_TLS_PORT}`],
-      tlsverify: true,
-      tlscacert: '/etc/docker/tls/ca.pem',
-      tlscert: '/etc/docker/tls/server-cert.pem',
-      tlskey: '/etc/docker/tls/server-key.pem',
-    };
-    files.push(
-      { path: '/etc/docker/daemon.json', permissions: '0644', content: JSON.stringify(daemon, null, 2) + '\n' },
-      { path: '/etc/docker/tls/ca.pem', permissions: '0644', content: opts.tls.caPem },
-      { path: '/etc/docker/tls/server-cert.pem', permissions: '0644', content: opts.tls.serverCertPem },
-      { path: '/etc/docker/tls/server-key.pem', permissions: '0600', content: opts.tls.serverKeyPem },
-      // Ubuntu's docker.service passes -H fd://, which dockerd refuses alongside "hosts" in daemon.json.
-      {
-        path: '/etc/systemd/system/docker.service.d/override.conf',
-        permissions: '0644',
-        content: '[Service]\nExecStart=\nExecStart=/usr/bin/dockerd\n',
-      },
-    );
+    files.push(...daemonTlsFiles(opts.tls));
     runcmd.push(['systemctl', 'daemon-reload'], ['systemctl', 'restart', 'docker']);
   }
   runcmd.push(['systemctl', 'enable', '--now', 'docker']);
