@@ -86,6 +86,23 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
   });
 }
 
+/**
+ * Waits for every start, keeping in `into` each that succeeded (so the caller's cleanup can stop
+ * it), then throws the first failure.
+ */
+export async function startEvery<T>(starts: Promise<T>[], into: T[]): Promise<void> {
+  const settled = await Promise.allSettled(starts);
+  for (const r of settled) {
+    if (r.status === 'fulfilled') {
+      into.push(r.value);
+    }
+  }
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    throw failed.reason;
+  }
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { importBusybox } from './busyboxImage';
 import { makeTlsMaterial } from './certs';
 import { startDockerd, type DockerdHandle } from './dockerd';
-import { run } from './processes';
+import { run, startEvery } from './processes';
 
 const NET_FILE = 'net.json';
 const DAEMON_PORT = 2376;
@@ -125,7 +125,7 @@ export async function startSwarmHosts(dir: string, count = 3): Promise<SwarmHost
       await inNamespace(ns, 'ip', ['link', 'set', 'eth0', 'up']);
       await inNamespace(ns, 'ip', ['link', 'set', 'lo', 'up']);
     }
-    const started = await Promise.allSettled(
+    await startEvery(
       names.map((name, i) =>
         startDockerd({
           dir: path.join(dir, name),
@@ -136,16 +136,8 @@ export async function startSwarmHosts(dir: string, count = 3): Promise<SwarmHost
           tcpTls: { address: addresses[i], port: DAEMON_PORT, ca: certs.ca, cert: certs.serverCert, key: certs.serverKey },
         }),
       ),
+      daemons,
     );
-    for (const r of started) {
-      if (r.status === 'fulfilled') {
-        daemons.push(r.value);
-      }
-    }
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      throw failed.reason;
-    }
     await Promise.all(daemons.map((d) => importBusybox(d.socketPath)));
     const hosts: SwarmHost[] = names.map((name, i) => ({
       name,

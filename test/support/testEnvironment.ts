@@ -6,7 +6,7 @@ import { makeTlsMaterial } from './certs';
 import { deleteBridge } from './dockerBridge';
 import { DockerdHandle, startDockerd } from './dockerd';
 import { sweepDaemonLeftovers, unmountUnder } from './dockerdCleanup';
-import { descendants, freePort, isAlive, readPidFile, readProc, terminate } from './processes';
+import { descendants, freePort, isAlive, readPidFile, readProc, startEvery, terminate } from './processes';
 import { SshdHandle, startSshd } from './sshd';
 import { deleteSwarmNetwork, swarmDaemonDirs } from './swarmCluster';
 
@@ -72,22 +72,16 @@ export async function startTestEnvironment(rootDir: string): Promise<RunningTest
   try {
     const certs = await makeTlsMaterial(path.join(rootDir, 'certs'));
     const [tlsPort, sshPort] = await Promise.all([freePort(), freePort()]);
-    const started = await Promise.allSettled([
-      startDockerd({ dir: path.join(rootDir, 'main'), bridge: true }),
-      startDockerd({
-        dir: path.join(rootDir, 'tls'),
-        tcpTls: { port: tlsPort, ca: certs.ca, cert: certs.serverCert, key: certs.serverKey },
-      }),
-    ]);
-    for (const r of started) {
-      if (r.status === 'fulfilled') {
-        daemons.push(r.value);
-      }
-    }
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      throw failed.reason;
-    }
+    await startEvery(
+      [
+        startDockerd({ dir: path.join(rootDir, 'main'), bridge: true }),
+        startDockerd({
+          dir: path.join(rootDir, 'tls'),
+          tcpTls: { port: tlsPort, ca: certs.ca, cert: certs.serverCert, key: certs.serverKey },
+        }),
+      ],
+      daemons,
+    );
     const [main, tlsd] = daemons;
     await Promise.all([importBusybox(main.socketPath), importBusybox(tlsd.socketPath)]);
     sshd = await startSshd({ dir: path.join(rootDir, 'ssh'), port: sshPort, dockerSocketPath: main.socketPath });
