@@ -6,6 +6,7 @@ import { followEngineStream, type EngineStreamMessage } from './engineStream';
 import { formatBytes } from './presentation';
 import { registryOf } from './registryAuth';
 import type { BuildTarget } from './buildkit/buildKitBuild';
+import type { SessionOptions } from './buildkit/buildSession';
 import { buildKit } from './buildkit/lazyBuildKit';
 
 export class BuildFailedError extends Error {
@@ -42,9 +43,9 @@ export interface BuildOptions {
    */
   clientId?: string;
   /** Values for `RUN --mount=type=secret`, asked for by id while the build runs; BuildKit only. */
-  secret?: (id: string) => Promise<Uint8Array | undefined>;
+  secret?: SessionOptions['secret'];
   /** Logins for the registries of `FROM` images, asked for by host while the build resolves them; BuildKit only. */
-  credentials?: (host: string) => Promise<{ username: string; secret: string } | undefined>;
+  credentials?: SessionOptions['credentials'];
   /** The step running now ("[2/5] RUN npm ci"), for a progress notification; BuildKit only. */
   onStep?: (name: string) => void;
 }

@@ -1,4 +1,5 @@
 import { acrPushAuth, findContainerRegistries } from '../../core/azure/acrAccess';
+import type { BuildOptions } from '../../core/docker/buildImage';
 import { mayHandOverCredentials } from '../../core/docker/cleartextCredentials';
 import type { Transport } from '../../core/docker/errors';
 import { DOCKER_HUB, type RegistryAuth } from '../../core/docker/registryAuth';
@@ -7,7 +8,8 @@ import { RegistryCredentialsStore } from '../registries/registryCredentialsStore
 import type { CommandDeps } from './commandDeps';
 
 /** What BuildKit's Auth service answers for a registry host: none means an anonymous pull. */
-export type RegistryLoginProvider = (host: string) => Promise<{ username: string; secret: string } | undefined>;
+type RegistryLoginProvider = NonNullable<BuildOptions['credentials']>;
+type RegistryLogin = Awaited<ReturnType<RegistryLoginProvider>>;
 
 /** BuildKit asks for Docker Hub by the host it pulls from; Push keeps Hub's login under docker.io. */
 const HUB_HOSTS = new Set(['registry-1.docker.io', 'index.docker.io', 'docker.io']);
@@ -25,7 +27,7 @@ export function buildRegistryLogins(
 ): RegistryLoginProvider {
   const store = new RegistryCredentialsStore(deps.context.secrets, deps.context.globalState);
   const consent = new CleartextConsentStore(deps.context.globalState);
-  const asked = new Map<string, Promise<{ username: string; secret: string } | undefined>>();
+  const asked = new Map<string, Promise<RegistryLogin>>();
   const azureLogin = async (registry: string): Promise<RegistryAuth | undefined> => {
     const inventory = deps.azureHosts.inventory;
     if (HUB_HOSTS.has(registry) || !inventory || !(await deps.azureSignIn.isSignedIn())) {

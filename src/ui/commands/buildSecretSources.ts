@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import * as fs from 'fs/promises';
+import type { BuildOptions } from '../../core/docker/buildImage';
 import { secretMounts, type SecretMount } from '../../core/docker/buildSecrets';
 import { mayHandOverInClear } from '../../core/docker/cleartextCredentials';
 import type { Transport } from '../../core/docker/errors';
@@ -10,7 +11,7 @@ import type { CommandDeps } from './commandDeps';
 type SecretSource = { kind: 'stored' } | { kind: 'file'; path: string } | { kind: 'none' };
 
 /** Serves a `RUN --mount=type=secret` its value when BuildKit asks for it. */
-export type SecretProvider = (id: string) => Promise<Uint8Array | undefined>;
+type SecretProvider = NonNullable<BuildOptions['secret']>;
 
 export interface BuildSecrets {
   /** The values for a build on this engine; over plain HTTP only with the user's consent. */
