@@ -10,7 +10,7 @@ import { HostMarksStore } from './ui/azure/hostMarksStore';
 import { HostTlsStore } from './ui/azure/hostTlsStore';
 import { VmStartLog } from './ui/azure/vmStartLog';
 import { ComparePanel } from './ui/webview/comparePanel';
-import { compareHosts } from './ui/webview/compareHosts';
+import { compareHosts, compareSwarmCount } from './ui/webview/compareHosts';
 import { OtherHostsView } from './ui/tree/otherHostsView';
 import * as settings from './ui/settings';
 
@@ -27,7 +27,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const hostTls = new HostTlsStore(context.secrets);
   const azureHosts = new AzureHostsView(hosts, azureSignIn, hostMarks, hostTls, settings.showDanglingImages, settings.selectedSubscriptions);
   const vmStarts = new VmStartLog(context.globalState);
-  const compare = new ComparePanel(context.extensionUri, () => compareHosts(hosts, azureHosts, vmStarts), log);
+  const compare = new ComparePanel(
+    context.extensionUri,
+    { hosts: () => compareHosts(hosts, azureHosts, vmStarts), swarms: () => compareSwarmCount(hosts) },
+    log,
+  );
 
   context.subscriptions.push(
     log,

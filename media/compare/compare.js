@@ -9,6 +9,7 @@
   const glance = document.getElementById('glance');
   const probeText = document.getElementById('probe-text');
   const probeRun = document.getElementById('probe-run');
+  const fleet = document.getElementById('fleet');
   let currentHost = state.hostKey;
 
   function el(tag, props, children) {
@@ -161,6 +162,9 @@
       case 'copied':
         status.textContent = 'Copied the table as Markdown.';
         break;
+      case 'fleet':
+        fleet.textContent = m.text;
+        break;
     }
   });
 
@@ -172,6 +176,9 @@
     status.textContent = '';
     vscode.postMessage({ type: 'copyMarkdown' });
   });
+  for (const button of document.querySelectorAll('[data-scale-out]')) {
+    button.addEventListener('click', () => vscode.postMessage({ type: 'scaleOut', action: button.dataset.scaleOut }));
+  }
   probeRun.addEventListener('click', () => {
     probeRun.disabled = true;
     vscode.postMessage({ type: 'measureStart', hostKey: currentHost });

@@ -16,8 +16,9 @@ import { PROBE_LABEL } from '../../src/core/compare/hostReadings';
 import type { ToPage } from '../../src/core/compare/protocol';
 import { DockerHostSession, HostSnapshot } from '../../src/core/docker/hostSession';
 import { launchChromium } from '../support/workbench';
-import { dockerCli, freePort, loadTestEnvironment, uniqueName } from '../support/testEnv';
+import { dockerCli, eventually, freePort, loadTestEnvironment, uniqueName } from '../support/testEnv';
 import { markdownText } from '../../src/core/markdown';
+import { discoverSwarms } from '../../src/core/swarm/swarmDiscovery';
 
 // Browser globals for the callbacks Playwright runs in the page (the tests compile without the DOM library).
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -121,6 +122,7 @@ let releaseFirstListing: () => void;
 const firstListingHeld = new Promise<void>((resolve) => (releaseFirstListing = resolve));
 const copied: string[] = [];
 const outsideRequests: string[] = [];
+const scaledOut: string[] = [];
 let posting = Promise.resolve();
 
 function hosts(): CompareHost[] {
@@ -211,6 +213,11 @@ before(async () => {
   });
   controller = new CompareController({
     hosts: async () => hosts(),
+    // The real discovery, asking the real test daemon (in no swarm) what it is part of.
+    swarms: async () => (await discoverSwarms([session])).length,
+    scaleOut: async (action) => {
+      scaledOut.push(action);
+    },
     post: (message: ToPage) => {
       // In order, as a webview delivers them.
       posting = posting
@@ -377,4 +384,25 @@ test('another host is measured when picked, an unreachable one says why, and the
   await page.locator('caption .host-label', { hasText: 'closed port' }).waitFor({ timeout: 60_000 });
   assert.equal(await page.locator('#host').inputValue(), 'closed');
   await page.screenshot({ path: path.join(results, '04-unreachable-host.png'), fullPage: true });
+});
+
+test('when one host is not enough: a live count of hosts and swarms, the overview\'s tools then and today, and buttons that ask the extension', async () => {
+  await page.locator('#fleet', { hasText: 'You have 2 Docker hosts and no swarm.' }).waitFor({ timeout: 60_000 });
+  const overview = fs.readFileSync(path.join(repoRoot, '..', 'shared', 'seeds', 'containers-and-vms-on-azure.en.md'), 'utf8').toLowerCase();
+  const rows = await page.locator('#landscape tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => ({ text: (tr as unknown as { innerText: string }).innerText.toLowerCase(), historical: (tr as HTMLElement).dataset.historical === 'true' })),
+  );
+  for (const tool of ['mesos', 'dcos', 'deis', 'fleet', 'swarm', 'docker-machine', 'compose', 'puppet', 'chef', 'kubernetes']) {
+    assert.ok(overview.includes(tool), `the overview names ${tool}`);
+    assert.ok(rows.some((r) => r.text.includes(tool.replace('dcos', 'dc/os'))), `the landscape covers ${tool}`);
+  }
+  for (const gone of ['mesos', 'deis', 'fleet', 'docker-machine', 'azure container service']) {
+    const row = rows.find((r) => r.text.includes(gone));
+    assert.ok(row?.historical && /historical|retired|deprecated/.test(row.text), `${gone} is marked as of the past: ${row?.text}`);
+  }
+  assert.ok(rows.some((r) => r.text.includes('kubernetes') && !r.historical));
+  await page.getByRole('button', { name: 'Create Swarm from Hosts…' }).click();
+  await page.getByRole('button', { name: 'Show Swarms' }).click();
+  await eventually(async () => assert.deepEqual(scaledOut, ['createSwarm', 'showSwarms']));
+  await page.locator('#scale-out').screenshot({ path: path.join(results, '05-scale-out.png') });
 });

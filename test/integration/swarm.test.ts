@@ -8,6 +8,7 @@ import type { DockerHostSession } from '../../src/core/docker/hostSession';
 import { createSwarm, type SwarmMember } from '../../src/core/swarm/createSwarm';
 import { readSwarm, removeService, scaleService } from '../../src/core/swarm/swarmApi';
 import { discoverSwarms } from '../../src/core/swarm/swarmDiscovery';
+import { compareSwarmCount } from '../../src/ui/webview/compareHosts';
 import { tasksOf, type SwarmSnapshot } from '../../src/core/swarm/swarmModel';
 import { SwarmNodeRow, SwarmSectionNode, SwarmServiceRow, SwarmsGroupNode, SwarmStackRow, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
 import type { TreeNode } from '../../src/ui/tree/treeNode';
@@ -170,6 +171,7 @@ test('Create Swarm from Hosts: init on the manager, join through each host’s o
     ['n1'],
   );
   assert.deepEqual(swarms[0].workers.map((m) => m.session.spec.name).sort(), ['n2', 'n3']);
+  assert.equal(await compareSwarmCount(views.catalog), 1, 'the comparison page counts one swarm of three hosts');
 
   const swarm = await shownSwarm();
   assert.equal(label(swarm), 'n1 swarm');

@@ -35,14 +35,21 @@ function host(key: string, snap: () => Promise<HostSnapshot> = async () => snaps
   return { option: { key, label: `host ${key}`, description: '' }, docker: { engine: () => engine(createError) as never, snapshot: snap } };
 }
 
-function harness(hosts: CompareHost[], preferred?: string) {
+function harness(hosts: CompareHost[], preferred?: string, swarms: () => Promise<number> = async () => 0) {
   const posted: ToPage[] = [];
   const copied: string[] = [];
+  const scaledOut: string[] = [];
   const controller = new CompareController(
-    { hosts: async () => hosts, post: (m) => posted.push(m), copy: async (md) => void copied.push(md) },
+    {
+      hosts: async () => hosts,
+      swarms,
+      post: (m) => posted.push(m),
+      copy: async (md) => void copied.push(md),
+      scaleOut: async (action) => void scaledOut.push(action),
+    },
     preferred,
   );
-  return { controller, posted, copied };
+  return { controller, posted, copied, scaledOut };
 }
 
 const figures = (posted: ToPage[], hostKey: string) =>
@@ -128,4 +135,26 @@ test('messages outside the protocol are ignored', async () => {
   await controller.receive({ type: 'exec', command: 'rm -rf /' });
   await controller.receive({ type: 'measureStart', hostKey: 'not-selected' });
   assert.deepEqual(posted, []);
+});
+
+test('ready: the scale-out line counts every host and the swarms, and says so when swarms cannot be read', async () => {
+  const withSwarm = harness([host('a'), host('b'), host('c')], undefined, async () => 1);
+  await withSwarm.controller.receive({ type: 'ready' });
+  assert.match((withSwarm.posted.find((m) => m.type === 'fleet') as { text: string }).text, /^You have 3 Docker hosts and 1 swarm\./);
+  const none = harness([host('a'), host('b')]);
+  await none.controller.receive({ type: 'ready' });
+  assert.match((none.posted.find((m) => m.type === 'fleet') as { text: string }).text, /2 Docker hosts and no swarm\. Create Swarm from Hosts/);
+  const failing = harness([host('a')], undefined, async () => {
+    throw new Error('host a did not answer');
+  });
+  await failing.controller.receive({ type: 'ready' });
+  assert.match((failing.posted.find((m) => m.type === 'fleet') as { text: string }).text, /1 Docker host; whether any is in a swarm could not be read/);
+});
+
+test('the page can ask only for the scale-out actions it offers', async () => {
+  const { controller, scaledOut } = harness([host('a')]);
+  await controller.receive({ type: 'scaleOut', action: 'createSwarm' });
+  await controller.receive({ type: 'scaleOut', action: 'workbench.action.terminal.sendSequence' });
+  await controller.receive({ type: 'scaleOut' });
+  assert.deepEqual(scaledOut, ['createSwarm']);
 });

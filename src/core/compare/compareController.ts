@@ -9,7 +9,8 @@ import { errorText } from '../docker/errors';
 import { comparisonMarkdown } from './compareMarkdown';
 import { AzureFacts, figuresFor, glanceFor, HostInputs, pendingInputs, Settled } from './hostFigures';
 import { imageFacts, measureContainerStart, probeImage, readContainers, readEngine, readMemory } from './hostReadings';
-import { parseFromPage, type Figure, type HostOption, type ToPage } from './protocol';
+import { parseFromPage, type Figure, type HostOption, type ScaleOutAction, type ToPage } from './protocol';
+import { fleetText } from './scaleOutFacts';
 
 /** A host the page can show: its Docker engine (when reachable) and, for an Azure VM, its facts. */
 export interface CompareHost {
@@ -23,8 +24,11 @@ export interface CompareHost {
 
 export interface CompareEnvironment {
   hosts(): Promise<CompareHost[]>;
+  /** How many swarms the catalog's hosts belong to. */
+  swarms(): Promise<number>;
   post(message: ToPage): void;
   copy(markdown: string): Promise<void>;
+  scaleOut(action: ScaleOutAction): Promise<void>;
 }
 
 const reasonOf = (err: unknown) => errorText(err).trim();
@@ -63,6 +67,9 @@ export class CompareController {
         await this.env.copy(comparisonMarkdown(this.host?.option.label, figuresFor(this.inputs), glanceFor(this.inputs)));
         this.env.post({ type: 'copied' });
         break;
+      case 'scaleOut':
+        await this.env.scaleOut(message.action);
+        break;
     }
   }
 
@@ -76,11 +83,18 @@ export class CompareController {
 
   private async start(hostKey: string | undefined): Promise<void> {
     this.hosts = await this.env.hosts();
+    void this.postFleet(this.hosts.length);
     const chosen = this.hosts.find((h) => h.option.key === hostKey) ?? this.hosts[0];
     this.env.post({ type: 'hosts', hosts: this.hosts.map((h) => h.option), selected: chosen?.option.key });
     if (chosen) {
       await this.measure(chosen);
     }
+  }
+
+  /** Not awaited by the measuring: finding swarms asks every host, and one may be slow to answer. */
+  private async postFleet(hosts: number): Promise<void> {
+    const swarms = await this.env.swarms().catch(() => undefined);
+    this.env.post({ type: 'fleet', text: fleetText(hosts, swarms) });
   }
 
   private async select(hostKey: string): Promise<void> {

@@ -3,6 +3,7 @@
  * live column, the host picker and the security glance from messages.
  */
 import { COMPARISON_ROWS, GOOD_FOR, SECURITY_ADVICE } from './comparisonFacts';
+import { LANDSCAPE, SCALE_OUT_STEPS } from './scaleOutFacts';
 
 export interface PageResources {
   /** `webview.cspSource`: the only origin styles and the script may come from. */
@@ -37,6 +38,45 @@ function rows(): string {
 }
 
 const list = (items: readonly string[]) => `<ul>${items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`;
+
+function scaleOut(): string {
+  const steps = SCALE_OUT_STEPS.map(
+    (s) => `
+        <section aria-labelledby="scale-${s.key}">
+          <h3 id="scale-${s.key}">${escapeHtml(s.title)}</h3>
+          ${list(s.signs)}
+        </section>`,
+  ).join('');
+  const tools = LANDSCAPE.map(
+    (t) => `
+            <tr data-historical="${t.historical}">
+              <th scope="row">${escapeHtml(t.name)}</th>
+              <td data-label="Then">${escapeHtml(t.then)}</td>
+              <td data-label="Today">${escapeHtml(t.today)}</td>
+            </tr>`,
+  ).join('');
+  return `
+    <section id="scale-out" aria-labelledby="scale-out-title">
+      <h2 id="scale-out-title">When one host is not enough</h2>
+      <p id="fleet" aria-live="polite">${MEASURING}</p>
+      <div class="toolbar">
+        <button type="button" data-scale-out="createSwarm">Create Swarm from Hosts…</button>
+        <button type="button" data-scale-out="showSwarms">Show Swarms</button>
+      </div>
+      <div class="scale-steps">${steps}
+      </div>
+      <div class="table-wrap" role="region" aria-labelledby="landscape-caption" tabindex="0">
+        <table id="landscape">
+          <caption id="landscape-caption">The tools the overview lists for groups of VMs and containers, then and today</caption>
+          <thead>
+            <tr><th scope="col">Tool</th><th scope="col">Then</th><th scope="col">Today</th></tr>
+          </thead>
+          <tbody>${tools}
+          </tbody>
+        </table>
+      </div>
+    </section>`;
+}
 
 export function renderComparePage(res: PageResources): string {
   const advice = SECURITY_ADVICE.map(
@@ -98,7 +138,7 @@ export function renderComparePage(res: PageResources): string {
         <h2 id="good-vms">VMs are good for</h2>
         ${list(GOOD_FOR.vms)}
       </section>
-    </div>
+    </div>${scaleOut()}
     <section id="advice" aria-labelledby="advice-title">
       <h2 id="advice-title">Security advice for containers</h2>${advice}
     </section>

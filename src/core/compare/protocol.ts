@@ -29,16 +29,26 @@ export type ToPage =
   | { type: 'figure'; hostKey: string; topic: TopicKey; figure: Figure }
   | { type: 'glance'; hostKey: string; glance: Glance }
   | { type: 'probe'; hostKey: string; probe: Probe }
-  | { type: 'copied' };
+  | { type: 'copied' }
+  /** How many hosts and swarms the user has, as one sentence. */
+  | { type: 'fleet'; text: string };
+
+/** What the scale-out section's buttons may ask the extension to do; nothing else runs from the page. */
+export type ScaleOutAction = 'createSwarm' | 'showSwarms';
+const SCALE_OUT_ACTIONS = new Set<string>(['createSwarm', 'showSwarms'] satisfies ScaleOutAction[]);
 
 export type FromPage =
-  { type: 'ready'; hostKey?: string } | { type: 'pickHost'; hostKey: string } | { type: 'measureStart'; hostKey: string } | { type: 'copyMarkdown' };
+  | { type: 'ready'; hostKey?: string }
+  | { type: 'pickHost'; hostKey: string }
+  | { type: 'measureStart'; hostKey: string }
+  | { type: 'copyMarkdown' }
+  | { type: 'scaleOut'; action: ScaleOutAction };
 
-const FROM_PAGE_TYPES = new Set<FromPage['type']>(['ready', 'pickHost', 'measureStart', 'copyMarkdown']);
+const FROM_PAGE_TYPES = new Set<FromPage['type']>(['ready', 'pickHost', 'measureStart', 'copyMarkdown', 'scaleOut']);
 
 /** The page is not trusted to send only what it should: anything else is dropped. */
 export function parseFromPage(raw: unknown): FromPage | undefined {
-  const m = raw as { type?: unknown; hostKey?: unknown } | null;
+  const m = raw as { type?: unknown; hostKey?: unknown; action?: unknown } | null;
   if (!m || typeof m !== 'object' || !FROM_PAGE_TYPES.has(m.type as FromPage['type'])) {
     return undefined;
   }
@@ -46,6 +56,9 @@ export function parseFromPage(raw: unknown): FromPage | undefined {
     return undefined;
   }
   if ((m.type === 'pickHost' || m.type === 'measureStart') && typeof m.hostKey !== 'string') {
+    return undefined;
+  }
+  if (m.type === 'scaleOut' && !SCALE_OUT_ACTIONS.has(m.action as string)) {
     return undefined;
   }
   return m as FromPage;

@@ -3,6 +3,7 @@ import { errorText } from '../../core/docker/errors';
 import type { CompareHost } from '../../core/compare/compareController';
 import type { DockerHostSession } from '../../core/docker/hostSession';
 import type { HostCatalog } from '../../core/hosts/hostCatalog';
+import { discoverSwarms } from '../../core/swarm/swarmDiscovery';
 import type { VmStartLog } from '../azure/vmStartLog';
 import { AzureHostNode } from '../tree/azureNodes';
 import type { AzureHostsView } from '../tree/azureHostsView';
@@ -70,4 +71,9 @@ export async function compareHosts(catalog: HostCatalog, azure: AzureHostsView, 
     docker: dockerOf(s),
   }));
   return [...others, ...azure.listedHosts().map((n) => azureHost(azure, catalog, n, starts))];
+}
+
+/** How many swarms the catalog's hosts (Azure ones included) belong to. */
+export async function compareSwarmCount(catalog: HostCatalog): Promise<number> {
+  return (await discoverSwarms(await catalog.loadAll())).length;
 }

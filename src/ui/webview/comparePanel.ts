@@ -1,9 +1,15 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'crypto';
-import type { CompareController, CompareHost } from '../../core/compare/compareController';
+import type { CompareController, CompareEnvironment } from '../../core/compare/compareController';
+import type { ScaleOutAction } from '../../core/compare/protocol';
 import { compareVendor } from '../../core/compare/lazyCompare';
 
 export const COMPARE_VIEW_TYPE = 'dockerOnAzure.compare';
+
+const SCALE_OUT_COMMANDS: Record<ScaleOutAction, string> = {
+  createSwarm: 'dockerOnAzure.swarm.create',
+  showSwarms: 'dockerOnAzure.otherHosts.focus',
+};
 
 /** The one "Compare VMs and Containers" panel: revealed when it exists, restored after a reload. */
 export class ComparePanel implements vscode.Disposable {
@@ -11,7 +17,7 @@ export class ComparePanel implements vscode.Disposable {
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly hosts: () => Promise<CompareHost[]>,
+    private readonly fleet: Pick<CompareEnvironment, 'hosts' | 'swarms'>,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -51,7 +57,11 @@ export class ComparePanel implements vscode.Disposable {
     webview.options = { enableScripts: true, localResourceRoots: [this.assets] };
     const controller = new CompareController(
       {
-        hosts: this.hosts,
+        hosts: () => this.fleet.hosts(),
+        swarms: () => this.fleet.swarms(),
+        scaleOut: async (action) => {
+          await vscode.commands.executeCommand(SCALE_OUT_COMMANDS[action]);
+        },
         post: (message) => void webview.postMessage(message),
         copy: (markdown) => Promise.resolve(vscode.env.clipboard.writeText(markdown)),
       },
