@@ -26,7 +26,7 @@ export interface LinkBuildResult {
   megabytes: number;
   mbitPerSecond: number;
   rttMs: number;
-  contenders: Record<'ours' | 'cli' | 'classic', { first: LinkBuild; redeploy: LinkBuild }>;
+  contenders: Record<'ours' | 'cli' | 'classic' | 'noLink', { first: LinkBuild; redeploy: LinkBuild }>;
 }
 
 const DEBIAN_DOCKER = '/usr/bin/docker';
@@ -51,8 +51,19 @@ export async function measureBuildOverLink(files = 20_000, megabytes = 200, mbit
           s.once('error', reject);
         }),
     };
-    const builders: Record<'ours' | 'cli' | 'classic', (tag: string) => Promise<unknown>> = {
+    // The same build on the daemon's own socket: what the daemon spends whatever the client does
+    // (snapshotting the changed COPY layer, exporting the image), the floor for every contender.
+    const local = {
+      docker: new Dockerode({ socketPath: daemon.socketPath }),
+      dial: () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const s = net.connect(daemon.socketPath, () => resolve(s));
+          s.once('error', reject);
+        }),
+    };
+    const builders: Record<keyof LinkBuildResult['contenders'], (tag: string) => Promise<unknown>> = {
       ours: (tag) => buildImage(target, { contextDir: ctx, dockerfile, tag, clientId: 'bench' }, () => undefined),
+      noLink: (tag) => buildImage(local, { contextDir: ctx, dockerfile, tag, clientId: 'bench-local' }, () => undefined),
       cli: (tag) =>
         run(DEBIAN_DOCKER, ['-H', `tcp://127.0.0.1:${link.port}`, 'build', '-q', '-t', tag, '-f', dockerfile, ctx], {
           env: toolEnv({ DOCKER_BUILDKIT: '1', DOCKER_CLI_HINTS: 'false' }),
@@ -66,7 +77,7 @@ export async function measureBuildOverLink(files = 20_000, megabytes = 200, mbit
       await importBusybox(daemon.socketPath);
       fs.writeFileSync(changed, `${JSON.stringify({ build: 0, pad: 'x'.repeat(1000) })}\n`);
       const once = async (round: string): Promise<LinkBuild> => {
-        const tag = `bench/link-${name}:${round}`;
+        const tag = `bench/link-${name.toLowerCase()}:${round}`;
         link.reset();
         const ms = await timed(() => build(tag));
         const upBytes = link.bytes().up;
