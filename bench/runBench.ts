@@ -112,7 +112,10 @@ async function main(): Promise<void> {
   console.log(
     `\n## Deploy over a link like an Azure VM's (${link.mbitPerSecond} Mbit/s, ${link.rttMs} ms RTT): ${link.files} files, ${link.megabytes} MB, half .dockerignored`,
   );
-  for (const [what, key] of [['first deploy', 'first'], ['redeploy after a 1 KB change', 'redeploy']] as const) {
+  for (const [what, key] of [
+    ['first deploy', 'first'],
+    ['redeploy after a 1 KB change', 'redeploy'],
+  ] as const) {
     console.log(
       `${what}: ${line('ours (BuildKit)', ours[key])}; ${line('DOCKER_BUILDKIT=1 docker build', cli[key])}; ${line('classic builder', classic[key])}`,
     );
