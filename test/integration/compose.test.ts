@@ -253,6 +253,46 @@ test('a service whose Dockerfile uses RUN --mount=type=cache deploys; a Dockerfi
   }
 });
 
+test("a service's build labels, network and extra_hosts reach the build, as docker compose build passes them", async () => {
+  const dir = fs.mkdtempSync(path.join(scratch, 'Options-'));
+  const image = `${uniqueName('local/compose-options')}:1`;
+  writeFiles(dir, {
+    Dockerfile: [
+      `FROM ${testEnv.baseImage}`,
+      'RUN ls /sys/class/net > /nets && grep registry.internal /etc/hosts > /hosts',
+      'CMD sleep 3600',
+      '',
+    ].join('\n'),
+    'compose.yaml': [
+      'services:',
+      '  job:',
+      `    image: ${image}`,
+      '    build:',
+      '      context: .',
+      '      network: none',
+      '      labels:',
+      '        org.example.team: platform',
+      '      extra_hosts:',
+      '        - "registry.internal:10.1.2.3"',
+      '',
+    ].join('\n'),
+  });
+  const project = composeProjectName(path.basename(dir));
+  projects.push({ project, socket: testEnv.unixSocket });
+  const connection = openConnection(sshSpec, connEnv);
+  try {
+    const builds = byService(await upOn(connection, [path.join(dir, 'compose.yaml')], dir, project, []));
+    assert.equal(builds.job.result.builder, 'buildkit');
+    const [job] = await projectContainers(connection.docker, project);
+    assert.equal(await dockerCli(['exec', job.Id, 'cat', '/nets']), 'lo\n', 'RUN had no network but loopback');
+    assert.match(await dockerCli(['exec', job.Id, 'cat', '/hosts']), /^10\.1\.2\.3\s+registry\.internal$/m);
+    assert.equal((await dockerCli(['image', 'inspect', '-f', '{{index .Config.Labels "org.example.team"}}', image])).trim(), 'platform');
+  } finally {
+    connection.dispose();
+    await dockerCli(['rmi', '-f', image]).catch(() => undefined);
+  }
+});
+
 test('a second Compose Up of the same folder sends only the file that changed', async (t: TestContext) => {
   const port = await freePort();
   const { dir, file, project } = writeProject(port);

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { composeProjectName } from '../../src/core/docker/compose';
 import { AddedHostsStore } from '../../src/ui/hosts/addedHostsStore';
 import type { OtherHostsView } from '../../src/ui/tree/otherHostsView';
 import { HostViews, startHostViews } from '../support/hostViews';
@@ -305,6 +306,33 @@ test('Deploy builds FROM an image in a private registry with the credentials Pus
   );
   await assert.rejects(dockerCli(['inspect', anonymous]), /No such/i, 'nothing was started');
   await credentials.set(registry.address, user);
+});
+
+test("Compose Up builds a service FROM the private registry with the login Push kept, as Deploy does", async () => {
+  resetRecorded();
+  await credentials.set(registry.address, user);
+  const base = `${registry.address}/team/app:v1`;
+  await dockerCli(['image', 'rm', base]).catch(() => undefined);
+  const dir = fs.mkdtempSync(path.join(configDir, 'composefrom'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${base}\nCMD sleep 3600\n`);
+  fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  app:\n    build: .\n');
+  const project = composeProjectName(path.basename(dir));
+  recorded.answers.push(pick('Local engine'));
+  try {
+    await run('dockerOnAzure.composeUp', Uri.file(path.join(dir, 'compose.yaml')));
+    assert.deepEqual(errors(), []);
+    const output = recorded.outputs.get('Docker on Azure: Build') ?? '';
+    assert.match(output, new RegExp(`^Signed in to ${registry.address} with the credentials Push Image… kept to pull the build's images\\.$`, 'm'));
+    assert.ok(!output.includes(user.password), 'the password is not in the output');
+    const state = await dockerCli(['ps', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.State}}']);
+    assert.equal(state.trim(), 'running');
+  } finally {
+    const ids = (await dockerCli(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).split(/\s+/).filter(Boolean);
+    if (ids.length) {
+      await dockerCli(['rm', '-f', ...ids]);
+    }
+    await dockerCli(['network', 'rm', `${project}_default`]).catch(() => undefined);
+  }
 });
 
 test('a build on a plain HTTP host asks before registry credentials go to it; declined, they do not', async () => {

@@ -54,14 +54,43 @@ test('a short build: (just the context), a relative context and args as a list a
 
 test('a build option the builder does not honour, or a remote context, is refused naming the service, not silently dropped', () => {
   assert.throws(
-    () => composeBuilds('services:\n  web:\n    build:\n      context: .\n      ssh: [default]\n      network: host\n', opts),
-    /^Error: Service web: the build options ssh, network are not supported/,
+    () => composeBuilds('services:\n  web:\n    build:\n      context: .\n      ssh: [default]\n      shm_size: 1g\n      network: host\n', opts),
+    /^Error: Service web: the build options ssh, shm_size are not supported/,
   );
   assert.throws(
     () => composeBuilds('services:\n  web:\n    build: https://github.com/example/app.git#main\n', opts),
     /^Error: Service web: the build context https:\/\/github\.com\/example\/app\.git#main is not a local folder/,
   );
   assert.deepEqual(composeBuilds('services:\n  web:\n    build:\n      context: .\n      x-note: ours\n', opts)[0].contextDir, '/work/shop');
+});
+
+test('labels, network, extra_hosts, no_cache and pull become build flags, in the map and the list forms Compose prints', () => {
+  const resolved = [
+    'services:',
+    '  a:',
+    '    build:',
+    '      context: .',
+    '      network: host',
+    '      labels: ["team=platform", "tier=web=1"]',
+    '      extra_hosts: ["db:10.0.0.5", "v6:::1", "new=10.0.0.6"]',
+    '      no_cache: true',
+    '      pull: true',
+    '  b:',
+    '    build:',
+    '      context: .',
+    '      labels: { team: data }',
+    '      extra_hosts: { cache: 10.0.0.7 }',
+    '',
+  ].join('\n');
+  const [a, b] = composeBuilds(resolved, opts);
+  assert.equal(a.networkMode, 'host');
+  assert.deepEqual(a.labels, { team: 'platform', tier: 'web=1' });
+  assert.deepEqual(a.extraHosts, ['db:10.0.0.5', 'v6:::1', 'new:10.0.0.6']);
+  assert.equal(a.noCache, true);
+  assert.equal(a.pull, true);
+  assert.deepEqual(b.labels, { team: 'data' });
+  assert.deepEqual(b.extraHosts, ['cache:10.0.0.7']);
+  assert.equal(b.networkMode ?? b.noCache ?? b.pull, undefined, 'only what the file sets');
 });
 
 test('the default image name has the separator of the Compose version that looks for it', () => {

@@ -1,6 +1,7 @@
 import * as crypto from 'crypto';
 import * as path from 'path';
 import type Dockerode from 'dockerode';
+import { buildQuery, type BuildFlags } from './buildFlags';
 import { prepareBuildContext } from './buildContext';
 import { followEngineStream, type EngineStreamMessage } from './engineStream';
 import { formatBytes } from './presentation';
@@ -27,15 +28,10 @@ interface BuildMessage extends EngineStreamMessage {
   aux?: { ID?: string };
 }
 
-export interface BuildOptions {
+export interface BuildOptions extends BuildFlags {
   contextDir: string;
   dockerfile: string;
   tag: string;
-  noCache?: boolean;
-  /** `--build-arg` values. */
-  buildArgs?: Record<string, string>;
-  /** The stage of a multi-stage Dockerfile to build (`--target`). */
-  target?: string;
   signal?: AbortSignal;
   /**
    * This installation's stable id: with the context folder it makes the session's shared key, so
@@ -182,7 +178,7 @@ async function tryBuildKit(
  */
 export async function buildClassic(
   docker: Dockerode,
-  opts: Pick<BuildOptions, 'contextDir' | 'dockerfile' | 'tag' | 'noCache' | 'buildArgs' | 'target' | 'signal'>,
+  opts: Pick<BuildOptions, 'contextDir' | 'dockerfile' | 'tag' | 'signal' | keyof BuildFlags>,
   onLog: (text: string) => void,
 ): Promise<{ imageId?: string; sentEntries: number }> {
   const context = await prepareBuildContext(opts.contextDir, opts.dockerfile);
@@ -190,9 +186,7 @@ export async function buildClassic(
     t: opts.tag,
     dockerfile: context.dockerfile,
     rm: true,
-    nocache: opts.noCache ?? false,
-    ...(opts.buildArgs ? { buildargs: opts.buildArgs } : {}),
-    ...(opts.target ? { target: opts.target } : {}),
+    ...buildQuery(opts),
     abortSignal: opts.signal,
   } as object)) as NodeJS.ReadableStream;
   let log = '';

@@ -1,5 +1,5 @@
 import { spawn } from 'child_process';
-import { BuildFailedError, hostBuilder, type BuildResult } from './buildImage';
+import { BuildFailedError, hostBuilder, type BuildOptions, type BuildResult } from './buildImage';
 import type { BuildTarget } from './buildkit/buildKitBuild';
 import { composeBuilds, imageNameSeparator } from './composeBuilds';
 
@@ -122,6 +122,8 @@ export interface ComposeUpRun extends ComposeRun {
   clientId?: string;
   /** The service and step building now ("web: [2/5] RUN npm ci"), for a progress notification. */
   onStep?: (text: string) => void;
+  /** Logins for the registries of the services' `FROM` images, as Deploy's build gets them. */
+  credentials?: BuildOptions['credentials'];
 }
 
 export interface ServiceBuild {
@@ -150,17 +152,15 @@ export async function composeUp(tool: ComposeTool, r: ComposeUpRun): Promise<{ b
   for (const b of planned) {
     r.onOutput(`Building service ${b.service} as ${b.tag}\n`);
     try {
+      const { service, ...options } = b;
       const result = await build({
-        contextDir: b.contextDir,
-        dockerfile: b.dockerfile,
-        tag: b.tag,
-        buildArgs: b.buildArgs,
-        target: b.target,
+        ...options,
         signal: r.signal,
         clientId: r.clientId,
+        credentials: r.credentials,
         onStep: (step) => r.onStep?.(`${b.service}: ${step}`),
       });
-      builds.push({ service: b.service, tag: b.tag, result });
+      builds.push({ service, tag: b.tag, result });
     } catch (err) {
       throw err instanceof BuildFailedError ? new ServiceBuildError(b.service, err) : err;
     }

@@ -6,6 +6,7 @@ import { vendor } from '../../core/docker/lazyVendor';
 import { ComposeProjectNode } from '../tree/hostNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { buildClientId } from './buildClientId';
+import { buildRegistryLogins } from './buildRegistryLogins';
 import { withPickedHost } from './hostPick';
 import { resolveWorkspaceFile } from './workspaceFilePick';
 import { errorText, isCancellation } from '../../core/docker/errors';
@@ -67,6 +68,7 @@ export function composeUpCommand(deps: CommandDeps): CommandHandler {
               dockerHost,
               target: connection,
               clientId,
+              credentials: buildRegistryLogins(deps, connection, (line) => deps.buildLog.appendLine(line)),
               signal,
               onStep: (message) => progress.report({ message }),
               onOutput: (t) => deps.buildLog.append(t),

@@ -2,6 +2,7 @@ import * as crypto from 'crypto';
 import * as path from 'path';
 import type Dockerode from 'dockerode';
 import type { Duplex } from 'stream';
+import { buildQuery, type BuildFlags } from '../buildFlags';
 import { followEngineStream, type EngineStreamMessage } from '../engineStream';
 import { BuildProgress } from './buildProgress';
 import { openBuildSession, type SessionOptions } from './buildSession';
@@ -13,13 +14,10 @@ export interface BuildTarget {
   dial(): Promise<Duplex>;
 }
 
-export interface BuildKitOptions {
+export interface BuildKitOptions extends BuildFlags {
   contextDir: string;
   dockerfile: string;
   tag: string;
-  noCache?: boolean;
-  buildArgs?: Record<string, string>;
-  target?: string;
   signal?: AbortSignal;
   apiVersion: string;
   /** Stable per host and context folder, so the daemon diffs against the last build's files. */
@@ -101,9 +99,7 @@ export async function buildWithBuildKit(target: BuildTarget, opts: BuildKitOptio
               dockerfile: path.basename(dockerfile),
               buildid: buildId,
               t: opts.tag,
-              ...(opts.noCache ? { nocache: '1' } : {}),
-              ...(opts.buildArgs ? { buildargs: opts.buildArgs } : {}),
-              ...(opts.target ? { target: opts.target } : {}),
+              ...buildQuery(opts),
             },
             _body: {},
           },
