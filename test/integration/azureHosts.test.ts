@@ -337,7 +337,17 @@ test("copy address, open in portal, SSH terminal and context export use the host
   await recorded.commands.get('dockerOnAzure.azureHost.openSsh')!(dev);
   const terminal = recorded.terminals.find((t) => t.name === 'SSH: dev-docker') as { shellPath?: string; shellArgs?: string[] } | undefined;
   assert.equal(terminal?.shellPath, 'ssh');
-  assert.deepEqual(terminal?.shellArgs, [`azureuser@${dev.vm.fqdn}`]);
+  // The extension's known_hosts here is not one ssh reads by default: the terminal is told to use it.
+  assert.deepEqual(terminal?.shellArgs, ['-o', `UserKnownHostsFile=${path.join(scratch, 'known_hosts')}`, `azureuser@${dev.vm.fqdn}`]);
+  fs.mkdirSync(path.join(scratch, '.ssh'), { recursive: true });
+  fs.writeFileSync(path.join(scratch, '.ssh', 'config'), `Host ${dev.vm.fqdn}\n  UserKnownHostsFile ${path.join(scratch, 'known_hosts')}\n`);
+  try {
+    await recorded.commands.get('dockerOnAzure.azureHost.openSsh')!(dev);
+    const again = recorded.terminals.at(-1) as { shellArgs?: string[] };
+    assert.deepEqual(again.shellArgs, [`azureuser@${dev.vm.fqdn}`], 'once ~/.ssh/config names that file, nothing is added');
+  } finally {
+    fs.rmSync(path.join(scratch, '.ssh', 'config'));
+  }
   const dockerConfig = path.join(scratch, 'docker-config');
   process.env.DOCKER_CONFIG = dockerConfig;
   recorded.answers.push('dev-docker-ctx');

@@ -40,7 +40,17 @@ export function openInPortal(): CommandHandler {
   };
 }
 
-/** An SSH session in a terminal, with the same user, port and key the extension connects with. */
+/** What the system `ssh`, reading the user's ~/.ssh/config, would not use of what the extension does. */
+async function systemSshLacks(deps: CommandDeps, needs: SshClientNeeds): Promise<Record<string, string> | undefined> {
+  const { homeDir } = deps.connectionEnv();
+  const text = await fs.readFile(path.join(homeDir, '.ssh', 'config'), 'utf8').catch(() => '');
+  return missingSshDirectives(text, needs, homeDir);
+}
+
+/**
+ * An SSH session in a terminal, with the same user, port and key the extension connects with, and
+ * the host keys it trusts: the system `ssh` would otherwise check another known_hosts file.
+ */
 export function openSshTerminal(deps: CommandDeps): CommandHandler {
   return async (node) => {
     const host = hostOf(node);
@@ -53,9 +63,11 @@ export function openSshTerminal(deps: CommandDeps): CommandHandler {
     const target = host.vm.fqdn ?? host.vm.publicIp!;
     // A host provisioned with a TLS daemon still takes the SSH key it was made with.
     const identityFile = spec.identityFile ?? deps.hostMarks.sshKey(host.vm.id) ?? provisionedSshKey(host.vm);
+    const knownHosts = (await systemSshLacks(deps, { host: target, knownHostsFile: deps.connectionEnv().knownHostsFile }))?.UserKnownHostsFile;
     const args = [
       ...(parsed.kind === 'ssh' && parsed.port !== 22 ? ['-p', String(parsed.port)] : []),
       ...(identityFile ? ['-i', identityFile] : []),
+      ...(knownHosts ? ['-o', `UserKnownHostsFile=${knownHosts}`] : []),
       `${user}@${target}`,
     ];
     vscode.window
@@ -117,8 +129,7 @@ async function sshClientNote(deps: CommandDeps, target: ExportTarget, contextNam
   const env = deps.connectionEnv();
   const configFile = path.join(env.homeDir, '.ssh', 'config');
   const needs: SshClientNeeds = { host: parsed.host, identityFile: target.spec.identityFile, knownHostsFile: env.knownHostsFile };
-  const text = await fs.readFile(configFile, 'utf8').catch(() => '');
-  const missing = missingSshDirectives(text, needs, env.homeDir);
+  const missing = await systemSshLacks(deps, needs);
   if (!missing) {
     return '';
   }
