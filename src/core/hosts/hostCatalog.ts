@@ -140,13 +140,10 @@ export class HostCatalog implements Disposable {
    * them, keeping its place in the catalog and its watch.
    */
   reconnectAll(): void {
-    for (const [group, sessions] of this.groups) {
-      const next = new Map<string, DockerHostSession>();
+    for (const sessions of this.groups.values()) {
       for (const [id, session] of sessions) {
-        session.dispose();
-        next.set(id, new DockerHostSession(session.spec, this.connectionEnv()));
+        this.renew(sessions, id, session);
       }
-      this.groups.set(group, next);
     }
     this.scheduler.setVisible(false);
     this.scheduler.setVisible(this.visibleViews.size > 0);
@@ -161,8 +158,7 @@ export class HostCatalog implements Disposable {
     for (const sessions of this.groups.values()) {
       const session = sessions.get(hostId);
       if (session) {
-        session.dispose();
-        sessions.set(hostId, new DockerHostSession(session.spec, this.connectionEnv()));
+        this.renew(sessions, hostId, session);
         this.scheduler.unwatch(hostId);
         this.scheduler.watch(hostId);
         // Rows hold their session, so the views build them again rather than re-read the old one.
@@ -170,6 +166,12 @@ export class HostCatalog implements Disposable {
         return;
       }
     }
+  }
+
+  /** Same spec, same place in its group, a new connection; the old one's in-flight work fails as disposed. */
+  private renew(sessions: Map<string, DockerHostSession>, id: string, old: DockerHostSession): void {
+    old.dispose();
+    sessions.set(id, new DockerHostSession(old.spec, this.connectionEnv()));
   }
 
   /** Follow a host whose rows are on screen. */
