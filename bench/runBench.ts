@@ -14,6 +14,7 @@ import { measureCopy } from './copyImage';
 import { measureBuild } from './buildContext';
 import { measureBuildOverLink } from './buildOverLink';
 import { measureSwarmListing } from './swarmListing';
+import { measureServiceUpdate } from './serviceUpdate';
 import { BASE_IMAGE, importBusybox, startDockerd } from '../test/support/engines';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -139,6 +140,13 @@ async function main(): Promise<void> {
   const [small, large] = swarm.rounds;
   console.log(
     `10× the services and tasks: ${large.calls / small.calls}× the calls (flat), ${ratio(large.ms, small.ms)} the time (the bytes the answers carry)`,
+  );
+
+  const update = await measureServiceUpdate();
+  results.serviceUpdate = update;
+  console.log(`\n## Rolling image update of a ${update.replicas}-replica service on a 3-node swarm, to converged, median of ${update.rounds}`);
+  console.log(
+    `ours ${(update.oursMs / 1000).toFixed(2)} s, docker service update --image ${(update.cliMs / 1000).toFixed(2)} s → ours takes ${ratio(update.oursMs, update.cliMs)} as long as the CLI`,
   );
 
   const disc = await measureDiscovery();

@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { Readable } from 'stream';
+import { demultiplexed, type FollowedLog } from './logStream';
 
 export type ContainerAction = 'start' | 'stop' | 'restart';
 
@@ -45,20 +46,11 @@ export async function inspectImage(docker: Dockerode, id: string): Promise<unkno
  * The container's log as one text stream, following new output. Non-TTY containers multiplex
  * stdout and stderr into frames; those are demultiplexed so the user sees plain text.
  */
-export async function followLogs(docker: Dockerode, id: string, tail = 500): Promise<{ output: Readable; stop(): void }> {
+export async function followLogs(docker: Dockerode, id: string, tail = 500): Promise<FollowedLog> {
   const container = docker.getContainer(id);
   const info = await container.inspect();
   const raw = (await container.logs({ follow: true, stdout: true, stderr: true, tail })) as unknown as Readable;
-  if (info.Config.Tty) {
-    return { output: raw, stop: () => raw.destroy() };
-  }
-  const { PassThrough } = await import('stream');
-  const output = new PassThrough();
-  docker.modem.demuxStream(raw, output, output);
-  raw.on('end', () => output.end());
-  raw.on('close', () => output.end());
-  raw.on('error', (err) => output.destroy(err));
-  return { output, stop: () => raw.destroy() };
+  return { output: info.Config.Tty ? raw : await demultiplexed(docker, raw), stop: () => raw.destroy() };
 }
 
 export interface ShellSession {

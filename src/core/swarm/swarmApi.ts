@@ -51,7 +51,7 @@ export function swarmError(err: unknown): unknown {
   return err;
 }
 
-async function inSwarm<T>(call: () => Promise<T>): Promise<T> {
+export async function inSwarm<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
@@ -66,7 +66,7 @@ export function dial<T>(docker: Dockerode, options: Record<string, unknown>): Pr
   });
 }
 
-interface Versioned {
+export interface Versioned {
   Version?: { Index?: number };
   Spec?: Record<string, unknown>;
 }
@@ -75,7 +75,13 @@ interface Versioned {
  * The swarm refuses an update that was not made from the object's current version, so a change
  * made meanwhile by someone else (the CLI, another window) is never overwritten unseen.
  */
-async function postUpdate(docker: Dockerode, path: string, current: Versioned, spec: Record<string, unknown>): Promise<void> {
+export async function postUpdate(
+  docker: Dockerode,
+  path: string,
+  current: Versioned,
+  spec: Record<string, unknown>,
+  query: Record<string, string> = {},
+): Promise<void> {
   const version = current.Version?.Index;
   if (version === undefined) {
     throw new DockerHostError(`The engine did not report the version of ${path}; nothing was changed.`, 'SWARM_NO_VERSION');
@@ -83,7 +89,7 @@ async function postUpdate(docker: Dockerode, path: string, current: Versioned, s
   await dial(docker, {
     path: `${path}/update?`,
     method: 'POST',
-    options: { _query: { version }, _body: spec },
+    options: { _query: { version, ...query }, _body: spec },
     statusCodes: { 200: true, 400: 'bad parameter', 404: 'not found', 500: 'server error', 503: 'node is not part of a swarm' },
   });
 }

@@ -45,6 +45,8 @@ export interface SwarmTask {
   serviceId: string;
   slot?: number;
   nodeId: string;
+  /** The image this task was made to run: after an update, old and new tasks differ here. */
+  image: string;
   state: string;
   desiredState: string;
   error?: string;
@@ -110,12 +112,23 @@ export function parseTask(raw: unknown): SwarmTask {
     serviceId: str(t.ServiceID),
     slot: num(t.Slot),
     nodeId: str(t.NodeID),
+    image: imageName(obj(obj(t.Spec).ContainerSpec).Image),
     state: str(status.State, 'unknown'),
     desiredState: str(t.DesiredState, 'unknown'),
     error: typeof status.Err === 'string' && status.Err ? status.Err : undefined,
     message: typeof status.Message === 'string' ? status.Message : undefined,
     updatedAt: str(t.UpdatedAt),
   };
+}
+
+/** Image digests are cut, as `docker service ls` shows them. */
+function imageName(v: unknown): string {
+  return str(v).replace(/@sha256:[0-9a-f]+$/, '');
+}
+
+/** A task's name as the CLI writes it: the service and slot, or the node for a global service. */
+export function taskName(serviceName: string, t: Pick<SwarmTask, 'slot' | 'nodeId'>): string {
+  return t.slot !== undefined ? `${serviceName}.${t.slot}` : `${serviceName}.${t.nodeId.slice(0, 12)}`;
 }
 
 /** A task that the swarm means to keep running and that runs. */
@@ -125,7 +138,7 @@ function runningNow(t: SwarmTask): boolean {
 
 /**
  * Replica counts come from the task list already read (so older engines without `?status=true`
- * cost no extra call); image digests are cut, as `docker service ls` shows them.
+ * cost no extra call).
  */
 export function parseService(raw: unknown, tasks: readonly SwarmTask[]): SwarmService {
   const s = obj(raw);
@@ -150,7 +163,7 @@ export function parseService(raw: unknown, tasks: readonly SwarmTask[]): SwarmSe
   return {
     id,
     name: str(spec.Name, id.slice(0, 12)),
-    image: str(container.Image).replace(/@sha256:[0-9a-f]+$/, ''),
+    image: imageName(container.Image),
     mode: isReplicated ? 'replicated' : 'Global' in mode ? 'global' : (Object.keys(mode)[0]?.toLowerCase() ?? 'unknown'),
     desired: isReplicated ? (num(replicated.Replicas) ?? 1) : own.filter((t) => t.desiredState === 'running').length,
     running: own.filter(runningNow).length,

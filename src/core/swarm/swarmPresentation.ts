@@ -2,7 +2,7 @@
 import { contextValue } from '../contextValue';
 import type { NodeModel } from '../docker/presentation';
 import { markdownCode, markdownText } from '../markdown';
-import type { SwarmNode, SwarmPort, SwarmService, SwarmStack, SwarmTask } from './swarmModel';
+import { taskName, type SwarmNode, type SwarmPort, type SwarmService, type SwarmStack, type SwarmTask } from './swarmModel';
 
 /** `hostName`: the user's host that is this node, when one is. */
 export function swarmNodeModel(swarmId: string, n: SwarmNode, hostName?: string): NodeModel {
@@ -78,7 +78,7 @@ const TASK_ICON: Record<string, { icon: string; color?: string }> = {
 
 export function swarmTaskModel(serviceRowId: string, serviceName: string, t: SwarmTask, nodeName: string | undefined): NodeModel {
   const icon = TASK_ICON[t.state] ?? { icon: 'loading~spin' };
-  const name = t.slot !== undefined ? `${serviceName}.${t.slot}` : `${serviceName}.${t.nodeId.slice(0, 12)}`;
+  const name = taskName(serviceName, t);
   return {
     id: `${serviceRowId}/tasks/${t.id}`,
     label: name,

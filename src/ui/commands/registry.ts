@@ -21,6 +21,7 @@ import { pushImage } from './pushImage';
 import { copyImageToHost } from './copyImage';
 import { compareVmsAndContainers } from './compareVmsAndContainers';
 import { needsTrustedWorkspace } from './preconditions';
+import { swarmServiceCommands } from './swarmServiceCommands';
 import { createSwarmFromHosts, nodeAvailability, nodeRole, removeSwarmService, removeSwarmStack, scaleSwarmService } from './swarmCommands';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
@@ -75,6 +76,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.swarm.activateNode': nodeAvailability('active'),
   'dockerOnAzure.swarm.promoteNode': nodeRole('manager'),
   'dockerOnAzure.swarm.demoteNode': nodeRole('worker'),
+  ...swarmServiceCommands,
 };
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
