@@ -14,6 +14,7 @@ import { measureCopy } from './copyImage';
 import { measureBuild } from './buildContext';
 import { measureBuildOverLink } from './buildOverLink';
 import { measureSwarmListing } from './swarmListing';
+import { measureStackDeploy } from './stackDeploy';
 import { BASE_IMAGE, importBusybox, startDockerd } from '../test/support/engines';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -132,6 +133,13 @@ async function main(): Promise<void> {
   const [small, large] = swarm.rounds;
   console.log(
     `10× the services and tasks: ${large.calls / small.calls}× the calls (flat), ${ratio(large.ms, small.ms)} the time (the bytes the answers carry)`,
+  );
+
+  const stack = await measureStackDeploy();
+  results.stackDeploy = stack;
+  console.log(`\n## Stack deploy on a real 3-node swarm until ${stack.replicas} replicas run, median of ${stack.samples}`);
+  console.log(
+    `ours (Engine API): ${stack.oursMs.toFixed(0)} ms; docker stack deploy -c: ${stack.cliMs.toFixed(0)} ms → ours takes ${ratio(stack.oursMs, stack.cliMs)} as long`,
   );
 
   const disc = await measureDiscovery();
