@@ -41,6 +41,8 @@ function composeText(replicas: number): string {
     environment:
       GREETING: \${GREETING:-hello}
     networks: [back]
+    configs: [site]
+    secrets: [key]
     deploy:
       replicas: ${replicas}
       endpoint_mode: dnsrr
@@ -53,6 +55,10 @@ networks:
   back:
     driver: overlay
     attachable: true
+configs:
+  site: { file: ./site.txt }
+secrets:
+  key: { file: ./key.txt }
 `;
 }
 
@@ -65,6 +71,8 @@ before(async () => {
   });
   dir = await fs.mkdtemp(path.join(env.rootDir, 'stackfile-'));
   await fs.writeFile(path.join(dir, '.env'), 'GREETING=from-dotenv\n');
+  await fs.writeFile(path.join(dir, 'site.txt'), 'site config\n');
+  await fs.writeFile(path.join(dir, 'key.txt'), 'not-a-real-key\n');
 });
 
 after(async () => {
@@ -82,7 +90,7 @@ test('a stack with an overlay network and a 3-replica dnsrr service spreads over
   const file = path.join(dir, 'compose.yaml');
   await fs.writeFile(file, composeText(3));
   const result = await deployStackFile(engine(manager()), file, stack, { env: {} });
-  assert.deepEqual(result.created.sort(), [`network ${stack}_back`, `service ${stack}_web`]);
+  assert.deepEqual(result.created.sort(), [`config ${stack}_site`, `network ${stack}_back`, `secret ${stack}_key`, `service ${stack}_web`]);
 
   const service = `${stack}_web`;
   const { tasks, snapshot, svc } = await eventually(async () => {
@@ -91,7 +99,12 @@ test('a stack with an overlay network and a 3-replica dnsrr service spreads over
     return r;
   });
   assert.equal(new Set(tasks.map((t) => t.nodeId)).size, 3, 'one replica on each node');
-  assert.deepEqual(groupStacks(snapshot.services).map((s) => [s.name, s.services.map((x) => x.name)]).filter(([n]) => n === stack), [[stack, [service]]]);
+  assert.deepEqual(
+    groupStacks(snapshot.services)
+      .map((s) => [s.name, s.services.map((x) => x.name)])
+      .filter(([n]) => n === stack),
+    [[stack, [service]]],
+  );
 
   const network = JSON.parse(await cli(['network', 'inspect', `${stack}_back`]))[0];
   assert.equal(network.Driver, 'overlay');
@@ -110,6 +123,7 @@ test('a stack with an overlay network and a 3-replica dnsrr service spreads over
   // From a task on the manager: the DNS name of every task, and an HTTP answer from each.
   const container = (await dockerCli(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${service}`], manager().tls)).trim();
   assert.ok(container, 'a task runs on the manager');
+  assert.equal(await dockerCli(['exec', container, 'cat', '/site', '/run/secrets/key'], manager().tls), 'site config\nnot-a-real-key\n');
   const addresses = await eventually(async () => {
     const out = await dockerCli(['exec', container, 'busybox', 'nslookup', `tasks.${service}`], manager().tls);
     // The answer follows "Name:"; before it is the embedded DNS server's own address.

@@ -8,7 +8,7 @@ import type Dockerode from 'dockerode';
 import { DockerHostError } from '../docker/errors';
 import { dial, swarmError } from './swarmApi';
 import { STACK_LABEL } from './swarmModel';
-import { parseDotEnv, planStack, type PlannedObject, type StackPlan } from './stackPlan';
+import { parseDotEnv, planStack, type StackPlan } from './stackPlan';
 
 export interface DeployedStack {
   created: string[];
@@ -52,33 +52,43 @@ async function ensureNetworks(docker: Dockerode, plan: StackPlan, out: DeployedS
   }
 }
 
-/** Configs and secrets cannot change in a swarm; one that exists with the stack's label is kept. */
+/**
+ * Configs and secrets cannot change in a swarm; one that exists with the stack's label is kept.
+ * Services refer to them by ID as well as name, so the IDs are handed back by name.
+ */
 async function ensureFileObjects(
+  docker: Dockerode,
   kind: 'config' | 'secret',
-  list: () => Promise<unknown[]>,
-  create: (spec: Json) => Promise<unknown>,
-  objects: Array<PlannedObject & { file: string }>,
+  plan: StackPlan,
   baseDir: string,
-  stack: string,
   out: DeployedStack,
-): Promise<void> {
-  if (!objects.length) {
-    return;
-  }
-  const all = (await list()) as Array<{ Spec?: { Name?: string; Labels?: Json } }>;
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const objects = kind === 'config' ? plan.configs : plan.secrets;
+  const stack = plan.namespace;
+  const all = (await (kind === 'config' ? docker.listConfigs() : docker.listSecrets())) as Array<{
+    ID: string;
+    Spec?: { Name?: string; Labels?: Json };
+  }>;
+  // External ones are referred to by what the swarm already has.
+  all.forEach((x) => ids.set(String(x.Spec?.Name), x.ID));
   for (const o of objects) {
     const found = byName(all, (x) => String(x.Spec?.Name), o.name);
     if (found) {
       ensureOurs(kind, o.name, found, stack);
+      ids.set(o.name, found.ID);
       continue;
     }
     const file = path.resolve(baseDir, o.file);
     const data = await fs.readFile(file).catch(() => {
       throw new DockerHostError(`The ${kind} ${o.name} reads ${file}, which cannot be read; nothing more was deployed.`, 'STACK_FILE_MISSING');
     });
-    await create({ ...o.spec, Data: data.toString('base64') });
+    const spec = { ...o.spec, Data: data.toString('base64') };
+    const made = (await (kind === 'config' ? docker.createConfig(spec) : docker.createSecret(spec))) as { id: string };
+    ids.set(o.name, made.id);
     out.created.push(`${kind} ${o.name}`);
   }
+  return ids;
 }
 
 async function deployServices(docker: Dockerode, plan: StackPlan, authconfig: string | undefined, out: DeployedStack): Promise<void> {
@@ -94,7 +104,20 @@ async function deployServices(docker: Dockerode, plan: StackPlan, authconfig: st
   for (const s of plan.services) {
     const found = byName(all, (x) => String(x.Spec?.Name), s.name);
     if (!found) {
-      await dial(docker, { path: '/services/create', method: 'POST', headers, options: { _body: s.spec }, statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing service', 500: 'server error', 503: 'node is not part of a swarm' } });
+      await dial(docker, {
+        path: '/services/create',
+        method: 'POST',
+        headers,
+        options: { _body: s.spec },
+        statusCodes: {
+          201: true,
+          400: 'bad parameter',
+          403: 'network is not eligible for services',
+          409: 'name conflicts with an existing service',
+          500: 'server error',
+          503: 'node is not part of a swarm',
+        },
+      });
       out.created.push(`service ${s.name}`);
       continue;
     }
@@ -129,8 +152,13 @@ export async function deployStack(docker: Dockerode, plan: StackPlan, baseDir: s
   const out: DeployedStack = { created: [], updated: [] };
   try {
     await ensureNetworks(docker, plan, out);
-    await ensureFileObjects('config', () => docker.listConfigs(), (spec) => docker.createConfig(spec), plan.configs, baseDir, plan.namespace, out);
-    await ensureFileObjects('secret', () => docker.listSecrets(), (spec) => docker.createSecret(spec), plan.secrets, baseDir, plan.namespace, out);
+    const configIds = await ensureFileObjects(docker, 'config', plan, baseDir, out);
+    const secretIds = await ensureFileObjects(docker, 'secret', plan, baseDir, out);
+    for (const s of plan.services) {
+      const container = (s.spec.TaskTemplate as { ContainerSpec: { Configs: Json[]; Secrets: Json[] } }).ContainerSpec;
+      container.Configs.forEach((r) => (r.ConfigID = configIds.get(String(r.ConfigName))));
+      container.Secrets.forEach((r) => (r.SecretID = secretIds.get(String(r.SecretName))));
+    }
     await deployServices(docker, plan, registryAuth, out);
   } catch (err) {
     throw swarmError(err);

@@ -24,7 +24,21 @@ export interface StackPlan {
   services: PlannedObject[];
 }
 
-const SERVICE_KEYS = new Set(['image', 'command', 'entrypoint', 'environment', 'ports', 'networks', 'configs', 'secrets', 'deploy', 'labels', 'hostname', 'working_dir', 'user']);
+const SERVICE_KEYS = new Set([
+  'image',
+  'command',
+  'entrypoint',
+  'environment',
+  'ports',
+  'networks',
+  'configs',
+  'secrets',
+  'deploy',
+  'labels',
+  'hostname',
+  'working_dir',
+  'user',
+]);
 const DEPLOY_KEYS = new Set(['replicas', 'mode', 'endpoint_mode', 'update_config', 'labels']);
 
 function refuse(message: string): never {
@@ -131,7 +145,8 @@ function references(v: unknown, stack: string, known: Json, kind: 'config' | 'se
     if (!(source in known)) {
       refuse(`${where} uses the ${kind} ${source}, which the file's top-level ${kind}s do not define.`);
     }
-    const name = String(obj(known[source]).name ?? `${stack}_${source}`);
+    const def = obj(known[source]);
+    const name = String(def.name ?? (def.external ? source : `${stack}_${source}`));
     const target = String(ref.target ?? (kind === 'secret' ? `/run/secrets/${source}` : `/${source}`));
     return {
       [kind === 'config' ? 'ConfigName' : 'SecretName']: name,
@@ -150,7 +165,9 @@ function serviceSpec(stack: string, name: string, raw: Json, file: Json): Json {
   const deploy = obj(raw.deploy);
   for (const key of Object.keys(deploy)) {
     if (!DEPLOY_KEYS.has(key)) {
-      refuse(`${where} uses \`deploy.${key}:\`, which deploying a stack from this extension does not support; remove it or deploy with the docker CLI.`);
+      refuse(
+        `${where} uses \`deploy.${key}:\`, which deploying a stack from this extension does not support; remove it or deploy with the docker CLI.`,
+      );
     }
   }
   if (typeof raw.image !== 'string' || !raw.image) {
@@ -158,7 +175,8 @@ function serviceSpec(stack: string, name: string, raw: Json, file: Json): Json {
   }
   const image = raw.image;
   const labels = { ...labelMap(deploy.labels), [STACK_LABEL]: stack, [STACK_IMAGE_LABEL]: image };
-  const networkNames = raw.networks === undefined ? ['default'] : Array.isArray(raw.networks) ? raw.networks.map(String) : Object.keys(obj(raw.networks));
+  const networkNames =
+    raw.networks === undefined ? ['default'] : Array.isArray(raw.networks) ? raw.networks.map(String) : Object.keys(obj(raw.networks));
   const declared = obj(file.networks);
   const networks = networkNames.map((n) => {
     if (n !== 'default' && !(n in declared)) {
@@ -236,7 +254,7 @@ export function planStack(text: string, stack: string, env: Readonly<Record<stri
   const used = new Set<string>();
   const planned = Object.entries(services).map(([name, raw]) => {
     const spec = serviceSpec(stack, name, obj(raw), file);
-    for (const n of (obj(spec.TaskTemplate).Networks as Json[])) {
+    for (const n of obj(spec.TaskTemplate).Networks as Json[]) {
       used.add(String(n.Target));
     }
     return { name: String(spec.Name), spec };
@@ -261,5 +279,11 @@ export function planStack(text: string, stack: string, env: Readonly<Record<stri
       },
     });
   }
-  return { namespace: stack, networks, configs: fileObjects(file.configs, stack, 'config'), secrets: fileObjects(file.secrets, stack, 'secret'), services: planned };
+  return {
+    namespace: stack,
+    networks,
+    configs: fileObjects(file.configs, stack, 'config'),
+    secrets: fileObjects(file.secrets, stack, 'secret'),
+    services: planned,
+  };
 }

@@ -54,7 +54,8 @@ export function deployComposeAsStack(deps: CommandDeps): CommandHandler {
       prompt: 'Stack name (its services are named <stack>_<service>)',
       value: composeProjectName(path.basename(path.dirname(file.fsPath))),
       ignoreFocusOut: true,
-      validateInput: (v) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v.trim()) ? undefined : "Letters, digits, '_', '.' and '-', starting with a letter or digit."),
+      validateInput: (v) =>
+        /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v.trim()) ? undefined : "Letters, digits, '_', '.' and '-', starting with a letter or digit.",
     });
     if (!stack) {
       return;
@@ -63,9 +64,14 @@ export function deployComposeAsStack(deps: CommandDeps): CommandHandler {
       { location: vscode.ProgressLocation.Notification, title: `Deploying stack ${stack.trim()} on the ${target.name} swarm` },
       () => deployStackFile(target.docker(), file.fsPath, stack.trim()),
     );
-    deps.log.info(`stack ${stack.trim()} deployed on ${target.name}: created ${result.created.join(', ') || 'nothing'}; updated ${result.updated.join(', ') || 'nothing'}`);
+    deps.log.info(
+      `stack ${stack.trim()} deployed on ${target.name}: created ${result.created.join(', ') || 'nothing'}; updated ${result.updated.join(', ') || 'nothing'}`,
+    );
     deps.otherHosts.refreshSwarms();
-    const parts = [result.created.length && `created ${result.created.join(', ')}`, result.updated.length && `updated ${result.updated.join(', ')}`].filter(Boolean);
+    const parts = [
+      result.created.length && `created ${result.created.join(', ')}`,
+      result.updated.length && `updated ${result.updated.join(', ')}`,
+    ].filter(Boolean);
     void vscode.window.showInformationMessage(`Stack ${stack.trim()} deployed on the ${target.name} swarm: ${parts.join('; ')}.`);
   };
 }
