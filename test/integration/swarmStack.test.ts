@@ -1,3 +1,4 @@
+import { recorded, resetRecorded } from '../support/installVscodeFake';
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs, readFileSync } from 'node:fs';
@@ -7,6 +8,11 @@ import { createSwarm } from '../../src/core/swarm/createSwarm';
 import { deployStackFile } from '../../src/core/swarm/stackDeploy';
 import { readSwarm } from '../../src/core/swarm/swarmApi';
 import { groupStacks, tasksOf } from '../../src/core/swarm/swarmModel';
+import * as vscode from 'vscode';
+import { defaultConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
+import type { TreeNode } from '../../src/ui/tree/treeNode';
+import { SwarmSectionNode, SwarmsGroupNode, SwarmStackRow, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
+import { startHostViews, type HostViews } from '../support/hostViews';
 import { startSwarmHosts, type SwarmHost, type SwarmHosts } from '../support/swarmCluster';
 import { dockerCli, eventually, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
@@ -17,6 +23,7 @@ import { dockerCli, eventually, loadTestEnvironment, uniqueName } from '../suppo
 const env = loadTestEnvironment();
 let cluster: SwarmHosts;
 let dir: string;
+let views: HostViews;
 
 function engine(h: SwarmHost): Dockerode {
   return new Dockerode({
@@ -76,6 +83,7 @@ before(async () => {
 });
 
 after(async () => {
+  views?.dispose();
   await cluster?.stop();
 });
 
@@ -180,4 +188,48 @@ test('an unsupported key is refused with one sentence naming it and the service,
     'Service api uses `build:`, which deploying a stack from this extension does not support; remove it or deploy with the docker CLI.',
   );
   assert.equal((await cli(['network', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${other}`])).trim(), '');
+});
+
+test('Deploy Compose File as Stack on a compose file in the explorer: the one swarm is used, the stack name asked; the tree shows what the CLI lists', async () => {
+  views = startHostViews({ connectionEnv: defaultConnectionEnvironment, commands: true });
+  for (const h of cluster.hosts) {
+    await views.added.add({ name: h.name, address: `tcp://${h.address}:2376`, tls: { ca: h.tls.ca, cert: h.tls.cert, key: h.tls.key } });
+  }
+  const folder = path.join(dir, 'Cart App');
+  await fs.mkdir(folder);
+  await fs.writeFile(
+    path.join(folder, 'compose.yaml'),
+    `services:\n  api:\n    image: ${env.baseImage}\n    command: sleep 3600\n    deploy: { endpoint_mode: dnsrr }\n`,
+  );
+  resetRecorded();
+  let offered = '';
+  recorded.answers.push((o: { value?: string }) => {
+    offered = String(o.value);
+    return `${offered}-${stack}`;
+  });
+  const handler = recorded.commands.get('dockerOnAzure.swarm.deployStack');
+  assert.ok(handler, 'the command is registered');
+  await handler(vscode.Uri.file(path.join(folder, 'compose.yaml')));
+  const name = `cartapp-${stack}`;
+  assert.equal(offered, 'cartapp', 'the default stack name comes from the folder');
+  assert.deepEqual(
+    recorded.messages.map((m) => `${m.level}: ${m.text}`),
+    [`info: Stack ${name} deployed on the n1 swarm: created network ${name}_default, service ${name}_api.`],
+  );
+  const provider = views.otherHosts.provider;
+  const group = (await provider.getChildren()).find((n): n is SwarmsGroupNode => n instanceof SwarmsGroupNode);
+  assert.ok(group);
+  const [swarm] = await provider.getChildren(group);
+  assert.ok(swarm instanceof SwarmTreeNode);
+  const stacksSection = (await provider.getChildren(swarm)).find(
+    (n): n is SwarmSectionNode => n instanceof SwarmSectionNode && String(n.getTreeItem().label) === 'Stacks',
+  );
+  assert.ok(stacksSection);
+  const shown = (await provider.getChildren(stacksSection))
+    .filter((n: TreeNode): n is SwarmStackRow => n instanceof SwarmStackRow)
+    .map((n) => String(n.getTreeItem().label))
+    .sort();
+  const listed = (await cli(['stack', 'ls', '--format', '{{.Name}}'])).split('\n').filter(Boolean).sort();
+  assert.deepEqual(shown, listed);
+  assert.ok(listed.includes(name) && listed.includes(stack), listed.join());
 });
