@@ -15,6 +15,7 @@ import { measureBuild } from './buildContext';
 import { measureBuildOverLink } from './buildOverLink';
 import { measureSwarmListing } from './swarmListing';
 import { measureServiceUpdate } from './serviceUpdate';
+import { measureStackDeploy } from './stackDeploy';
 import { BASE_IMAGE, importBusybox, startDockerd } from '../test/support/engines';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -147,6 +148,13 @@ async function main(): Promise<void> {
   console.log(`\n## Rolling image update of a ${update.replicas}-replica service on a 3-node swarm, to converged, median of ${update.rounds}`);
   console.log(
     `ours ${(update.oursMs / 1000).toFixed(2)} s, docker service update --image ${(update.cliMs / 1000).toFixed(2)} s → ours takes ${ratio(update.oursMs, update.cliMs)} as long as the CLI`,
+  );
+
+  const stack = await measureStackDeploy();
+  results.stackDeploy = stack;
+  console.log(`\n## Stack deploy on a real 3-node swarm until ${stack.replicas} replicas run, median of ${stack.samples}`);
+  console.log(
+    `ours (Engine API): ${stack.oursMs.toFixed(0)} ms; docker stack deploy -c: ${stack.cliMs.toFixed(0)} ms → ours takes ${ratio(stack.oursMs, stack.cliMs)} as long`,
   );
 
   const disc = await measureDiscovery();

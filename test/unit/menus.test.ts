@@ -15,7 +15,7 @@ import { HostNode } from '../../src/ui/tree/hostNodes';
 import { MessageNode } from '../../src/ui/tree/treeNode';
 import type { SwarmNode } from '../../src/core/swarm/swarmModel';
 import { swarmNodeModel, swarmServiceModel, swarmStackModel } from '../../src/core/swarm/swarmPresentation';
-import { SwarmsGroupNode } from '../../src/ui/tree/swarmNodes';
+import { SwarmsGroupNode, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -132,6 +132,8 @@ const rows: { what: string; view: string; value: string; commands: string[] }[] 
   { what: 'a subscription', view: AZURE, value: new SubscriptionNode({ subscriptionId: 's', name: 'S' } as never, async () => []).getTreeItem().contextValue!, commands: ['azure.installDocker'] },
   { what: 'a message row', view: OTHER, value: new MessageNode('m', 'No containers').getTreeItem().contextValue!, commands: [] },
   { what: 'the Swarms group', view: OTHER, value: new SwarmsGroupNode({} as never, ctx).getTreeItem().contextValue!, commands: ['swarm.create'] },
+  { what: 'a swarm one of the hosts manages', view: OTHER, value: new SwarmTreeNode({ id: 'c', managers: [{ session: { spec: { name: 'n1' } } }], workers: [] } as never, {} as never, ctx).getTreeItem().contextValue!, commands: ['swarm.deployStack'] },
+  { what: 'a swarm reached only through workers', view: OTHER, value: new SwarmTreeNode({ id: 'c', managers: [], workers: [] } as never, {} as never, ctx).getTreeItem().contextValue!, commands: [] },
   { what: 'an active worker node', view: OTHER, value: swarmNodeModel('s', swarmNode({})).contextValue, commands: ['swarm.drainNode', 'swarm.promoteNode'] },
   { what: 'a drained worker node that is down', view: OTHER, value: swarmNodeModel('s', swarmNode({ availability: 'drain', status: 'down' })).contextValue, commands: ['swarm.activateNode', 'swarm.promoteNode'] },
   { what: 'the leading manager', view: OTHER, value: swarmNodeModel('s', swarmNode({ role: 'manager', leader: true })).contextValue, commands: ['swarm.demoteNode', 'swarm.drainNode'] },

@@ -22,6 +22,7 @@ import { copyImageToHost } from './copyImage';
 import { compareVmsAndContainers } from './compareVmsAndContainers';
 import { needsTrustedWorkspace } from './preconditions';
 import { swarmServiceCommands } from './swarmServiceCommands';
+import { deployComposeAsStack } from './stackDeployCommand';
 import { createSwarmFromHosts, nodeAvailability, nodeRole, removeSwarmService, removeSwarmStack, scaleSwarmService } from './swarmCommands';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
@@ -72,6 +73,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.swarm.scaleService': scaleSwarmService,
   'dockerOnAzure.swarm.removeService': removeSwarmService,
   'dockerOnAzure.swarm.removeStack': removeSwarmStack,
+  'dockerOnAzure.swarm.deployStack': needsTrustedWorkspace('Deploy Compose File as Stack', deployComposeAsStack),
   'dockerOnAzure.swarm.drainNode': nodeAvailability('drain'),
   'dockerOnAzure.swarm.activateNode': nodeAvailability('active'),
   'dockerOnAzure.swarm.promoteNode': nodeRole('manager'),
