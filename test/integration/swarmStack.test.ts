@@ -232,4 +232,12 @@ test('Deploy Compose File as Stack on a compose file in the explorer: the one sw
   const listed = (await cli(['stack', 'ls', '--format', '{{.Name}}'])).split('\n').filter(Boolean).sort();
   assert.deepEqual(shown, listed);
   assert.ok(listed.includes(name) && listed.includes(stack), listed.join());
+
+  resetRecorded();
+  await fs.writeFile(path.join(folder, 'compose.yaml'), `services:\n  api:\n    build: .\n    image: ${env.baseImage}\n`);
+  recorded.answers.push(`${name}-b`);
+  await handler(vscode.Uri.file(path.join(folder, 'compose.yaml')));
+  assert.equal(recorded.messages.length, 1, recorded.messages.map((m) => m.text).join());
+  assert.equal(recorded.messages[0].level, 'error');
+  assert.match(recorded.messages[0].text, new RegExp(`^Stack ${name}-b was not deployed on the n1 swarm: .*build`));
 });

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { COMPOSE_FILE_PATTERN, composeProjectName } from '../../core/docker/compose';
+import { errorText } from '../../core/docker/errors';
 import { deployStackFile } from '../../core/swarm/stackDeploy';
 import { discoverSwarms } from '../../core/swarm/swarmDiscovery';
 import { SwarmTreeNode } from '../tree/swarmNodes';
@@ -60,10 +61,16 @@ export function deployComposeAsStack(deps: CommandDeps): CommandHandler {
     if (!stack) {
       return;
     }
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Deploying stack ${stack.trim()} on the ${target.name} swarm` },
-      () => deployStackFile(target.docker(), file.fsPath, stack.trim()),
-    );
+    let result: Awaited<ReturnType<typeof deployStackFile>>;
+    try {
+      result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Deploying stack ${stack.trim()} on the ${target.name} swarm` },
+        () => deployStackFile(target.docker(), file.fsPath, stack.trim()),
+      );
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Stack ${stack.trim()} was not deployed on the ${target.name} swarm: ${errorText(err)}`);
+      return;
+    }
     deps.log.info(
       `stack ${stack.trim()} deployed on ${target.name}: created ${result.created.join(', ') || 'nothing'}; updated ${result.updated.join(', ') || 'nothing'}`,
     );
