@@ -4,11 +4,11 @@
  * fake (installVscodeFake must be imported first).
  */
 import * as path from 'node:path';
-import { recorded } from './vscodeFake';
+import { memento, recorded, secretStorage } from './vscodeFake';
 import type { ArmEmulator } from './armEmulator';
 import { AzureSignIn } from '../../src/ui/azure/azureSignIn';
-import type { HostMarksStore } from '../../src/ui/azure/hostMarksStore';
-import type { HostTlsStore } from '../../src/ui/azure/hostTlsStore';
+import { HostMarksStore } from '../../src/ui/azure/hostMarksStore';
+import { HostTlsStore } from '../../src/ui/azure/hostTlsStore';
 import type { VmStartLog } from '../../src/ui/azure/vmStartLog';
 import type { AzureHostsView } from '../../src/ui/tree/azureHostsView';
 import type { OtherHostsView } from '../../src/ui/tree/otherHostsView';
@@ -28,6 +28,8 @@ export interface AzureCommands {
   vmStarts: VmStartLog;
   /** Settings as the user set them, kept across resetRecorded by `restoreConfig`. */
   config: Record<string, unknown>;
+  /** The extension context's mementos, the marks kept in globalState as the extension keeps them. */
+  state: { globalState: ReturnType<typeof memento>; workspaceState: ReturnType<typeof memento> };
   dispose(): void;
 }
 
@@ -46,7 +48,12 @@ export function startAzureCommands(arm: ArmEmulator, homeDir: string, settings: 
   };
   recorded.config = { ...config };
   const signIn = new AzureSignIn(log);
+  const state = { globalState: memento(), workspaceState: memento() };
+  const secrets = secretStorage();
   const views = startHostViews({
+    context: { subscriptions: [], ...state, secrets },
+    marks: new HostMarksStore(state.globalState as never),
+    hostTls: new HostTlsStore(secrets as never),
     connectionEnv: () => ({ homeDir, knownHostsFile: path.join(homeDir, 'known_hosts'), localUser: 'root', connectTimeoutMs: 5000 }),
     signIn,
     commands: true,
@@ -61,6 +68,7 @@ export function startAzureCommands(arm: ArmEmulator, homeDir: string, settings: 
     hostTls,
     vmStarts,
     config,
+    state,
     dispose: () => {
       views.dispose();
       signIn.dispose();

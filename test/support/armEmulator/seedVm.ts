@@ -29,6 +29,8 @@ export interface SeedVm {
   deleteOption?: 'Delete' | 'Detach';
   /** Extensions already on the VM, e.g. the retired DockerExtension, which no PUT could add today. */
   extensions?: SeedExtension[];
+  /** False: the NSG opens SSH only, as on a VM never set up for Docker, so a test sees the 2376 rule the product adds. */
+  dockerTlsRule?: boolean;
 }
 
 // A well-formed public key; nothing ever connects with it.
@@ -69,7 +71,12 @@ export function seedVm(core: EmulatorCore, v: SeedVm): string {
       destinationPortRange: port,
     },
   });
-  core.seed('PUT', nsgId, { location, properties: { securityRules: [rule('SSH', '22', 1000), rule('DockerTLS', '2376', 1010)] } }, net);
+  core.seed(
+    'PUT',
+    nsgId,
+    { location, properties: { securityRules: [rule('SSH', '22', 1000), ...(v.dockerTlsRule === false ? [] : [rule('DockerTLS', '2376', 1010)])] } },
+    net,
+  );
   const ipConfig: Record<string, unknown> = { subnet: { id: `${vnetId}/subnets/default` } };
   if (v.publicIp !== false) {
     const pipId = id('publicIPAddresses', `${v.name}-ip`);
