@@ -9,7 +9,15 @@ export interface ClientTlsPem {
 import type { AzureVm } from './vmModel';
 
 /** How the user said to reach the daemon of a VM they marked as a Docker host. */
-export type HostMark = { access: 'ssh'; user: string; port?: number; identityFile?: string } | { access: 'tls'; port: number; tls: TlsFiles };
+export type HostMark =
+  | { access: 'ssh'; user: string; port?: number; identityFile?: string }
+  /** No `tls` files: the client material is in SecretStorage, made here when Docker was installed with TLS. */
+  | { access: 'tls'; port: number; tls?: TlsFiles };
+
+/** Whether the VM's client TLS material is the one this machine made and keeps in SecretStorage. */
+export function tlsFromSecrets(vm: AzureVm, mark: HostMark | undefined): boolean {
+  return mark ? mark.access === 'tls' && !mark.tls : vm.provisioned?.daemon === 'tls';
+}
 
 export function isDockerHost(vm: AzureVm, mark: HostMark | undefined): boolean {
   return !!vm.provisioned || !!mark || !!vm.legacyDockerExtension;
@@ -44,7 +52,7 @@ export function dockerSpecForVm(
   const base = { id: azureHostId(vm.id), name: vm.name, source: 'azure' as const, description: `${vm.vmSize} · ${vm.location}` };
   if (mark?.access === 'tls' || (!mark && (vm.provisioned?.daemon === 'tls' || awaitsCertificates(vm, mark)))) {
     const port = mark?.access === 'tls' ? mark.port : 2376;
-    return mark?.access === 'tls'
+    return mark?.access === 'tls' && mark.tls
       ? { ...base, address: `tcp://${address}:${port}`, tls: mark.tls }
       : { ...base, address: `tcp://${address}:${port}`, tlsPem: provisionedTls };
   }

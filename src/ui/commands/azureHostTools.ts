@@ -3,7 +3,7 @@ import * as fs from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
 import { portalResourceUrl } from '../../core/azure/cloud';
-import { dockerSpecForVm } from '../../core/azure/azureHostSpec';
+import { dockerSpecForVm, tlsFromSecrets } from '../../core/azure/azureHostSpec';
 import { dockerConfigDir } from '../../core/docker/dockerContexts';
 import { exportDockerContext, validateContextName } from '../../core/docker/contextExport';
 import { parseHostAddress } from '../../core/docker/hostAddress';
@@ -93,8 +93,10 @@ async function exportTarget(deps: CommandDeps, node: unknown): Promise<ExportTar
   if (!host) {
     return undefined;
   }
-  const provisionedTls = host.vm.provisioned?.daemon === 'tls' ? await deps.hostTls.get(host.vm.id) : undefined;
-  const spec = dockerSpecForVm(host.vm, deps.hostMarks.get(host.vm.id), provisionedTls);
+  const mark = deps.hostMarks.get(host.vm.id);
+  const fromSecrets = tlsFromSecrets(host.vm, mark);
+  const provisionedTls = fromSecrets ? await deps.hostTls.get(host.vm.id) : undefined;
+  const spec = dockerSpecForVm(host.vm, mark, provisionedTls);
   if (!spec) {
     void vscode.window.showInformationMessage(`${host.vm.name} has no public address to export.`);
     return undefined;
@@ -105,9 +107,9 @@ async function exportTarget(deps: CommandDeps, node: unknown): Promise<ExportTar
     );
     return undefined;
   }
-  if (host.vm.provisioned?.daemon === 'tls' && !provisionedTls) {
+  if (fromSecrets && !provisionedTls) {
     void vscode.window.showWarningMessage(
-      `The client certificates of ${host.vm.name} are not on this machine (they stay where it was provisioned), so a context could not reach it. Export it from that machine.`,
+      `The client certificates of ${host.vm.name} are not on this machine (they stay on the machine that set it up), so a context could not reach it. Export it from that machine.`,
     );
     return undefined;
   }
@@ -144,7 +146,12 @@ async function sshClientNote(deps: CommandDeps, target: ExportTarget, contextNam
   if (choice !== ADD_ENTRY) {
     return ` For it to reach ${target.name}, your ssh needs ${wanted} for ${parsed.host} (in ${configFile}, or the key in ssh-agent).`;
   }
-  const { file, stillMissing } = await addSshHostEntry(env.homeDir, needs, missing, `${target.name}, added by Docker on Azure for docker --context ${contextName}`);
+  const { file, stillMissing } = await addSshHostEntry(
+    env.homeDir,
+    needs,
+    missing,
+    `${target.name}, added by Docker on Azure for docker --context ${contextName}`,
+  );
   return stillMissing
     ? ` Added a Host entry for ${parsed.host} to ${file}, but an earlier entry there sets ${Object.keys(stillMissing).join(' and ')} for every host, so ssh keeps using that: change it for ${parsed.host}.`
     : ` Added a Host entry for ${parsed.host} to ${file}.`;
@@ -158,7 +165,10 @@ export function exportAsDockerContext(deps: CommandDeps): CommandHandler {
     }
     const name = await vscode.window.showInputBox({
       title: 'Export as Docker CLI Context',
-      value: target.name.toLowerCase().replace(/[^a-z0-9_.+-]+/g, '-').replace(/^[^a-z0-9]+/, ''),
+      value: target.name
+        .toLowerCase()
+        .replace(/[^a-z0-9_.+-]+/g, '-')
+        .replace(/^[^a-z0-9]+/, ''),
       prompt: 'Context name',
       validateInput: (v) => validateContextName(v),
     });

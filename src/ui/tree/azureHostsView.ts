@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { errorText } from '../../core/docker/errors';
 import { AzureInventory } from '../../core/azure/azureInventory';
-import { awaitsCertificates, dockerSpecForVm, isDockerHost } from '../../core/azure/azureHostSpec';
+import { awaitsCertificates, dockerSpecForVm, isDockerHost, tlsFromSecrets } from '../../core/azure/azureHostSpec';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
 import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
 import type { HostCatalog } from '../../core/hosts/hostCatalog';
@@ -99,7 +99,9 @@ export class AzureHostsView implements vscode.Disposable {
       this.forgetSubscriptionsExcept(subscriptions);
       if (!subscriptions.length) {
         return [
-          new MessageNode('azure/no-subscriptions', 'No subscriptions to show. Check the account, or choose subscriptions.', undefined, { icon: 'info' }),
+          new MessageNode('azure/no-subscriptions', 'No subscriptions to show. Check the account, or choose subscriptions.', undefined, {
+            icon: 'info',
+          }),
         ];
       }
       return subscriptions.map((sub) => {
@@ -133,7 +135,9 @@ export class AzureHostsView implements vscode.Disposable {
     const listing = await inventory.listing(subscription);
     const hosts = listing.vms.filter((vm) => isDockerHost(vm, this.marks.get(vm.id)));
     const tlsOf = new Map(
-      await Promise.all(hosts.filter((vm) => vm.provisioned?.daemon === 'tls').map(async (vm) => [vm.id, await this.tls.get(vm.id)] as const)),
+      await Promise.all(
+        hosts.filter((vm) => tlsFromSecrets(vm, this.marks.get(vm.id))).map(async (vm) => [vm.id, await this.tls.get(vm.id)] as const),
+      ),
     );
     const listed = hosts.map((vm) => ({
       vm,
