@@ -4,6 +4,8 @@
  * the VM then answers Docker over SSH, reached through the product's own session with the host key
  * Azure passed back. A second install changes nothing; an unsupported Linux and Windows are refused;
  * a failing script shows its stderr; cancelling removes the extension and says what may be there.
+ * With mutual TLS, the certificates are made here, 2376 is opened for the source the user chose,
+ * and the VM answers Docker over TLS through the product's session, no key material left in plain state.
  */
 import { recorded, resetRecorded } from '../support/installVscodeFake';
 import test, { after, before } from 'node:test';
@@ -30,9 +32,12 @@ const INSTALL_OUTPUT = 'Docker on Azure: Install';
 type Item = { label: string; file?: string };
 const vmNamed = (name: string) => (items: Item[]) => items.find((i) => i.label === name);
 const newKeyPair = (items: Item[]) => items[0];
+type AccessItem = { access?: string };
+const overSsh = (items: AccessItem[]) => items.find((i) => i.access === 'ssh');
+const overTls = (items: AccessItem[]) => items.find((i) => i.access === 'tls');
 
 before(async () => {
-  arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR], bootDockerHosts: true });
+  arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR], bootDockerHosts: true, enforceNetworkSecurityGroups: true });
   trustEmulatorCa(arm.caCertPath);
   sub = arm.subscriptions[0].subscriptionId;
   az = emulatorClients(arm, sub);
@@ -83,7 +88,7 @@ let firstKey = '';
 test('Install Docker on VM… on an ordinary VM: the admin user gets Docker over SSH, and the VM lists its containers in the tree', async () => {
   fresh();
   vmId = arm.addVm({ subscriptionId: sub, resourceGroup: rg, name: vmName });
-  await install(vmNamed(vmName), newKeyPair);
+  await install(vmNamed(vmName), overSsh, newKeyPair);
   const done = recorded.messages.find((m) => m.text.startsWith(`Docker is ready on ${vmName}`));
   assert.ok(done && done.level === 'info', said());
   assert.match(done.text, /\(Ubuntu 24\.04\.3 LTS\)/);
@@ -128,7 +133,7 @@ test('installing again on that VM, from its row, changes nothing and says so', a
   const knownHosts = fs.readFileSync(path.join(scratch, 'known_hosts'), 'utf8');
   // From the host's own row this time: no VM to pick.
   const node = await hostNode(vmName);
-  recorded.answers.push((items: Item[]) => items.find((i) => i.file === firstKey));
+  recorded.answers.push(overSsh, (items: Item[]) => items.find((i) => i.file === firstKey));
   await recorded.commands.get('dockerOnAzure.azure.installDocker')!(node);
   assert.deepEqual([recorded.answerErrors, recorded.answers.length], [[], 0], `every prompt came as scripted: ${said()}`);
   const done = recorded.messages.find((m) => m.text.startsWith(`Docker is ready on ${vmName}`));
@@ -144,7 +149,7 @@ test('a Linux the install does not support is refused naming it, and the new key
   const sles = uniqueName('sles');
   const slesId = arm.addVm({ subscriptionId: sub, resourceGroup: rg, name: sles, image: { publisher: 'SUSE', offer: 'sles-15-sp5', sku: 'gen2' } });
   const keysBefore = fs.readdirSync(keyDir).sort();
-  await install(vmNamed(sles), newKeyPair);
+  await install(vmNamed(sles), overSsh, newKeyPair);
   const refused = recorded.messages.find((m) => m.level === 'error');
   assert.ok(refused, said());
   assert.match(refused.text, /Docker was not installed on .*: SUSE Linux Enterprise Server 15 SP5 is not supported; supported are Ubuntu 20\.04/);
@@ -177,7 +182,7 @@ test('a script that fails on the VM fails the install with its stderr, and an ex
   fs.mkdirSync(keys);
   // And Azure refuses to remove the extension afterwards (a lock, a policy): the user hears that too.
   arm.faults.refuseNext('DELETE', /\/extensions\//, 409, 'ScopeLocked', 'The scope is locked.');
-  await install(vmNamed(vmName), newKeyPair);
+  await install(vmNamed(vmName), overSsh, newKeyPair);
   const failed = recorded.messages.find((m) => m.level === 'error');
   assert.ok(failed, said());
   assert.match(failed.text, new RegExp(`Installing Docker on ${vmName} failed: .*authorized_keys: Is a directory`));
@@ -207,7 +212,7 @@ test('cancelling removes the extension and says what may already be on the VM', 
     arm.faults.slowOperations(1);
     recorded.cancelProgress();
   })();
-  await install(vmNamed(name), newKeyPair);
+  await install(vmNamed(name), overSsh, newKeyPair);
   await cancelWhenSent;
   assert.equal(
     said(),
@@ -239,11 +244,59 @@ test("a VM that runs someone else's Custom Script is refused, and that extension
     { updateIntervalInMs: 20 },
   );
   const before = arm.snapshot();
-  await install(vmNamed(name), newKeyPair);
+  await install(vmNamed(name), overSsh, newKeyPair);
   assert.equal(
     said(),
     `error: ${name} already has a Custom Script extension (their-setup). Azure allows one per VM: remove it first, then install Docker.`,
   );
   assert.equal(arm.snapshot(), before, 'their extension is untouched');
   assert.equal(azure.marks.get(id), undefined);
+});
+
+test('Install Docker on VM… with mutual TLS: 2376 opened for the chosen source only, and the VM lists its containers over TLS', async () => {
+  fresh();
+  const name = uniqueName('tls');
+  // Its NSG lets in SSH only, as on a VM nobody set up for Docker: 2376 is closed until the product opens it.
+  const id = arm.addVm({ subscriptionId: sub, resourceGroup: rg, name, dockerTlsRule: false });
+  await install(vmNamed(name), overTls, newKeyPair, 'Choose Source…', '127.0.0.1');
+  const done = recorded.messages.find((m) => m.text.startsWith(`Docker is ready on ${name}`));
+  assert.ok(done && done.level === 'info', said());
+  assert.match(done.text, /Docker listens with mutual TLS on 2376/);
+  await extensionGone(rg, name);
+
+  const rules = (await az.network.networkSecurityGroups.get(rg, `${name}-nsg`)).securityRules ?? [];
+  const opened = rules.filter((r) => r.destinationPortRange === '2376');
+  assert.deepEqual(
+    opened.map((r) => [r.access, r.direction, r.sourceAddressPrefix]),
+    [['Allow', 'Inbound', '127.0.0.1']],
+    `one rule lets the chosen source reach 2376: ${JSON.stringify(rules)}`,
+  );
+
+  const stored = await azure.hostTls.get(id);
+  assert.ok(stored && /PRIVATE KEY/.test(stored.key), 'the client certificate and key are in SecretStorage');
+  assert.ok(azure.marks.sshKey(id), 'the SSH key is kept for Open SSH Terminal, as for a provisioned TLS host');
+
+  await arm.dockerHostsSettled();
+  const booted = arm.bootedHosts().find((h) => h.vmId.toLowerCase() === id.toLowerCase());
+  assert.ok(booted && booted.ports.includes(2376), `the VM serves Docker on 2376: ${JSON.stringify(arm.bootFailures())}`);
+  await importBusybox(booted.socketPath);
+  await dockerCli(['create', '--name', 'on-the-tls-vm', BASE_IMAGE, 'sleep', '60'], booted.socketPath);
+  const node = await hostNode(name);
+  assert.ok(node.session, 'the running VM has a session');
+  assert.equal(node.session.spec.address, `tcp://${booted.address}:2376`);
+  const snapshot = await node.session.load();
+  assert.ok(
+    snapshot.containers.some((c) => c.Names.includes('/on-the-tls-vm')),
+    `the product lists the VM's containers over mutual TLS: ${JSON.stringify(snapshot.containers.map((c) => c.Names))}`,
+  );
+
+  const plain = (m: AzureCommands['state']['globalState']) => JSON.stringify(m.keys().map((k) => m.get(k)));
+  for (const [where, text] of [
+    ['globalState', plain(azure.state.globalState)],
+    ['workspaceState', plain(azure.state.workspaceState)],
+    ['settings', JSON.stringify([recorded.config, recorded.workspaceConfig])],
+    ['output channels', JSON.stringify([...recorded.outputs.values()])],
+  ]) {
+    assert.doesNotMatch(text, /PRIVATE KEY/, `no key material in ${where}`);
+  }
 });

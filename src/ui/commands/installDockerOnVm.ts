@@ -9,6 +9,10 @@ import type { AzureVm } from '../../core/azure/vmModel';
 import { installDockerOnVm, InstallCancelled, InstallRefused, type InstallEvent } from '../../core/azure/dockerInstall/installDocker';
 import { MARKERS } from '../../core/azure/dockerInstall/installScript';
 import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/sshKeys';
+import type { PemPair, ServerNames } from '../../core/azure/provisioning/certificates';
+import type { DaemonTls } from '../../core/azure/provisioning/cloudInit';
+import { DOCKER_TLS_PORT } from '../../core/azure/provisioning/plan';
+import { askToOpenPorts } from './azurePorts';
 import { errorText, isCancellation } from '../../core/docker/errors';
 import { publicKeyBlob, replaceKnownHostKey } from '../../core/docker/knownHosts';
 import { sshKeyDirectory } from '../settings';
@@ -90,6 +94,15 @@ async function pickKey(vm: AzureVm): Promise<PickedKey | undefined> {
   return { identityFile: written.privateKeyPath, publicKey: pair.publicKey, made: { written, pair } };
 }
 
+/** A CA made for this VM alone, its server certificate for the VM's address, and the client certificate this machine presents. */
+async function makeTls(vm: AzureVm, names: ServerNames): Promise<{ ca: PemPair; client: PemPair; server: DaemonTls }> {
+  const az = azureVendor();
+  const ca = await az.createCertificateAuthority(`Docker on Azure CA (${vm.name})`);
+  const server = await az.createServerCertificate(ca, names);
+  const client = await az.createClientCertificate(ca, `docker-on-azure client (${vm.name})`);
+  return { ca, client, server: { caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem } };
+}
+
 /** The script's marker lines in words; its other lines as they came, stderr flagged. */
 const MARKER_WORDS: [string, string][] = [
   [MARKERS.os, 'found '],
@@ -110,7 +123,8 @@ function describe(e: InstallEvent): string {
 /**
  * Installs Docker on a running VM (or fixes its configuration), through Azure's Custom Script
  * extension (no SSH needed first), streaming what the VM reports to the Install output; then the
- * VM is a Docker host reached over SSH as its admin user, with the host key Azure passed back.
+ * VM is a Docker host reached over SSH as its admin user, with the host key Azure passed back, or
+ * over mutual TLS on 2376 with certificates made here, once the user lets their source reach it.
  */
 export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
   return async (node) => {
@@ -129,11 +143,33 @@ export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
       );
       return;
     }
+    const adminUser = vm.adminUsername ?? 'azureuser';
+    const how = await vscode.window.showQuickPick(
+      [
+        { label: 'SSH', detail: `${adminUser} joins the docker group and reaches Docker over SSH`, access: 'ssh' as const },
+        {
+          label: 'Mutual TLS on 2376',
+          detail: 'Certificates made on this machine; 2376 opened in the network security group for a source you choose',
+          access: 'tls' as const,
+        },
+      ],
+      { title: `Reach Docker on ${vm.name} over`, ignoreFocusOut: true },
+    );
+    if (!how) {
+      return;
+    }
+    const address = { dnsNames: vm.fqdn ? [vm.fqdn] : [], ipAddresses: vm.publicIp ? [vm.publicIp] : [] };
+    if (how.access === 'tls' && !vm.publicIp && !vm.fqdn) {
+      void vscode.window.showInformationMessage(
+        `${vm.name} has no public address for a TLS certificate to name: give it a public IP first, or install with SSH.`,
+      );
+      return;
+    }
     const key = await pickKey(vm);
     if (!key) {
       return;
     }
-    const adminUser = vm.adminUsername ?? 'azureuser';
+    const tls = how.access === 'tls' ? await makeTls(vm, address) : undefined;
     const log = deps.installLog;
     log.show(true);
     log.appendLine(`Installing Docker on ${vm.name} (${vm.resourceGroup}) for ${adminUser}`);
@@ -145,6 +181,7 @@ export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
           { resourceGroup: vm.resourceGroup, name: vm.name, location: vm.location, adminUser },
           {
             sshPublicKey: key.publicKey,
+            tls: tls?.server,
             signal,
             pollIntervalMs: seconds * 1000,
             onEvent: (e) => {
@@ -165,15 +202,29 @@ export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
           );
         }
       }
-      // A VM reached over TLS (provisioned so, or so marked) stays reached that way; SSH now works besides.
       const mark = deps.hostMarks.get(vm.id);
-      if (!vm.provisioned && mark?.access !== 'tls') {
+      if (tls) {
+        // Kept as provisioning keeps a TLS host's: the client side and the CA key in SecretStorage, the SSH key for terminals.
+        const { ca, client } = tls;
+        await deps.hostTls.set(vm.id, { ca: ca.certPem, cert: client.certPem, key: client.keyPem, caKey: ca.keyPem });
+        await deps.hostMarks.setSshKey(vm.id, key.identityFile);
+        await deps.hostMarks.set(vm.id, { access: 'tls', port: DOCKER_TLS_PORT });
+      } else if (!vm.provisioned && mark?.access !== 'tls') {
+        // A VM reached over TLS (provisioned so, or so marked) stays reached that way; SSH now works besides.
         await deps.hostMarks.set(vm.id, { access: 'ssh', user: adminUser, identityFile: key.identityFile });
       }
-      deps.azureHosts.refreshSubscription(sub.subscriptionId);
       const what = report.changed.length ? `Changed: ${report.changed.join('; ')}.` : 'It was set up already: nothing changed.';
       log.appendLine(what);
-      void vscode.window.showInformationMessage(`Docker is ready on ${vm.name}${report.os ? ` (${report.os})` : ''}. ${what}`);
+      if (tls) {
+        try {
+          await askToOpenPorts(deps, vm, sub, [{ port: DOCKER_TLS_PORT, protocol: 'tcp' }], `Docker cannot be reached on ${DOCKER_TLS_PORT}`);
+        } catch (err) {
+          void vscode.window.showWarningMessage(`Could not open ${DOCKER_TLS_PORT} on ${vm.name}: ${errorText(err)}`);
+        }
+      }
+      deps.azureHosts.refreshSubscription(sub.subscriptionId);
+      const listens = tls ? ` Docker listens with mutual TLS on ${DOCKER_TLS_PORT}.` : '';
+      void vscode.window.showInformationMessage(`Docker is ready on ${vm.name}${report.os ? ` (${report.os})` : ''}.${listens} ${what}`);
     } catch (err) {
       const cancelled = [err, (err as { cause?: unknown }).cause].find((e) => e instanceof InstallCancelled);
       if (cancelled) {

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ComputeManagementClient, VirtualMachineExtension, VirtualMachineExtensionInstanceView } from '@azure/arm-compute';
 import { OperationCancelled } from '../../docker/errors';
+import type { DaemonTls } from '../provisioning/cloudInit';
 import { buildInstallScript, parseInstallOutput, type InstallReport } from './installScript';
 
 export const INSTALL_EXTENSION_NAME = 'docker-on-azure-install';
@@ -28,6 +29,8 @@ export type InstallEvent =
 
 export interface InstallOptions {
   sshPublicKey: string;
+  /** Mutual TLS on 2376 besides SSH: the server side only, which protectedSettings keeps unreadable through the API. */
+  tls?: DaemonTls;
   signal?: AbortSignal;
   onEvent?: (e: InstallEvent) => void;
   /** How often the instance view is read while the script runs (default 5 s). */
@@ -73,7 +76,7 @@ export async function installDockerOnVm(compute: ComputeManagementClient, target
       `${name} already has a Custom Script extension (${otherScript.name}). Azure allows one per VM: remove it first, then install Docker.`,
     );
   }
-  const script = buildInstallScript({ adminUser: target.adminUser, sshPublicKey: o.sshPublicKey });
+  const script = buildInstallScript({ adminUser: target.adminUser, sshPublicKey: o.sshPublicKey, tls: o.tls });
   if (o.signal?.aborted) {
     throw new OperationCancelled();
   }
