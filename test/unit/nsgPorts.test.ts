@@ -152,3 +152,10 @@ test('a tag or anyone cannot share an address list: such a source, or one beside
     ],
   );
 });
+
+test("the rule for 2376 says it is the Docker daemon's TLS port, and a second source still joins it", () => {
+  assert.equal(portRule({ port: 2376, protocol: 'tcp' }, '198.51.100.7', 1100).description, 'Opened by Docker on Azure for the Docker daemon (mutual TLS)');
+  const [write] = planPortRules([ours(2376, {})], [{ port: 2376, protocol: 'tcp' }], '203.0.113.7');
+  assert.equal(write.name, 'docker-on-azure-tcp-2376');
+  assert.deepEqual(write.rule.sourceAddressPrefixes, ['198.51.100.7', '203.0.113.7']);
+});

@@ -14,6 +14,11 @@ const DAEMON_PORTS = [22, 2376];
 
 /** What marks a rule as this extension's, besides its name: a rule merely named like ours is the user's. */
 const OPENED_BY_US = 'Opened by Docker on Azure for a deployed container';
+const OPENED_FOR_TLS_DAEMON = 'Opened by Docker on Azure for the Docker daemon (mutual TLS)';
+const OUR_DESCRIPTIONS = new Set([OPENED_BY_US, OPENED_FOR_TLS_DAEMON]);
+
+/** The rule's description says what the port is for: 2376 is the daemon's TLS port, not a container's. */
+const descriptionFor = (p: PortToOpen) => (p.port === 2376 && p.protocol === 'tcp' ? OPENED_FOR_TLS_DAEMON : OPENED_BY_US);
 const RULE_PREFIX = 'docker-on-azure-';
 
 function ranges(rule: SecurityRule): string[] {
@@ -108,7 +113,7 @@ export function portRule(p: PortToOpen, source: string, priority: number): Secur
     sourcePortRange: '*',
     destinationAddressPrefix: '*',
     destinationPortRange: String(p.port),
-    description: OPENED_BY_US,
+    description: descriptionFor(p),
   };
 }
 
@@ -117,7 +122,7 @@ function ourRuleFor(rules: readonly SecurityRule[], p: PortToOpen): SecurityRule
   return rules.find(
     (r) =>
       r.name?.toLowerCase().startsWith(RULE_PREFIX) &&
-      r.description === OPENED_BY_US &&
+      OUR_DESCRIPTIONS.has(r.description ?? '') &&
       inboundAllow(r) &&
       r.protocol?.toLowerCase() === p.protocol &&
       ranges(r).join() === String(p.port) &&
