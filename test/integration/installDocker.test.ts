@@ -171,15 +171,21 @@ test('a Linux the install does not support is refused naming it, and the new key
   assert.ok(!arm.requests.some((r) => r.method === 'PUT'), 'nothing was sent to the VM');
 });
 
-test('a script that fails on the VM fails the install with its stderr, and an extension Azure would not remove is named', async () => {
+test('a script that fails on the VM fails the install with its stderr, and an extension Azure would not remove is named', async (t) => {
   assert.ok(firstKey, 'the first test installed');
   fresh();
   const booted = arm.bootedHosts().find((h) => h.vmId.toLowerCase() === vmId.toLowerCase());
   assert.ok(booted?.rootDir, 'the VM has a disk its scripts wrote to');
   // Behind the product's back, the user's authorized_keys became a folder: appending a new key fails.
   const keys = path.join(booted.rootDir, 'home/azureuser/.ssh/authorized_keys');
+  const userKeys = fs.readFileSync(keys);
   fs.rmSync(keys);
   fs.mkdirSync(keys);
+  t.after(() => {
+    // The user mends it; later tests install on the same VM.
+    fs.rmSync(keys, { recursive: true });
+    fs.writeFileSync(keys, userKeys, { mode: 0o600 });
+  });
   // And Azure refuses to remove the extension afterwards (a lock, a policy): the user hears that too.
   arm.faults.refuseNext('DELETE', /\/extensions\//, 409, 'ScopeLocked', 'The scope is locked.');
   await install(vmNamed(vmName), overSsh, newKeyPair);
@@ -299,4 +305,21 @@ test('Install Docker on VM… with mutual TLS: 2376 opened for the chosen source
   ]) {
     assert.doesNotMatch(text, /PRIVATE KEY/, `no key material in ${where}`);
   }
+});
+
+test('installing with mutual TLS on the VM that was an SSH host changes only its Docker configuration, says what changed, and marks it TLS', async () => {
+  assert.ok(firstKey, 'the first test installed');
+  fresh();
+  const node = await hostNode(vmName);
+  // The seeded NSG already lets anyone reach 2376, so nothing is asked about ports.
+  recorded.answers.push(overTls, (items: Item[]) => items.find((i) => i.file === firstKey));
+  await recorded.commands.get('dockerOnAzure.azure.installDocker')!(node);
+  assert.deepEqual([recorded.answerErrors, recorded.answers.length], [[], 0], `every prompt came as scripted: ${said()}`);
+  const done = recorded.messages.find((m) => m.text.startsWith(`Docker is ready on ${vmName}`));
+  assert.ok(done && done.level === 'info', said());
+  assert.match(done.text, /Changed: .*wrote \/etc\/docker\/daemon\.json/);
+  assert.doesNotMatch(done.text, /docker group|authorized_keys|installed docker/, 'the user, the key and the package were in place already');
+  await extensionGone(rg, vmName);
+  assert.equal(azure.marks.get(vmId)?.access, 'tls');
+  assert.ok(await azure.hostTls.get(vmId), 'its client certificate is in SecretStorage');
 });
