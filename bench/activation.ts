@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { median } from './median';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -26,11 +27,6 @@ function sample(modulePath: string, extraRequire?: string, preload: string[] = [
 }
 
 const BUILTINS = ['fs/promises', 'os', 'path', 'stream', 'http', 'https', 'crypto', 'child_process'];
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 export interface ActivationResult {
   bundleBytes: number;

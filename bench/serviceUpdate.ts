@@ -5,12 +5,10 @@
  * Both roll the same UpdateConfig (parallelism 1, no delay, 1 s monitor); the images are busybox
  * tagged anew on every node, since nothing can be pulled here.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { createSwarm } from '../src/core/swarm/createSwarm';
 import { updateServiceImage } from '../src/core/swarm/serviceUpdate';
-import { BASE_IMAGE, RUNNER_PID_FILE } from '../test/support/engines';
-import { startSwarmHosts } from '../test/support/swarmCluster';
+import { BASE_IMAGE } from '../test/support/engines';
+import { withBenchSwarm } from './benchSwarm';
+import { median } from './median';
 import { dockerCli } from '../test/support/testEnv';
 
 export interface ServiceUpdateResult {
@@ -23,23 +21,8 @@ export interface ServiceUpdateResult {
 const ROUNDS = 3;
 const REPLICAS = 3;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 export async function measureServiceUpdate(): Promise<ServiceUpdateResult> {
-  const dir = fs.mkdtempSync('/tmp/doa-bench-svc-');
-  // Marked like a test run's root, so a bench killed half way has its namespaces removed by the next run.
-  fs.writeFileSync(path.join(dir, RUNNER_PID_FILE), `${process.pid}\n`);
-  const cluster = await startSwarmHosts(path.join(dir, 'swarm-bench'), 3);
-  try {
-    const { Dockerode } = await import('../src/core/docker/vendor');
-    const direct = cluster.hosts.map((h) => new Dockerode({ socketPath: h.daemon.socketPath }));
-    await createSwarm({
-      manager: { name: 'n1', docker: direct[0], advertiseAddress: cluster.hosts[0].address },
-      workers: cluster.hosts.slice(1).map((h, i) => ({ name: h.name, docker: direct[i + 1], advertiseAddress: h.address })),
-    });
+  return withBenchSwarm('svc', async ({ cluster, direct }) => {
     const tags = Array.from({ length: ROUNDS * 2 }, (_, i) => `local/busybox:bench-${i}`);
     for (const h of cluster.hosts) {
       for (const tag of tags) {
@@ -65,8 +48,5 @@ export async function measureServiceUpdate(): Promise<ServiceUpdateResult> {
       theirs.push(performance.now() - t0);
     }
     return { replicas: REPLICAS, rounds: ROUNDS, oursMs: median(ours), cliMs: median(theirs) };
-  } finally {
-    await cluster.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -7,13 +7,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type Dockerode from 'dockerode';
-import { createSwarm } from '../src/core/swarm/createSwarm';
 import { deployStackFile } from '../src/core/swarm/stackDeploy';
 import { removeStack } from '../src/core/swarm/swarmApi';
 import { STACK_LABEL } from '../src/core/swarm/swarmModel';
-import { RUNNER_PID_FILE } from '../test/support/engines';
-import { startSwarmHosts } from '../test/support/swarmCluster';
 import { dockerCli } from '../test/support/testEnv';
+import { withBenchSwarm } from './benchSwarm';
+import { median } from './median';
 
 export interface StackDeployResult {
   replicas: number;
@@ -38,11 +37,6 @@ networks:
     driver: overlay
 `;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 async function allRunning(docker: Dockerode, stack: string): Promise<void> {
   const filters = JSON.stringify({ label: [`${STACK_LABEL}=${stack}`], 'desired-state': ['running'] });
   for (;;) {
@@ -55,17 +49,8 @@ async function allRunning(docker: Dockerode, stack: string): Promise<void> {
 }
 
 export async function measureStackDeploy(): Promise<StackDeployResult> {
-  const dir = fs.mkdtempSync('/tmp/doa-bench-stack-');
-  fs.writeFileSync(path.join(dir, RUNNER_PID_FILE), `${process.pid}\n`);
-  const cluster = await startSwarmHosts(path.join(dir, 'swarm-bench'), 3);
-  try {
-    const { Dockerode } = await import('../src/core/docker/vendor');
-    const direct = cluster.hosts.map((h) => new Dockerode({ socketPath: h.daemon.socketPath }));
-    await createSwarm({
-      manager: { name: 'n1', docker: direct[0], advertiseAddress: cluster.hosts[0].address },
-      workers: cluster.hosts.slice(1).map((h, i) => ({ name: h.name, docker: direct[i + 1], advertiseAddress: h.address })),
-    });
-    const file = path.join(dir, 'compose.yaml');
+  return withBenchSwarm('stack', async ({ cluster, direct }) => {
+    const file = path.join(cluster.dir, 'compose.yaml');
     fs.writeFileSync(file, COMPOSE);
     const ours: number[] = [];
     const cli: number[] = [];
@@ -82,8 +67,5 @@ export async function measureStackDeploy(): Promise<StackDeployResult> {
       await removeStack(direct[0], `cli${i}`);
     }
     return { replicas: REPLICAS, samples: SAMPLES, oursMs: median(ours), cliMs: median(cli) };
-  } finally {
-    await cluster.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

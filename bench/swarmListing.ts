@@ -5,16 +5,13 @@
  * real swarm tasks kept pending by a placement constraint no node meets, so a thousand of them
  * need no thousand containers on this machine.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import type Dockerode from 'dockerode';
-import { createSwarm } from '../src/core/swarm/createSwarm';
 import { readSwarm } from '../src/core/swarm/swarmApi';
 import { tasksOf } from '../src/core/swarm/swarmModel';
 import { swarmServiceModel, swarmTaskModel } from '../src/core/swarm/swarmPresentation';
 import { startEngineProxy } from '../test/support/engineProxy';
-import { RUNNER_PID_FILE } from '../test/support/engines';
-import { startSwarmHosts } from '../test/support/swarmCluster';
+import { withBenchSwarm } from './benchSwarm';
+import { median } from './median';
 
 export interface SwarmListingRound {
   services: number;
@@ -31,11 +28,6 @@ export interface SwarmListingResult {
 }
 
 const SAMPLES = 5;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function renderRows(snapshot: Awaited<ReturnType<typeof readSwarm>>): number {
   const names = new Map(snapshot.nodes.map((n) => [n.id, n.hostname]));
@@ -73,54 +65,45 @@ async function addServices(docker: Dockerode, from: number, to: number): Promise
 }
 
 export async function measureSwarmListing(): Promise<SwarmListingResult> {
-  const dir = fs.mkdtempSync('/tmp/doa-bench-swarm-');
-  // Marked like a test run's root, so a bench killed half way has its namespaces removed by the next run.
-  fs.writeFileSync(path.join(dir, RUNNER_PID_FILE), `${process.pid}\n`);
-  const cluster = await startSwarmHosts(path.join(dir, 'swarm-bench'), 3);
-  const proxy = await startEngineProxy(cluster.hosts[0].daemon.socketPath);
-  try {
-    const { Dockerode } = await import('../src/core/docker/vendor');
-    const direct = cluster.hosts.map((h) => new Dockerode({ socketPath: h.daemon.socketPath }));
-    const created = await createSwarm({
-      manager: { name: 'n1', docker: direct[0], advertiseAddress: cluster.hosts[0].address },
-      workers: cluster.hosts.slice(1).map((h, i) => ({ name: h.name, docker: direct[i + 1], advertiseAddress: h.address })),
-    });
-    const viaProxy = new Dockerode({ host: '127.0.0.1', port: proxy.port, protocol: 'http' });
-    const rounds: SwarmListingRound[] = [];
-    let made = 0;
-    for (const services of [10, 100]) {
-      await addServices(direct[0], made, services);
-      made = services;
-      let tasks = 0;
-      // The orchestrator makes the tasks a moment after each service.
-      for (let tries = 0; tries < 100 && tasks < services * 10; tries++) {
-        tasks = (await direct[0].listTasks()).length;
-        await new Promise((r) => setTimeout(r, 200));
+  return withBenchSwarm('swarm', async ({ cluster, direct, created }) => {
+    const proxy = await startEngineProxy(cluster.hosts[0].daemon.socketPath);
+    try {
+      const { Dockerode } = await import('../src/core/docker/vendor');
+      const viaProxy = new Dockerode({ host: '127.0.0.1', port: proxy.port, protocol: 'http' });
+      const rounds: SwarmListingRound[] = [];
+      let made = 0;
+      for (const services of [10, 100]) {
+        await addServices(direct[0], made, services);
+        made = services;
+        let tasks = 0;
+        // The orchestrator makes the tasks a moment after each service.
+        for (let tries = 0; tries < 100 && tasks < services * 10; tries++) {
+          tasks = (await direct[0].listTasks()).length;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        const times: number[] = [];
+        const perServiceTimes: number[] = [];
+        let calls = 0;
+        let perServiceCalls = 0;
+        for (let i = 0; i < SAMPLES; i++) {
+          let before = proxy.requests.length;
+          let t0 = performance.now();
+          const snapshot = await readSwarm(viaProxy, created.clusterId);
+          renderRows(snapshot);
+          times.push(performance.now() - t0);
+          calls = proxy.requests.length - before;
+          tasks = snapshot.tasks.length;
+          before = proxy.requests.length;
+          t0 = performance.now();
+          await perService(viaProxy);
+          perServiceTimes.push(performance.now() - t0);
+          perServiceCalls = proxy.requests.length - before;
+        }
+        rounds.push({ services, tasks, calls, ms: median(times), perServiceCalls, perServiceMs: median(perServiceTimes) });
       }
-      const times: number[] = [];
-      const perServiceTimes: number[] = [];
-      let calls = 0;
-      let perServiceCalls = 0;
-      for (let i = 0; i < SAMPLES; i++) {
-        let before = proxy.requests.length;
-        let t0 = performance.now();
-        const snapshot = await readSwarm(viaProxy, created.clusterId);
-        renderRows(snapshot);
-        times.push(performance.now() - t0);
-        calls = proxy.requests.length - before;
-        tasks = snapshot.tasks.length;
-        before = proxy.requests.length;
-        t0 = performance.now();
-        await perService(viaProxy);
-        perServiceTimes.push(performance.now() - t0);
-        perServiceCalls = proxy.requests.length - before;
-      }
-      rounds.push({ services, tasks, calls, ms: median(times), perServiceCalls, perServiceMs: median(perServiceTimes) });
+      return { rounds, samples: SAMPLES };
+    } finally {
+      await proxy.close();
     }
-    return { rounds, samples: SAMPLES };
-  } finally {
-    await proxy.close();
-    await cluster.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -9,6 +9,7 @@ import { CodeServerInstall, ensureCodeServer, startCodeServer } from '../test/su
 import { launchChromium, Workbench } from '../test/support/workbench';
 import { BASE_IMAGE, DockerdHandle, importBusybox, startDockerd } from '../test/support/engines';
 import { EMPTY_EXTENSION, packageEmptyExtension } from './emptyExtension';
+import { median } from './median';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -168,11 +169,6 @@ async function sampleOnce(ctx: SampleContext, target: ViewTarget, name: string):
   } finally {
     await server.stop();
   }
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 function summarize(samples: WorkbenchSample[]): WorkbenchSide {
