@@ -6,7 +6,7 @@
  * JWTs the emulator's /oauth2/token signed. Another dockerd pulls the image back as `az acr login`
  * users do: `docker login` as the all-zero user with a refresh token.
  */
-import { recorded, memento, resetRecorded } from '../support/installVscodeFake';
+import { recorded, memento, resetRecorded, Uri } from '../support/installVscodeFake';
 import test, { after, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -24,7 +24,9 @@ import type { OtherHostsView } from '../../src/ui/tree/otherHostsView';
 import type { ConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { startArmEmulator, type ArmEmulator } from '../support/armEmulator';
 import { makeServerTls } from '../support/armEmulator/certificates';
+import { addLocalAddress, type LocalAddress } from '../support/localAddress';
 import { run, toolEnv } from '../support/processes';
+import { startDockerd, type DockerdHandle } from '../support/dockerd';
 import { startRegistry, type RegistryHandle } from '../support/registry';
 import { ARM_CA_DIR_VAR, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
@@ -52,6 +54,13 @@ let adminOnly: RegistryHandle;
 /** Refuses Resource Manager tokens, admin user disabled: no way in through Azure. */
 let locked: RegistryHandle;
 const tlsFiles: string[] = [];
+let acrAddress: LocalAddress;
+/**
+ * An engine whose BuildKit trusts the registries' CA. dockerd reads /etc/docker/certs.d for
+ * BuildKit only when it starts, so this engine starts after the registries.
+ */
+let acrBuilder: DockerdHandle;
+const certsDirs: string[] = [];
 
 type Item = { label: string; kind?: number };
 const pick = (label: string) => (items: Item[]) => items.find((i) => i.label.includes(label));
@@ -112,15 +121,27 @@ async function tagsIn(registry: RegistryHandle, repository: string): Promise<str
   return res.status === 200 ? (((await res.json()) as { tags: string[] | null }).tags ?? []).sort() : [];
 }
 
+/** Like ACR, on an address dockerd does not take for loopback, so it verifies the certificate. */
 async function startAcrRegistry(): Promise<RegistryHandle> {
-  const tls = await makeServerTls(process.env[ARM_CA_DIR_VAR]!);
+  const tls = await makeServerTls(process.env[ARM_CA_DIR_VAR]!, [acrAddress.address]);
   tlsFiles.push(tls.serverCert, tls.serverKey);
-  return startRegistry({ tls: { cert: tls.serverCert, key: tls.serverKey, ca: tls.caCert }, tokenAuth: arm.acrTokenAuth });
+  const registry = await startRegistry({
+    host: acrAddress.address,
+    tls: { cert: tls.serverCert, key: tls.serverKey, ca: tls.caCert },
+    tokenAuth: arm.acrTokenAuth,
+  });
+  // Real ACR's certificate chains to a public root; the emulator's CA stands in for it here.
+  const certsDir = path.join('/etc/docker/certs.d', registry.address);
+  fs.mkdirSync(certsDir, { recursive: true });
+  fs.copyFileSync(tls.caCert, path.join(certsDir, 'ca.crt'));
+  certsDirs.push(certsDir);
+  return registry;
 }
 
 before(async () => {
   arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
   subscriptionId = arm.subscriptions[0].subscriptionId;
+  acrAddress = await addLocalAddress();
   [apps, adminOnly, locked] = await Promise.all([startAcrRegistry(), startAcrRegistry(), startAcrRegistry()]);
   const seed = (name: string, registry: RegistryHandle, adminUserEnabled: boolean, armTokensAccepted: boolean) =>
     arm.addContainerRegistry({
@@ -133,6 +154,7 @@ before(async () => {
       armTokensAccepted,
     });
   seed('contosoapps', apps, false, true);
+  acrBuilder = await startDockerd({ dir: fs.mkdtempSync('/tmp/doa-acrb-') });
   seed('contosoadmin', adminOnly, true, false);
   seed('contosolocked', locked, false, false);
 
@@ -155,6 +177,7 @@ before(async () => {
   };
   const connEnv = (): ConnectionEnvironment => ({ homeDir: scratch, knownHostsFile: '/dev/null', localUser: 'root', connectTimeoutMs: 5000 });
   const store = new AddedHostsStore(memento() as never);
+  await store.add({ name: 'ACR builder', address: acrBuilder.host });
   signIn = new AzureSignIn(log);
   views = startHostViews({ connectionEnv: connEnv, added: store, hostList: { showLocalEngine: true, showContexts: false }, signIn, commands: true });
   otherView = views.otherHosts;
@@ -177,7 +200,11 @@ after(async () => {
     .getImage(image)
     .remove({ force: true })
     .catch(() => undefined);
-  await Promise.allSettled([apps?.stop(), adminOnly?.stop(), locked?.stop()]);
+  await Promise.allSettled([apps?.stop(), adminOnly?.stop(), locked?.stop(), acrBuilder?.stop()]);
+  for (const dir of certsDirs) {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  await acrAddress?.remove();
   await arm?.stop();
   for (const file of tlsFiles) {
     fs.rmSync(file, { force: true });
@@ -232,6 +259,50 @@ test('Push Image… to an ACR of the subscription: no credentials asked, the Azu
     await cli(['image', 'rm', '-f', pushed], testEnv.tls.unixSocket).catch(() => undefined);
     await cli(['logout', apps.address], testEnv.tls.unixSocket).catch(() => undefined);
   }
+});
+
+test('Deploy builds FROM an image in an ACR of the subscription, signing in through Azure with nothing typed', async () => {
+  const base = `${apps.address}/team/app:v1`;
+  assert.deepEqual(await tagsIn(apps, 'team/app'), ['v1'], 'the push test left the base image there');
+  const builder = new Dockerode({ socketPath: acrBuilder.socketPath });
+  const dir = fs.mkdtempSync(path.join(scratch, 'from-acr-'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${base}\nCMD sleep 3600\n`);
+  const name = uniqueName('from-acr');
+  recorded.answers.push(pick('ACR builder'), `${name}:1`, name, '', '', (items: Item[]) => items[0]);
+  try {
+    await runCommand('dockerOnAzure.deploy', Uri.file(path.join(dir, 'Dockerfile')));
+    assert.deepEqual(messages('error'), []);
+    const output = recorded.outputs.get('Docker on Azure: Build') ?? '';
+    assert.match(output, new RegExp(`^Signed in to ${apps.address} through Azure to pull the build's images\\.$`, 'm'));
+    assert.equal((await builder.getContainer(name).inspect()).State.Running, true);
+    assert.ok(
+      arm.requests.some((r) => r.method === 'POST' && r.path === '/oauth2/exchange' && r.status === 200),
+      'the Azure token was exchanged at the registry',
+    );
+    assert.ok(!/eyJ/.test(output), 'no token in the build output');
+  } finally {
+    await builder
+      .getContainer(name)
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
+});
+
+test('without an Azure sign-in that reaches the registry, a Deploy FROM an ACR image fails naming the registry, and nothing starts', async () => {
+  const base = `${locked.address}/team/app:v1`;
+  const dir = fs.mkdtempSync(path.join(scratch, 'from-locked-'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${base}\nCMD sleep 3600\n`);
+  const name = uniqueName('from-locked');
+  recorded.answers.push(pick('ACR builder'), `${name}:1`, name, '', '', (items: Item[]) => items[0]);
+  await runCommand('dockerOnAzure.deploy', Uri.file(path.join(dir, 'Dockerfile')));
+  const errors = messages('error');
+  assert.equal(errors.length, 1, `one error: ${errors}`);
+  assert.match(errors[0], new RegExp(`${locked.address.replace(/\./g, '\\.')} did not let the host pull ${base.replace(/\./g, '\\.')}`));
+  assert.match(
+    recorded.outputs.get('Docker on Azure: Build') ?? '',
+    new RegExp(`Could not sign in to ${locked.address.replace(/\./g, '\\.')} through Azure for the build: .*azureADAuthenticationAsArmPolicy`),
+  );
+  await assert.rejects(new Dockerode({ socketPath: acrBuilder.socketPath }).getContainer(name).inspect(), /no such container/i);
 });
 
 test('the registry takes no push without a token from its token service', async () => {

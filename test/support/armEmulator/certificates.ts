@@ -74,8 +74,11 @@ export async function ensureEmulatorCa(dir: string): Promise<string> {
   return caCert;
 }
 
-/** Ensures the CA and signs a server certificate with it, under names of its own (emulators may share a folder). */
-export async function makeServerTls(dir: string): Promise<EmulatorTlsFiles> {
+/**
+ * Ensures the CA and signs a server certificate with it, under names of its own (emulators may share
+ * a folder), for 127.0.0.1 and localhost and any `extraIps`.
+ */
+export async function makeServerTls(dir: string, extraIps: string[] = []): Promise<EmulatorTlsFiles> {
   const { caCert, caKey } = caFilesIn(dir);
   await ensureEmulatorCa(dir);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -84,7 +87,7 @@ export async function makeServerTls(dir: string): Promise<EmulatorTlsFiles> {
     'basicConstraints = CA:FALSE',
     'keyUsage = critical,digitalSignature',
     'extendedKeyUsage = serverAuth',
-    'subjectAltName = IP:127.0.0.1,DNS:localhost',
+    `subjectAltName = ${['127.0.0.1', ...extraIps].map((ip) => `IP:${ip}`).join(',')},DNS:localhost`,
   ];
   fs.writeFileSync(cnf, config('127.0.0.1', ext));
   try {
