@@ -55,6 +55,8 @@ after(async () => {
 
 const label = (n: TreeNode) => String(n.getTreeItem().label);
 const description = (n: TreeNode) => String(n.getTreeItem().description ?? '');
+/** Whether the row's menu offers Roll Back Service (package.json's `when` for it). */
+const offersRollBack = (n: TreeNode) => /\brollbackable\b/.test(n.getTreeItem().contextValue ?? '');
 
 /** The service's row in Swarms → (the one swarm) → Services, read afresh. */
 async function serviceRow(name: string): Promise<SwarmServiceRow> {
@@ -110,6 +112,7 @@ test('Update Image…: a rolling update, one task at a time, reported per task u
     offered = options;
     return V2;
   });
+  assert.equal(offersRollBack(await serviceRow(name)), false, 'a service never updated has nothing to roll back to');
   await command('dockerOnAzure.swarm.updateImage', await serviceRow(name));
   assert.equal(offered.value, env.baseImage, 'the input box starts at the current image');
   assert.deepEqual(errors(), []);
@@ -143,6 +146,7 @@ test('Update Image…: a rolling update, one task at a time, reported per task u
   assert.equal(shutdowns.length, 3, recorded.progress.join('\n'));
   assert.ok(firstNewRunning >= 0 && shutdowns[1] > firstNewRunning, `one slot at a time:\n${recorded.progress.join('\n')}`);
   assert.match(description(await serviceRow(name)), new RegExp(`^3/3 · ${V2} · completed$`));
+  assert.equal(offersRollBack(await serviceRow(name)), true, 'an updated service offers Roll Back');
 
   resetRecorded();
   await command('dockerOnAzure.swarm.rollbackService', await serviceRow(name));

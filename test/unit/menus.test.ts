@@ -137,8 +137,9 @@ const rows: { what: string; view: string; value: string; commands: string[] }[] 
   { what: 'an active worker node', view: OTHER, value: swarmNodeModel('s', swarmNode({})).contextValue, commands: ['swarm.drainNode', 'swarm.promoteNode'] },
   { what: 'a drained worker node that is down', view: OTHER, value: swarmNodeModel('s', swarmNode({ availability: 'drain', status: 'down' })).contextValue, commands: ['swarm.activateNode', 'swarm.promoteNode'] },
   { what: 'the leading manager', view: OTHER, value: swarmNodeModel('s', swarmNode({ role: 'manager', leader: true })).contextValue, commands: ['swarm.demoteNode', 'swarm.drainNode'] },
-  { what: 'a replicated service in a stack', view: OTHER, value: swarmServiceModel('s', swarmService('replicated', 'shop')).contextValue, commands: ['swarm.removeService', 'swarm.rollbackService', 'swarm.scaleService', 'swarm.serviceLogs', 'swarm.updateImage'] },
-  { what: 'a global service', view: OTHER, value: swarmServiceModel('s', swarmService('global')).contextValue, commands: ['swarm.removeService', 'swarm.rollbackService', 'swarm.serviceLogs', 'swarm.updateImage'] },
+  { what: 'a replicated service in a stack', view: OTHER, value: swarmServiceModel('s', swarmService('replicated', 'shop')).contextValue, commands: ['swarm.removeService', 'swarm.scaleService', 'swarm.serviceLogs', 'swarm.updateImage'] },
+  { what: 'an updated replicated service', view: OTHER, value: swarmServiceModel('s', { ...swarmService('replicated'), hasPreviousSpec: true }).contextValue, commands: ['swarm.removeService', 'swarm.rollbackService', 'swarm.scaleService', 'swarm.serviceLogs', 'swarm.updateImage'] },
+  { what: 'a global service', view: OTHER, value: swarmServiceModel('s', swarmService('global')).contextValue, commands: ['swarm.removeService', 'swarm.serviceLogs', 'swarm.updateImage'] },
   { what: 'a stack', view: OTHER, value: swarmStackModel('s', { name: 'shop', services: [swarmService('replicated', 'shop')] }).contextValue, commands: ['swarm.removeStack'] },
 ];
 

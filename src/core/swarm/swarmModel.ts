@@ -38,6 +38,8 @@ export interface SwarmService {
   ports: SwarmPort[];
   stack?: string;
   updateState?: string;
+  /** The engine kept the spec before the last update, so there is something to roll back to. */
+  hasPreviousSpec?: boolean;
 }
 
 export interface SwarmTask {
@@ -170,6 +172,7 @@ export function parseService(raw: unknown, tasks: readonly SwarmTask[]): SwarmSe
     ports,
     stack: typeof labels[STACK_LABEL] === 'string' ? (labels[STACK_LABEL] as string) : undefined,
     updateState: typeof obj(s.UpdateStatus).State === 'string' ? (obj(s.UpdateStatus).State as string) : undefined,
+    hasPreviousSpec: Object.keys(obj(s.PreviousSpec)).length > 0,
   };
 }
 

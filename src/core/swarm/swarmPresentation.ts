@@ -64,7 +64,7 @@ export function swarmServiceModel(swarmId: string, s: SwarmService, parentId = `
       .join('  \n'),
     icon: 'symbol-namespace',
     iconColor: healthy ? 'charts.green' : 'charts.yellow',
-    contextValue: contextValue('swarmService', s.mode, s.stack && 'inStack'),
+    contextValue: contextValue('swarmService', s.mode, s.stack && 'inStack', s.hasPreviousSpec && 'rollbackable'),
   };
 }
 
