@@ -161,6 +161,38 @@ test('redeploying with other replicas updates the service in place', async () =>
   await eventually(async () => assert.equal((await runningTasks(service)).tasks.length, 2));
 });
 
+test('a config or secret whose file changed is refused by name, not left stale; the stack runs on unchanged', async () => {
+  const service = `${stack}_web`;
+  const file = path.join(dir, 'compose.yaml');
+  await fs.writeFile(file, composeText(2));
+  const before = JSON.parse(await cli(['service', 'inspect', service]))[0];
+  for (const [kind, name, changed] of [
+    ['config', 'site', 'site.txt'],
+    ['secret', 'key', 'key.txt'],
+  ] as const) {
+    const original = await fs.readFile(path.join(dir, changed), 'utf8');
+    await fs.writeFile(path.join(dir, changed), `${original}changed\n`);
+    try {
+      const err = await deployStackFile(engine(manager()), file, stack, { env: {} }).catch((e: Error) => e);
+      assert.equal(
+        (err as Error).message,
+        `The ${kind} ${name} of stack ${stack} changed in ${path.join(dir, changed)}, and a swarm ${kind} cannot change: give it a new name in the compose file, or remove the stack and deploy again. Nothing more was deployed.`,
+      );
+    } finally {
+      await fs.writeFile(path.join(dir, changed), original);
+    }
+  }
+  const configData = JSON.parse(await cli(['config', 'inspect', `${stack}_site`]))[0].Spec.Data;
+  assert.equal(Buffer.from(configData, 'base64').toString(), 'site config\n', 'the config keeps what it had');
+  const afterRefusals = JSON.parse(await cli(['service', 'inspect', service]))[0];
+  assert.equal(afterRefusals.Version.Index, before.Version.Index, 'the service was not touched');
+  assert.deepEqual(
+    await deployStackFile(engine(manager()), file, stack, { env: {} }),
+    { created: [], updated: [`service ${service}`] },
+    'unchanged files deploy again',
+  );
+});
+
 test('a same-named service outside the stack is refused and left untouched', async () => {
   const other = uniqueName('own');
   const name = `${other}_web`;

@@ -42,10 +42,12 @@ test('replica counts come from the one task list: only tasks that run and are me
     ports: [{ published: 8080, target: 80, protocol: 'tcp', mode: 'host' }],
     stack: undefined,
     updateState: undefined,
+    hasPreviousSpec: false,
   });
-  const global = parseService({ ID: 'other', Spec: { Name: 'agent', Mode: { Global: {} } } }, tasks);
+  const global = parseService({ ID: 'other', Spec: { Name: 'agent', Mode: { Global: {} } }, PreviousSpec: { Name: 'agent' } }, tasks);
   assert.equal(global.mode, 'global');
   assert.equal(global.desired, 1);
+  assert.equal(global.hasPreviousSpec, true, 'an updated service has its earlier spec to roll back to');
 });
 
 test('a daemon answer of the wrong shape reads as empty fields, not a crash', () => {

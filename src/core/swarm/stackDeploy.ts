@@ -6,7 +6,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import type Dockerode from 'dockerode';
 import { DockerHostError } from '../docker/errors';
-import { dial, swarmError } from './swarmApi';
+import { dial, postUpdate, swarmError } from './swarmApi';
 import { STACK_LABEL } from './swarmModel';
 import { parseDotEnv, planStack, type StackPlan } from './stackPlan';
 
@@ -53,7 +53,9 @@ async function ensureNetworks(docker: Dockerode, plan: StackPlan, out: DeployedS
 }
 
 /**
- * Configs and secrets cannot change in a swarm; one that exists with the stack's label is kept.
+ * Configs and secrets cannot change in a swarm. One that exists with the stack's label is kept
+ * when its file still holds the same bytes; the swarm itself compares them (it returns no secret's
+ * data), as `docker stack deploy` has it do, and a changed one is refused rather than left stale.
  * Services refer to them by ID as well as name, so the IDs are handed back by name.
  */
 async function ensureFileObjects(
@@ -68,22 +70,32 @@ async function ensureFileObjects(
   const stack = plan.namespace;
   const all = (await (kind === 'config' ? docker.listConfigs() : docker.listSecrets())) as Array<{
     ID: string;
+    Version?: { Index?: number };
     Spec?: { Name?: string; Labels?: Json };
   }>;
   // External ones are referred to by what the swarm already has.
   all.forEach((x) => ids.set(String(x.Spec?.Name), x.ID));
   for (const o of objects) {
-    const found = byName(all, (x) => String(x.Spec?.Name), o.name);
-    if (found) {
-      ensureOurs(kind, o.name, found, stack);
-      ids.set(o.name, found.ID);
-      continue;
-    }
     const file = path.resolve(baseDir, o.file);
     const data = await fs.readFile(file).catch(() => {
       throw new DockerHostError(`The ${kind} ${o.name} reads ${file}, which cannot be read; nothing more was deployed.`, 'STACK_FILE_MISSING');
     });
     const spec = { ...o.spec, Data: data.toString('base64') };
+    const found = byName(all, (x) => String(x.Spec?.Name), o.name);
+    if (found) {
+      ensureOurs(kind, o.name, found, stack);
+      await postUpdate(docker, `/${kind}s/${found.ID}`, found, spec).catch((err: unknown) => {
+        if (/only updates to labels are allowed/i.test(err instanceof Error ? err.message : String(err))) {
+          throw new DockerHostError(
+            `The ${kind} ${o.key} of stack ${stack} changed in ${file}, and a swarm ${kind} cannot change: give it a new name in the compose file, or remove the stack and deploy again. Nothing more was deployed.`,
+            'STACK_OBJECT_CHANGED',
+          );
+        }
+        throw err;
+      });
+      ids.set(o.name, found.ID);
+      continue;
+    }
     const made = (await (kind === 'config' ? docker.createConfig(spec) : docker.createSecret(spec))) as { id: string };
     ids.set(o.name, made.id);
     out.created.push(`${kind} ${o.name}`);

@@ -15,12 +15,20 @@ export interface PlannedObject {
   spec: Json;
 }
 
+export interface FileObject extends PlannedObject {
+  key: string;
+  file: string;
+}
+
 export interface StackPlan {
   namespace: string;
   networks: PlannedObject[];
-  /** Names of file-based configs and secrets with the file each reads, relative to the compose file. */
-  configs: Array<PlannedObject & { file: string }>;
-  secrets: Array<PlannedObject & { file: string }>;
+  /**
+   * File-based configs and secrets: the key naming each in the compose file, and the file it reads,
+   * relative to the compose file.
+   */
+  configs: FileObject[];
+  secrets: FileObject[];
   services: PlannedObject[];
 }
 
@@ -227,8 +235,8 @@ function serviceSpec(stack: string, name: string, raw: Json, file: Json): Json {
   };
 }
 
-function fileObjects(section: unknown, stack: string, kind: 'config' | 'secret'): Array<PlannedObject & { file: string }> {
-  return Object.entries(obj(section)).flatMap(([key, raw]): Array<PlannedObject & { file: string }> => {
+function fileObjects(section: unknown, stack: string, kind: 'config' | 'secret'): FileObject[] {
+  return Object.entries(obj(section)).flatMap(([key, raw]): FileObject[] => {
     const def = obj(raw);
     if (def.external) {
       return [];
@@ -237,7 +245,7 @@ function fileObjects(section: unknown, stack: string, kind: 'config' | 'secret')
       refuse(`The ${kind} ${key} has no file; this extension deploys file-based ${kind}s only.`);
     }
     const name = String(def.name ?? `${stack}_${key}`);
-    return [{ name, file: def.file, spec: { Name: name, Labels: { ...labelMap(def.labels), [STACK_LABEL]: stack } } }];
+    return [{ key, name, file: def.file, spec: { Name: name, Labels: { ...labelMap(def.labels), [STACK_LABEL]: stack } } }];
   });
 }
 
