@@ -5,7 +5,7 @@
  * Docker on that existing VM for real; added as a Docker host with the key the export made, it
  * lists its containers over SSH. A parameters file already there is replaced only when the user says so.
  */
-import { recorded, resetRecorded } from '../support/installVscodeFake';
+import { recorded } from '../support/installVscodeFake';
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -51,10 +51,7 @@ after(async () => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-function fresh(): void {
-  resetRecorded();
-  recorded.config = { ...azure.config };
-}
+const fresh = () => azure.fresh();
 
 async function subscriptionRows(): Promise<TreeNode[]> {
   azure.view.refreshAll();

@@ -5,7 +5,7 @@
  * running, Windows is "not yet"); Install Docker on VM… and Add Existing VM as Docker Host… from a
  * row take that VM without asking for one, and the VM then lists its real containers.
  */
-import { recorded, resetRecorded } from '../support/installVscodeFake';
+import { recorded } from '../support/installVscodeFake';
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -61,10 +61,7 @@ after(async () => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-function fresh(): void {
-  resetRecorded();
-  recorded.config = { ...azure.config };
-}
+const fresh = () => azure.fresh();
 
 async function subscriptionNode(): Promise<SubscriptionNode> {
   const found = (await azure.view.provider.getChildren()).find((n): n is SubscriptionNode => n instanceof SubscriptionNode && n.subscription.subscriptionId === sub);
