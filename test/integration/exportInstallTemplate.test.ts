@@ -85,7 +85,10 @@ test('the exported template, deployed to the existing VM, installs Docker there;
   assert.ok(hint, said());
   assert.match(hint.text, new RegExp(`az deployment group create -g ${rg} --template-file install\\.json --parameters @install\\.parameters\\.json`));
   const identityFile = /and (\S+)\.$/.exec(hint.text)?.[1];
-  assert.ok(identityFile && identityFile.startsWith(keyDir) && fs.existsSync(identityFile), `the message names the new key in the key folder: ${hint.text}`);
+  assert.ok(
+    identityFile && identityFile.startsWith(keyDir) && fs.existsSync(identityFile),
+    `the message names the new key in the key folder: ${hint.text}`,
+  );
 
   const template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
   const parameters = JSON.parse(fs.readFileSync(parametersFile, 'utf8')).parameters as Record<string, { value: unknown }>;
@@ -120,9 +123,12 @@ test('the exported template, deployed to the existing VM, installs Docker there;
 
   // Added as the message says: SSH as azureuser with that key, from the VM's row.
   fresh();
-  recorded.answers.push((items: Item[]) => items.find((i) => i.id === 'ssh'), 'azureuser', (items: Item[]) => items.find((i) => i.id === 'file'), [
-    Uri.file(identityFile),
-  ]);
+  recorded.answers.push(
+    (items: Item[]) => items.find((i) => i.id === 'ssh'),
+    'azureuser',
+    (items: Item[]) => items.find((i) => i.id === 'file'),
+    [Uri.file(identityFile)],
+  );
   await recorded.commands.get('dockerOnAzure.azure.addExistingVm')!(await vmRow());
   assert.deepEqual([recorded.answerErrors, recorded.answers.length], [[], 0], `every prompt came as scripted: ${said()}`);
   const host = await hostRow();
@@ -133,7 +139,10 @@ test('the exported template, deployed to the existing VM, installs Docker there;
   recorded.answers.push('Trust and Connect');
   await recorded.commands.get('dockerOnAzure.trustHostKey')!(keyRow);
   const trusted = await hostRow();
-  assert.deepEqual((await azure.view.provider.getChildren(trusted)).map((n) => n.getTreeItem().label), ['Containers', 'Images']);
+  assert.deepEqual(
+    (await azure.view.provider.getChildren(trusted)).map((n) => n.getTreeItem().label),
+    ['Containers', 'Images'],
+  );
   const snapshot = await trusted.session!.load();
   assert.ok(
     snapshot.containers.some((c) => c.Names.includes('/from-the-template')),
@@ -154,7 +163,10 @@ test("exporting again, from the host's row, keeps a parameters file there unless
   const keys = fs.readdirSync(keyDir).sort();
   recorded.answers.push((items: Item[]) => items[0], Uri.file(templateFile), undefined /* Escape on "Replace?" */);
   await recorded.commands.get('dockerOnAzure.azureVm.exportDockerInstallTemplate')!(await hostRow());
-  assert.ok(recorded.messages.some((m) => m.level === 'warning' && m.text === `${parametersFile} exists already. Replace it with the template's parameters?`), said());
+  assert.ok(
+    recorded.messages.some((m) => m.level === 'warning' && m.text === `${parametersFile} exists already. Replace it with the template's parameters?`),
+    said(),
+  );
   assert.equal(fs.readFileSync(parametersFile, 'utf8'), 'the user edited this\n');
   assert.deepEqual(fs.readdirSync(keyDir).sort(), keys, 'the key pair made for the export is gone again');
 

@@ -64,7 +64,9 @@ after(async () => {
 const fresh = () => azure.fresh();
 
 async function subscriptionNode(): Promise<SubscriptionNode> {
-  const found = (await azure.view.provider.getChildren()).find((n): n is SubscriptionNode => n instanceof SubscriptionNode && n.subscription.subscriptionId === sub);
+  const found = (await azure.view.provider.getChildren()).find(
+    (n): n is SubscriptionNode => n instanceof SubscriptionNode && n.subscription.subscriptionId === sub,
+  );
   assert.ok(found, 'the subscription is listed');
   return found;
 }
@@ -102,7 +104,10 @@ test('the VMs that are not Docker hosts are under a collapsed "Other VMs" group,
   assert.equal(group.description, '3 not Docker hosts');
   const vms = await otherVms();
   assert.deepEqual(vms.map((n) => n.vm.name).sort(), [names.idle, names.plain, names.win].sort(), 'the host is not among them');
-  assert.ok(vms.every((n) => n.getTreeItem().collapsibleState === 0), 'a VM without Docker has nothing to expand');
+  assert.ok(
+    vms.every((n) => n.getTreeItem().collapsibleState === 0),
+    'a VM without Docker has nothing to expand',
+  );
   const byName = (name: string) => vms.find((n) => n.vm.name === name)!;
   assert.equal(description(byName(names.plain)), 'running · not a Docker host');
   assert.equal(description(byName(names.idle)), 'deallocated · must be running to install Docker');
@@ -132,7 +137,9 @@ test('listing the other VMs costs no ARM call beyond the listing the hosts alrea
     'GET /subscriptions',
     'GET /tenants',
   ]);
-  const more = Array.from({ length: 5 }, (_, i) => arm.addVm({ subscriptionId: sub, resourceGroup: rg, name: uniqueName(`more${i}`), publicIp: false }));
+  const more = Array.from({ length: 5 }, (_, i) =>
+    arm.addVm({ subscriptionId: sub, resourceGroup: rg, name: uniqueName(`more${i}`), publicIp: false }),
+  );
   try {
     const after = await count();
     assert.equal(after.listed, before.listed + 5, 'the new VMs are listed');
@@ -143,14 +150,17 @@ test('listing the other VMs costs no ARM call beyond the listing the hosts alrea
   }
 });
 
-test('Install Docker on VM… from an unmarked VM\'s row takes that VM without a pick; it then is a host listing its containers', async () => {
+test("Install Docker on VM… from an unmarked VM's row takes that VM without a pick; it then is a host listing its containers", async () => {
   fresh();
   const row = await otherVm(names.plain);
   // No VM pick: the first prompt is how to reach Docker, the second the key.
   recorded.answers.push(overSsh, newKeyPair);
   await recorded.commands.get('dockerOnAzure.azure.installDocker')!(row);
   assert.deepEqual([recorded.answerErrors, recorded.answers.length], [[], 0], `every prompt came as scripted: ${said()}`);
-  assert.ok(recorded.messages.some((m) => m.level === 'info' && m.text.startsWith(`Docker is ready on ${names.plain}`)), said());
+  assert.ok(
+    recorded.messages.some((m) => m.level === 'info' && m.text.startsWith(`Docker is ready on ${names.plain}`)),
+    said(),
+  );
   assert.equal(azure.marks.get(ids.plain)?.access, 'ssh');
 
   await arm.dockerHostsSettled();
@@ -163,7 +173,10 @@ test('Install Docker on VM… from an unmarked VM\'s row takes that VM without a
   assert.ok(host?.session, `the VM is a host now: ${top.map((n) => n.getTreeItem().label)}`);
   assert.ok(!(await otherVms()).some((n) => n.vm.name === names.plain), 'and no longer under Other VMs');
   const snapshot = await host.session.load();
-  assert.ok(snapshot.containers.some((c) => c.Names.includes('/on-the-unmarked-vm')), JSON.stringify(snapshot.containers.map((c) => c.Names)));
+  assert.ok(
+    snapshot.containers.some((c) => c.Names.includes('/on-the-unmarked-vm')),
+    JSON.stringify(snapshot.containers.map((c) => c.Names)),
+  );
 });
 
 test('a stopped VM\'s row says to start it, and Windows says "not yet", before anything is sent', async () => {
@@ -197,5 +210,8 @@ test('Add Existing VM as Docker Host… from a row marks that VM without a pick'
   assert.deepEqual(firstOffered, ['SSH', 'Mutual TLS'], 'the first question is how to reach this VM, not which VM');
   assert.equal(azure.marks.get(ids.idle)?.access, 'ssh');
   const top = await rows();
-  assert.ok(top.some((n) => n instanceof AzureHostNode && n.vm.name === names.idle), 'it is listed as a host');
+  assert.ok(
+    top.some((n) => n instanceof AzureHostNode && n.vm.name === names.idle),
+    'it is listed as a host',
+  );
 });

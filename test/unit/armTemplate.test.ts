@@ -115,6 +115,12 @@ test('the Docker install template deploys the Custom Script extension Install Do
 });
 
 test('the Docker install template refuses a key or user the script could not take, as the command does', () => {
-  assert.throws(() => buildDockerInstallTemplate({ vmName: 'web', location: 'westeurope' }, { adminUser: 'ops', sshPublicKey: "x'; rm -rf /" }), /not one OpenSSH line/);
-  assert.throws(() => buildDockerInstallTemplate({ vmName: 'web', location: 'westeurope' }, { adminUser: 'Root User', sshPublicKey: 'ssh-ed25519 AAAA' }), /not a Linux user name/);
+  assert.throws(
+    () => buildDockerInstallTemplate({ vmName: 'web', location: 'westeurope' }, { adminUser: 'ops', sshPublicKey: "x'; rm -rf /" }),
+    /not one OpenSSH line/,
+  );
+  assert.throws(
+    () => buildDockerInstallTemplate({ vmName: 'web', location: 'westeurope' }, { adminUser: 'Root User', sshPublicKey: 'ssh-ed25519 AAAA' }),
+    /not a Linux user name/,
+  );
 });

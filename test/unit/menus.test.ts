@@ -105,7 +105,8 @@ const azureHost = (v: AzureVm, awaitingCertificates = false) =>
     awaitingCertificates,
   ).getTreeItem().contextValue!;
 
-const otherVm = (v: AzureVm) => new AzureVmNode({ ...v, osType: v.osType ?? 'Linux' }, { subscriptionId: 's' } as never, new MessageNode('p', 'p')).getTreeItem().contextValue!;
+const otherVm = (v: AzureVm) =>
+  new AzureVmNode({ ...v, osType: v.osType ?? 'Linux' }, { subscriptionId: 's' } as never, new MessageNode('p', 'p')).getTreeItem().contextValue!;
 
 const OTHER = 'dockerOnAzure.otherHosts';
 const AZURE = 'dockerOnAzure.azureHosts';

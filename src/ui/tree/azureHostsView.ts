@@ -182,7 +182,9 @@ export class AzureHostsView implements vscode.Disposable {
       }
       if (!hosts.length) {
         this.listedBySubscription.delete(parent.subscription.subscriptionId);
-        const hint = others.length ? 'install Docker on one of the Other VMs, or provision one' : 'provision one, or mark an existing VM as a Docker host';
+        const hint = others.length
+          ? 'install Docker on one of the Other VMs, or provision one'
+          : 'provision one, or mark an existing VM as a Docker host';
         return [new MessageNode(`${parent.id}/empty`, `No Docker hosts here yet: ${hint}.`, parent), ...otherVms];
       }
       const nodes = hosts.map(({ vm, address, session, awaitingCertificates }) => {

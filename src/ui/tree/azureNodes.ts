@@ -206,7 +206,9 @@ export class OtherVmsNode implements TreeNode {
     const item = new vscode.TreeItem('Other VMs', vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     item.description = this.vms.length === 1 ? '1 not a Docker host' : `${this.vms.length} not Docker hosts`;
-    item.tooltip = tooltipMarkdown('VMs of this subscription that are not Docker hosts: right-click one to install Docker on it or to add it as a host.');
+    item.tooltip = tooltipMarkdown(
+      'VMs of this subscription that are not Docker hosts: right-click one to install Docker on it or to add it as a host.',
+    );
     item.iconPath = new vscode.ThemeIcon('server-environment');
     item.contextValue = contextValue('azureOtherVms');
     return item;
