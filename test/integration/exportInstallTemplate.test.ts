@@ -100,9 +100,8 @@ test('the exported template, deployed to the existing VM, installs Docker there;
   assert.deepEqual([vm, extension], [vmName, INSTALL_EXTENSION_NAME]);
   // As a deployment sends it: the resource's own body, PUT at its id with its api-version.
   arm.resetRequests();
-  // Without its leading slash: the SDK puts one before it, and the emulator, unlike ARM, takes "//" for a host.
   await az.resources.resources.beginCreateOrUpdateByIdAndWait(
-    `subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${vm}/extensions/${extension}`,
+    `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${vm}/extensions/${extension}`,
     apiVersion,
     body,
     { updateIntervalInMs: 50 },
