@@ -31,6 +31,7 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-export-install-'));
 const keyDir = path.join(scratch, 'ssh');
 const rg = uniqueName('rg-export');
 const vmName = uniqueName('plain');
+const winName = uniqueName('win');
 let vmId = '';
 
 type Item = { label: string; id?: string; file?: string };
@@ -42,6 +43,12 @@ before(async () => {
   sub = arm.addSubscription({ displayName: 'Export install' });
   az = emulatorClients(arm, sub);
   vmId = arm.addVm({ subscriptionId: sub, resourceGroup: rg, name: vmName });
+  arm.addVm({
+    subscriptionId: sub,
+    resourceGroup: rg,
+    name: winName,
+    image: { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-azure-edition' },
+  });
   azure = startAzureCommands(arm, scratch, { 'dockerOnAzure.ssh.keyDirectory': keyDir, 'dockerOnAzure.azure.subscriptions': [sub] });
 });
 
@@ -62,11 +69,11 @@ async function subscriptionRows(): Promise<TreeNode[]> {
   return azure.view.provider.getChildren(subscription);
 }
 
-async function vmRow(): Promise<AzureVmNode> {
+async function vmRow(name = vmName): Promise<AzureVmNode> {
   const group = (await subscriptionRows()).find((n): n is OtherVmsNode => n instanceof OtherVmsNode);
   assert.ok(group, 'an Other VMs group');
-  const row = (await azure.view.provider.getChildren(group)).find((n): n is AzureVmNode => n instanceof AzureVmNode && n.vm.name === vmName);
-  assert.ok(row, `${vmName} is under Other VMs`);
+  const row = (await azure.view.provider.getChildren(group)).find((n): n is AzureVmNode => n instanceof AzureVmNode && n.vm.name === name);
+  assert.ok(row, `${name} is under Other VMs`);
   return row;
 }
 
@@ -173,4 +180,19 @@ test("exporting again, from the host's row, keeps a parameters file there unless
   recorded.answers.push((items: Item[]) => items[0], Uri.file(templateFile), 'Replace');
   await recorded.commands.get('dockerOnAzure.azureVm.exportDockerInstallTemplate')!(await hostRow());
   assert.ok(JSON.parse(fs.readFileSync(parametersFile, 'utf8')).parameters.protectedSettings.value.script, 'replaced when the user said so');
+});
+
+test('a Windows VM\'s export says "not yet" before asking anything', async () => {
+  fresh();
+  const keys = fs.readdirSync(keyDir).sort();
+  let picked = false;
+  // The message takes this answer too; a key pick would offer it items.
+  recorded.answers.push((items?: Item[]) => {
+    picked = Array.isArray(items);
+    return picked ? items![0] : undefined;
+  });
+  await recorded.commands.get('dockerOnAzure.azureVm.exportDockerInstallTemplate')!(await vmRow(winName));
+  assert.equal(said(), `info: ${winName} runs Windows. Installing Docker on Windows VMs is not supported yet; only Linux VMs are.`);
+  assert.equal(picked, false, 'no key was asked for');
+  assert.deepEqual(fs.readdirSync(keyDir).sort(), keys);
 });

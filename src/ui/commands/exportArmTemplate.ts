@@ -6,6 +6,7 @@ import { azureWizardContext } from '../wizards/azureWizardContext';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { AzureHostNode, AzureVmNode } from '../tree/azureNodes';
 import { pickKey } from './installDockerOnVm';
+import { windowsNotYet } from '../../core/azure/dockerInstall/installDocker';
 
 /** The wizard's answers as an ARM template to deploy with `az deployment group create`; nothing is created. */
 export function exportArmTemplate(deps: CommandDeps): CommandHandler {
@@ -67,9 +68,7 @@ export function exportDockerInstallTemplate(): CommandHandler {
     }
     const { vm } = node;
     if (vm.osType === 'Windows') {
-      void vscode.window.showInformationMessage(
-        `${vm.name} runs Windows. Installing Docker on Windows VMs is not supported yet; only Linux VMs are.`,
-      );
+      void vscode.window.showInformationMessage(windowsNotYet(vm.name));
       return;
     }
     const key = await pickKey(vm);

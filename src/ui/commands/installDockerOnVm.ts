@@ -6,7 +6,7 @@ import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
 import { isDockerHost } from '../../core/azure/azureHostSpec';
 import type { AzureVm } from '../../core/azure/vmModel';
-import { installDockerOnVm, InstallCancelled, InstallRefused, type InstallEvent } from '../../core/azure/dockerInstall/installDocker';
+import { installDockerOnVm, InstallCancelled, InstallRefused, windowsNotYet, type InstallEvent } from '../../core/azure/dockerInstall/installDocker';
 import { MARKERS } from '../../core/azure/dockerInstall/installScript';
 import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/sshKeys';
 import type { PemPair, ServerNames } from '../../core/azure/provisioning/certificates';
@@ -142,9 +142,7 @@ export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
       return;
     }
     if (vm.osType === 'Windows') {
-      void vscode.window.showInformationMessage(
-        `${vm.name} runs Windows. Installing Docker on Windows VMs is not supported yet; only Linux VMs are.`,
-      );
+      void vscode.window.showInformationMessage(windowsNotYet(vm.name));
       return;
     }
     const adminUser = vm.adminUsername ?? 'azureuser';

@@ -42,6 +42,11 @@ export interface InstallOptions {
   pollIntervalMs?: number;
 }
 
+/** Why a Windows VM gets no install, wherever it is asked for. */
+export function windowsNotYet(vmName: string): string {
+  return `${vmName} runs Windows. Installing Docker on Windows VMs is not supported yet; only Linux VMs are.`;
+}
+
 /** The VM cannot take the install (Windows, another Linux, a Custom Script of someone else's). */
 export class InstallRefused extends Error {}
 
@@ -71,7 +76,7 @@ export async function installDockerOnVm(compute: ComputeManagementClient, target
   const { resourceGroup: rg, name } = target;
   const vm = await compute.virtualMachines.get(rg, name);
   if (vm.storageProfile?.osDisk?.osType === 'Windows' || vm.osProfile?.windowsConfiguration) {
-    throw new InstallRefused(`${name} runs Windows. Installing Docker on Windows VMs is not supported yet; only Linux VMs are.`);
+    throw new InstallRefused(windowsNotYet(name));
   }
   const existing = (await compute.virtualMachineExtensions.list(rg, name)).value ?? [];
   const otherScript = existing.find((e) => isCustomScript(e) && e.name?.toLowerCase() !== INSTALL_EXTENSION_NAME);
