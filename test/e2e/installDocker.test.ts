@@ -1,8 +1,9 @@
 /**
- * Install Docker on VM… in code-server (issue 16): an ordinary VM, not a Docker host, is not a row of
- * the Azure view, so the user starts from the subscription's context menu, picks the VM and the key
- * in the workbench's quick picks; the emulator runs the product's script in that VM's root, and the
- * VM then shows as a host whose containers, reached over SSH, appear when it is expanded.
+ * Install Docker on VM… in code-server (issue 16): an ordinary VM, not a Docker host, is a row under
+ * its subscription's "Other VMs"; the user right-clicks it, chooses Install Docker on VM…, and picks
+ * only how to reach Docker and the key (not the VM) in the workbench's quick picks; the emulator runs
+ * the product's script in that VM's root, and the VM then shows as a host whose containers, reached
+ * over SSH, appear when it is expanded.
  */
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,17 +50,21 @@ after(async () => {
   await arm?.stop();
 });
 
-test('an ordinary VM gets Docker from the subscription menu, then shows as a host and expands to its containers', () =>
+test("right-click an ordinary VM's row under Other VMs → Install Docker on VM…, then it shows as a host and expands to its containers", () =>
   step('install-docker', async () => {
     await wb.openViewContainer('Docker on Azure');
     const subscription = wb.row(AZURE, 'Contoso Development');
     await subscription.waitFor({ timeout: 90_000 });
     await wb.row(AZURE, /^No Docker hosts here yet/).waitFor({ timeout: 60_000 });
-    assert.equal(await wb.row(AZURE, VM).count(), 0, 'the VM is not a Docker host yet');
-    await wb.contextMenu(subscription, 'Install Docker on VM…');
-    await wb.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Install Docker on VM' }).waitFor({ timeout: 30_000 });
-    await wb.screenshot('install-pick-vm');
-    await wb.pickQuickItem(VM);
+    const others = wb.row(AZURE, 'Other VMs');
+    await others.waitFor({ timeout: 60_000 });
+    assert.equal(await others.getAttribute('aria-expanded'), 'false', 'the group starts collapsed');
+    await wb.expand(others);
+    const plain = wb.row(AZURE, VM);
+    await plain.waitFor({ timeout: 30_000 });
+    assert.match(await plain.innerText(), /running · not a Docker host/);
+    await wb.screenshot('install-other-vms');
+    await wb.contextMenu(plain, 'Install Docker on VM…');
     await wb.page.locator('.quick-input-widget .quick-input-title', { hasText: `Reach Docker on ${VM} over` }).waitFor({ timeout: 30_000 });
     await wb.pickQuickItem('SSH');
     await wb.page.locator('.quick-input-widget .quick-input-title', { hasText: `Sign in to ${VM} over SSH with` }).waitFor({ timeout: 30_000 });
@@ -73,8 +78,13 @@ test('an ordinary VM gets Docker from the subscription menu, then shows as a hos
     await importBusybox(booted.socketPath);
     await dockerCli(['create', '--name', CONTAINER, BASE_IMAGE, 'sleep', '60'], booted.socketPath);
 
-    const host = wb.row(AZURE, VM);
+    // The same name, now a host's row: no longer "not a Docker host", and expandable.
+    const host = wb.pane(AZURE).locator('.monaco-list-row[aria-expanded]', {
+      has: wb.page.locator('.label-name', { hasText: new RegExp(`^${VM}$`) }),
+      hasNotText: 'not a Docker host',
+    });
     await host.waitFor({ timeout: 60_000 });
+    assert.equal(await wb.row(AZURE, 'Other VMs').count(), 0, 'with its only VM a host, the group is gone');
     await wb.expand(host);
     await wb.row(AZURE, 'Containers').waitFor({ timeout: 120_000 });
     await wb.row(AZURE, CONTAINER).waitFor({ timeout: 60_000 });

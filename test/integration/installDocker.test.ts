@@ -7,7 +7,7 @@
  * With mutual TLS, the certificates are made here, 2376 is opened for the source the user chose,
  * and the VM answers Docker over TLS through the product's session, no key material left in plain state.
  */
-import { recorded, resetRecorded } from '../support/installVscodeFake';
+import { recorded } from '../support/installVscodeFake';
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -50,10 +50,7 @@ after(async () => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-function fresh(): void {
-  resetRecorded();
-  recorded.config = { ...azure.config };
-}
+const fresh = () => azure.fresh();
 
 const said = () => recorded.messages.map((m) => `${m.level}: ${m.text}`).join(' | ');
 

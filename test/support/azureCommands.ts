@@ -4,7 +4,7 @@
  * fake (installVscodeFake must be imported first).
  */
 import * as path from 'node:path';
-import { memento, recorded, secretStorage } from './vscodeFake';
+import { memento, recorded, resetRecorded, secretStorage } from './vscodeFake';
 import type { ArmEmulator } from './armEmulator';
 import { AzureSignIn } from '../../src/ui/azure/azureSignIn';
 import { HostMarksStore } from '../../src/ui/azure/hostMarksStore';
@@ -26,8 +26,10 @@ export interface AzureCommands {
   /** The TLS material provisioning keeps, shared by the view and the commands as in the extension. */
   hostTls: HostTlsStore;
   vmStarts: VmStartLog;
-  /** Settings as the user set them, kept across resetRecorded by `restoreConfig`. */
+  /** Settings as the user set them, kept across resetRecorded by `fresh`. */
   config: Record<string, unknown>;
+  /** A clean record of prompts, messages and outputs for the next command, the user's settings kept. */
+  fresh(): void;
   /** The extension context's mementos, the marks kept in globalState as the extension keeps them. */
   state: { globalState: ReturnType<typeof memento>; workspaceState: ReturnType<typeof memento> };
   dispose(): void;
@@ -68,6 +70,10 @@ export function startAzureCommands(arm: ArmEmulator, homeDir: string, settings: 
     hostTls,
     vmStarts,
     config,
+    fresh: () => {
+      resetRecorded();
+      recorded.config = { ...config };
+    },
     state,
     dispose: () => {
       views.dispose();

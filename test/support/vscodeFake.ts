@@ -100,6 +100,9 @@ export class Uri {
   get fsPath(): string {
     return this.path;
   }
+  with(change: { path?: string }): Uri {
+    return new Uri(this.scheme, this.authority, change.path ?? this.path, this.query, this.fragment);
+  }
   toString(): string {
     const authority = this.authority || this.scheme === 'file' ? `//${this.authority}` : '';
     return `${this.scheme}:${authority}${this.path}${this.query ? '?' + this.query : ''}${this.fragment ? '#' + this.fragment : ''}`;
@@ -356,6 +359,7 @@ export const window = {
   createInputBox: () => new FakeInputBox(),
   showInputBox: (options: unknown) => nextAnswer(options),
   showOpenDialog: () => nextAnswer(),
+  showSaveDialog: () => nextAnswer(),
   setStatusBarMessage: () => new Disposable(() => undefined),
   withProgress: async <R>(
     _opts: unknown,
@@ -402,6 +406,9 @@ export const workspace = {
   isTrusted: true,
   fs: {
     readFile: async (uri: Uri) => (await import('fs')).promises.readFile(uri.fsPath),
+    writeFile: async (uri: Uri, content: Uint8Array) => (await import('fs')).promises.writeFile(uri.fsPath, content),
+    // Rejects for a missing file, as VS Code's FileSystemError.FileNotFound does.
+    stat: async (uri: Uri) => (await import('fs')).promises.stat(uri.fsPath),
   },
   findFiles: () => Promise.resolve([]),
   asRelativePath: (uri: Uri) => uri.fsPath,

@@ -1,66 +1,14 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { buildArmTemplate } from '../../src/core/azure/provisioning/armTemplate';
+import { buildArmTemplate, buildDockerInstallTemplate } from '../../src/core/azure/provisioning/armTemplate';
+import { buildInstallScript } from '../../src/core/azure/dockerInstall/installScript';
+import { INSTALL_EXTENSION_NAME } from '../../src/core/azure/dockerInstall/installDocker';
+import { deploy as deployOne, deployTemplate } from '../support/armTemplateDeploy';
 import { buildCloudConfig, encodeCustomData } from '../../src/core/azure/provisioning/cloudInit';
 import { planProvisioning, vmBody, ProvisionRequest } from '../../src/core/azure/provisioning/plan';
 
-/**
- * Just enough of ARM's template language to deploy what buildArmTemplate writes: parameters(),
- * concat(), resourceId() and base64(), with string literals. Anything else fails the test.
- */
-function evaluate(expr: string, params: Record<string, string>, sub: string, rg: string): string {
-  let pos = 0;
-  const value = (): string => {
-    if (expr[pos] === "'") {
-      const end = expr.indexOf("'", pos + 1);
-      const text = expr.slice(pos + 1, end);
-      pos = end + 1;
-      return text;
-    }
-    const name = /^[a-zA-Z0-9]+/.exec(expr.slice(pos))![0];
-    pos += name.length + 1;
-    const args: string[] = [];
-    while (expr[pos] !== ')') {
-      args.push(value());
-      if (expr[pos] === ',') {
-        pos++;
-        while (expr[pos] === ' ') pos++;
-      }
-    }
-    pos++;
-    switch (name) {
-      case 'parameters':
-        assert.ok(args[0] in params, `parameter ${args[0]}`);
-        return params[args[0]];
-      case 'concat':
-        return args.join('');
-      case 'base64':
-        return Buffer.from(args[0]).toString('base64');
-      case 'resourceId': {
-        const [type, ...names] = args;
-        const segments = type.split('/');
-        const path = [`${segments[0]}/${segments[1]}`, names[0], ...segments.slice(2).flatMap((t, i) => [t, names[i + 1]])].join('/');
-        return `/subscriptions/${sub}/resourceGroups/${rg}/providers/${path}`;
-      }
-      default:
-        throw new Error(`unsupported template function ${name}`);
-    }
-  };
-  return value();
-}
-
-function deploy(node: unknown, params: Record<string, string>, sub: string, rg: string): unknown {
-  if (typeof node === 'string' && node.startsWith('[') && node.endsWith(']')) {
-    return evaluate(node.slice(1, -1), params, sub, rg);
-  }
-  if (Array.isArray(node)) {
-    return node.map((n) => deploy(n, params, sub, rg));
-  }
-  if (node && typeof node === 'object') {
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, deploy(v, params, sub, rg)]));
-  }
-  return node;
-}
+const deploy = (node: unknown, params: Record<string, string>, subscriptionId: string, resourceGroup: string) =>
+  deployOne(node, params, { subscriptionId, resourceGroup });
 
 const request: ProvisionRequest = {
   subscriptionId: 'sub-1',
@@ -129,4 +77,50 @@ test('a different host name, region and size in the parameters give a different 
   assert.equal(deployed.find((d) => d.name === 'other')!.properties.hardwareProfile!.vmSize, 'Standard_D2s_v5');
   assert.ok(!JSON.stringify(deployed).includes('web'), 'nothing of the original host name is left');
   assert.ok(!JSON.stringify(deployed).includes('203.0.113.7'), 'nor its allowed address');
+});
+
+test('the Docker install template deploys the Custom Script extension Install Docker on VM… sends, its script only in a secureObject parameter', () => {
+  const options = { adminUser: 'ops', sshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0s ops@vm' };
+  const { template, protectedSettings } = buildDockerInstallTemplate({ vmName: 'web', location: 'westeurope' }, options);
+  const script = buildInstallScript(options);
+  assert.deepEqual(protectedSettings, { script: Buffer.from(script).toString('base64') }, 'the very script the command sends');
+  const text = JSON.stringify(template);
+  for (const part of [protectedSettings.script, options.sshPublicKey, 'apt-get', 'usermod']) {
+    assert.ok(!text.includes(part), `the template itself carries no part of the script (${part.slice(0, 20)}…)`);
+  }
+  const params = (template as { parameters: Record<string, { type: string; defaultValue?: unknown }> }).parameters;
+  assert.equal(params.protectedSettings.type, 'secureObject');
+  assert.equal(params.protectedSettings.defaultValue, undefined, 'a secure parameter has no default to leak');
+
+  const [resource, ...more] = deployTemplate(template, { protectedSettings }, { subscriptionId: 's', resourceGroup: 'g' });
+  assert.equal(more.length, 0);
+  const { properties, ...rest } = resource as { properties: Record<string, unknown> };
+  const { forceUpdateTag, ...settings } = properties;
+  assert.deepEqual(rest, {
+    type: 'Microsoft.Compute/virtualMachines/extensions',
+    apiVersion: '2026-04-01',
+    name: `web/${INSTALL_EXTENSION_NAME}`,
+    location: 'westeurope',
+  });
+  assert.deepEqual(settings, {
+    publisher: 'Microsoft.Azure.Extensions',
+    type: 'CustomScript',
+    typeHandlerVersion: '2.1',
+    autoUpgradeMinorVersion: true,
+    protectedSettings,
+  });
+  assert.ok(!Number.isNaN(Date.parse(forceUpdateTag as string)), 'each deployment gets a new tag, so a redeployment runs the script again');
+  const other = deployTemplate(template, { protectedSettings, vmName: 'api' }, { subscriptionId: 's', resourceGroup: 'g' })[0];
+  assert.equal(other.name, `api/${INSTALL_EXTENSION_NAME}`, 'the VM is a parameter');
+});
+
+test('the Docker install template refuses a key or user the script could not take, as the command does', () => {
+  assert.throws(
+    () => buildDockerInstallTemplate({ vmName: 'web', location: 'westeurope' }, { adminUser: 'ops', sshPublicKey: "x'; rm -rf /" }),
+    /not one OpenSSH line/,
+  );
+  assert.throws(
+    () => buildDockerInstallTemplate({ vmName: 'web', location: 'westeurope' }, { adminUser: 'Root User', sshPublicKey: 'ssh-ed25519 AAAA' }),
+    /not a Linux user name/,
+  );
 });

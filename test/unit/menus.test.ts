@@ -9,7 +9,7 @@ import { DockerHostSession } from '../../src/core/docker/hostSession';
 import type { DockerHostSpec, HostSource } from '../../src/core/docker/hostSpec';
 import { DockerHostError, UnknownHostKeyError } from '../../src/core/docker/errors';
 import type { AzureVm, PowerState } from '../../src/core/azure/vmModel';
-import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
+import { AzureHostNode, AzureVmNode, OtherVmsNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
 import { ErrorNode } from '../../src/ui/tree/errorNode';
 import { HostNode } from '../../src/ui/tree/hostNodes';
 import { MessageNode } from '../../src/ui/tree/treeNode';
@@ -105,6 +105,9 @@ const azureHost = (v: AzureVm, awaitingCertificates = false) =>
     awaitingCertificates,
   ).getTreeItem().contextValue!;
 
+const otherVm = (v: AzureVm) =>
+  new AzureVmNode({ ...v, osType: v.osType ?? 'Linux' }, { subscriptionId: 's' } as never, new MessageNode('p', 'p')).getTreeItem().contextValue!;
+
 const OTHER = 'dockerOnAzure.otherHosts';
 const AZURE = 'dockerOnAzure.azureHosts';
 const CONTAINER_ALWAYS = ['container.copyId', 'container.inspect', 'container.logs', 'container.remove', 'container.restart'];
@@ -124,11 +127,15 @@ const rows: { what: string; view: string; value: string; commands: string[] }[] 
   { what: 'a CLI context', view: OTHER, value: new HostNode(new DockerHostSession(spec('context'), env), ctx).getTreeItem().contextValue!, commands: ['compare', 'refreshHost'] },
   { what: 'an unreachable host', view: AZURE, value: new ErrorNode('h', new DockerHostError('down', 'refused')).getTreeItem().contextValue!, commands: ['retryHost'] },
   { what: 'an unknown SSH host key', view: OTHER, value: new ErrorNode('h', new UnknownHostKeyError('h', 22, 'ssh-ed25519', 'SHA256:x', 'h ssh-ed25519 AAAA', '/dev/null')).getTreeItem().contextValue!, commands: ['retryHost', 'trustHostKey'] },
-  { what: 'a running provisioned Azure host', view: AZURE, value: azureHost(vm('running', { provisioned: true })), commands: ['azure.installDocker', 'azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'compare', 'refreshHost'] },
-  { what: 'a deallocated marked Azure host', view: AZURE, value: azureHost(vm('deallocated')), commands: ['azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.start', 'azureHost.unmark', 'compare', 'refreshHost'] },
-  { what: 'a running VM the retired DockerExtension set up, awaiting its certificates', view: AZURE, value: azureHost(vm('running', { legacy: true }), true), commands: ['azure.installDocker', 'azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'azureHost.useTlsCertificates', 'compare', 'refreshHost'] },
-  { what: 'a running legacy-extension VM marked with its certificates', view: AZURE, value: azureHost(vm('running', { legacy: true })), commands: ['azure.installDocker', 'azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'azureHost.unmark', 'azureHost.useTlsCertificates', 'compare', 'refreshHost'] },
-  { what: 'a starting Azure host without an address', view: AZURE, value: azureHost(vm('starting', { address: false, provisioned: true })), commands: ['azureHost.delete', 'azureHost.openInPortal', 'compare', 'refreshHost'] },
+  { what: 'a running provisioned Azure host', view: AZURE, value: azureHost(vm('running', { provisioned: true })), commands: ['azure.installDocker', 'azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureVm.exportDockerInstallTemplate', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'compare', 'refreshHost'] },
+  { what: 'a deallocated marked Azure host', view: AZURE, value: azureHost(vm('deallocated')), commands: ['azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureVm.exportDockerInstallTemplate', 'azureHost.start', 'azureHost.unmark', 'compare', 'refreshHost'] },
+  { what: 'a running VM the retired DockerExtension set up, awaiting its certificates', view: AZURE, value: azureHost(vm('running', { legacy: true }), true), commands: ['azure.installDocker', 'azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureVm.exportDockerInstallTemplate', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'azureHost.useTlsCertificates', 'compare', 'refreshHost'] },
+  { what: 'a running legacy-extension VM marked with its certificates', view: AZURE, value: azureHost(vm('running', { legacy: true })), commands: ['azure.installDocker', 'azureHost.copyAddress', 'azureHost.delete', 'azureHost.exportContext', 'azureHost.openInPortal', 'azureVm.exportDockerInstallTemplate', 'azureHost.openSsh', 'azureHost.restart', 'azureHost.stop', 'azureHost.unmark', 'azureHost.useTlsCertificates', 'compare', 'refreshHost'] },
+  { what: 'a starting Azure host without an address', view: AZURE, value: azureHost(vm('starting', { address: false, provisioned: true })), commands: ['azureHost.delete', 'azureHost.openInPortal', 'azureVm.exportDockerInstallTemplate', 'compare', 'refreshHost'] },
+  { what: 'a running Linux VM that is not a Docker host', view: AZURE, value: otherVm(vm('running')), commands: ['azure.addExistingVm', 'azure.installDocker', 'azureVm.exportDockerInstallTemplate'] },
+  { what: 'a deallocated Linux VM that is not a Docker host', view: AZURE, value: otherVm(vm('deallocated')), commands: ['azure.addExistingVm', 'azureVm.exportDockerInstallTemplate'] },
+  { what: 'a running Windows VM', view: AZURE, value: otherVm({ ...vm('running'), osType: 'Windows' }), commands: ['azure.addExistingVm'] },
+  { what: 'the Other VMs group', view: AZURE, value: new OtherVmsNode({ subscriptionId: 's' } as never, [], new MessageNode('p', 'p')).getTreeItem().contextValue!, commands: [] },
   { what: 'a subscription', view: AZURE, value: new SubscriptionNode({ subscriptionId: 's', name: 'S' } as never, async () => []).getTreeItem().contextValue!, commands: ['azure.installDocker'] },
   { what: 'a message row', view: OTHER, value: new MessageNode('m', 'No containers').getTreeItem().contextValue!, commands: [] },
   { what: 'the Swarms group', view: OTHER, value: new SwarmsGroupNode({} as never, ctx).getTreeItem().contextValue!, commands: ['swarm.create'] },

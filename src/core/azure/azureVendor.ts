@@ -5,5 +5,5 @@ export { createIdentityCredential } from './identityCredentials';
 export { executeProvisioning, ProvisionError } from './provisioning/executor';
 export { createCertificateAuthority, createClientCertificate, createServerCertificate } from './provisioning/certificates';
 export { generateSshKeyPair, writeSshKeyPair, removeSshKeyPair, readPublicKey, listExistingKeys, freeKeyFileName } from './provisioning/sshKeys';
-export { buildArmTemplate } from './provisioning/armTemplate';
+export { buildArmTemplate, buildDockerInstallTemplate } from './provisioning/armTemplate';
 export { listContainerRegistries, listRegistryAdminCredentials } from './containerRegistries';

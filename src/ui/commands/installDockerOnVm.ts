@@ -6,7 +6,7 @@ import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
 import { isDockerHost } from '../../core/azure/azureHostSpec';
 import type { AzureVm } from '../../core/azure/vmModel';
-import { installDockerOnVm, InstallCancelled, InstallRefused, type InstallEvent } from '../../core/azure/dockerInstall/installDocker';
+import { installDockerOnVm, InstallCancelled, InstallRefused, windowsNotYet, type InstallEvent } from '../../core/azure/dockerInstall/installDocker';
 import { MARKERS } from '../../core/azure/dockerInstall/installScript';
 import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/sshKeys';
 import type { PemPair, ServerNames } from '../../core/azure/provisioning/certificates';
@@ -16,7 +16,7 @@ import { askToOpenPorts } from './azurePorts';
 import { errorText, isCancellation } from '../../core/docker/errors';
 import { publicKeyBlob, replaceKnownHostKey } from '../../core/docker/knownHosts';
 import { sshKeyDirectory } from '../settings';
-import { AzureHostNode, SubscriptionNode } from '../tree/azureNodes';
+import { AzureHostNode, AzureVmNode, SubscriptionNode } from '../tree/azureNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
 async function pickVm(deps: CommandDeps, only?: AzureSubscriptionRef): Promise<{ vm: AzureVm; sub: AzureSubscriptionRef } | undefined> {
@@ -71,7 +71,7 @@ interface PickedKey {
 }
 
 /** The key the admin user will sign in with: a new pair (the default) or one already in the key folder. */
-async function pickKey(vm: AzureVm): Promise<PickedKey | undefined> {
+export async function pickKey(vm: AzureVm): Promise<PickedKey | undefined> {
   const az = azureVendor();
   const dir = sshKeyDirectory();
   const existing = await az.listExistingKeys(dir);
@@ -128,19 +128,21 @@ function describe(e: InstallEvent): string {
  */
 export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
   return async (node) => {
-    // From a running host's row: install again there, which fixes what is off.
+    // From a VM's row (a host's: install again there, which fixes what is off): no VM to pick.
     const target =
-      node instanceof AzureHostNode
+      node instanceof AzureHostNode || node instanceof AzureVmNode
         ? { vm: node.vm, sub: node.subscription }
         : await pickVm(deps, node instanceof SubscriptionNode ? node.subscription : undefined);
     if (!target) {
       return;
     }
     const { vm, sub } = target;
+    if (vm.powerState !== 'running' && vm.osType !== 'Windows') {
+      void vscode.window.showInformationMessage(`${vm.name} is ${vm.powerState}: start the VM to install Docker on it.`);
+      return;
+    }
     if (vm.osType === 'Windows') {
-      void vscode.window.showInformationMessage(
-        `${vm.name} runs Windows. Installing Docker on Windows VMs is not supported yet; only Linux VMs are.`,
-      );
+      void vscode.window.showInformationMessage(windowsNotYet(vm.name));
       return;
     }
     const adminUser = vm.adminUsername ?? 'azureuser';

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { HostMark } from '../../core/azure/azureHostSpec';
 import type { AzureVm } from '../../core/azure/vmModel';
 import { pickSshKey, pickTlsFolder } from './connectionPrompts';
-import { AzureHostNode } from '../tree/azureNodes';
+import { AzureHostNode, AzureVmNode } from '../tree/azureNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
 async function askAccess(vm: AzureVm, homeDir: string): Promise<HostMark | undefined> {
@@ -45,9 +45,13 @@ async function askAccess(vm: AzureVm, homeDir: string): Promise<HostMark | undef
   return undefined;
 }
 
-/** Lists the VMs that are not Docker hosts yet, and records how to reach the chosen one's daemon. */
+/** Lists the VMs that are not Docker hosts yet (or takes the row's), and records how to reach the chosen one's daemon. */
 export function markVmAsDockerHost(deps: CommandDeps): CommandHandler {
-  return async () => {
+  return async (node) => {
+    if (node instanceof AzureVmNode) {
+      await markPicked(deps, node.vm, node.subscription.subscriptionId);
+      return;
+    }
     const inventory = deps.azureHosts.inventory;
     if (!inventory) {
       void vscode.window.showInformationMessage('Sign in to Azure first.');
@@ -74,15 +78,18 @@ export function markVmAsDockerHost(deps: CommandDeps): CommandHandler {
       })),
       { title: 'Add Existing VM as Docker Host', matchOnDetail: true },
     );
-    if (!picked) {
-      return;
-    }
-    const mark = await askAccess(picked.c.vm, deps.connectionEnv().homeDir);
-    if (mark) {
-      await deps.hostMarks.set(picked.c.vm.id, mark);
-      deps.azureHosts.refreshSubscription(picked.c.sub.subscriptionId);
+    if (picked) {
+      await markPicked(deps, picked.c.vm, picked.c.sub.subscriptionId);
     }
   };
+}
+
+async function markPicked(deps: CommandDeps, vm: AzureVm, subscriptionId: string): Promise<void> {
+  const mark = await askAccess(vm, deps.connectionEnv().homeDir);
+  if (mark) {
+    await deps.hostMarks.set(vm.id, mark);
+    deps.azureHosts.refreshSubscription(subscriptionId);
+  }
 }
 
 export function unmarkVm(deps: CommandDeps): CommandHandler {

@@ -16,7 +16,7 @@ import { installDockerOnVmCommand } from './installDockerOnVm';
 import { provisionHost } from './provisionHost';
 import { deployToHost, redeploy } from './deployToHost';
 import { composeDownCommand, composeUpCommand } from './composeCommands';
-import { exportArmTemplate } from './exportArmTemplate';
+import { exportArmTemplate, exportDockerInstallTemplate } from './exportArmTemplate';
 import { pushImage } from './pushImage';
 import { copyImageToHost } from './copyImage';
 import { compareVmsAndContainers } from './compareVmsAndContainers';
@@ -58,6 +58,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.composeUp': needsTrustedWorkspace('Compose Up', composeUpCommand),
   'dockerOnAzure.composeDown': composeDownCommand,
   'dockerOnAzure.azure.exportArmTemplate': exportArmTemplate,
+  'dockerOnAzure.azureVm.exportDockerInstallTemplate': exportDockerInstallTemplate,
   'dockerOnAzure.azureHost.unmark': unmarkVm,
   'dockerOnAzure.azureHost.useTlsCertificates': useTlsCertificates,
   'dockerOnAzure.azureHost.start': azureHostAction('start'),

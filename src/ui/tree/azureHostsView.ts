@@ -10,7 +10,7 @@ import type { HostMarksStore } from '../azure/hostMarksStore';
 import type { HostTlsStore } from '../azure/hostTlsStore';
 import { provisionedSshKey } from '../azure/provisionedKeys';
 import { DockerHostsTreeProvider } from './dockerHostsTreeProvider';
-import { AzureHostNode, SubscriptionNode } from './azureNodes';
+import { AzureHostNode, OtherVmsNode, SubscriptionNode } from './azureNodes';
 import type { HostTreeContext } from './hostNodes';
 import { MessageNode, TreeNode } from './treeNode';
 import { contextValue } from '../../core/contextValue';
@@ -40,7 +40,8 @@ function azureGroup(subscriptionId: string): string {
 const isAzureGroup = (group: string) => group.startsWith('azure:');
 
 /**
- * "Azure Docker Hosts": subscriptions → Docker hosts on VMs → containers and images. Every running
+ * "Azure Docker Hosts": subscriptions → Docker hosts on VMs → containers and images, and under
+ * "Other VMs" the subscription's VMs that are not Docker hosts (to install Docker on). Every running
  * Docker host VM with a public address goes into the catalog under its subscription; a VM that is
  * deleted, unmarked, stopped or signed out of leaves it, and with it its connection and watch.
  */
@@ -134,6 +135,7 @@ export class AzureHostsView implements vscode.Disposable {
   private async syncSubscription(inventory: AzureInventory, subscription: AzureSubscriptionRef) {
     const listing = await inventory.listing(subscription);
     const hosts = listing.vms.filter((vm) => isDockerHost(vm, this.marks.get(vm.id)));
+    const others = listing.vms.filter((vm) => !isDockerHost(vm, this.marks.get(vm.id)));
     const tlsOf = new Map(
       await Promise.all(
         hosts.filter((vm) => tlsFromSecrets(vm, this.marks.get(vm.id))).map(async (vm) => [vm.id, await this.tls.get(vm.id)] as const),
@@ -147,12 +149,15 @@ export class AzureHostsView implements vscode.Disposable {
     // Only a running VM is reached: a stopped one may get another address when it starts.
     const reachable = listed.filter((h) => h.vm.powerState === 'running' && h.spec && !h.awaitingCertificates).map((h) => h.spec!);
     const sessions = new Map(this.catalog.update(azureGroup(subscription.subscriptionId), reachable).map((s) => [s.spec.id, s]));
-    return listed.map(({ vm, spec, awaitingCertificates }) => ({
-      vm,
-      address: spec?.address,
-      session: spec && !awaitingCertificates ? sessions.get(spec.id) : undefined,
-      awaitingCertificates,
-    }));
+    return {
+      hosts: listed.map(({ vm, spec, awaitingCertificates }) => ({
+        vm,
+        address: spec?.address,
+        session: spec && !awaitingCertificates ? sessions.get(spec.id) : undefined,
+        awaitingCertificates,
+      })),
+      others,
+    };
   }
 
   /** For picks made before the view was opened: every selected subscription's hosts, if signed in. */
@@ -168,7 +173,8 @@ export class AzureHostsView implements vscode.Disposable {
 
   private async hostsOf(inventory: AzureInventory, parent: SubscriptionNode, ctx: HostTreeContext): Promise<TreeNode[]> {
     try {
-      const hosts = await this.syncSubscription(inventory, parent.subscription);
+      const { hosts, others } = await this.syncSubscription(inventory, parent.subscription);
+      const otherVms = others.length ? [new OtherVmsNode(parent.subscription, others, parent)] : [];
       for (const [id, node] of [...this.hostNodes]) {
         if (node.subscription.subscriptionId === parent.subscription.subscriptionId) {
           this.hostNodes.delete(id);
@@ -176,7 +182,10 @@ export class AzureHostsView implements vscode.Disposable {
       }
       if (!hosts.length) {
         this.listedBySubscription.delete(parent.subscription.subscriptionId);
-        return [new MessageNode(`${parent.id}/empty`, 'No Docker hosts here yet: provision one, or mark an existing VM as a Docker host.', parent)];
+        const hint = others.length
+          ? 'install Docker on one of the Other VMs, or provision one'
+          : 'provision one, or mark an existing VM as a Docker host';
+        return [new MessageNode(`${parent.id}/empty`, `No Docker hosts here yet: ${hint}.`, parent), ...otherVms];
       }
       const nodes = hosts.map(({ vm, address, session, awaitingCertificates }) => {
         const node = new AzureHostNode(vm, parent.subscription, address, session, ctx, parent, awaitingCertificates);
@@ -186,7 +195,7 @@ export class AzureHostsView implements vscode.Disposable {
         return node;
       });
       this.listedBySubscription.set(parent.subscription.subscriptionId, nodes);
-      return nodes;
+      return [...nodes, ...otherVms];
     } catch (err) {
       if (isAzureSignInError(err)) {
         return [new SignInAgainNode(err.message)];

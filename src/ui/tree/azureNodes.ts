@@ -135,3 +135,86 @@ export class AzureHostNode implements TreeNode {
     return this.inner.getChildren();
   }
 }
+
+/** What stands between a VM that is not a Docker host and Install Docker on VM…, if anything. */
+export function installBlocker(vm: AzureVm): string | undefined {
+  if (vm.osType === 'Windows') {
+    return 'Windows: installing Docker is not supported yet';
+  }
+  if (vm.powerState !== 'running') {
+    return 'must be running to install Docker';
+  }
+  return undefined;
+}
+
+/**
+ * A VM of the subscription that is not a Docker host: right-click to install Docker on it, to add
+ * it as a host whose daemon is there already, or to export the install as a template.
+ */
+export class AzureVmNode implements TreeNode {
+  readonly id: string;
+
+  constructor(
+    readonly vm: AzureVm,
+    readonly subscription: AzureSubscriptionRef,
+    readonly parent: TreeNode,
+  ) {
+    this.id = `azure/vm/${vm.id.toLowerCase()}`;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const { vm } = this;
+    const state = POWER_ICON[vm.powerState];
+    const blocker = installBlocker(vm);
+    const item = new vscode.TreeItem(vm.name, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = [state.label, blocker ?? 'not a Docker host'].join(' · ');
+    item.iconPath = new vscode.ThemeIcon(state.icon, state.color ? new vscode.ThemeColor(state.color) : undefined);
+    item.tooltip = tooltipMarkdown(
+      [
+        `**${markdownText(vm.name)}** — ${state.label}, not a Docker host`,
+        '',
+        `OS: ${markdownText(vm.osType ?? 'Linux')} · Size: ${markdownText(vm.vmSize)} · Region: ${markdownText(vm.location)}`,
+        `Public IP: ${markdownText(vm.publicIp ?? 'none')}${vm.fqdn ? ` · DNS: ${markdownText(vm.fqdn)}` : ''}`,
+        `Resource group: ${markdownText(vm.resourceGroup)}`,
+        blocker ? `Install Docker on VM…: ${blocker}.` : 'Install Docker on VM… makes it a Docker host reached over SSH or mutual TLS.',
+      ].join('  \n'),
+    );
+    item.contextValue = contextValue('azureVm', vm.powerState, vm.osType === 'Windows' ? 'windows' : 'linux');
+    return item;
+  }
+}
+
+/**
+ * The subscription's VMs that are not Docker hosts, collapsed under one row so the hosts stay the
+ * view's subject; they come from the same listing as the hosts, so showing them costs no call.
+ */
+export class OtherVmsNode implements TreeNode {
+  readonly id: string;
+  readonly vms: AzureVmNode[];
+
+  constructor(
+    readonly subscription: AzureSubscriptionRef,
+    vms: AzureVm[],
+    readonly parent: TreeNode,
+  ) {
+    this.id = `azure/${subscription.subscriptionId}/other-vms`;
+    this.vms = vms.map((vm) => new AzureVmNode(vm, subscription, this));
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Other VMs', vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.description = this.vms.length === 1 ? '1 not a Docker host' : `${this.vms.length} not Docker hosts`;
+    item.tooltip = tooltipMarkdown(
+      'VMs of this subscription that are not Docker hosts: right-click one to install Docker on it or to add it as a host.',
+    );
+    item.iconPath = new vscode.ThemeIcon('server-environment');
+    item.contextValue = contextValue('azureOtherVms');
+    return item;
+  }
+
+  async getChildren(): Promise<TreeNode[]> {
+    return this.vms;
+  }
+}

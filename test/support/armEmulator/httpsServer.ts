@@ -15,7 +15,9 @@ export function startHttpsServer(certFile: string, keyFile: string, handle: (req
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+      // Joined, not resolved: a path that starts with "//" (the SDK's *ById calls put "/" before an id that
+      // has one) is a path to ARM, not a host, and ARM serves it as the single-slash one.
+      const url = new URL(`https://127.0.0.1${req.url ?? '/'}`);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) {
         if (v !== undefined) {

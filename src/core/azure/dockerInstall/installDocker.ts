@@ -12,8 +12,13 @@ import type { DaemonTls } from '../provisioning/cloudInit';
 import { buildInstallScript, parseInstallOutput, type InstallReport } from './installScript';
 
 export const INSTALL_EXTENSION_NAME = 'docker-on-azure-install';
-const PUBLISHER = 'Microsoft.Azure.Extensions';
-const TYPE = 'CustomScript';
+/** The Custom Script extension for Linux, as the install sends it and the exported template declares it. */
+export const CUSTOM_SCRIPT = { publisher: 'Microsoft.Azure.Extensions', type: 'CustomScript', typeHandlerVersion: '2.1' } as const;
+
+/** The extension's protectedSettings for the install script: encrypted to the VM, never readable back. */
+export function installProtectedSettings(script: string): { script: string } {
+  return { script: Buffer.from(script).toString('base64') };
+}
 
 export interface InstallTarget {
   resourceGroup: string;
@@ -35,6 +40,11 @@ export interface InstallOptions {
   onEvent?: (e: InstallEvent) => void;
   /** How often the instance view is read while the script runs (default 5 s). */
   pollIntervalMs?: number;
+}
+
+/** Why a Windows VM gets no install, wherever it is asked for. */
+export function windowsNotYet(vmName: string): string {
+  return `${vmName} runs Windows. Installing Docker on Windows VMs is not supported yet; only Linux VMs are.`;
 }
 
 /** The VM cannot take the install (Windows, another Linux, a Custom Script of someone else's). */
@@ -66,7 +76,7 @@ export async function installDockerOnVm(compute: ComputeManagementClient, target
   const { resourceGroup: rg, name } = target;
   const vm = await compute.virtualMachines.get(rg, name);
   if (vm.storageProfile?.osDisk?.osType === 'Windows' || vm.osProfile?.windowsConfiguration) {
-    throw new InstallRefused(`${name} runs Windows. Installing Docker on Windows VMs is not supported yet; only Linux VMs are.`);
+    throw new InstallRefused(windowsNotYet(name));
   }
   const existing = (await compute.virtualMachineExtensions.list(rg, name)).value ?? [];
   const otherScript = existing.find((e) => isCustomScript(e) && e.name?.toLowerCase() !== INSTALL_EXTENSION_NAME);
@@ -83,13 +93,13 @@ export async function installDockerOnVm(compute: ComputeManagementClient, target
   emit({ kind: 'step', text: `Sending the install to ${name} as the Custom Script extension ${INSTALL_EXTENSION_NAME}…` });
   const poller = await compute.virtualMachineExtensions.beginCreateOrUpdate(rg, name, INSTALL_EXTENSION_NAME, {
     location: target.location,
-    publisher: PUBLISHER,
-    typePropertiesType: TYPE,
-    typeHandlerVersion: '2.1',
+    publisher: CUSTOM_SCRIPT.publisher,
+    typePropertiesType: CUSTOM_SCRIPT.type,
+    typeHandlerVersion: CUSTOM_SCRIPT.typeHandlerVersion,
     autoUpgradeMinorVersion: true,
     // A new tag makes Azure run the script again even when nothing else changed.
     forceUpdateTag: randomUUID(),
-    protectedSettings: { script: Buffer.from(script).toString('base64') },
+    protectedSettings: installProtectedSettings(script),
   });
   const seen = { stdout: 0, stderr: 0 };
   const show = (view: VirtualMachineExtensionInstanceView | undefined) => {
@@ -150,7 +160,9 @@ export async function installDockerOnVm(compute: ComputeManagementClient, target
 }
 
 function isCustomScript(e: VirtualMachineExtension): boolean {
-  return e.publisher?.toLowerCase() === PUBLISHER.toLowerCase() && e.typePropertiesType?.toLowerCase() === TYPE.toLowerCase();
+  return (
+    e.publisher?.toLowerCase() === CUSTOM_SCRIPT.publisher.toLowerCase() && e.typePropertiesType?.toLowerCase() === CUSTOM_SCRIPT.type.toLowerCase()
+  );
 }
 
 /**

@@ -1,4 +1,6 @@
 import { buildCloudConfig } from './cloudInit';
+import { CUSTOM_SCRIPT, INSTALL_EXTENSION_NAME, installProtectedSettings } from '../dockerInstall/installDocker';
+import { buildInstallScript, type InstallScriptOptions } from '../dockerInstall/installScript';
 import type { ProvisionPlan } from './plan';
 
 type Json = Record<string, unknown>;
@@ -101,4 +103,55 @@ function withDnsLabelParameter(properties: Json): Json {
 function withCustomData(properties: Json): Json {
   const osProfile = { ...(properties.osProfile as Json), customData: "[base64(parameters('cloudInit'))]" };
   return { ...properties, osProfile };
+}
+
+export interface DockerInstallTemplateTarget {
+  vmName: string;
+  location: string;
+}
+
+/**
+ * Install Docker on VM… for an existing VM as a resource-group deployment template: the Custom Script
+ * extension resource with the very script the command sends (SSH mode). Its protectedSettings come
+ * from a secureObject parameter, so the template carries no script and a deployment's record keeps
+ * none; `protectedSettings` is that parameter's value, for a parameters file beside the template.
+ */
+export function buildDockerInstallTemplate(
+  target: DockerInstallTemplateTarget,
+  script: Omit<InstallScriptOptions, 'tls'>,
+): { template: Json; protectedSettings: { script: string } } {
+  const template = {
+    $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+    contentVersion: '1.0.0.0',
+    parameters: {
+      vmName: { type: 'string', defaultValue: target.vmName, metadata: { description: 'The existing Linux VM to install Docker on' } },
+      location: { type: 'string', defaultValue: target.location, metadata: { description: "The VM's region" } },
+      protectedSettings: {
+        type: 'secureObject',
+        metadata: { description: '{ "script": base64 of the Docker on Azure install script }, encrypted to the VM by Azure' },
+      },
+      forceUpdateTag: {
+        type: 'string',
+        defaultValue: '[utcNow()]',
+        metadata: { description: 'A new value runs the script again on a redeployment' },
+      },
+    },
+    resources: [
+      {
+        type: 'Microsoft.Compute/virtualMachines/extensions',
+        apiVersion: API_VERSIONS['Microsoft.Compute/virtualMachines'],
+        name: `[concat(parameters('vmName'), '/${INSTALL_EXTENSION_NAME}')]`,
+        location: "[parameters('location')]",
+        properties: {
+          publisher: CUSTOM_SCRIPT.publisher,
+          type: CUSTOM_SCRIPT.type,
+          typeHandlerVersion: CUSTOM_SCRIPT.typeHandlerVersion,
+          autoUpgradeMinorVersion: true,
+          forceUpdateTag: "[parameters('forceUpdateTag')]",
+          protectedSettings: "[parameters('protectedSettings')]",
+        },
+      },
+    ],
+  };
+  return { template, protectedSettings: installProtectedSettings(buildInstallScript(script)) };
 }
