@@ -56,7 +56,9 @@ export function swarmRows(views: () => HostViews) {
     shownSwarm,
     section,
     async serviceRow(name: string): Promise<SwarmServiceRow> {
-      const row = (await section(await shownSwarm(), 'Services')).find((n): n is SwarmServiceRow => n instanceof SwarmServiceRow && label(n) === name);
+      const row = (await section(await shownSwarm(), 'Services')).find(
+        (n): n is SwarmServiceRow => n instanceof SwarmServiceRow && label(n) === name,
+      );
       assert.ok(row, `service ${name} shown`);
       return row;
     },

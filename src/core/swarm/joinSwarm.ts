@@ -160,7 +160,10 @@ export async function addWorker(req: AddWorkerRequest): Promise<{ nodeId: string
   const info = (await manager.docker.info()) as { Swarm?: { ControlAvailable?: boolean; NodeAddr?: string } };
   const nodeAddr = info.Swarm?.NodeAddr;
   if (info.Swarm?.ControlAvailable !== true || !nodeAddr) {
-    throw new DockerHostError(`${manager.name} is not a manager of the swarm (any more): refresh the Swarms group and try again.`, 'SWARM_NOT_MANAGER');
+    throw new DockerHostError(
+      `${manager.name} is not a manager of the swarm (any more): refresh the Swarms group and try again.`,
+      'SWARM_NOT_MANAGER',
+    );
   }
   await joinWorkers({
     manager: { ...manager, advertiseAddress: nodeAddr },

@@ -16,7 +16,10 @@ export function addHostToSwarm(deps: CommandDeps): CommandHandler {
     }
     const manager = node.swarm.managers[0];
     if (!manager) {
-      throw new DockerHostError(`None of your hosts is a manager of the ${node.name} swarm: add a manager host to add nodes to it.`, 'SWARM_NO_MANAGER');
+      throw new DockerHostError(
+        `None of your hosts is a manager of the ${node.name} swarm: add a manager host to add nodes to it.`,
+        'SWARM_NO_MANAGER',
+      );
     }
     const free = await hostsInNoSwarm(await deps.hosts.loadAll());
     if (!free.length) {
