@@ -9,15 +9,17 @@ import { DockerHostError } from '../docker/errors';
 import { inSwarm, readSwarm, setNodeAvailability } from './swarmApi';
 import type { SwarmNode, SwarmSnapshot } from './swarmModel';
 
-/** Why `node` cannot be removed as it is, in one sentence naming it and what to do; undefined when it can. */
-export function removalRefusal(node: SwarmNode, nodes: readonly SwarmNode[]): string | undefined {
+/** A manager is not removed: the error says, in one sentence naming it, what to do first. */
+export function refuseManagerRemoval(node: SwarmNode, nodes: readonly SwarmNode[]): void {
   if (node.role !== 'manager') {
-    return undefined;
+    return;
   }
-  if (nodes.filter((n) => n.role === 'manager').length <= 1) {
-    return `${node.hostname} is the only manager of the swarm, so removing it would end the swarm: promote another node, then demote ${node.hostname} and remove it.`;
-  }
-  return `${node.hostname} is a manager of the swarm: demote it first (Demote Node), then remove it.`;
+  throw new DockerHostError(
+    nodes.filter((n) => n.role === 'manager').length <= 1
+      ? `${node.hostname} is the only manager of the swarm, so removing it would end the swarm: promote another node, then demote ${node.hostname} and remove it.`
+      : `${node.hostname} is a manager of the swarm: demote it first (Demote Node), then remove it.`,
+    'SWARM_REMOVE_MANAGER',
+  );
 }
 
 export interface RemoveNodeRequest {
@@ -65,10 +67,7 @@ export async function removeNode(req: RemoveNodeRequest): Promise<RemovedNode> {
   if (!node) {
     throw new DockerHostError(`Node ${nodeId.slice(0, 12)} is no longer in the swarm: refresh the Swarms group.`, 'SWARM_NODE_GONE');
   }
-  const refusal = removalRefusal(node, first.nodes);
-  if (refusal) {
-    throw new DockerHostError(refusal, 'SWARM_REMOVE_MANAGER');
-  }
+  refuseManagerRemoval(node, first.nodes);
   const name = node.hostname;
   const affected = new Set(first.tasks.filter((t) => t.nodeId === nodeId && t.desiredState === 'running').map((t) => t.serviceId));
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { DockerHostError, isCancellation } from '../../core/docker/errors';
 import { addWorker } from '../../core/swarm/joinSwarm';
-import { removalRefusal, removeNode } from '../../core/swarm/removeNode';
+import { refuseManagerRemoval, removeNode } from '../../core/swarm/removeNode';
 import { hostsInNoSwarm } from '../../core/swarm/swarmDiscovery';
 import { SwarmNodeRow, SwarmTreeNode } from '../tree/swarmNodes';
 import { deleteAzureHost } from './azureHostDelete';
@@ -60,10 +60,8 @@ export function removeSwarmNode(deps: CommandDeps): CommandHandler {
       return;
     }
     const { node, host } = row;
-    const refusal = removalRefusal(node, (await row.swarm.snapshot()).nodes);
-    if (refusal) {
-      throw new DockerHostError(refusal, 'SWARM_REMOVE_MANAGER');
-    }
+    // Before anything is asked: the same check runs again in removeNode, on a fresh read.
+    refuseManagerRemoval(node, (await row.swarm.snapshot()).nodes);
     const answer = host
       ? await vscode.window.showWarningMessage(
           `Remove ${node.hostname} from the swarm?`,
