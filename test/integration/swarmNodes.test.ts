@@ -188,7 +188,7 @@ test('Remove Node from Swarm… drains a worker, waits until its replicas run el
   assert.ok(onN4.length > 0, 'n4 runs replicas');
 
   // Sampled while the command runs: once n4 has left, all 8 replicas already run on the others.
-  const samples: { n4: string; elsewhere: number }[] = [];
+  const samples: { n4: string; elsewhere: number; at: number }[] = [];
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
@@ -197,7 +197,7 @@ test('Remove Node from Swarm… drains a worker, waits until its replicas run el
       const elsewhere = s.tasks.filter(
         (t) => t.serviceId === id && t.nodeId !== n4Id && t.state === 'running' && t.desiredState === 'running',
       ).length;
-      samples.push({ n4: state, elsewhere });
+      samples.push({ n4: state, elsewhere, at: Date.now() });
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
@@ -209,7 +209,11 @@ test('Remove Node from Swarm… drains a worker, waits until its replicas run el
     sampling = false;
     await sampler;
   }
-  console.log(`Remove Node: n4 with ${onN4.length} of 8 replicas drained, left and removed in ${Date.now() - t0} ms`);
+  const since = (found?: { at: number }) => (found ? `${found.at - t0} ms` : 'never');
+  console.log(
+    `Remove Node: n4 with ${onN4.length} of 8 replicas; all 8 on the others after ${since(samples.find((x) => x.at >= t0 && x.elsewhere === 8))}, ` +
+      `n4 left after ${since(samples.find((x) => x.n4 !== 'active'))}, removed after ${Date.now() - t0} ms`,
+  );
   assert.deepEqual(errors(), []);
   assert.deepEqual(
     recorded.messages.map((m) => `${m.level}: ${m.text}`),

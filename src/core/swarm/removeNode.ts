@@ -57,6 +57,10 @@ function stillToMove(s: SwarmSnapshot, nodeId: string, serviceIds: ReadonlySet<s
   return waiting;
 }
 
+async function swarmState(docker: Dockerode): Promise<{ NodeID?: string; LocalNodeState?: string }> {
+  return ((await docker.info()) as { Swarm?: { NodeID?: string; LocalNodeState?: string } }).Swarm ?? {};
+}
+
 export async function removeNode(req: RemoveNodeRequest): Promise<RemovedNode> {
   const { manager, nodeId, own, signal } = req;
   const progress = req.onProgress ?? (() => undefined);
@@ -89,18 +93,24 @@ export async function removeNode(req: RemoveNodeRequest): Promise<RemovedNode> {
     await inSwarm(() => manager.getNode(nodeId).remove({ force: true }));
     return { hostname: name, forced: true };
   }
+  // Made to leave, and then taken at its word: so it has to be that node.
+  if ((await swarmState(own)).NodeID !== nodeId) {
+    throw new DockerHostError(
+      `The host shown for ${name} is no longer that node: refresh the Swarms group and try again. ${name} stays drained.`,
+      'SWARM_NODE_MOVED',
+    );
+  }
   progress(`${name} leaves the swarm…`);
   await own.swarmLeave({ force: false });
-  // The managers refuse to delete a node they still see up; it is down once its session ends.
-  for (;;) {
-    const state = ((await inSwarm(() => manager.getNode(nodeId).inspect())) as { Status?: { State?: string } }).Status?.State;
-    if (state === 'down') {
-      break;
-    }
-    progress(`Waiting for the managers to see ${name} gone…`);
-    // Not cancellable: the node has left already, and this ends as soon as the managers notice.
-    await delay(pollMs);
+  const left = (await swarmState(own)).LocalNodeState;
+  if (left !== 'inactive') {
+    throw new DockerHostError(
+      `${name} did not leave the swarm (its engine says ${left ?? 'nothing'}); it stays drained. Try Remove Node again.`,
+      'SWARM_LEAVE_FAILED',
+    );
   }
-  await inSwarm(() => manager.getNode(nodeId).remove({}));
+  // Its own engine says it left: the managers' "not down yet" check, which would hold the delete
+  // back for the seconds until they miss its heartbeat, guards against nothing here.
+  await inSwarm(() => manager.getNode(nodeId).remove({ force: true }));
   return { hostname: name, forced: false };
 }
