@@ -4,19 +4,19 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import Dockerode from 'dockerode';
 import { defaultConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
-import type { DockerHostSession } from '../../src/core/docker/hostSession';
-import { createSwarm, type SwarmMember } from '../../src/core/swarm/createSwarm';
+import { createSwarm } from '../../src/core/swarm/createSwarm';
 import { readSwarm, removeService, scaleService } from '../../src/core/swarm/swarmApi';
 import { discoverSwarms } from '../../src/core/swarm/swarmDiscovery';
 import { compareSwarmCount } from '../../src/ui/webview/compareHosts';
 import { tasksOf, type SwarmSnapshot } from '../../src/core/swarm/swarmModel';
-import { SwarmNodeRow, SwarmSectionNode, SwarmServiceRow, SwarmsGroupNode, SwarmStackRow, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
+import { SwarmStackRow, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
 import type { TreeNode } from '../../src/ui/tree/treeNode';
 import { startEngineProxy, type EngineProxy } from '../support/engineProxy';
 import { run } from '../support/engines';
 import { startHostViews, type HostViews } from '../support/hostViews';
 import type { FakeTreeView } from '../support/vscodeFake';
-import { startSwarmHosts, type SwarmHost, type SwarmHosts } from '../support/swarmCluster';
+import { startSwarmHosts, type SwarmHosts } from '../support/swarmCluster';
+import { command, description, label, swarmRows } from '../support/swarmRows';
 import { dockerCli, eventually, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 /**
@@ -30,53 +30,7 @@ let views: HostViews;
 let proxy: EngineProxy;
 let clusterId = '';
 
-function sessionOf(h: SwarmHost): DockerHostSession {
-  const session = views.catalog.list().find((s) => s.spec.name === h.name);
-  assert.ok(session, `${h.name} in the catalog`);
-  return session;
-}
-
-function label(n: TreeNode): string {
-  return String(n.getTreeItem().label);
-}
-
-function description(n: TreeNode): string {
-  return String(n.getTreeItem().description ?? '');
-}
-
-/** The Swarms group as the Other Docker Hosts view shows it, read afresh. */
-async function shownSwarm(): Promise<SwarmTreeNode> {
-  const provider = views.otherHosts.provider;
-  const group = (await provider.getChildren()).find((n): n is SwarmsGroupNode => n instanceof SwarmsGroupNode);
-  assert.ok(group, 'the view has a Swarms group');
-  const swarms = await provider.getChildren(group);
-  assert.equal(swarms.length, 1, swarms.map(label).join());
-  assert.ok(swarms[0] instanceof SwarmTreeNode);
-  return swarms[0];
-}
-
-async function section(swarm: SwarmTreeNode, name: string): Promise<TreeNode[]> {
-  const sections = await views.otherHosts.provider.getChildren(swarm);
-  const found = sections.find((n): n is SwarmSectionNode => n instanceof SwarmSectionNode && label(n) === name);
-  assert.ok(found, `${name} in ${sections.map(label)}`);
-  return views.otherHosts.provider.getChildren(found);
-}
-
-async function serviceRow(name: string): Promise<SwarmServiceRow> {
-  const row = (await section(await shownSwarm(), 'Services')).find((n): n is SwarmServiceRow => n instanceof SwarmServiceRow && label(n) === name);
-  assert.ok(row, `service ${name} shown`);
-  return row;
-}
-
-async function command(id: string, ...args: unknown[]): Promise<unknown> {
-  const handler = recorded.commands.get(id);
-  assert.ok(handler, `${id} is registered`);
-  return handler(...args);
-}
-
-function member(h: SwarmHost): SwarmMember {
-  return { name: h.name, docker: sessionOf(h).connect().docker, advertiseAddress: h.address };
-}
+const { sessionOf, member, shownSwarm, section, serviceRow, nodeRow } = swarmRows(() => views);
 
 const manager = () => cluster.hosts[0];
 const read = () => readSwarm(sessionOf(manager()).connect().docker, clusterId);
@@ -237,8 +191,7 @@ test('a dnsrr service with host-mode ports spreads over the nodes; the tree, its
   assert.equal((await cli(['stack', 'services', 'shop', '--format', '{{.Name}}'])).trim(), name);
 
   // A node that is one of the user's hosts expands as that host does, with ids of its own.
-  const n2 = (await section(await shownSwarm(), 'Nodes')).find((n): n is SwarmNodeRow => n instanceof SwarmNodeRow && label(n) === 'n2');
-  assert.ok(n2);
+  const n2 = await nodeRow('n2');
   const groups = await views.otherHosts.provider.getChildren(n2);
   assert.deepEqual(groups.map(label), ['Containers', 'Images']);
   const containers = await views.otherHosts.provider.getChildren(groups[0]);
@@ -370,11 +323,6 @@ test('Scale Service…, Drain and Activate Node, Promote and Demote, Remove Serv
   const id = serviceNamed(s, name).id;
   assert.ok(runningNodes(s, id).includes('n3'));
 
-  const nodeRow = async (host: string) => {
-    const row = (await section(await shownSwarm(), 'Nodes')).find((n): n is SwarmNodeRow => n instanceof SwarmNodeRow && label(n) === host);
-    assert.ok(row, host);
-    return row;
-  };
   const t0 = Date.now();
   recorded.answers.push('Drain');
   await command('dockerOnAzure.swarm.drainNode', await nodeRow('n3'));

@@ -6,10 +6,10 @@ import type { Pseudoterminal } from 'vscode';
 import { defaultConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { createSwarm } from '../../src/core/swarm/createSwarm';
 import { followServiceLogs } from '../../src/core/swarm/serviceLogs';
-import { SwarmSectionNode, SwarmServiceRow, SwarmsGroupNode } from '../../src/ui/tree/swarmNodes';
 import type { TreeNode } from '../../src/ui/tree/treeNode';
 import { startHostViews, type HostViews } from '../support/hostViews';
 import { startSwarmHosts, type SwarmHost, type SwarmHosts } from '../support/swarmCluster';
+import { command, description, swarmRows } from '../support/swarmRows';
 import { dockerCli, eventually, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 /**
@@ -25,11 +25,8 @@ let views: HostViews;
 
 const cli = (args: string[]) => dockerCli(args, cluster.hosts[0].tls);
 
-function docker(h: SwarmHost) {
-  const session = views.catalog.list().find((s) => s.spec.name === h.name);
-  assert.ok(session, `${h.name} in the catalog`);
-  return session.connect().docker;
-}
+const { sessionOf, serviceRow } = swarmRows(() => views);
+const docker = (h: SwarmHost) => sessionOf(h).connect().docker;
 
 before(async () => {
   cluster = await startSwarmHosts(path.join(env.rootDir, `swsvc-${process.pid.toString(36)}`), 3);
@@ -53,29 +50,8 @@ after(async () => {
   await cluster?.stop();
 });
 
-const label = (n: TreeNode) => String(n.getTreeItem().label);
-const description = (n: TreeNode) => String(n.getTreeItem().description ?? '');
 /** Whether the row's menu offers Roll Back Service (package.json's `when` for it). */
 const offersRollBack = (n: TreeNode) => /\brollbackable\b/.test(n.getTreeItem().contextValue ?? '');
-
-/** The service's row in Swarms → (the one swarm) → Services, read afresh. */
-async function serviceRow(name: string): Promise<SwarmServiceRow> {
-  const provider = views.otherHosts.provider;
-  const group = (await provider.getChildren()).find((n) => n instanceof SwarmsGroupNode);
-  assert.ok(group, 'a Swarms group');
-  const [swarm] = await provider.getChildren(group);
-  const services = (await provider.getChildren(swarm)).find((n) => n instanceof SwarmSectionNode && label(n) === 'Services');
-  assert.ok(services);
-  const row = (await provider.getChildren(services)).find((n): n is SwarmServiceRow => n instanceof SwarmServiceRow && label(n) === name);
-  assert.ok(row, `service ${name} shown`);
-  return row;
-}
-
-async function command(id: string, ...args: unknown[]): Promise<unknown> {
-  const handler = recorded.commands.get(id);
-  assert.ok(handler, `${id} is registered`);
-  return handler(...args);
-}
 
 /** `service ps` of the tasks meant to run: name, node, image and state of each, by name. */
 async function running(name: string): Promise<string[]> {

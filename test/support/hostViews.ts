@@ -36,6 +36,8 @@ export interface HostViewsOptions {
   refresh?: RefreshOptions;
   /** The extension context the commands get. */
   context?: unknown;
+  /** Where the commands log; nowhere by default. */
+  log?: CommandDeps['log'];
   /** Register every command too (the vscode fake allows one registration of each at a time). */
   commands?: boolean;
 }
@@ -83,7 +85,7 @@ export function startHostViews(opts: HostViewsOptions): HostViews {
     addedHosts: added,
     inspect: new InspectDocuments(catalog),
     connectionEnv: opts.connectionEnv,
-    log: silentLog,
+    log: opts.log ?? silentLog,
     buildLog: window.createOutputChannel('Docker on Azure: Build') as never,
     installLog: window.createOutputChannel('Docker on Azure: Install') as never,
     vmStarts,

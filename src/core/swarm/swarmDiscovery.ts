@@ -35,8 +35,8 @@ interface SwarmInfo {
  * Hosts that do not answer (within `timeoutMs`, so one dead host does not hold the group back) are
  * left out here: the hosts views already say why.
  */
-export async function discoverSwarms(sessions: readonly DockerHostSession[], timeoutMs = 10_000): Promise<DiscoveredSwarm[]> {
-  const infos = await Promise.all(
+async function swarmInfos(sessions: readonly DockerHostSession[], timeoutMs: number) {
+  return Promise.all(
     sessions.map(async (session) => {
       try {
         const info = await (session.connect().docker.info({ abortSignal: AbortSignal.timeout(timeoutMs) } as never) as unknown as Promise<SwarmInfo>);
@@ -46,6 +46,10 @@ export async function discoverSwarms(sessions: readonly DockerHostSession[], tim
       }
     }),
   );
+}
+
+export async function discoverSwarms(sessions: readonly DockerHostSession[], timeoutMs = 10_000): Promise<DiscoveredSwarm[]> {
+  const infos = await swarmInfos(sessions, timeoutMs);
   const swarms = new Map<string, DiscoveredSwarm>();
   const byManagerNode = new Map<string, DiscoveredSwarm>();
   const members: Array<{ membership: SwarmMembership; clusterId?: string; managers: string[] }> = [];
@@ -81,4 +85,10 @@ export async function discoverSwarms(sessions: readonly DockerHostSession[], tim
     }
   }
   return [...swarms.values()];
+}
+
+/** The hosts that answer and belong to no swarm: those a swarm may take in. */
+export async function hostsInNoSwarm(sessions: readonly DockerHostSession[], timeoutMs = 10_000): Promise<DockerHostSession[]> {
+  const infos = await swarmInfos(sessions, timeoutMs);
+  return infos.flatMap((found) => (found && (found.info.Swarm?.LocalNodeState ?? 'inactive') === 'inactive' ? [found.session] : []));
 }

@@ -11,6 +11,7 @@ import type { DockerHostSpec } from '../../core/docker/hostSpec';
 import { addSshHostEntry, missingSshDirectives, type SshClientNeeds } from '../../core/docker/sshClientConfig';
 import { AzureHostNode } from '../tree/azureNodes';
 import { HostNode } from '../tree/hostNodes';
+import { SwarmTreeNode } from '../tree/swarmNodes';
 import { provisionedSshKey } from '../azure/provisionedKeys';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
@@ -85,6 +86,9 @@ interface ExportTarget {
 
 /** An Azure host (running or not) or a host added by address; CLI contexts already are contexts. */
 async function exportTarget(deps: CommandDeps, node: unknown): Promise<ExportTarget | undefined> {
+  if (node instanceof SwarmTreeNode) {
+    return swarmManagerTarget(deps, node);
+  }
   if (node instanceof HostNode && node.session.spec.source === 'added') {
     const { spec } = node.session;
     return { spec, name: spec.name, description: `${spec.name} (Docker on Azure)` };
@@ -114,6 +118,29 @@ async function exportTarget(deps: CommandDeps, node: unknown): Promise<ExportTar
     return undefined;
   }
   return { spec, name: host.vm.name, description: `Azure VM ${host.vm.name} (${host.vm.resourceGroup})` };
+}
+
+/** A swarm's manager host, through whichever of the paths above its source takes. */
+async function swarmManagerTarget(deps: CommandDeps, swarm: SwarmTreeNode): Promise<ExportTarget | undefined> {
+  const session = swarm.swarm.managers[0]?.session;
+  if (!session) {
+    void vscode.window.showInformationMessage(`None of your hosts is a manager of the ${swarm.name} swarm: add a manager host to export it.`);
+    return undefined;
+  }
+  const name = `${swarm.name}-swarm`;
+  const { spec } = session;
+  if (spec.source === 'context') {
+    void vscode.window.showInformationMessage(`The manager ${spec.name} is a Docker context already: docker --context ${spec.name} node ls.`);
+    return undefined;
+  }
+  if (spec.source === 'azure') {
+    const target = await exportTarget(
+      deps,
+      deps.azureHosts.listedHosts().find((h) => h.session?.spec.id === spec.id),
+    );
+    return target && { ...target, name };
+  }
+  return { spec, name, description: `Manager ${spec.name} of the ${swarm.name} swarm (Docker on Azure)` };
 }
 
 const ADD_ENTRY = 'Add Host Entry';

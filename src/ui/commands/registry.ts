@@ -23,6 +23,7 @@ import { compareVmsAndContainers } from './compareVmsAndContainers';
 import { needsTrustedWorkspace } from './preconditions';
 import { swarmServiceCommands } from './swarmServiceCommands';
 import { deployComposeAsStack } from './stackDeployCommand';
+import { addHostToSwarm, removeSwarmNode } from './swarmNodeCommands';
 import { createSwarmFromHosts, nodeAvailability, nodeRole, removeSwarmService, removeSwarmStack, scaleSwarmService } from './swarmCommands';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
@@ -79,6 +80,9 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.swarm.activateNode': nodeAvailability('active'),
   'dockerOnAzure.swarm.promoteNode': nodeRole('manager'),
   'dockerOnAzure.swarm.demoteNode': nodeRole('worker'),
+  'dockerOnAzure.swarm.addHost': addHostToSwarm,
+  'dockerOnAzure.swarm.removeNode': removeSwarmNode,
+  'dockerOnAzure.swarm.exportManagerContext': exportAsDockerContext,
   ...swarmServiceCommands,
 };
 

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import type { DockerHostSession } from '../../core/docker/hostSession';
-import { advertiseAddressFor, createSwarm, type SwarmMember } from '../../core/swarm/createSwarm';
+import { advertiseAddressFor, createSwarm } from '../../core/swarm/createSwarm';
+import type { SwarmMember } from '../../core/swarm/joinSwarm';
 import { removeService, removeStack, scaleService, setNodeAvailability, setNodeRole, type NodeAvailability } from '../../core/swarm/swarmApi';
 import { SwarmNodeRow, SwarmServiceRow, SwarmStackRow } from '../tree/swarmNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
-async function memberFor(session: DockerHostSession): Promise<SwarmMember | undefined> {
+/** A host as a swarm member, with the address where the other hosts reach it (asked when its Docker address does not say). */
+export async function memberFor(session: DockerHostSession): Promise<SwarmMember | undefined> {
   const derived = advertiseAddressFor(session.spec.address);
   const advertiseAddress =
     derived ??
