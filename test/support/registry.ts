@@ -24,10 +24,15 @@ export interface RegistryOptions {
    * whose certificate is in `rootCertBundle`. The ARM emulator's `acrTokenAuth` fits here.
    */
   tokenAuth?: { realm: string; issuer: string; rootCertBundle: string };
+  /**
+   * The address to listen on; 127.0.0.1 by default. A swarm's nodes live in namespaces of their
+   * own, where loopback is their own, so their registry listens on the bridge they share.
+   */
+  host?: string;
 }
 
 export interface RegistryHandle {
-  /** `127.0.0.1:PORT`: the registry part of image references, trusted as insecure by dockerd (loopback). */
+  /** `HOST:PORT`: the registry part of image references (a loopback one is trusted as insecure by dockerd). */
   address: string;
   port: number;
   dir: string;
@@ -36,13 +41,13 @@ export interface RegistryHandle {
   stop(): Promise<void>;
 }
 
-function statusOf(port: number, ca: string | undefined): Promise<number> {
+function statusOf(address: string, ca: string | undefined): Promise<number> {
   if (!ca) {
-    return fetch(`http://127.0.0.1:${port}/v2/`).then((res) => res.status);
+    return fetch(`http://${address}/v2/`).then((res) => res.status);
   }
   return new Promise((resolve, reject) => {
     https
-      .get(`https://127.0.0.1:${port}/v2/`, { ca: fs.readFileSync(ca) }, (res) => {
+      .get(`https://${address}/v2/`, { ca: fs.readFileSync(ca) }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       })
@@ -50,9 +55,9 @@ function statusOf(port: number, ca: string | undefined): Promise<number> {
   });
 }
 
-async function answers(port: number, ca: string | undefined): Promise<boolean> {
+async function answers(address: string, ca: string | undefined): Promise<boolean> {
   try {
-    const status = await statusOf(port, ca);
+    const status = await statusOf(address, ca);
     // 401 is an answer too: the registry is up and wants credentials.
     return status === 200 || status === 401;
   } catch {
@@ -70,6 +75,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doa-registry-'));
   const port = await freePort();
+  const address = `${opts.host ?? '127.0.0.1'}:${port}`;
   const config = [
     'version: 0.1',
     'log:',
@@ -78,7 +84,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     '  filesystem:',
     `    rootdirectory: ${path.join(dir, 'data')}`,
     'http:',
-    `  addr: 127.0.0.1:${port}`,
+    `  addr: ${address}`,
     // Without a secret each start makes a random one and warns; upload state is signed with it.
     `  secret: ${Math.random().toString(36).slice(2)}`,
   ];
@@ -90,7 +96,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
       'auth:',
       '  token:',
       `    realm: ${opts.tokenAuth.realm}`,
-      `    service: 127.0.0.1:${port}`,
+      `    service: ${address}`,
       `    issuer: ${JSON.stringify(opts.tokenAuth.issuer)}`,
       `    rootcertbundle: ${opts.tokenAuth.rootCertBundle}`,
     );
@@ -119,15 +125,15 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 20_000;
-  while (!(await answers(port, opts.tls?.ca))) {
+  while (!(await answers(address, opts.tls?.ca))) {
     if (exited) {
       throw new Error(`docker-registry exited during startup:\n${logTail(logFile)}`);
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`docker-registry not answering on 127.0.0.1:${port} after 20 s:\n${logTail(logFile)}`);
+      throw new Error(`docker-registry not answering on ${address} after 20 s:\n${logTail(logFile)}`);
     }
     await sleep(100);
   }
-  return { address: `127.0.0.1:${port}`, port, dir, pid, logFile, stop };
+  return { address, port, dir, pid, logFile, stop };
 }

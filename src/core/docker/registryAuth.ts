@@ -62,6 +62,11 @@ export function registryAuth(registry: string, username: string, password: strin
   return { username, password, serveraddress: registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry };
 }
 
+/** The X-Registry-Auth header's value: URL-safe base64 of the JSON, as the engine decodes it. */
+export function registryAuthHeader(auth: RegistryAuth): string {
+  return Buffer.from(JSON.stringify(auth)).toString('base64url');
+}
+
 /** The registry refused the credentials (or their absence): offer to enter them again. */
 export class RegistryAuthError extends Error {
   readonly isRegistryAuthError = true;
