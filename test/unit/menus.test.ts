@@ -132,7 +132,7 @@ const rows: { what: string; view: string; value: string; commands: string[] }[] 
   { what: 'a subscription', view: AZURE, value: new SubscriptionNode({ subscriptionId: 's', name: 'S' } as never, async () => []).getTreeItem().contextValue!, commands: ['azure.installDocker'] },
   { what: 'a message row', view: OTHER, value: new MessageNode('m', 'No containers').getTreeItem().contextValue!, commands: [] },
   { what: 'the Swarms group', view: OTHER, value: new SwarmsGroupNode({} as never, ctx).getTreeItem().contextValue!, commands: ['swarm.create'] },
-  { what: 'a swarm one of the hosts manages', view: OTHER, value: new SwarmTreeNode({ id: 'c', managers: [{ session: { spec: { name: 'n1' } } }], workers: [] } as never, {} as never, ctx).getTreeItem().contextValue!, commands: ['swarm.deployStack'] },
+  { what: 'a swarm one of the hosts manages', view: OTHER, value: new SwarmTreeNode({ id: 'c', managers: [{ session: { spec: { name: 'n1' } } }], workers: [] } as never, {} as never, ctx).getTreeItem().contextValue!, commands: ['swarm.deployDockerfile', 'swarm.deployStack'] },
   { what: 'a swarm reached only through workers', view: OTHER, value: new SwarmTreeNode({ id: 'c', managers: [], workers: [] } as never, {} as never, ctx).getTreeItem().contextValue!, commands: [] },
   { what: 'an active worker node', view: OTHER, value: swarmNodeModel('s', swarmNode({})).contextValue, commands: ['swarm.drainNode', 'swarm.promoteNode'] },
   { what: 'a drained worker node that is down', view: OTHER, value: swarmNodeModel('s', swarmNode({ availability: 'drain', status: 'down' })).contextValue, commands: ['swarm.activateNode', 'swarm.promoteNode'] },

@@ -31,8 +31,7 @@ export interface ServiceDeployOptions extends FollowOptions {
 }
 
 export type ServiceDeployResult =
-  | { outcome: 'created' | 'updated'; service: string; running: number; nodes: string[] }
-  | { outcome: 'unchanged' | 'declined'; service: string };
+  { outcome: 'created' | 'updated'; service: string; running: number; nodes: string[] } | { outcome: 'unchanged' | 'declined'; service: string };
 
 type Json = Record<string, unknown>;
 
@@ -83,9 +82,9 @@ async function waitForReplicas(docker: Dockerode, serviceId: string, spec: Servi
   let nodes = new Map<string, string>();
   const seen = new Map<string, string>();
   for (;;) {
-    const tasks = ((await inSwarm(() => docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }), abortSignal: signal } as object))) as unknown[]).map(
-      parseTask,
-    );
+    const tasks = (
+      (await inSwarm(() => docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }), abortSignal: signal } as object))) as unknown[]
+    ).map(parseTask);
     if (tasks.some((t) => t.nodeId && !nodes.has(t.nodeId))) {
       const listed = ((await inSwarm(() => docker.listNodes({ abortSignal: signal } as object))) as unknown[]).map(parseNode);
       nodes = new Map(listed.map((n) => [n.id, n.hostname]));
@@ -93,7 +92,15 @@ async function waitForReplicas(docker: Dockerode, serviceId: string, spec: Servi
     const nodeOf = (t: SwarmTask) => (t.nodeId ? (nodes.get(t.nodeId) ?? t.nodeId.slice(0, 12)) : 'no node yet');
     for (const t of tasks) {
       if (seen.get(t.id) !== t.state) {
-        options.onTask?.({ taskId: t.id, task: taskName(spec.name, t), node: nodeOf(t), image: t.image, from: seen.get(t.id), to: t.state, error: t.error });
+        options.onTask?.({
+          taskId: t.id,
+          task: taskName(spec.name, t),
+          node: nodeOf(t),
+          image: t.image,
+          from: seen.get(t.id),
+          to: t.state,
+          error: t.error,
+        });
         seen.set(t.id, t.state);
       }
     }
@@ -132,7 +139,14 @@ export async function deployService(docker: Dockerode, spec: ServiceDeploySpec, 
         method: 'POST',
         headers,
         options: { _body: serviceSpec(spec) },
-        statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing service', 500: 'server error', 503: 'node is not part of a swarm' },
+        statusCodes: {
+          201: true,
+          400: 'bad parameter',
+          403: 'network is not eligible for services',
+          409: 'name conflicts with an existing service',
+          500: 'server error',
+          503: 'node is not part of a swarm',
+        },
       }),
     );
     const nodes = await waitForReplicas(docker, made.ID, spec, options);

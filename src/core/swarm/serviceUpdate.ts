@@ -98,7 +98,8 @@ function converged(service: RawService, tasks: readonly SwarmTask[]): boolean {
   const wanted = tasks.filter((t) => t.desiredState === 'running');
   const replicas = obj(obj(service.Spec?.Mode).Replicated).Replicas;
   return (
-    wanted.every((t) => t.state === 'running' && t.imageReference === referenceOf(service.Spec)) && (typeof replicas !== 'number' || wanted.length === replicas)
+    wanted.every((t) => t.state === 'running' && t.imageReference === referenceOf(service.Spec)) &&
+    (typeof replicas !== 'number' || wanted.length === replicas)
   );
 }
 

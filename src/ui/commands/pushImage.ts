@@ -2,43 +2,13 @@ import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
 import { mayHandOverCredentials } from '../../core/docker/cleartextCredentials';
 import { pushImage as push } from '../../core/docker/pushImage';
-import {
-  DOCKER_HUB,
-  isRegistryAuthError,
-  repositoryOf,
-  repositoryProblem,
-  tagProblem,
-  targetReference,
-  type RegistryAuth,
-} from '../../core/docker/registryAuth';
+import { DOCKER_HUB, isRegistryAuthError, type RegistryAuth } from '../../core/docker/registryAuth';
 import { CleartextConsentStore } from '../registries/cleartextConsentStore';
 import { RegistryCredentialsStore } from '../registries/registryCredentialsStore';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { imageSource, type ImageSource } from './imagePicks';
-import { destinationLogin, keepLogin, pickDestination } from './registryDestination';
+import { askTarget, destinationLogin, keepLogin, pickDestination } from './registryDestination';
 import { errorText, isCancellation } from '../../core/docker/errors';
-
-async function askTarget(source: ImageSource, registry: string, hubUser: string | undefined): Promise<string | undefined> {
-  const tagged = /:([\w][\w.-]*)$/.exec(source.row.reference);
-  const repository = repositoryOf(source.row.reference.replace(/:<none>$/, ''));
-  const suggested = registry === DOCKER_HUB && hubUser && !repository.includes('/') ? `${hubUser}/${repository}` : repository;
-  const value = `${suggested}:${tagged?.[1] ?? 'latest'}`;
-  const answer = await vscode.window.showInputBox({
-    title: `Repository and tag in ${registry}`,
-    value,
-    valueSelection: [0, suggested.length],
-    ignoreFocusOut: true,
-    validateInput: (v) => {
-      const [repo, tag = 'latest', ...rest] = v.trim().split(':');
-      return rest.length ? 'Write REPOSITORY:TAG.' : (repositoryProblem(repo, registry) ?? tagProblem(tag));
-    },
-  });
-  if (!answer) {
-    return undefined;
-  }
-  const [repo, tag = 'latest'] = answer.trim().split(':');
-  return targetReference(registry, repo, tag);
-}
 
 async function pushWithProgress(
   deps: CommandDeps,
@@ -85,7 +55,7 @@ export function pushImage(deps: CommandDeps): CommandHandler {
     }
     const { registry } = destination;
     const hubUser = registry === DOCKER_HUB ? (await store.get(DOCKER_HUB))?.username : undefined;
-    const target = await askTarget(source, registry, hubUser);
+    const target = await askTarget(source.row.reference, registry, hubUser);
     if (!target) {
       return;
     }

@@ -2,7 +2,16 @@ import * as vscode from 'vscode';
 import { acrPushAuth, findContainerRegistries, type FoundRegistry } from '../../core/azure/acrAccess';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
 import { errorText } from '../../core/docker/errors';
-import { DOCKER_HUB, registryAuth, registryProblem, type RegistryAuth } from '../../core/docker/registryAuth';
+import {
+  DOCKER_HUB,
+  registryAuth,
+  registryProblem,
+  repositoryOf,
+  repositoryProblem,
+  tagProblem,
+  targetReference,
+  type RegistryAuth,
+} from '../../core/docker/registryAuth';
 import type { RegistryCredentialsStore } from '../registries/registryCredentialsStore';
 import type { CommandDeps } from './commandDeps';
 
@@ -68,6 +77,29 @@ export async function pickDestination(deps: CommandDeps, store: RegistryCredenti
     return registry ? { kind: 'typed', registry: registry.toLowerCase() } : undefined;
   }
   return picked?.destination;
+}
+
+/** REPOSITORY:TAG in the registry, suggested from a local reference (and the Docker Hub account). */
+export async function askTarget(reference: string, registry: string, hubUser: string | undefined): Promise<string | undefined> {
+  const tagged = /:([\w][\w.-]*)$/.exec(reference);
+  const repository = repositoryOf(reference.replace(/:<none>$/, ''));
+  const suggested = registry === DOCKER_HUB && hubUser && !repository.includes('/') ? `${hubUser}/${repository}` : repository;
+  const value = `${suggested}:${tagged?.[1] ?? 'latest'}`;
+  const answer = await vscode.window.showInputBox({
+    title: `Repository and tag in ${registry}`,
+    value,
+    valueSelection: [0, suggested.length],
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      const [repo, tag = 'latest', ...rest] = v.trim().split(':');
+      return rest.length ? 'Write REPOSITORY:TAG.' : (repositoryProblem(repo, registry) ?? tagProblem(tag));
+    },
+  });
+  if (!answer) {
+    return undefined;
+  }
+  const [repo, tag = 'latest'] = answer.trim().split(':');
+  return targetReference(registry, repo, tag);
 }
 
 /** Stored credentials, else asked for; an empty user name pushes without credentials (open registries). */
