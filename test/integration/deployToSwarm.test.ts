@@ -261,3 +261,26 @@ test('wrong stored credentials: the deploy stops at the push with one sentence n
   );
   await credentials.set(registry, user);
 });
+
+test('a node that cannot reach the registry: the deploy says which node could not pull, and why, from its task', async () => {
+  resetRecorded();
+  const [, , n3] = cluster.hosts;
+  const blocked = await cluster.blockOutgoing(n3, cluster.registry!.port);
+  const other = `${service}-b`;
+  const appDir = await fs.mkdtemp(path.join(env.rootDir, 'dswarm-other-'));
+  await fs.writeFile(path.join(appDir, 'Dockerfile'), `FROM ${env.baseImage}\nRUN echo other > /other\nCMD ["sleep", "3600"]\n`);
+  try {
+    recorded.answers.push(pick(registry), `team/${other}:1`, other, '', accept, undefined);
+    await command('dockerOnAzure.swarm.deployDockerfile', Uri.file(path.join(appDir, 'Dockerfile')));
+  } finally {
+    await blocked.unblock();
+  }
+  assert.equal(errors().length, 1, errors().join('\n'));
+  assert.match(
+    errors()[0],
+    new RegExp(
+      `^Service ${other} did not start on n3: task ${other}\\.\\d says "[^"]+"; n3 could not pull ${registry}/team/${other}:1: check that n3 reaches ${registry} and that the registry's credentials are valid\\.`,
+    ),
+  );
+  assert.deepEqual(infos(), []);
+});
