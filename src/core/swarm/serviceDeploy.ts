@@ -11,8 +11,8 @@ import { DockerHostError } from '../docker/errors';
 import { DEPLOYED_FROM_LABEL } from '../docker/presentation';
 import { registryOf } from '../docker/registryAuth';
 import { dial, inSwarm } from './swarmApi';
-import { parseNode, parseTask, taskName, type SwarmTask } from './swarmModel';
-import { updateServiceImage, type FollowOptions } from './serviceUpdate';
+import { parseNode, taskName, type SwarmTask } from './swarmModel';
+import { nodeNames, tasksOfService, updateServiceImage, type FollowOptions } from './serviceUpdate';
 
 export interface ServiceDeploySpec {
   name: string;
@@ -82,12 +82,9 @@ async function waitForReplicas(docker: Dockerode, serviceId: string, spec: Servi
   let nodes = new Map<string, string>();
   const seen = new Map<string, string>();
   for (;;) {
-    const tasks = (
-      (await inSwarm(() => docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }), abortSignal: signal } as object))) as unknown[]
-    ).map(parseTask);
+    const tasks = await inSwarm(() => tasksOfService(docker, serviceId, signal));
     if (tasks.some((t) => t.nodeId && !nodes.has(t.nodeId))) {
-      const listed = ((await inSwarm(() => docker.listNodes({ abortSignal: signal } as object))) as unknown[]).map(parseNode);
-      nodes = new Map(listed.map((n) => [n.id, n.hostname]));
+      nodes = await inSwarm(() => nodeNames(docker, signal));
     }
     const nodeOf = (t: SwarmTask) => (t.nodeId ? (nodes.get(t.nodeId) ?? t.nodeId.slice(0, 12)) : 'no node yet');
     for (const t of tasks) {
@@ -117,12 +114,8 @@ async function waitForReplicas(docker: Dockerode, serviceId: string, spec: Servi
 }
 
 async function runningNodes(docker: Dockerode, serviceId: string): Promise<string[]> {
-  const [tasks, nodes] = await inSwarm(() =>
-    Promise.all([docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }) } as object), docker.listNodes()]),
-  );
-  const names = new Map((nodes as unknown[]).map(parseNode).map((n) => [n.id, n.hostname]));
-  return (tasks as unknown[])
-    .map(parseTask)
+  const [tasks, names] = await inSwarm(() => Promise.all([tasksOfService(docker, serviceId), nodeNames(docker)]));
+  return tasks
     .filter((t) => t.desiredState === 'running' && t.state === 'running')
     .map((t) => names.get(t.nodeId) ?? t.nodeId.slice(0, 12))
     .sort();

@@ -81,12 +81,13 @@ function inspect(docker: Dockerode, serviceId: string, signal?: AbortSignal): Pr
   return docker.getService(serviceId).inspect({ abortSignal: signal } as object) as Promise<RawService>;
 }
 
-async function tasksOfService(docker: Dockerode, serviceId: string, signal?: AbortSignal): Promise<SwarmTask[]> {
+export async function tasksOfService(docker: Dockerode, serviceId: string, signal?: AbortSignal): Promise<SwarmTask[]> {
   const raw = (await docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }), abortSignal: signal } as object)) as unknown[];
   return raw.map(parseTask);
 }
 
-async function nodeNames(docker: Dockerode, signal?: AbortSignal): Promise<Map<string, string>> {
+/** Node id → hostname. */
+export async function nodeNames(docker: Dockerode, signal?: AbortSignal): Promise<Map<string, string>> {
   const nodes = ((await docker.listNodes({ abortSignal: signal } as object)) as unknown[]).map(parseNode);
   return new Map(nodes.map((n) => [n.id, n.hostname]));
 }
