@@ -284,3 +284,54 @@ test('a node that cannot reach the registry: the deploy says which node could no
   );
   assert.deepEqual(infos(), []);
 });
+
+async function tagsIn(repository: string): Promise<string[]> {
+  const basic = Buffer.from(`${user.username}:${user.password}`).toString('base64');
+  const res = await fetch(`http://${registry}/v2/${repository}/tags/list`, { headers: { Authorization: `Basic ${basic}` } });
+  return res.status === 200 ? (((await res.json()) as { tags?: string[] }).tags ?? []) : [];
+}
+
+async function appIn(name: string, dockerfile: string): Promise<Uri> {
+  const appDir = await fs.mkdtemp(path.join(env.rootDir, `dswarm-${name}-`));
+  await fs.writeFile(path.join(appDir, 'Dockerfile'), dockerfile);
+  return Uri.file(path.join(appDir, 'Dockerfile'));
+}
+
+test('a same-named service the extension did not make is left alone unless the user says so, and nothing is built or pushed first', async () => {
+  resetRecorded();
+  const theirs = `${service}-theirs`;
+  await dockerCli(['service', 'create', '--detach', '--name', theirs, env.baseImage, 'sleep', '3600'], manager().tls);
+  const dockerfile = await appIn('theirs', `FROM ${env.baseImage}\nRUN echo ours > /ours\nCMD ["sleep", "3600"]\n`);
+  recorded.answers.push(pick(registry), `team/${theirs}:1`, theirs, '', accept, undefined);
+  await command('dockerOnAzure.swarm.deployDockerfile', dockerfile);
+  assert.deepEqual(
+    recorded.messages.map((m) => `${m.level}: ${m.text}`),
+    [`warning: The n1 swarm already has a service named ${theirs} (${env.baseImage}) that Docker on Azure did not make. Update its image?`],
+  );
+  assert.deepEqual(await tagsIn(`team/${theirs}`), [], 'nothing was pushed');
+  const spec = JSON.parse(await dockerCli(['service', 'inspect', theirs], manager().tls))[0].Spec;
+  assert.equal(spec.TaskTemplate.ContainerSpec.Image.replace(/@sha256:.*$/, ''), env.baseImage, 'their image is unchanged');
+  assert.equal(spec.Labels[DEPLOYED_FROM_LABEL], undefined);
+
+  // Said yes to: only its image changes, by a rolling update.
+  resetRecorded();
+  recorded.answers.push(pick(registry), accept, accept, accept, accept, 'Update Image');
+  await command('dockerOnAzure.swarm.deployDockerfile', dockerfile);
+  assert.deepEqual(errors(), []);
+  assert.match(infos()[0] ?? '', new RegExp(`^${theirs} on the n1 swarm updated to the new build`));
+  const after = JSON.parse(await dockerCli(['service', 'inspect', theirs], manager().tls))[0].Spec;
+  assert.match(after.TaskTemplate.ContainerSpec.Image, new RegExp(`^${registry.replace(/[.]/g, '\\.')}/team/${theirs}:1@sha256:`));
+  assert.deepEqual(after.Labels, spec.Labels, 'its labels are its own still');
+});
+
+test('a failing build names its step, and nothing is pushed or deployed', async () => {
+  resetRecorded();
+  const broken = `${service}-broken`;
+  const dockerfile = await appIn('broken', `FROM ${env.baseImage}\nRUN exit 3\n`);
+  recorded.answers.push(pick(registry), `team/${broken}:1`, broken, '', accept, undefined);
+  await command('dockerOnAzure.swarm.deployDockerfile', dockerfile);
+  assert.equal(errors().length, 1, errors().join('\n'));
+  assert.match(errors()[0], /^The build failed at \[2\/2\] RUN exit 3: /);
+  assert.deepEqual(await tagsIn(`team/${broken}`), []);
+  assert.equal((await dockerCli(['service', 'ls', '--filter', `name=${broken}`, '--format', '{{.Name}}'], manager().tls)).trim(), '');
+});

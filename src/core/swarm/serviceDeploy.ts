@@ -121,10 +121,22 @@ async function runningNodes(docker: Dockerode, serviceId: string): Promise<strin
     .sort();
 }
 
+/** The service of that name, if any, and whether this extension made it (a deploy asks before touching a stranger's). */
+export async function serviceNamed(docker: Dockerode, name: string): Promise<{ id: string; ours: boolean; image: string } | undefined> {
+  const services = (await inSwarm(() => docker.listServices({ filters: JSON.stringify({ name: [name] }) } as object))) as RawService[];
+  const found = services.find((s) => s.Spec?.Name === name);
+  return (
+    found && {
+      id: found.ID,
+      ours: found.Spec?.Labels?.[DEPLOYED_FROM_LABEL] !== undefined,
+      image: found.Spec?.TaskTemplate?.ContainerSpec?.Image ?? '',
+    }
+  );
+}
+
 export async function deployService(docker: Dockerode, spec: ServiceDeploySpec, options: ServiceDeployOptions): Promise<ServiceDeployResult> {
   const headers: Record<string, string> = options.registryAuth ? { 'X-Registry-Auth': options.registryAuth } : {};
-  const services = (await inSwarm(() => docker.listServices({ filters: JSON.stringify({ name: [spec.name] }) } as object))) as RawService[];
-  const existing = services.find((s) => s.Spec?.Name === spec.name);
+  const existing = await serviceNamed(docker, spec.name);
   if (!existing) {
     const made = await inSwarm(() =>
       dial<{ ID: string }>(docker, {
@@ -145,18 +157,17 @@ export async function deployService(docker: Dockerode, spec: ServiceDeploySpec, 
     const nodes = await waitForReplicas(docker, made.ID, spec, options);
     return { outcome: 'created', service: spec.name, running: nodes.length, nodes };
   }
-  const ours = existing.Spec?.Labels?.[DEPLOYED_FROM_LABEL] !== undefined;
-  if (!ours && !(await options.confirmForeign({ name: spec.name, image: existing.Spec?.TaskTemplate?.ContainerSpec?.Image ?? '' }))) {
+  if (!existing.ours && !(await options.confirmForeign({ name: spec.name, image: existing.image }))) {
     return { outcome: 'declined', service: spec.name };
   }
   try {
-    await updateServiceImage(docker, existing.ID, spec.image, options);
+    await updateServiceImage(docker, existing.id, spec.image, options);
   } catch (err) {
     if ((err as DockerHostError).code === 'SWARM_SAME_IMAGE') {
       return { outcome: 'unchanged', service: spec.name };
     }
     throw err;
   }
-  const nodes = await runningNodes(docker, existing.ID);
+  const nodes = await runningNodes(docker, existing.id);
   return { outcome: 'updated', service: spec.name, running: nodes.length, nodes };
 }

@@ -7,7 +7,7 @@ import { vendor } from '../../core/docker/lazyVendor';
 import { DEPLOYED_FROM_LABEL } from '../../core/docker/presentation';
 import { pushImage } from '../../core/docker/pushImage';
 import { DOCKER_HUB, isRegistryAuthError, registryAuthHeader } from '../../core/docker/registryAuth';
-import { deployService, schedulableNodes, type ServiceDeployResult } from '../../core/swarm/serviceDeploy';
+import { deployService, schedulableNodes, serviceNamed, type ServiceDeployResult } from '../../core/swarm/serviceDeploy';
 import { taskChangeText } from '../../core/swarm/serviceUpdate';
 import { withCancellableProgress } from '../cancellableProgress';
 import { CleartextConsentStore } from '../registries/cleartextConsentStore';
@@ -120,6 +120,12 @@ export function deployToSwarm(deps: CommandDeps): CommandHandler {
       return;
     }
     await deps.context.workspaceState.update(memoryKey(dockerfile), { target, ...answers });
+    // Asked before the build, so a no costs no build and push; deployService looks again.
+    const existing = await serviceNamed(swarm.manager.connect().docker, answers.service);
+    const foreignConfirmed = !!existing && !existing.ours && (await confirmForeign(swarm)({ name: answers.service, image: existing.image }));
+    if (existing && !existing.ours && !foreignConfirmed) {
+      return;
+    }
     const login = await destinationLogin(deps, destination, store, 'Deploying');
     const connection = swarm.manager.connect();
     if (!login || !(await mayHandOverCredentials(connection, { registry, auth: login.auth }, consent))) {
@@ -167,7 +173,7 @@ export function deployToSwarm(deps: CommandDeps): CommandHandler {
           {
             registryAuth: login.auth && registryAuthHeader(login.auth),
             signal,
-            confirmForeign: confirmForeign(swarm),
+            confirmForeign: async (found) => foreignConfirmed || confirmForeign(swarm)(found),
             onTask: (change) => step(taskChangeText(change)),
           },
         );
