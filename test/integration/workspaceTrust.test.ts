@@ -30,6 +30,7 @@ for (const [id, what] of [
   ['dockerOnAzure.deploy', 'Dockerfile'],
   ['dockerOnAzure.redeploy', 'Dockerfile'],
   ['dockerOnAzure.composeUp', 'compose.yaml'],
+  ['dockerOnAzure.swarm.deployDockerfile', 'Dockerfile'],
 ] as const) {
   test(`${id} in an untrusted workspace asks nothing, runs nothing, and offers Manage Workspace Trust`, async () => {
     resetRecorded();

@@ -25,15 +25,17 @@ export interface RegistryOptions {
    */
   tokenAuth?: { realm: string; issuer: string; rootCertBundle: string };
   /**
-   * Listen on this local address instead of 127.0.0.1 (see localAddress.ts). dockerd treats a
-   * loopback registry as insecure, and BuildKit pulls from one over plain HTTP; a registry here is
-   * reached over verified HTTPS, as ACR is, once the daemon trusts `tls.ca` for it.
+   * Listen on this address instead of 127.0.0.1. dockerd treats a loopback registry as insecure,
+   * and BuildKit pulls from one over plain HTTP: one on a local non-loopback address
+   * (localAddress.ts) is reached over verified HTTPS, as ACR is, once the daemon trusts `tls.ca`
+   * for it. A swarm's nodes live in namespaces of their own, where loopback is their own, so their
+   * registry listens on the bridge they share.
    */
   host?: string;
 }
 
 export interface RegistryHandle {
-  /** `HOST:PORT`: the registry part of image references (on 127.0.0.1, trusted as insecure by dockerd). */
+  /** `HOST:PORT`: the registry part of image references (a loopback one is trusted as insecure by dockerd). */
   address: string;
   port: number;
   dir: string;

@@ -15,6 +15,7 @@ import { importBusybox } from './busyboxImage';
 import { makeTlsMaterial } from './certs';
 import { startDockerd, type DockerdHandle } from './dockerd';
 import { run, startEvery } from './processes';
+import { startRegistry, type RegistryHandle, type RegistryOptions } from './registry';
 
 const NET_FILE = 'net.json';
 const DAEMON_PORT = 2376;
@@ -39,6 +40,11 @@ export interface SwarmHost {
 export interface SwarmHosts {
   dir: string;
   hosts: SwarmHost[];
+  /**
+   * With the `registry` option: a registry on the bridge's own address, which every node reaches
+   * and trusts over plain HTTP (in its insecure-registries, as a registry off loopback must be).
+   */
+  registry?: RegistryHandle;
   /** Makes `host` refuse outgoing TCP to `port` on every other host (as a closed NSG port would). */
   blockOutgoing(host: SwarmHost, port: number): Promise<{ unblock(): Promise<void> }>;
   /** Stops every daemon, then removes the namespaces and the bridge. */
@@ -93,8 +99,13 @@ export async function swarmDaemonDirs(dir: string): Promise<string[]> {
   return entries.filter((n) => /^n\d+$/.test(n)).map((n) => path.join(dir, n));
 }
 
+export interface SwarmHostsOptions {
+  /** Starts a registry the nodes can pull from; see {@link SwarmHosts.registry}. */
+  registry?: Omit<RegistryOptions, 'host'>;
+}
+
 /** Starts `count` hosts in `dir` (short, below the run's /tmp root). On failure, all of it is undone. */
-export async function startSwarmHosts(dir: string, count = 3): Promise<SwarmHosts> {
+export async function startSwarmHosts(dir: string, count = 3, options: SwarmHostsOptions = {}): Promise<SwarmHosts> {
   await fsp.mkdir(dir, { recursive: true });
   const id = randomBytes(3).toString('hex');
   const prefix = await freeSubnet();
@@ -102,8 +113,9 @@ export async function startSwarmHosts(dir: string, count = 3): Promise<SwarmHost
   const names = Array.from({ length: count }, (_, i) => `n${i + 1}`);
   const addresses = names.map((_, i) => `${prefix}.${11 + i}`);
   const daemons: DockerdHandle[] = [];
+  let registry: RegistryHandle | undefined;
   const stop = async () => {
-    await Promise.allSettled(daemons.map((d) => d.stop()));
+    await Promise.allSettled([...daemons.map((d) => d.stop()), registry?.stop()]);
     await deleteSwarmNetwork(dir);
   };
   try {
@@ -125,6 +137,9 @@ export async function startSwarmHosts(dir: string, count = 3): Promise<SwarmHost
       await inNamespace(ns, 'ip', ['link', 'set', 'eth0', 'up']);
       await inNamespace(ns, 'ip', ['link', 'set', 'lo', 'up']);
     }
+    if (options.registry) {
+      registry = await startRegistry({ ...options.registry, host: `${prefix}.1` });
+    }
     await startEvery(
       names.map((name, i) =>
         startDockerd({
@@ -132,7 +147,10 @@ export async function startSwarmHosts(dir: string, count = 3): Promise<SwarmHost
           netns: net.namespaces[i],
           hostname: name,
           // A host of its own has an engine identity of its own, not the machine's /etc/docker/key.json.
-          daemonConfig: { 'deprecated-key-path': path.join(dir, name, 'key.json') },
+          daemonConfig: {
+            'deprecated-key-path': path.join(dir, name, 'key.json'),
+            ...(registry ? { 'insecure-registries': [registry.address] } : {}),
+          },
           tcpTls: { address: addresses[i], port: DAEMON_PORT, ca: certs.ca, cert: certs.serverCert, key: certs.serverKey },
         }),
       ),
@@ -149,6 +167,7 @@ export async function startSwarmHosts(dir: string, count = 3): Promise<SwarmHost
     return {
       dir,
       hosts,
+      registry,
       async blockOutgoing(host, port) {
         const rule = (op: string) => [
           '-w',

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseBearerChallenge } from '../../src/core/docker/acrTokenExchange';
 import { PushProgress } from '../../src/core/docker/pushImage';
 import {
+  registryAuthHeader,
   describeRegistryError,
   isRegistryAuthError,
   registryAuth,
@@ -80,4 +81,12 @@ test('the registry an image pulls from: a first part with a dot, a port or local
   assert.equal(registryOf('localhost/app@sha256:abc'), 'localhost');
   assert.equal(registryOf('library/busybox:1.36'), 'docker.io');
   assert.equal(registryOf('busybox'), 'docker.io');
+});
+
+test('X-Registry-Auth is URL-safe base64 with its padding, as a swarm node decodes it', () => {
+  // A password whose JSON needs padding and the two characters standard and URL-safe base64 differ in.
+  const auth = { username: 'u', password: '>>>???~~', serveraddress: 'reg.example.com:5000' };
+  const header = registryAuthHeader(auth);
+  assert.match(header, /^[A-Za-z0-9_-]+={1,2}$/);
+  assert.deepEqual(JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString()), auth);
 });

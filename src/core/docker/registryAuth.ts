@@ -62,6 +62,15 @@ export function registryAuth(registry: string, username: string, password: strin
   return { username, password, serveraddress: registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry };
 }
 
+/**
+ * The X-Registry-Auth header's value: the JSON in URL-safe base64 *with* padding, as the Docker CLI
+ * writes it. A swarm node decodes the login it is handed that strict way, so Node's unpadded
+ * 'base64url' would reach it as no login at all.
+ */
+export function registryAuthHeader(auth: RegistryAuth): string {
+  return Buffer.from(JSON.stringify(auth)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
 /** The registry refused the credentials (or their absence): offer to enter them again. */
 export class RegistryAuthError extends Error {
   readonly isRegistryAuthError = true;

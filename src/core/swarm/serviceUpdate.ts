@@ -32,6 +32,11 @@ export interface UpdateResult {
 
 export interface FollowOptions {
   onTask?: (change: TaskChange) => void;
+  /**
+   * X-Registry-Auth for the new image's registry (registryAuthHeader): the swarm hands it to the
+   * nodes that pull, and keeps it out of the service's inspect output.
+   */
+  registryAuth?: string;
   /** Stops following; the swarm carries on with the update. */
   signal?: AbortSignal;
   pollMs?: number;
@@ -51,9 +56,17 @@ function obj(v: unknown): Json {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
 }
 
-function imageOf(spec: Json | undefined): string {
+const withoutDigest = (reference: string) => reference.replace(/@sha256:[0-9a-f]+$/, '');
+
+/** The image as the spec names it, digest and all: a rebuild pushed under the same tag differs only in its digest. */
+function referenceOf(spec: Json | undefined): string {
   const image = obj(obj(obj(spec).TaskTemplate).ContainerSpec).Image;
-  return typeof image === 'string' ? image.replace(/@sha256:[0-9a-f]+$/, '') : '';
+  return typeof image === 'string' ? image : '';
+}
+
+/** The image as the CLI shows it, without its digest. */
+function imageOf(spec: Json | undefined): string {
+  return withoutDigest(referenceOf(spec));
 }
 
 function nameOf(service: RawService, fallback: string): string {
@@ -68,12 +81,13 @@ function inspect(docker: Dockerode, serviceId: string, signal?: AbortSignal): Pr
   return docker.getService(serviceId).inspect({ abortSignal: signal } as object) as Promise<RawService>;
 }
 
-async function tasksOfService(docker: Dockerode, serviceId: string, signal?: AbortSignal): Promise<SwarmTask[]> {
+export async function tasksOfService(docker: Dockerode, serviceId: string, signal?: AbortSignal): Promise<SwarmTask[]> {
   const raw = (await docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }), abortSignal: signal } as object)) as unknown[];
   return raw.map(parseTask);
 }
 
-async function nodeNames(docker: Dockerode, signal?: AbortSignal): Promise<Map<string, string>> {
+/** Node id → hostname. */
+export async function nodeNames(docker: Dockerode, signal?: AbortSignal): Promise<Map<string, string>> {
   const nodes = ((await docker.listNodes({ abortSignal: signal } as object)) as unknown[]).map(parseNode);
   return new Map(nodes.map((n) => [n.id, n.hostname]));
 }
@@ -85,7 +99,8 @@ function converged(service: RawService, tasks: readonly SwarmTask[]): boolean {
   const wanted = tasks.filter((t) => t.desiredState === 'running');
   const replicas = obj(obj(service.Spec?.Mode).Replicated).Replicas;
   return (
-    wanted.every((t) => t.state === 'running' && t.image === imageOf(service.Spec)) && (typeof replicas !== 'number' || wanted.length === replicas)
+    wanted.every((t) => t.state === 'running' && t.imageReference === referenceOf(service.Spec)) &&
+    (typeof replicas !== 'number' || wanted.length === replicas)
   );
 }
 
@@ -106,6 +121,7 @@ function failure(
   task: SwarmTask | undefined,
   node: string,
 ): DockerHostError {
+  image = withoutDigest(image);
   const failed = task
     ? `its task ${taskName(name, task)} on ${node} failed with "${task.error ?? task.message ?? task.state}"`
     : `the swarm says "${service.UpdateStatus?.Message ?? service.UpdateStatus?.State}"`;
@@ -168,8 +184,8 @@ async function follow(
       const task = failingTask(service, tasks);
       throw failure(what, name, image, service, task, task ? nodeOf(task) : '');
     }
-    if ((!state || !fresh) && converged(service, tasks) && imageOf(service.Spec) === image) {
-      return { service: name, state: what === 'update' ? 'completed' : 'rollback_completed', image, running };
+    if ((!state || !fresh) && converged(service, tasks) && referenceOf(service.Spec) === image) {
+      return { service: name, state: what === 'update' ? 'completed' : 'rollback_completed', image: withoutDigest(image), running };
     }
     await sleep(pollMs, undefined, { signal });
   }
@@ -180,7 +196,11 @@ export function isImageName(value: string): boolean {
   return /^[^\s@]+(@sha256:[0-9a-f]{64})?$/.test(value.trim());
 }
 
-/** Rolls `image` out to the service's tasks, as `docker service update --image` does. */
+/**
+ * Rolls `image` out to the service's tasks, as `docker service update --image` does. An image with
+ * a digest is compared by it, so a new build of the same tag rolls out; one without is compared by
+ * name, as the CLI shows it.
+ */
 export async function updateServiceImage(docker: Dockerode, serviceId: string, image: string, options: FollowOptions = {}): Promise<UpdateResult> {
   const wanted = image.trim();
   if (!isImageName(wanted)) {
@@ -189,14 +209,15 @@ export async function updateServiceImage(docker: Dockerode, serviceId: string, i
   const service = await inSwarm(() => inspect(docker, serviceId, options.signal));
   const spec = service.Spec ?? {};
   const name = nameOf(service, serviceId);
-  if (imageOf(spec) === wanted.replace(/@sha256:[0-9a-f]+$/, '')) {
+  if (wanted.includes('@') ? referenceOf(spec) === wanted : imageOf(spec) === wanted) {
     throw new DockerHostError(`Service ${name} already runs ${wanted}; nothing was changed.`, 'SWARM_SAME_IMAGE');
   }
   const start = await inSwarm(() => before(docker, serviceId, service, options.signal));
   const template = obj(spec.TaskTemplate);
   const changed = { ...spec, TaskTemplate: { ...template, ContainerSpec: { ...obj(template.ContainerSpec), Image: wanted } } };
-  await inSwarm(() => postUpdate(docker, `/services/${encodeURIComponent(serviceId)}`, service, changed));
-  return follow(docker, serviceId, 'update', wanted.replace(/@sha256:[0-9a-f]+$/, ''), start, options);
+  const headers: Record<string, string> = options.registryAuth ? { 'X-Registry-Auth': options.registryAuth } : {};
+  await inSwarm(() => postUpdate(docker, `/services/${encodeURIComponent(serviceId)}`, service, changed, {}, headers));
+  return follow(docker, serviceId, 'update', wanted, start, options);
 }
 
 /** Back to the spec before the last update, server-side, as `docker service rollback` does. */
@@ -208,5 +229,5 @@ export async function rollbackService(docker: Dockerode, serviceId: string, opti
   }
   const start = await inSwarm(() => before(docker, serviceId, service, options.signal));
   await inSwarm(() => postUpdate(docker, `/services/${encodeURIComponent(serviceId)}`, service, service.Spec ?? {}, { rollback: 'previous' }));
-  return follow(docker, serviceId, 'rollback', imageOf(service.PreviousSpec), start, options);
+  return follow(docker, serviceId, 'rollback', referenceOf(service.PreviousSpec), start, options);
 }

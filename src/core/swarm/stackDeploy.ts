@@ -6,6 +6,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import type Dockerode from 'dockerode';
 import { DockerHostError } from '../docker/errors';
+import { registryOf } from '../docker/registryAuth';
 import { dial, postUpdate, swarmError } from './swarmApi';
 import { STACK_LABEL } from './swarmModel';
 import { parseDotEnv, planStack, type StackPlan } from './stackPlan';
@@ -103,9 +104,23 @@ async function ensureFileObjects(
   return ids;
 }
 
-async function deployServices(docker: Dockerode, plan: StackPlan, authconfig: string | undefined, out: DeployedStack): Promise<void> {
+/** Each service's X-Registry-Auth, asked once per registry its image names. */
+async function authHeaders(plan: StackPlan, registryAuth: RegistryAuthLookup | undefined): Promise<Map<string, Record<string, string>>> {
+  const byRegistry = new Map<string, Promise<string | undefined>>();
+  const headers = new Map<string, Record<string, string>>();
+  for (const s of plan.services) {
+    const registry = registryOf(String((s.spec.TaskTemplate as { ContainerSpec: { Image: string } }).ContainerSpec.Image));
+    if (registryAuth && !byRegistry.has(registry)) {
+      byRegistry.set(registry, registryAuth(registry));
+    }
+    const auth = await byRegistry.get(registry);
+    headers.set(s.name, auth ? { 'X-Registry-Auth': auth } : {});
+  }
+  return headers;
+}
+
+async function deployServices(docker: Dockerode, plan: StackPlan, registryAuth: RegistryAuthLookup | undefined, out: DeployedStack): Promise<void> {
   const all = (await docker.listServices()) as Array<{ ID: string; Version?: { Index?: number }; Spec?: Json }>;
-  const headers = authconfig ? { 'X-Registry-Auth': authconfig } : {};
   // Every same-named service is checked before any change, so a refusal leaves the stack as it was.
   for (const s of plan.services) {
     const found = byName(all, (x) => String(x.Spec?.Name), s.name);
@@ -113,8 +128,10 @@ async function deployServices(docker: Dockerode, plan: StackPlan, authconfig: st
       ensureOurs('service', s.name, found, plan.namespace);
     }
   }
+  const headersOf = await authHeaders(plan, registryAuth);
   for (const s of plan.services) {
     const found = byName(all, (x) => String(x.Spec?.Name), s.name);
+    const headers = headersOf.get(s.name);
     if (!found) {
       await dial(docker, {
         path: '/services/create',
@@ -144,9 +161,14 @@ async function deployServices(docker: Dockerode, plan: StackPlan, authconfig: st
   }
 }
 
+/**
+ * X-Registry-Auth (registryAuthHeader) for a registry the stack's images name, asked once per
+ * registry; undefined pulls anonymously. The swarm hands it to the nodes that pull.
+ */
+export type RegistryAuthLookup = (registry: string) => Promise<string | undefined>;
+
 export interface DeployOptions {
-  /** Base64 JSON auth for the registry of the images, as X-Registry-Auth takes it. */
-  registryAuth?: string;
+  registryAuth?: RegistryAuthLookup;
   /** Variables for `${VAR}`; the compose file's `.env` beside it fills what these do not set. */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -160,7 +182,7 @@ export async function deployStackFile(docker: Dockerode, composeFile: string, st
   return deployStack(docker, plan, dir, options.registryAuth);
 }
 
-export async function deployStack(docker: Dockerode, plan: StackPlan, baseDir: string, registryAuth?: string): Promise<DeployedStack> {
+export async function deployStack(docker: Dockerode, plan: StackPlan, baseDir: string, registryAuth?: RegistryAuthLookup): Promise<DeployedStack> {
   const out: DeployedStack = { created: [], updated: [] };
   try {
     await ensureNetworks(docker, plan, out);

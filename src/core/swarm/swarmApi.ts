@@ -81,6 +81,7 @@ export async function postUpdate(
   current: Versioned,
   spec: Record<string, unknown>,
   query: Record<string, string> = {},
+  headers: Record<string, string> = {},
 ): Promise<void> {
   const version = current.Version?.Index;
   if (version === undefined) {
@@ -89,6 +90,7 @@ export async function postUpdate(
   await dial(docker, {
     path: `${path}/update?`,
     method: 'POST',
+    headers,
     options: { _query: { version, ...query }, _body: spec },
     statusCodes: { 200: true, 400: 'bad parameter', 404: 'not found', 500: 'server error', 503: 'node is not part of a swarm' },
   });

@@ -49,6 +49,8 @@ export interface SwarmTask {
   nodeId: string;
   /** The image this task was made to run: after an update, old and new tasks differ here. */
   image: string;
+  /** That image as the task's spec names it, digest and all: a rebuild under the same tag differs only here. */
+  imageReference: string;
   state: string;
   desiredState: string;
   error?: string;
@@ -115,6 +117,7 @@ export function parseTask(raw: unknown): SwarmTask {
     slot: num(t.Slot),
     nodeId: str(t.NodeID),
     image: imageName(obj(obj(t.Spec).ContainerSpec).Image),
+    imageReference: str(obj(obj(t.Spec).ContainerSpec).Image),
     state: str(status.State, 'unknown'),
     desiredState: str(t.DesiredState, 'unknown'),
     error: typeof status.Err === 'string' && status.Err ? status.Err : undefined,

@@ -1,11 +1,10 @@
-import { acrPushAuth, findContainerRegistries } from '../../core/azure/acrAccess';
 import type { BuildOptions } from '../../core/docker/buildImage';
 import { mayHandOverCredentials } from '../../core/docker/cleartextCredentials';
 import type { Transport } from '../../core/docker/errors';
-import { DOCKER_HUB, type RegistryAuth } from '../../core/docker/registryAuth';
+import { DOCKER_HUB } from '../../core/docker/registryAuth';
 import { CleartextConsentStore } from '../registries/cleartextConsentStore';
-import { RegistryCredentialsStore } from '../registries/registryCredentialsStore';
 import type { CommandDeps } from './commandDeps';
+import { knownRegistryLogin } from './registryLogin';
 
 /** What BuildKit's Auth service answers for a registry host: none means an anonymous pull. */
 type RegistryLoginProvider = NonNullable<BuildOptions['credentials']>;
@@ -25,36 +24,16 @@ export function buildRegistryLogins(
   engine: { transport: Transport; where: string },
   onLog: (line: string) => void,
 ): RegistryLoginProvider {
-  const store = new RegistryCredentialsStore(deps.context.secrets, deps.context.globalState);
   const consent = new CleartextConsentStore(deps.context.globalState);
   const asked = new Map<string, Promise<RegistryLogin>>();
-  const azureLogin = async (registry: string): Promise<RegistryAuth | undefined> => {
-    const inventory = deps.azureHosts.inventory;
-    if (HUB_HOSTS.has(registry) || !inventory || !(await deps.azureSignIn.isSignedIn())) {
-      return undefined;
-    }
-    const { found } = await findContainerRegistries(await inventory.subscriptions(), (sub) => inventory.clients(sub).resources);
-    const acr = found.find((f) => f.registry.loginServer.toLowerCase() === registry.toLowerCase());
-    return acr && (await acrPushAuth(acr, inventory.clients(acr.subscription).resources)).auth;
-  };
   const login = async (host: string) => {
     const registry = HUB_HOSTS.has(host) ? DOCKER_HUB : host;
-    const typed = await store.get(registry);
-    let auth: RegistryAuth | undefined = typed && { ...typed, serveraddress: registry };
-    let from = 'with the credentials Push Image… kept';
-    if (!auth) {
-      try {
-        auth = await azureLogin(registry);
-      } catch (err) {
-        onLog(`Could not sign in to ${registry} through Azure for the build: ${(err as Error).message}`);
-      }
-      from = 'through Azure';
-    }
-    if (!auth || !(await mayHandOverCredentials(engine, { registry, auth }, consent))) {
+    const known = await knownRegistryLogin(deps, registry, onLog);
+    if (!known || !(await mayHandOverCredentials(engine, { registry, auth: known.auth }, consent))) {
       return undefined;
     }
-    onLog(`Signed in to ${registry} ${from} to pull the build's images.`);
-    return { username: auth.username, secret: auth.password };
+    onLog(`Signed in to ${registry} ${known.from} to pull the build's images.`);
+    return { username: known.auth.username, secret: known.auth.password };
   };
   return (host) => {
     if (!asked.has(host)) {

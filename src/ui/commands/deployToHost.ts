@@ -78,7 +78,7 @@ async function rememberDeployment(deps: CommandDeps, hostId: string, name: strin
 }
 
 /** The Dockerfile's path inside its workspace folder: a label must not give away local absolute paths. */
-function labelledPath(dockerfile: vscode.Uri): string {
+export function labelledPath(dockerfile: vscode.Uri): string {
   const folder = (vscode.workspace.workspaceFolders ?? []).find((f) => isInside(f.uri.fsPath, dockerfile.fsPath));
   return folder ? path.relative(folder.uri.fsPath, dockerfile.fsPath).split(path.sep).join('/') : path.basename(dockerfile.fsPath);
 }
@@ -118,11 +118,22 @@ function tryParse<T>(parse: (v: string) => T): (v: string) => string | undefined
   };
 }
 
-const DOCKERFILES = {
+export const DOCKERFILES = {
   glob: '**/{Dockerfile,*.Dockerfile,Dockerfile.*}',
   accepts: (name: string) => /^Dockerfile(\..+)?$|\.Dockerfile$/.test(name),
   title: 'Deploy which Dockerfile?',
 };
+
+/** Ports to publish, the Dockerfile's EXPOSE lines by default; an empty answer is none, Escape undefined. */
+export async function askPublishedPorts(dockerfile: vscode.Uri, remembered: string | undefined): Promise<string | undefined> {
+  const exposed = exposedPorts(Buffer.from(await vscode.workspace.fs.readFile(dockerfile)).toString());
+  return vscode.window.showInputBox({
+    title: 'Published ports (HOST:CONTAINER, comma-separated)',
+    value: remembered ?? exposed.map((p) => `${p.port}:${p.port}${p.protocol === 'udp' ? '/udp' : ''}`).join(', '),
+    ignoreFocusOut: true,
+    validateInput: tryParse(parsePortMappings),
+  });
+}
 
 async function askAnswers(dockerfile: vscode.Uri, session: DockerHostSession, memory: Remembered | undefined): Promise<Remembered | undefined> {
   const names = defaultNames(path.basename(path.dirname(dockerfile.fsPath)));
@@ -140,12 +151,7 @@ async function askAnswers(dockerfile: vscode.Uri, session: DockerHostSession, me
   if (!name) {
     return undefined;
   }
-  const exposed = exposedPorts(Buffer.from(await vscode.workspace.fs.readFile(dockerfile)).toString());
-  const ports = await ask(
-    'Published ports (HOST:CONTAINER, comma-separated)',
-    memory?.ports ?? exposed.map((p) => `${p.port}:${p.port}${p.protocol === 'udp' ? '/udp' : ''}`).join(', '),
-    tryParse(parsePortMappings),
-  );
+  const ports = await askPublishedPorts(dockerfile, memory?.ports);
   // An empty answer is valid (no ports, no variables); only Escape (undefined) stops here.
   if (ports === undefined) {
     return undefined;
@@ -167,7 +173,13 @@ async function askAnswers(dockerfile: vscode.Uri, session: DockerHostSession, me
 }
 
 /** Builds on the host, swaps the container in, then offers the app's URL (opening the Azure firewall first if needed). */
-async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile: vscode.Uri, answers: Remembered, secrets: BuildSecrets): Promise<void> {
+async function deploy(
+  deps: CommandDeps,
+  session: DockerHostSession,
+  dockerfile: vscode.Uri,
+  answers: Remembered,
+  secrets: BuildSecrets,
+): Promise<void> {
   await rememberAnswers(deps, dockerfile, answers);
   const { name, image } = answers;
   const spec: DeploySpec = {

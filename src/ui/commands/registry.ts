@@ -24,6 +24,7 @@ import { needsTrustedWorkspace } from './preconditions';
 import { swarmServiceCommands } from './swarmServiceCommands';
 import { deployComposeAsStack } from './stackDeployCommand';
 import { addHostToSwarm, removeSwarmNode } from './swarmNodeCommands';
+import { deployToSwarm } from './deployToSwarm';
 import { createSwarmFromHosts, nodeAvailability, nodeRole, removeSwarmService, removeSwarmStack, scaleSwarmService } from './swarmCommands';
 
 /** Every command the extension contributes, one line each. A test checks this against package.json. */
@@ -76,6 +77,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.swarm.removeService': removeSwarmService,
   'dockerOnAzure.swarm.removeStack': removeSwarmStack,
   'dockerOnAzure.swarm.deployStack': needsTrustedWorkspace('Deploy Compose File as Stack', deployComposeAsStack),
+  'dockerOnAzure.swarm.deployDockerfile': needsTrustedWorkspace('Deploy to Swarm', deployToSwarm),
   'dockerOnAzure.swarm.drainNode': nodeAvailability('drain'),
   'dockerOnAzure.swarm.activateNode': nodeAvailability('active'),
   'dockerOnAzure.swarm.promoteNode': nodeRole('manager'),

@@ -2,42 +2,37 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { COMPOSE_FILE_PATTERN, composeProjectName } from '../../core/docker/compose';
 import { errorText } from '../../core/docker/errors';
-import { deployStackFile } from '../../core/swarm/stackDeploy';
-import { discoverSwarms } from '../../core/swarm/swarmDiscovery';
-import { SwarmTreeNode } from '../tree/swarmNodes';
+import { mayHandOverCredentials } from '../../core/docker/cleartextCredentials';
+import type { DockerHostSession } from '../../core/docker/hostSession';
+import { registryAuthHeader } from '../../core/docker/registryAuth';
+import { deployStackFile, type RegistryAuthLookup } from '../../core/swarm/stackDeploy';
+import { CleartextConsentStore } from '../registries/cleartextConsentStore';
 import type { CommandDeps, CommandHandler } from './commandDeps';
+import { knownRegistryLogin } from './registryLogin';
+import { pickSwarm } from './swarmPick';
 import { resolveWorkspaceFile } from './workspaceFilePick';
 
-interface Target {
-  name: string;
-  docker: () => ReturnType<SwarmTreeNode['docker']>;
-}
-
-/** The swarm of the clicked row, or the one swarm with a manager among the hosts, or the one picked. */
-async function pickSwarm(deps: CommandDeps, arg: unknown): Promise<Target | undefined> {
-  if (arg instanceof SwarmTreeNode) {
-    return { name: arg.name, docker: () => arg.docker() };
-  }
-  const managed = (await discoverSwarms(await deps.hosts.loadAll())).filter((s) => s.managers.length > 0);
-  const targets = managed.map((s) => ({ name: s.managers[0].session.spec.name, docker: () => s.managers[0].session.connect().docker }));
-  if (!targets.length) {
-    void vscode.window.showErrorMessage('None of your hosts manages a swarm: create one with Create Swarm from Hosts, or add a manager host.');
-    return undefined;
-  }
-  if (targets.length === 1) {
-    return targets[0];
-  }
-  const picked = await vscode.window.showQuickPick(
-    targets.map((t) => ({ label: `${t.name} swarm`, target: t })),
-    { title: 'Deploy Compose File as Stack: onto which swarm?', ignoreFocusOut: true },
-  );
-  return picked?.target;
+/**
+ * X-Registry-Auth for each registry the stack's images name, from the logins this machine keeps
+ * (Push Image…'s, or an ACR's through Azure), so workers pull private images. A plain-HTTP
+ * manager gets them only with the user's consent.
+ */
+function storedRegistryAuth(deps: CommandDeps, manager: DockerHostSession): RegistryAuthLookup {
+  const consent = new CleartextConsentStore(deps.context.globalState);
+  return async (registry) => {
+    const known = await knownRegistryLogin(deps, registry, (line) => deps.log.warn(line));
+    if (!known || !(await mayHandOverCredentials(manager.connect(), { registry, auth: known.auth }, consent))) {
+      return undefined;
+    }
+    deps.log.info(`Passing the login for ${registry} (${known.from}) to the swarm of ${manager.spec.name}, so its nodes can pull.`);
+    return registryAuthHeader(known.auth);
+  };
 }
 
 /** `docker stack deploy -c` from a compose file in the workspace, onto a swarm the user has. */
 export function deployComposeAsStack(deps: CommandDeps): CommandHandler {
   return async (arg) => {
-    const target = await pickSwarm(deps, arg);
+    const target = await pickSwarm(deps, arg, 'Deploy Compose File as Stack: onto which swarm?');
     if (!target) {
       return;
     }
@@ -65,7 +60,7 @@ export function deployComposeAsStack(deps: CommandDeps): CommandHandler {
     try {
       result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Deploying stack ${stack.trim()} on the ${target.name} swarm` },
-        () => deployStackFile(target.docker(), file.fsPath, stack.trim()),
+        () => deployStackFile(target.manager.connect().docker, file.fsPath, stack.trim(), { registryAuth: storedRegistryAuth(deps, target.manager) }),
       );
     } catch (err) {
       void vscode.window.showErrorMessage(`Stack ${stack.trim()} was not deployed on the ${target.name} swarm: ${errorText(err)}`);
