@@ -7,7 +7,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { buildInstallScript, parseInstallOutput } from '../../src/core/azure/dockerInstall/installScript';
-import { outputOf } from '../../src/core/azure/dockerInstall/installDocker';
+import { outputOf } from '../../src/core/azure/dockerInstall/customScriptRun';
 import { daemonTlsFiles, DOCKER_DROP_IN } from '../../src/core/azure/provisioning/cloudInit';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2yQ0v1mRkQ3b8kZ8wJ5x7d4e2h1v6cN0pT9sUaBcD me@laptop';
