@@ -87,7 +87,7 @@ export function removeDockerAccessCommand(deps: CommandDeps): CommandHandler {
       );
     try {
       let report = await run(false);
-      const kept = [...report.kept];
+      let notTaken: string[] = [];
       if (report.unrecorded.length) {
         const choice = await vscode.window.showWarningMessage(
           `${vm.name} has no record of what Docker on Azure installed there (an earlier version set it up). Remove what matches what that install wrote?`,
@@ -101,12 +101,12 @@ export function removeDockerAccessCommand(deps: CommandDeps): CommandHandler {
         }
         if (choice === 'Remove Them') {
           report = await run(true);
-          kept.splice(0, kept.length, ...report.kept);
         } else {
-          kept.push(...report.unrecorded.map((u) => `${u} (no record that Docker on Azure wrote it)`));
+          notTaken = report.unrecorded.map((u) => `${u} (no record that Docker on Azure wrote it)`);
         }
       }
       const changed = [...report.changed];
+      const kept = [...report.kept, ...notTaken];
       for (const nsgId of vm.nsgIds) {
         const { name } = parseArmId(nsgId);
         try {
