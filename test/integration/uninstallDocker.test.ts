@@ -77,8 +77,15 @@ async function hostNode(name: string): Promise<AzureHostNode> {
   return found;
 }
 
+/**
+ * Every emulated VM shares this machine's accounts, and a VM's disk shows this machine's /etc: a VM
+ * still booting (useradd, usermod here) would hold /etc/passwd's lock while another VM's script runs.
+ */
+const settled = () => arm.dockerHostsSettled();
+
 /** Runs the command on the VM's row with these answers, all of which must be asked for. */
 async function onRow(command: string, name: string, ...answers: unknown[]): Promise<void> {
+  await settled();
   const node = await hostNode(name);
   recorded.answers.push(...answers);
   await recorded.commands.get(command)!(node);
@@ -130,6 +137,7 @@ test('after a TLS install, Remove Docker Access… stops 2376 on the VM, deletes
   };
   await az.network.securityRules.beginCreateOrUpdateAndWait(rg, nsg, 'docker-on-azure-office', officeRule, { updateIntervalInMs: 20 });
   // Not a Docker host yet, so picked from the subscription's running VMs.
+  await settled();
   recorded.answers.push((items: Item[]) => items.find((i) => i.label === name), overTls, newKeyPair, 'Choose Source…', '127.0.0.1');
   await recorded.commands.get('dockerOnAzure.azure.installDocker')!();
   assert.deepEqual([recorded.answerErrors, recorded.answers.length], [[], 0], `every prompt came as scripted: ${said()}`);
@@ -276,4 +284,38 @@ test('a VM set up by an earlier version, without a record, is changed only once 
     .find((l) => l.startsWith('docker:'));
   assert.ok(group && !group.split(':')[3].split(',').includes('azureuser'), `azureuser left the VM's docker group: ${group}`);
   await extensionGone(legacyKept, UNINSTALL_EXTENSION_NAME);
+});
+
+test("an NSG another VM's network interface shares keeps the 2376 rule, and the message says so", async () => {
+  fresh();
+  const name = uniqueName('shared');
+  const nsg = `${name}-nsg`;
+  const id = arm.addVm({ subscriptionId: sub, resourceGroup: rg, name, dockerTlsRule: false });
+  await settled();
+  recorded.answers.push((items: Item[]) => items.find((i) => i.label === name), overTls, newKeyPair, 'Choose Source…', '127.0.0.1');
+  await recorded.commands.get('dockerOnAzure.azure.installDocker')!();
+  assert.deepEqual([recorded.answerErrors, recorded.answers.length], [[], 0], `every prompt came as scripted: ${said()}`);
+  // Another machine's NIC behind the same NSG: the rule (destination *) lets its Docker in too.
+  const nsgId = (await az.network.networkSecurityGroups.get(rg, nsg)).id!;
+  const subnetId = (await az.network.subnets.get(rg, `${name}-vnet`, 'default')).id!;
+  await az.network.networkInterfaces.beginCreateOrUpdateAndWait(
+    rg,
+    `${name}-neighbour-nic`,
+    { location: 'westeurope', networkSecurityGroup: { id: nsgId }, ipConfigurations: [{ name: 'ipconfig1', subnet: { id: subnetId } }] },
+    { updateIntervalInMs: 20 },
+  );
+
+  fresh();
+  await removeAccess(name, 'Remove Access', nothingElse);
+  const done = recorded.messages.find((m) => m.text.startsWith(`Removed Docker access from ${name}: `));
+  assert.ok(done, said());
+  assert.match(done.text, new RegExp(`Kept: .*any 2376 rule of Docker on Azure in ${nsg}, which other VMs' network interfaces use too`));
+  assert.doesNotMatch(done.text, /deleted the rule/);
+  const rules = (await az.network.networkSecurityGroups.get(rg, nsg)).securityRules ?? [];
+  assert.ok(
+    rules.some((r) => r.name === 'docker-on-azure-tcp-2376'),
+    'the shared rule stays',
+  );
+  assert.equal(azure.marks.get(id), undefined, 'the VM itself is no longer a Docker host');
+  assert.ok(!(await bootedHost(id)).ports.includes(2376));
 });

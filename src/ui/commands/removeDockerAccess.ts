@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
 import { parseArmId } from '../../core/azure/armIds';
 import { closeDaemonTlsPort } from '../../core/azure/nsgPorts';
+import { nsgsOnlyUsedBy } from '../../core/azure/vmModel';
 import { DOCKER_TLS_PORT } from '../../core/azure/provisioning/plan';
 import { uninstallDockerAccess, UninstallCancelled } from '../../core/azure/dockerInstall/uninstallDocker';
 import type { UninstallReport } from '../../core/azure/dockerInstall/uninstallScript';
@@ -107,8 +108,14 @@ export function removeDockerAccessCommand(deps: CommandDeps): CommandHandler {
       }
       const changed = [...report.changed];
       const kept = [...report.kept, ...notTaken];
+      // The rule opens 2376 for every VM behind its NSG: where another VM's NIC shares that NSG, it stays.
+      const own = nsgsOnlyUsedBy(vm, (await deps.azureHosts.currentInventory().listing(sub)).nics);
       for (const nsgId of vm.nsgIds) {
         const { name } = parseArmId(nsgId);
+        if (!own.includes(nsgId)) {
+          kept.push(`any ${DOCKER_TLS_PORT} rule of Docker on Azure in ${name}, which other VMs' network interfaces use too`);
+          continue;
+        }
         try {
           for (const rule of await closeDaemonTlsPort(clients.network, nsgId)) {
             changed.push(`deleted the rule ${rule} for ${DOCKER_TLS_PORT} from ${name}`);
