@@ -18,8 +18,14 @@ import { run } from '../support/engines';
 import { startDockerd } from '../support/dockerd';
 import { dockerTlsDaemon, type WriteFile } from '../support/armEmulator/cloudConfig';
 import { dockerCli, loadTestEnvironment, uniqueName } from '../support/testEnv';
-import { buildInstallScript, DAEMON_JSON_BACKUP, parseInstallOutput } from '../../src/core/azure/dockerInstall/installScript';
-import { createCertificateAuthority, createClientCertificate, createServerCertificate } from '../../src/core/azure/provisioning/certificates';
+import { buildInstallScript, DAEMON_JSON_BACKUP, INSTALL_RECORD, parseInstallOutput } from '../../src/core/azure/dockerInstall/installScript';
+import { buildUninstallScript, parseUninstallOutput, type UninstallScriptOptions } from '../../src/core/azure/dockerInstall/uninstallScript';
+import {
+  createCertificateAuthority,
+  createClientCertificate,
+  createServerCertificate,
+  type PemPair,
+} from '../../src/core/azure/provisioning/certificates';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2yQ0v1mRkQ3b8kZ8wJ5x7d4e2h1v6cN0pT9sUaBcD me@laptop';
 
@@ -166,19 +172,25 @@ function freePort(): Promise<number> {
   });
 }
 
-test('Debian 12 in TLS mode: the TLS files go in after the package, the old daemon.json is kept, and a real dockerd started from those files takes only the client certificate of that CA', async () => {
-  const d = DISTROS[0];
+/** Writes a TLS install script (a new CA, a server certificate for 127.0.0.1) to `file` in the work folder; returns the CA. */
+async function writeTlsInstall(file: string): Promise<PemPair> {
   const ca = await createCertificateAuthority('Docker on Azure test CA');
   const server = await createServerCertificate(ca, { dnsNames: [], ipAddresses: ['127.0.0.1'] });
-  const client = await createClientCertificate(ca, 'docker-on-azure');
   fs.writeFileSync(
-    path.join(work, 'install-tls.sh'),
+    path.join(work, file),
     buildInstallScript({
       adminUser: 'azureuser',
       sshPublicKey: KEY,
       tls: { caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem },
     }),
   );
+  return ca;
+}
+
+test('Debian 12 in TLS mode: the TLS files go in after the package, the old daemon.json is kept, and a real dockerd started from those files takes only the client certificate of that CA', async () => {
+  const d = DISTROS[0];
+  const ca = await writeTlsInstall('install-tls.sh');
+  const client = await createClientCertificate(ca, 'docker-on-azure');
   const image = await imageOf(d);
   const first = await inContainer(
     image,
@@ -271,4 +283,176 @@ test('Debian 12 in TLS mode: the TLS files go in after the package, the old daem
   const again = await inContainer(installed, 'sh /install.sh', undefined, 'install-tls.sh');
   assert.deepEqual(parseInstallOutput(again.stdout, again.stderr).changed, [], again.stdout);
   assert.match(again.stdout, /\/etc\/docker\/tls\/server-key\.pem is as it should be already/);
+});
+
+/** Runs `script` as root in a new container of `from`, with every script of this run under /doa; keeps the container. */
+async function withScripts(from: string, script: string): Promise<{ name: string; stdout: string; stderr: string }> {
+  const name = uniqueName('uninstall');
+  containers.push(name);
+  const out = await run(
+    'docker',
+    ['-H', `unix://${socket}`, 'run', '--name', name, '--network', 'none', '-v', `${work}:/doa:ro`, from, 'sh', '-c', script],
+    {
+      timeoutMs: 600_000,
+    },
+  );
+  return { name, ...out };
+}
+
+async function commit(container: string, image: string): Promise<string> {
+  images.push(image);
+  await dockerCli(['commit', container, image], socket);
+  return image;
+}
+
+const uninstall = (file: string, o: Partial<UninstallScriptOptions> = {}) =>
+  fs.writeFileSync(
+    path.join(work, file),
+    buildUninstallScript({ adminUser: 'azureuser', removeGroupMembership: false, removePackages: false, takeUnrecorded: false, ...o }),
+  );
+
+test('Debian 12: Remove Docker Access after a TLS install puts daemon.json back and takes the drop-in and TLS files; the docker group and the packages go only when asked; a second run changes nothing', async () => {
+  const d = DISTROS[0];
+  await writeTlsInstall('install-tls-2.sh');
+  uninstall('keep.sh');
+  uninstall('all.sh', { removeGroupMembership: true, removePackages: true });
+  const image = await imageOf(d);
+  // The user's own package, installed before Docker: removing Docker's must leave it.
+  const first = await inContainer(
+    image,
+    'useradd -m -s /bin/bash azureuser && mkdir -p /etc/docker && echo \'{ "log-level": "warn" }\' >/etc/docker/daemon.json && sh /install.sh',
+    undefined,
+    'install-tls-2.sh',
+  );
+  assert.ok(parseInstallOutput(first.stdout, first.stderr).changed.includes('wrote /etc/docker/daemon.json'), first.stdout);
+  const installed = await commit(first.name, `${image}-tls-2`);
+  const record = (await withScripts(installed, `cat ${INSTALL_RECORD}`)).stdout;
+  assert.match(record, /^package docker\.io$/m, record);
+  assert.match(record, /^dependency containerd$/m, 'what came with docker.io is recorded as such');
+  assert.match(record, /^group-member azureuser$/m);
+  assert.match(record, new RegExp(`^backup /etc/docker/daemon\\.json ${DAEMON_JSON_BACKUP}$`, 'm'));
+  assert.match(record, /^file \/etc\/docker\/tls\/server-key\.pem [0-9a-f]{64}$/m);
+
+  const tlsFiles = ['/etc/docker/tls/ca.pem', '/etc/docker/tls/server-cert.pem', '/etc/docker/tls/server-key.pem'];
+  const dropIn = '/etc/systemd/system/docker.service.d/override.conf';
+  // In a subshell, so that `script && state` runs none of it when the script fails; each line marked, apart from apt's.
+  const state = `(${[
+    'cat /etc/docker/daemon.json',
+    `for f in ${DAEMON_JSON_BACKUP} ${tlsFiles.join(' ')} ${dropIn} /etc/docker/tls ${INSTALL_RECORD}; do [ -e "$f" ] && echo "there: $f"; done`,
+    'id -nG azureuser',
+    "dpkg-query -W -f='${db:Status-Abbrev}${Package}\\n' docker.io containerd runc 2>/dev/null | sed -n 's/^ii *//p'",
+    `[ -e ${INSTALL_RECORD} ] && cat ${INSTALL_RECORD} || true`,
+  ].join('; ')}) | sed 's/^/state: /'`;
+  const stateOf = (stdout: string) =>
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith('state: '))
+      .map((l) => l.slice('state: '.length));
+
+  const kept = await withScripts(installed, `sh /doa/keep.sh && ${state}`);
+  const keptReport = parseUninstallOutput(kept.stdout);
+  assert.deepEqual(
+    keptReport.changed,
+    ['restored the previous /etc/docker/daemon.json', ...tlsFiles.map((f) => `removed ${f}`), `removed ${dropIn}`],
+    kept.stdout,
+  );
+  assert.deepEqual(keptReport.kept, ['azureuser in the docker group (Docker over SSH)'], kept.stdout);
+  const after = stateOf(kept.stdout);
+  assert.equal(after[0], '{ "log-level": "warn" }', 'daemon.json is the one from before the install');
+  assert.deepEqual(
+    after.filter((l) => l.startsWith('there: ')),
+    [`there: ${INSTALL_RECORD}`],
+    'the backup, the TLS files, their folder and the drop-in are gone; the record keeps what stays',
+  );
+  assert.ok(
+    after.some((l) => l.split(' ').includes('docker') && !l.startsWith('there')),
+    `azureuser is still in the docker group:\n${kept.stdout}`,
+  );
+  assert.ok(after.includes('docker.io') && after.includes('containerd'), `the packages stay:\n${kept.stdout}`);
+  assert.deepEqual(
+    after
+      .filter((l) => /^(group-member|package|dependency|file|backup) /.test(l))
+      .map((l) => l.split(' ')[0])
+      .filter((k, i, a) => a.indexOf(k) === i)
+      .sort(),
+    ['dependency', 'group-member', 'package'],
+    'the record keeps only the group membership and the packages',
+  );
+  const keptImage = await commit(kept.name, `${image}-kept`);
+
+  const again = await withScripts(keptImage, 'sh /doa/keep.sh');
+  assert.deepEqual(parseUninstallOutput(again.stdout).changed, [], again.stdout);
+
+  // No service manager here to stop what the packages run: as Debian's own container images do, policy-rc.d says so to their scripts.
+  const all = await withScripts(
+    keptImage,
+    `printf '#!/bin/sh\\nexit 101\\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && sh /doa/all.sh && ${state}`,
+  );
+  const allReport = parseUninstallOutput(all.stdout);
+  assert.deepEqual(
+    allReport.changed.map((c) => c.replace(/installed:.*/, 'installed: …')),
+    ['removed azureuser from the docker group', 'removed the packages Docker on Azure installed: …'],
+    all.stdout,
+  );
+  const gone = stateOf(all.stdout);
+  assert.ok(!gone.some((l) => l.startsWith('there: ')), `the record is gone too:\n${all.stdout}`);
+  assert.ok(
+    !gone.includes('docker.io') && !gone.includes('containerd') && !gone.includes('runc'),
+    `docker.io and what came with it are removed:\n${all.stdout}`,
+  );
+  assert.ok(!gone.some((l) => l.split(' ').includes('docker') && /azureuser/.test(l)), `azureuser left the docker group:\n${all.stdout}`);
+  assert.equal(gone[0], '{ "log-level": "warn" }', "the user's daemon.json stays");
+  const removedImage = await commit(all.name, `${image}-removed`);
+  const third = await withScripts(removedImage, 'sh /doa/all.sh');
+  assert.deepEqual(parseUninstallOutput(third.stdout).changed, [], third.stdout);
+});
+
+test('Debian 12: an install that left no record (an earlier version) is only listed until the user agrees; a daemon.json the user changed since is kept', async () => {
+  const d = DISTROS[0];
+  uninstall('ask.sh', { removeGroupMembership: true });
+  uninstall('agreed.sh', { removeGroupMembership: true, takeUnrecorded: true });
+  const image = await imageOf(d);
+  const installedImage = `${image}-tls-2`;
+  assert.ok(images.includes(installedImage), 'the previous test installed with TLS');
+  const old = await commit(
+    (await withScripts(installedImage, `rm ${INSTALL_RECORD} && rmdir ${INSTALL_RECORD.replace(/\/[^/]*$/, '')}`)).name,
+    `${image}-unrecorded`,
+  );
+  const asked = await withScripts(old, 'sh /doa/ask.sh && ls /etc/docker/tls');
+  const report = parseUninstallOutput(asked.stdout);
+  assert.deepEqual(report.changed, [], asked.stdout);
+  assert.deepEqual(report.unrecorded, [
+    '/etc/docker/daemon.json',
+    '/etc/docker/tls/ca.pem',
+    '/etc/docker/tls/server-cert.pem',
+    '/etc/docker/tls/server-key.pem',
+    '/etc/systemd/system/docker.service.d/override.conf',
+    'azureuser in the docker group',
+  ]);
+  assert.match(asked.stdout, /server-key\.pem/, 'nothing was removed');
+  const agreed = parseUninstallOutput((await withScripts(old, 'sh /doa/agreed.sh')).stdout);
+  assert.deepEqual(agreed.changed, [
+    'restored the previous /etc/docker/daemon.json',
+    'removed /etc/docker/tls/ca.pem',
+    'removed /etc/docker/tls/server-cert.pem',
+    'removed /etc/docker/tls/server-key.pem',
+    'removed /etc/systemd/system/docker.service.d/override.conf',
+    'removed azureuser from the docker group',
+  ]);
+  assert.deepEqual(agreed.kept, [], 'packages were not asked for');
+
+  // With a record, a daemon.json the user edited since the install is theirs now, and so is what it uses.
+  const edited = await withScripts(
+    installedImage,
+    `sed -i 's/"tlsverify": true/"tlsverify": true, "debug": true/' /etc/docker/daemon.json && sh /doa/keep.sh && cat /etc/docker/daemon.json`,
+  );
+  const editedReport = parseUninstallOutput(edited.stdout);
+  assert.deepEqual(editedReport.changed, [], `the TLS listener stays whole, as that daemon.json still uses it:\n${edited.stdout}`);
+  assert.ok(editedReport.kept.includes('/etc/docker/tls/server-key.pem, which the changed /etc/docker/daemon.json still uses'), edited.stdout);
+  assert.deepEqual(editedReport.kept.slice(0, 1), ['/etc/docker/daemon.json, changed since Docker on Azure wrote it']);
+  assert.ok(
+    editedReport.kept.some((k) => k.startsWith(`${DAEMON_JSON_BACKUP}, the daemon.json from before`)),
+    edited.stdout,
+  );
+  assert.match(edited.stdout, /"debug": true/);
 });

@@ -7,7 +7,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { buildInstallScript, parseInstallOutput } from '../../src/core/azure/dockerInstall/installScript';
-import { outputOf } from '../../src/core/azure/dockerInstall/installDocker';
+import { outputOf } from '../../src/core/azure/dockerInstall/customScriptRun';
+import { buildUninstallScript, parseUninstallOutput } from '../../src/core/azure/dockerInstall/uninstallScript';
 import { daemonTlsFiles, DOCKER_DROP_IN } from '../../src/core/azure/provisioning/cloudInit';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2yQ0v1mRkQ3b8kZ8wJ5x7d4e2h1v6cN0pT9sUaBcD me@laptop';
@@ -90,4 +91,27 @@ test('in TLS mode the script writes what provisioning writes, the drop-in naming
   );
   const ssh = buildInstallScript({ adminUser: 'azureuser', sshPublicKey: KEY });
   assert.ok(!ssh.includes('put_file') && !ssh.includes('daemon.json'));
+});
+
+test('the uninstall script is valid POSIX sh in every mode, refuses a user name that could break out, and its report reads its markers', () => {
+  for (const removeGroupMembership of [false, true]) {
+    for (const removePackages of [false, true]) {
+      for (const takeUnrecorded of [false, true]) {
+        const script = buildUninstallScript({ adminUser: 'azureuser', removeGroupMembership, removePackages, takeUnrecorded });
+        for (const shell of ['dash', 'bash']) {
+          execFileSync(shell, ['-n'], { input: script });
+        }
+      }
+    }
+  }
+  assert.throws(
+    () => buildUninstallScript({ adminUser: "x'; rm -rf /; '", removeGroupMembership: true, removePackages: false, takeUnrecorded: false }),
+    /not a Linux user name/,
+  );
+  assert.deepEqual(
+    parseUninstallOutput(
+      'doa-changed: removed /etc/docker/tls/ca.pem\nok\ndoa-kept: azureuser in the docker group\ndoa-unrecorded: /etc/docker/daemon.json\n',
+    ),
+    { changed: ['removed /etc/docker/tls/ca.pem'], kept: ['azureuser in the docker group'], unrecorded: ['/etc/docker/daemon.json'] },
+  );
 });

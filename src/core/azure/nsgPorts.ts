@@ -168,6 +168,26 @@ export function planPortRules(rules: readonly SecurityRule[], ports: readonly Po
 }
 
 /**
+ * The rules this extension opened for the Docker daemon's TLS port: the description it writes says
+ * so (a rule merely named like ours, or opening 2376 otherwise, is the user's).
+ */
+export function daemonTlsRules(rules: readonly SecurityRule[]): SecurityRule[] {
+  return rules.filter((r) => r.description === OPENED_FOR_TLS_DAEMON && r.name?.toLowerCase().startsWith(RULE_PREFIX));
+}
+
+/** Deletes daemonTlsRules from the NSG, one after another (ARM refuses concurrent writes to one NSG); returns their names. */
+export async function closeDaemonTlsPort(network: NetworkManagementClient, nsgId: string, signal?: AbortSignal): Promise<string[]> {
+  const { resourceGroup, name } = parseArmId(nsgId);
+  const nsg = await network.networkSecurityGroups.get(resourceGroup, name, { abortSignal: signal });
+  const deleted: string[] = [];
+  for (const rule of daemonTlsRules(nsg.securityRules ?? [])) {
+    await network.securityRules.beginDeleteAndWait(resourceGroup, name, rule.name!, { abortSignal: signal });
+    deleted.push(rule.name!);
+  }
+  return deleted;
+}
+
+/**
  * Lets `source` reach the ports, one rule write after another: ARM refuses concurrent writes to one
  * NSG (AnotherOperationInProgress). Returns the names of the rules it wrote.
  */

@@ -73,11 +73,14 @@ const LEGACY_TYPE = 'dockerextension';
 export function hasLegacyDockerExtension(vm: Pick<ArmVm, 'instanceView' | 'resources'>): boolean {
   const byType = (vm.instanceView?.extensions ?? []).some((e) => e.type?.toLowerCase() === `${LEGACY_PUBLISHER}.${LEGACY_TYPE}`);
   const byModel = (vm.resources ?? []).some((r) =>
-    r.publisher || r.typePropertiesType
-      ? r.publisher?.toLowerCase() === LEGACY_PUBLISHER && r.typePropertiesType?.toLowerCase() === LEGACY_TYPE
-      : r.id?.toLowerCase().endsWith(`/extensions/${LEGACY_TYPE}`),
+    r.publisher || r.typePropertiesType ? isLegacyDockerExtension(r) : r.id?.toLowerCase().endsWith(`/extensions/${LEGACY_TYPE}`),
   );
   return byType || byModel;
+}
+
+/** An extension model (as the extensions list gives it, whole) of the retired DockerExtension. */
+export function isLegacyDockerExtension(e: { publisher?: string; typePropertiesType?: string }): boolean {
+  return e.publisher?.toLowerCase() === LEGACY_PUBLISHER && e.typePropertiesType?.toLowerCase() === LEGACY_TYPE;
 }
 
 const POWER_STATES = new Set<PowerState>(['running', 'starting', 'stopping', 'stopped', 'deallocating', 'deallocated', 'restarting']);

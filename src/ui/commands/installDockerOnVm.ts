@@ -6,8 +6,11 @@ import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
 import { isAzureSignInError } from '../../core/azure/azureErrors';
 import { isDockerHost } from '../../core/azure/azureHostSpec';
 import type { AzureVm } from '../../core/azure/vmModel';
-import { installDockerOnVm, InstallCancelled, InstallRefused, windowsNotYet, type InstallEvent } from '../../core/azure/dockerInstall/installDocker';
-import { MARKERS } from '../../core/azure/dockerInstall/installScript';
+import { installDockerOnVm, InstallCancelled, InstallRefused, windowsNotYet } from '../../core/azure/dockerInstall/installDocker';
+import { scriptLogLine } from './scriptLog';
+import type { ComputeManagementClient } from '@azure/arm-compute';
+import type { ScriptTarget } from '../../core/azure/dockerInstall/customScriptRun';
+import { deleteExtensions, legacyDockerExtensionNames } from '../../core/azure/dockerInstall/legacyExtension';
 import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/sshKeys';
 import type { PemPair, ServerNames } from '../../core/azure/provisioning/certificates';
 import type { DaemonTls } from '../../core/azure/provisioning/cloudInit';
@@ -103,21 +106,43 @@ async function makeTls(vm: AzureVm, names: ServerNames): Promise<{ ca: PemPair; 
   return { ca, client, server: { caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem } };
 }
 
-/** The script's marker lines in words; its other lines as they came, stderr flagged. */
-const MARKER_WORDS: [string, string][] = [
-  [MARKERS.os, 'found '],
-  [MARKERS.changed, 'changed: '],
-  [MARKERS.hostKey, 'SSH host key: '],
-  [MARKERS.refused, 'refused: '],
-];
-
-function describe(e: InstallEvent): string {
-  if (e.kind === 'step') {
-    return e.text;
+/**
+ * Once Docker runs as this extension installed it, the retired DockerExtension on the VM has no part
+ * left to play: offers to delete that extension resource, and deletes it only on yes. Returns what
+ * to add to the final message.
+ */
+async function offerToDeleteLegacyExtension(compute: ComputeManagementClient, where: ScriptTarget, log: vscode.OutputChannel): Promise<string> {
+  const names = await legacyDockerExtensionNames(compute, where);
+  if (!names.length) {
+    return '';
   }
-  const marker = MARKER_WORDS.find(([m]) => e.line.startsWith(m));
-  const line = marker ? marker[1] + e.line.slice(marker[0].length) : e.line;
-  return `  ${e.stream === 'stderr' ? '! ' : ''}${line}`;
+  const choice = await vscode.window.showWarningMessage(
+    `${where.name} still carries the retired Docker VM extension (${names.join(', ')}). Delete that extension from the VM?`,
+    {
+      modal: true,
+      detail:
+        'Docker now runs as this install set it up. Deleting the extension makes Azure run its own uninstall step, which purges the ' +
+        'docker-engine package if Docker came from it (Docker Engine from before 2017); installing again then puts Docker back. ' +
+        'Kept, the VM stays marked "legacy extension".',
+    },
+    'Delete Extension',
+    'Keep It',
+  );
+  if (choice !== 'Delete Extension') {
+    log.appendLine(`Kept the retired DockerExtension (${names.join(', ')}) on ${where.name}.`);
+    return '';
+  }
+  log.appendLine(`Deleting the retired DockerExtension (${names.join(', ')}) from ${where.name}…`);
+  try {
+    await deleteExtensions(compute, where, names);
+  } catch (err) {
+    // Docker is installed either way: the failure belongs to the extension, not to the install.
+    const text = `The retired DockerExtension could not be deleted from ${where.name} (${errorText(err)}); delete it in the portal.`;
+    log.appendLine(text);
+    return ` ${text}`;
+  }
+  log.appendLine('Deleted.');
+  return ` Deleted the retired DockerExtension (${names.join(', ')}).`;
 }
 
 /**
@@ -177,17 +202,19 @@ export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
     log.appendLine(`Installing Docker on ${vm.name} (${vm.resourceGroup}) for ${adminUser}`);
     const seconds = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('install.pollIntervalSeconds', 5);
     try {
+      const compute = deps.azureHosts.currentInventory().clients(sub).compute;
+      const where = { resourceGroup: vm.resourceGroup, name: vm.name, location: vm.location };
       const report = await withCancellableProgress(`Installing Docker on ${vm.name}`, (progress, signal) =>
         installDockerOnVm(
-          deps.azureHosts.currentInventory().clients(sub).compute,
-          { resourceGroup: vm.resourceGroup, name: vm.name, location: vm.location, adminUser },
+          compute,
+          { ...where, adminUser },
           {
             sshPublicKey: key.publicKey,
             tls: tls?.server,
             signal,
             pollIntervalMs: seconds * 1000,
             onEvent: (e) => {
-              log.appendLine(describe(e));
+              log.appendLine(scriptLogLine(e));
               if (e.kind === 'step') {
                 progress.report({ message: e.text });
               }
@@ -224,9 +251,10 @@ export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
           void vscode.window.showWarningMessage(`Could not open ${DOCKER_TLS_PORT} on ${vm.name}: ${errorText(err)}`);
         }
       }
+      const legacy = vm.legacyDockerExtension ? await offerToDeleteLegacyExtension(compute, where, log) : '';
       deps.azureHosts.refreshSubscription(sub.subscriptionId);
       const listens = tls ? ` Docker listens with mutual TLS on ${DOCKER_TLS_PORT}.` : '';
-      void vscode.window.showInformationMessage(`Docker is ready on ${vm.name}${report.os ? ` (${report.os})` : ''}.${listens} ${what}`);
+      void vscode.window.showInformationMessage(`Docker is ready on ${vm.name}${report.os ? ` (${report.os})` : ''}.${listens} ${what}${legacy}`);
     } catch (err) {
       const cancelled = [err, (err as { cause?: unknown }).cause].find((e) => e instanceof InstallCancelled);
       if (cancelled) {

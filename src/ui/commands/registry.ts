@@ -13,6 +13,7 @@ import { deleteAzureHost } from './azureHostDelete';
 import { copyAzureHostAddress, exportAsDockerContext, openInPortal, openSshTerminal } from './azureHostTools';
 import { markVmAsDockerHost, unmarkVm, useTlsCertificates } from './markAzureVm';
 import { installDockerOnVmCommand } from './installDockerOnVm';
+import { removeDockerAccessCommand } from './removeDockerAccess';
 import { provisionHost } from './provisionHost';
 import { deployToHost, redeploy } from './deployToHost';
 import { composeDownCommand, composeUpCommand } from './composeCommands';
@@ -54,6 +55,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.azure.selectSubscriptions': selectSubscriptions,
   'dockerOnAzure.azure.addExistingVm': markVmAsDockerHost,
   'dockerOnAzure.azure.installDocker': installDockerOnVmCommand,
+  'dockerOnAzure.azureHost.removeDockerAccess': removeDockerAccessCommand,
   'dockerOnAzure.azure.provisionHost': provisionHost,
   'dockerOnAzure.deploy': needsTrustedWorkspace('Deploy', deployToHost),
   'dockerOnAzure.redeploy': needsTrustedWorkspace('Redeploy', redeploy),

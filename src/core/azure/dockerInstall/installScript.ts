@@ -5,6 +5,8 @@
  * user's public key in that user's authorized_keys. With `tls`, Docker also listens with mutual TLS
  * on 2376, set up with the very files provisioning writes (daemonTlsFiles). Every step looks first and changes only what is
  * not so already, printing one `doa-changed:` line per change, so a second run says it changed nothing.
+ * What it writes, installs and adds is kept in INSTALL_RECORD on the VM, so that Remove Docker
+ * Access… (uninstallScript.ts) takes back exactly that and nothing the user made.
  * POSIX sh: Debian's /bin/sh is dash.
  */
 
@@ -31,6 +33,22 @@ export interface InstallScriptOptions {
 
 /** Where a daemon.json the TLS install replaces is kept (once: a later run does not overwrite it). */
 export const DAEMON_JSON_BACKUP = '/etc/docker/daemon.json.before-docker-on-azure';
+
+/**
+ * What the install did, one `kind key [value]` line each, a later line for the same kind and key
+ * replacing the earlier: `file <path> <sha256 as written>`, `backup <path> <kept copy>`,
+ * `package <name>` (asked for), `dependency <name>` (came with it), `repo <path>`, `group-member <user>`.
+ */
+export const INSTALL_RECORD = '/var/lib/docker-on-azure/install.record';
+
+/** Shell function `record KIND KEY [VALUE]`, shared by the install (which writes) and the uninstall (which rewrites what stays). */
+export const RECORD_FUNCTION = `RECORD='${INSTALL_RECORD}'
+record() {
+  install -d -m 700 "\${RECORD%/*}"
+  { [ -f "$RECORD" ] && awk -v k="$1 $2" 'index($0, k " ") != 1 && $0 != k' "$RECORD"; echo "$*"; } >"$RECORD.new"
+  chmod 600 "$RECORD.new"
+  mv -f "$RECORD.new" "$RECORD"
+}`;
 
 // The files travel base64-encoded, so no content can end the quoting. The drop-in names dockerd
 // where the package put it, known only on the VM.
@@ -61,6 +79,7 @@ ADMIN_USER='${o.adminUser}'
 SSH_KEY='${key}'
 export DEBIAN_FRONTEND=noninteractive
 changed() { echo "${MARKERS.changed}$*"; }
+${RECORD_FUNCTION}
 refuse() {
   echo "${MARKERS.refused}$1" >&2
   exit ${REFUSED_EXIT}
@@ -85,17 +104,36 @@ getent passwd "$ADMIN_USER" >/dev/null || { echo "the admin user $ADMIN_USER doe
 # Docker Engine: whatever package already provides dockerd stays; otherwise the distribution's own.
 if command -v dockerd >/dev/null 2>&1; then
   echo "Docker Engine is installed already: $(dockerd --version 2>/dev/null || echo dockerd)"
-elif [ "$FAMILY" = apt ]; then
-  apt-get update -q
-  apt-get install -y -q docker.io
-  changed "installed docker.io $(dpkg-query -W -f='\${Version}' docker.io)"
 else
-  # RHEL-family repositories carry Podman, not Docker Engine: Docker's own repository does.
-  case "$ID" in rhel) REPO=rhel ;; *) REPO=centos ;; esac
-  dnf -y -q install dnf-plugins-core
-  dnf config-manager --add-repo "https://download.docker.com/linux/$REPO/docker-ce.repo"
-  dnf -y -q install docker-ce docker-ce-cli containerd.io
-  changed "installed docker-ce $(rpm -q --qf '%{VERSION}' docker-ce) from download.docker.com"
+  # The packages this run brings in, recorded so that removing Docker takes those and no other.
+  if [ "$FAMILY" = apt ]; then
+    installed_packages() { dpkg-query -W -f='\${db:Status-Abbrev}\${Package}\\n' | sed -n 's/^ii *//p' | sort; }
+    WANTED=docker.io
+  else
+    installed_packages() { rpm -qa --qf '%{NAME}\\n' | sort; }
+    WANTED="docker-ce docker-ce-cli containerd.io"
+  fi
+  BEFORE="$(mktemp)"
+  installed_packages >"$BEFORE"
+  if [ "$FAMILY" = apt ]; then
+    apt-get update -q
+    apt-get install -y -q docker.io
+    changed "installed docker.io $(dpkg-query -W -f='\${Version}' docker.io)"
+  else
+    # RHEL-family repositories carry Podman, not Docker Engine: Docker's own repository does.
+    case "$ID" in rhel) REPO=rhel ;; *) REPO=centos ;; esac
+    dnf -y -q install dnf-plugins-core
+    if [ ! -e /etc/yum.repos.d/docker-ce.repo ]; then
+      dnf config-manager --add-repo "https://download.docker.com/linux/$REPO/docker-ce.repo"
+      record repo /etc/yum.repos.d/docker-ce.repo
+    fi
+    dnf -y -q install docker-ce docker-ce-cli containerd.io
+    changed "installed docker-ce $(rpm -q --qf '%{VERSION}' docker-ce) from download.docker.com"
+  fi
+  for p in $(installed_packages | comm -13 "$BEFORE" -); do
+    case " $WANTED " in *" $p "*) record package "$p" ;; *) record dependency "$p" ;; esac
+  done
+  rm -f "$BEFORE"
 fi
 ${
   o.tls
@@ -106,18 +144,22 @@ TLS_CHANGED=
 put_file() {
   if [ -f "$1" ] && [ "$(base64 -w0 "$1")" = "$3" ] && [ "$(stat -c %a "$1")" = "\${2#0}" ]; then
     echo "$1 is as it should be already"
-    return
+  else
+    tmp="$(mktemp)"
+    printf '%s' "$3" | base64 -d >"$tmp"
+    if [ "$1" = /etc/docker/daemon.json ] && [ -f "$1" ] && [ ! -e ${DAEMON_JSON_BACKUP} ]; then
+      cp -p "$1" ${DAEMON_JSON_BACKUP}
+      changed "kept the previous $1 as ${DAEMON_JSON_BACKUP}"
+    fi
+    install -D -m "$2" "$tmp" "$1"
+    rm -f "$tmp"
+    TLS_CHANGED=1
+    changed "wrote $1"
   fi
-  tmp="$(mktemp)"
-  printf '%s' "$3" | base64 -d >"$tmp"
-  if [ "$1" = /etc/docker/daemon.json ] && [ -f "$1" ] && [ ! -e ${DAEMON_JSON_BACKUP} ]; then
-    cp -p "$1" ${DAEMON_JSON_BACKUP}
-    changed "kept the previous $1 as ${DAEMON_JSON_BACKUP}"
+  if [ "$1" = /etc/docker/daemon.json ] && [ -e ${DAEMON_JSON_BACKUP} ]; then
+    record backup "$1" ${DAEMON_JSON_BACKUP}
   fi
-  install -D -m "$2" "$tmp" "$1"
-  rm -f "$tmp"
-  TLS_CHANGED=1
-  changed "wrote $1"
+  record file "$1" "$(sha256sum "$1" | cut -d' ' -f1)"
 }
 ${tlsFileSteps(o.tls)}
 `
@@ -155,6 +197,7 @@ if id -nG "$ADMIN_USER" | tr ' ' '\\n' | grep -qx docker; then
 else
   usermod -aG docker "$ADMIN_USER"
   changed "added $ADMIN_USER to the docker group"
+  record group-member "$ADMIN_USER"
 fi
 
 HOME_DIR="$(getent passwd "$ADMIN_USER" | cut -d: -f6)"

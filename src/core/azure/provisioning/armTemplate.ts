@@ -1,5 +1,6 @@
 import { buildCloudConfig } from './cloudInit';
-import { CUSTOM_SCRIPT, INSTALL_EXTENSION_NAME, installProtectedSettings } from '../dockerInstall/installDocker';
+import { CUSTOM_SCRIPT, scriptProtectedSettings } from '../dockerInstall/customScriptRun';
+import { INSTALL_EXTENSION_NAME } from '../dockerInstall/installDocker';
 import { buildInstallScript, type InstallScriptOptions } from '../dockerInstall/installScript';
 import type { ProvisionPlan } from './plan';
 
@@ -153,5 +154,5 @@ export function buildDockerInstallTemplate(
       },
     ],
   };
-  return { template, protectedSettings: installProtectedSettings(buildInstallScript(script)) };
+  return { template, protectedSettings: scriptProtectedSettings(buildInstallScript(script)) };
 }
