@@ -11,6 +11,8 @@ import { dial } from './swarmApi';
 
 export const SWARM_MANAGER_PORT = 2377;
 export const SWARM_GOSSIP_PORT = 7946;
+/** VXLAN of overlay networks (UDP). */
+export const SWARM_OVERLAY_PORT = 4789;
 
 export interface SwarmMember {
   /** The host's name, for messages and progress. */
