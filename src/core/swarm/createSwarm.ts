@@ -24,6 +24,8 @@ export interface SwarmMember {
 
 export interface CreateSwarmRequest {
   manager: SwarmMember;
+  /** Further managers (a swarm keeps quorum with a majority of them: 3 survives one lost). */
+  managers?: SwarmMember[];
   workers: SwarmMember[];
   /** One line per step and node, for a progress notification. */
   onProgress?: (message: string) => void;
@@ -108,15 +110,17 @@ async function leave(member: SwarmMember): Promise<void> {
   await member.docker.swarmLeave({ force: true }).catch(() => undefined);
 }
 
-function joinFailure(node: string, err: unknown, secret: string): Error {
-  const message = (err instanceof Error ? err.message : String(err)).split(secret).join('<join token>');
+function joinFailure(node: string, err: unknown, secrets: string[]): Error {
+  const message = secrets.reduce((text, secret) => text.split(secret).join('<join token>'), err instanceof Error ? err.message : String(err));
   return new DockerHostError(`${node} could not join the swarm: ${message}. No swarm was left behind.`, 'SWARM_JOIN_FAILED');
 }
 
 export async function createSwarm(req: CreateSwarmRequest): Promise<CreatedSwarm> {
   const { manager, workers } = req;
+  const managers = req.managers ?? [];
   const progress = req.onProgress ?? (() => undefined);
-  const members = [manager, ...workers];
+  const joiners = [...managers.map((m) => ({ m, role: 'Manager' as const })), ...workers.map((m) => ({ m, role: 'Worker' as const }))];
+  const members = [manager, ...joiners.map((j) => j.m)];
 
   progress('Checking the hosts…');
   const infos = (await Promise.all(members.map((m) => m.docker.info()))) as EngineInfo[];
@@ -154,7 +158,7 @@ export async function createSwarm(req: CreateSwarmRequest): Promise<CreatedSwarm
     // Gossip (7946) also needs UDP, and overlay traffic UDP 4789: neither can be probed this way.
     progress('Checking that every host reaches the manager…');
     const timeout = req.probeTimeoutMs ?? 10_000;
-    const checks = workers.flatMap((w) => [SWARM_MANAGER_PORT, SWARM_GOSSIP_PORT].map((port) => ({ w, port })));
+    const checks = joiners.flatMap(({ m: w }) => [SWARM_MANAGER_PORT, SWARM_GOSSIP_PORT].map((port) => ({ w, port })));
     const results = await Promise.all(checks.map(({ w, port }) => probeFromHost(w.docker, manager.advertiseAddress, port, timeout)));
     const blocked = checks.flatMap(({ w, port }, i) => {
       const reason = results[i];
@@ -164,13 +168,15 @@ export async function createSwarm(req: CreateSwarmRequest): Promise<CreatedSwarm
       throw new SwarmUnreachableError(blocked);
     }
 
-    const tokens = ((await manager.docker.swarmInspect()) as { JoinTokens?: { Worker?: unknown } }).JoinTokens;
-    const token = typeof tokens?.Worker === 'string' ? tokens.Worker : '';
-    if (!token) {
-      throw new DockerHostError(`${manager.name} did not give a join token.`, 'SWARM_NO_TOKEN');
-    }
-    for (const w of workers) {
-      progress(`Joining ${w.name}…`);
+    const tokens = ((await manager.docker.swarmInspect()) as { JoinTokens?: { Worker?: unknown; Manager?: unknown } }).JoinTokens;
+    const tokenFor = (role: 'Worker' | 'Manager') => (typeof tokens?.[role] === 'string' ? (tokens[role] as string) : '');
+    const secrets = [tokenFor('Worker'), tokenFor('Manager')].filter(Boolean);
+    for (const { m: w, role } of joiners) {
+      const token = tokenFor(role);
+      if (!token) {
+        throw new DockerHostError(`${manager.name} did not give a ${role.toLowerCase()} join token.`, 'SWARM_NO_TOKEN');
+      }
+      progress(`Joining ${w.name}${role === 'Manager' ? ' as a manager' : ''}…`);
       try {
         await w.docker.swarmJoin({
           ListenAddr: `0.0.0.0:${SWARM_MANAGER_PORT}`,
@@ -181,7 +187,7 @@ export async function createSwarm(req: CreateSwarmRequest): Promise<CreatedSwarm
       } catch (err) {
         // A join that timed out goes on trying in the background.
         await leave(w);
-        throw joinFailure(w.name, err, token);
+        throw joinFailure(w.name, err, secrets);
       }
       joined.push(w);
     }

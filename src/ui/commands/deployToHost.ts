@@ -167,7 +167,13 @@ async function askAnswers(dockerfile: vscode.Uri, session: DockerHostSession, me
 }
 
 /** Builds on the host, swaps the container in, then offers the app's URL (opening the Azure firewall first if needed). */
-async function deploy(deps: CommandDeps, session: DockerHostSession, dockerfile: vscode.Uri, answers: Remembered, secrets: BuildSecrets): Promise<void> {
+async function deploy(
+  deps: CommandDeps,
+  session: DockerHostSession,
+  dockerfile: vscode.Uri,
+  answers: Remembered,
+  secrets: BuildSecrets,
+): Promise<void> {
   await rememberAnswers(deps, dockerfile, answers);
   const { name, image } = answers;
   const spec: DeploySpec = {

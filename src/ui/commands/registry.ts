@@ -14,6 +14,7 @@ import { copyAzureHostAddress, exportAsDockerContext, openInPortal, openSshTermi
 import { markVmAsDockerHost, unmarkVm, useTlsCertificates } from './markAzureVm';
 import { installDockerOnVmCommand } from './installDockerOnVm';
 import { provisionHost } from './provisionHost';
+import { provisionSwarm } from './provisionSwarm';
 import { deployToHost, redeploy } from './deployToHost';
 import { composeDownCommand, composeUpCommand } from './composeCommands';
 import { exportArmTemplate } from './exportArmTemplate';
@@ -70,6 +71,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.azureHost.exportContext': exportAsDockerContext,
   'dockerOnAzure.compare': compareVmsAndContainers,
   'dockerOnAzure.swarm.create': createSwarmFromHosts,
+  'dockerOnAzure.azure.provisionSwarm': provisionSwarm,
   'dockerOnAzure.swarm.scaleService': scaleSwarmService,
   'dockerOnAzure.swarm.removeService': removeSwarmService,
   'dockerOnAzure.swarm.removeStack': removeSwarmStack,

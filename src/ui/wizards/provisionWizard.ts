@@ -22,7 +22,7 @@ export interface ProvisionAnswers {
   sourceRange: string;
 }
 
-const REGIONS = [
+export const REGIONS = [
   'westeurope',
   'northeurope',
   'uksouth',
@@ -42,7 +42,7 @@ const REGIONS = [
 ];
 
 /** Small, cheap sizes that run Docker comfortably; the default is the smallest sensible one. */
-const SIZES: { name: string; detail: string }[] = [
+export const SIZES: { name: string; detail: string }[] = [
   { name: 'Standard_B2s', detail: '2 vCPU, 4 GiB — burstable, low cost (default)' },
   { name: 'Standard_B2ms', detail: '2 vCPU, 8 GiB — burstable' },
   { name: 'Standard_D2s_v5', detail: '2 vCPU, 8 GiB — general purpose' },
@@ -71,7 +71,7 @@ export interface WizardContext {
 const TITLE = 'Provision Docker Host';
 
 /** Sizes that suit a Docker host (up to 16 vCPUs), smallest first, with the usual default on top. */
-function sizeItems(offered: { name: string; cores: number; memoryMb: number }[]): { name: string; detail: string }[] {
+export function sizeItems(offered: { name: string; cores: number; memoryMb: number }[]): { name: string; detail: string }[] {
   const sorted = offered
     .filter((z) => z.cores > 0 && z.cores <= 16)
     .sort((a, b) => a.cores - b.cores || a.memoryMb - b.memoryMb || a.name.localeCompare(b.name));
@@ -258,37 +258,47 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
         return r === null ? 'new' : r;
       },
     },
-    {
-      run: async (s, step, total) => {
-        for (;;) {
-          const r = await input(
-            TITLE,
-            step,
-            total,
-            s.sourceRange ?? '',
-            'Your public IPv4 address (or a range) allowed to connect. Search "what is my IP" in a browser if unsure; 0.0.0.0/0 allows anyone.',
-            validateSourceRange,
-          );
-          if (typeof r !== 'string') {
-            return r;
-          }
-          s.sourceRange = r;
-          const ok =
-            !isWideRange(r) ||
-            (await vscode.window.showWarningMessage(
-              `Allow ${r} to reach SSH${s.access === 'tls' ? ' and the Docker port' : ''}?`,
-              { modal: true, detail: 'A wide range lets much of the internet try to sign in. Keys are still required, but a narrow range is safer.' },
-              'Allow',
-            )) === 'Allow';
-          if (ok) {
-            return r;
-          }
-        }
-      },
-    },
+    { run: (s, step, total) => askSourceRange(TITLE, step, total, s, s.access === 'tls' ? 'SSH and the Docker port' : 'SSH') },
   ]);
   if (!done?.subscription || !done.hostName || !done.dnsLabel || !done.resourceGroup || !done.location || !done.sourceRange) {
     return undefined;
   }
   return done as ProvisionAnswers;
+}
+
+/**
+ * The wizard step for the address allowed in: a wide range is allowed only after a warning that
+ * says what it opens (`opens`: "SSH and the Docker port").
+ */
+export async function askSourceRange(
+  title: string,
+  step: number,
+  total: number,
+  s: { sourceRange?: string },
+  opens: string,
+): Promise<string | typeof BACK | undefined> {
+  for (;;) {
+    const r = await input(
+      title,
+      step,
+      total,
+      s.sourceRange ?? '',
+      'Your public IPv4 address (or a range) allowed to connect. Search "what is my IP" in a browser if unsure; 0.0.0.0/0 allows anyone.',
+      validateSourceRange,
+    );
+    if (typeof r !== 'string') {
+      return r;
+    }
+    s.sourceRange = r;
+    const ok =
+      !isWideRange(r) ||
+      (await vscode.window.showWarningMessage(
+        `Allow ${r} to reach ${opens}?`,
+        { modal: true, detail: 'A wide range lets much of the internet try to sign in. Keys are still required, but a narrow range is safer.' },
+        'Allow',
+      )) === 'Allow';
+    if (ok) {
+      return r;
+    }
+  }
 }

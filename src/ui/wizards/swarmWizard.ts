@@ -1,0 +1,196 @@
+import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
+import { validateHostName } from '../../core/azure/provisioning/naming';
+import { MAX_SWARM_WORKERS } from '../../core/azure/provisioning/swarmPlan';
+import { ExistingResource, freeGroupName, freeSwarmName, swarmNameTaken } from '../../core/azure/provisioning/takenNames';
+import { BACK, input, pick, runSteps } from './multiStepInput';
+import { askSourceRange, REGIONS, SIZES, sizeItems, type WizardContext } from './provisionWizard';
+
+export interface SwarmAnswers {
+  subscription: AzureSubscriptionRef;
+  swarmName: string;
+  resourceGroup: string;
+  createResourceGroup: boolean;
+  managers: number;
+  workers: number;
+  location: string;
+  vmSize: string;
+  sourceRange: string;
+}
+
+const TITLE = 'Create Swarm on Azure';
+
+/** The longest node suffix (`-w20`) must still leave a valid host name. */
+const LONGEST_SUFFIX = `-w${MAX_SWARM_WORKERS}`.length;
+
+export function validateSwarmName(name: string): string | undefined {
+  if (name.length + LONGEST_SUFFIX > 63) {
+    return `Use at most ${63 - LONGEST_SUFFIX} characters: the nodes are named ${name.slice(0, 8)}…-m1, -w1 and so on.`;
+  }
+  return validateHostName(name);
+}
+
+export function validateWorkerCount(value: string): string | undefined {
+  return /^\d+$/.test(value.trim()) && Number(value) <= MAX_SWARM_WORKERS ? undefined : `Enter a whole number from 0 to ${MAX_SWARM_WORKERS}.`;
+}
+
+/**
+ * Name, group, managers, workers, region, size and the address allowed in; every step has a
+ * default, Back goes to the previous one, Escape ends the wizard before anything is created.
+ */
+export async function runSwarmWizard(ctx: WizardContext): Promise<SwarmAnswers | undefined> {
+  type State = Partial<SwarmAnswers> & {
+    groups?: { name: string; location: string }[];
+    existing?: { subscriptionId: string; resources: Promise<ExistingResource[]> };
+  };
+  const state: State = {
+    subscription: ctx.subscriptions.length === 1 ? ctx.subscriptions[0] : undefined,
+    createResourceGroup: true,
+    managers: 1,
+    workers: 2,
+    vmSize: SIZES[0].name,
+    sourceRange: ctx.lastSourceRange,
+  };
+  const done = await runSteps<State>(state, [
+    {
+      skip: () => ctx.subscriptions.length === 1,
+      run: async (s, step, total) => {
+        const r = await pick(
+          TITLE,
+          step,
+          total,
+          ctx.subscriptions.map((sub) => ({ label: sub.name, description: sub.subscriptionId, value: sub, picked: sub === s.subscription })),
+          'Subscription',
+        );
+        if (r !== BACK && r !== undefined) {
+          s.subscription = r;
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        const sub = s.subscription!;
+        if (s.existing?.subscriptionId !== sub.subscriptionId) {
+          s.existing = { subscriptionId: sub.subscriptionId, resources: ctx.existingResources(sub).catch(() => []) };
+          s.groups = undefined;
+        }
+        const existing = s.existing.resources;
+        const r = await input(
+          TITLE,
+          step,
+          total,
+          s.swarmName ?? freeSwarmName(await existing),
+          'Swarm name: the nodes are <name>-m1… (managers) and <name>-w1… (workers)',
+          async (v) => validateSwarmName(v) ?? swarmNameTaken(v, await existing),
+        );
+        if (typeof r === 'string') {
+          s.swarmName = r;
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        s.groups ??= await ctx.resourceGroups(s.subscription!).catch(() => []);
+        const newName = freeGroupName(`${s.swarmName}-rg`, s.groups);
+        const r = await pick(
+          TITLE,
+          step,
+          total,
+          [
+            {
+              label: `$(add) New resource group "${newName}"`,
+              detail: 'Recommended: the swarm and nothing else in one group',
+              value: { name: newName, create: true, location: undefined as string | undefined },
+              picked: s.createResourceGroup,
+            },
+            ...s.groups.map((g) => ({
+              label: g.name,
+              description: g.location,
+              value: { name: g.name, create: false, location: g.location as string | undefined },
+              picked: !s.createResourceGroup && s.resourceGroup === g.name,
+            })),
+          ],
+          'Resource group',
+        );
+        if (r !== BACK && r !== undefined) {
+          s.resourceGroup = r.name;
+          s.createResourceGroup = r.create;
+          s.location ??= r.location;
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        const r = await pick(
+          TITLE,
+          step,
+          total,
+          [
+            { label: '1 manager', detail: 'The swarm is managed while this VM is up (default)', value: 1, picked: s.managers === 1 },
+            { label: '3 managers', detail: 'Keeps working with one manager lost', value: 3, picked: s.managers === 3 },
+          ],
+          'Managers',
+        );
+        if (r !== BACK && r !== undefined) {
+          s.managers = r;
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        const r = await input(TITLE, step, total, String(s.workers ?? 2), `Workers (0 to ${MAX_SWARM_WORKERS})`, validateWorkerCount);
+        if (typeof r === 'string') {
+          s.workers = Number(r.trim());
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        const regions = (await ctx.regions?.(s.subscription!).catch(() => undefined)) ?? REGIONS.map((name) => ({ name, displayName: name }));
+        const r = await pick(
+          TITLE,
+          step,
+          total,
+          regions.map((g) => ({ label: g.displayName, description: g.name, value: g.name, picked: g.name === (s.location ?? 'westeurope') })),
+          'Region',
+        );
+        if (r !== BACK && r !== undefined) {
+          s.location = r;
+        }
+        return r;
+      },
+    },
+    {
+      run: async (s, step, total) => {
+        const offered = await ctx.sizes?.(s.subscription!, s.location!).catch(() => undefined);
+        const sizes = offered?.length ? sizeItems(offered) : SIZES;
+        if (!sizes.some((z) => z.name === s.vmSize)) {
+          s.vmSize = sizes[0]?.name;
+        }
+        const r = await pick(
+          TITLE,
+          step,
+          total,
+          sizes.map((z) => ({ label: z.name, detail: z.detail, value: z.name, picked: z.name === s.vmSize })),
+          'VM size of every node',
+        );
+        if (r !== BACK && r !== undefined) {
+          s.vmSize = r;
+        }
+        return r;
+      },
+    },
+    {
+      run: (s, step, total) =>
+        askSourceRange(TITLE, step, total, s, "SSH and the Docker port of every node (the swarm's own ports stay inside the network)"),
+    },
+  ]);
+  if (!done?.subscription || !done.swarmName || !done.resourceGroup || !done.location || !done.vmSize || !done.sourceRange) {
+    return undefined;
+  }
+  return done as SwarmAnswers;
+}
