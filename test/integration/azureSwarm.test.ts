@@ -208,3 +208,49 @@ test('Create Swarm on Azure: a 1-manager, 2-worker swarm whose nodes are Docker 
   assert.ok(service, 'the service is shown');
   assert.match(description(service), /3\/3/);
 });
+
+test('three managers: the other two join with the manager token, so the swarm keeps a majority with one lost', async () => {
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  recorded.answers.push(
+    'tri',
+    byDefault, // a new resource group
+    (items: Item[]) => items.find((i) => i.value === 3),
+    '0',
+    byDefault,
+    byDefault,
+    '203.0.113.7',
+  );
+  await recorded.commands.get('dockerOnAzure.azure.provisionSwarm')!();
+  assert.deepEqual([recorded.answerErrors, recorded.refusedInputs], [[], []]);
+  assert.match(messages(), /^info: Swarm tri is ready: tri-m1 manages it, tri-m2, tri-m3 joined\./);
+  await arm.dockerHostsSettled();
+  const m1 = arm.bootedHosts().find((b) => b.vmId.endsWith('/tri-m1'));
+  assert.ok(m1);
+  const listed = await dockerCli(['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'], m1.socketPath);
+  assert.deepEqual(listed.trim().split('\n').sort(), ['tri-m1 Ready Leader', 'tri-m2 Ready Reachable', 'tri-m3 Ready Reachable']);
+});
+
+test('a VM Azure refuses rolls back the whole swarm through the command: nothing remains, and nothing kept for it here', async () => {
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  const before = arm.snapshot();
+  const keysBefore = fs.readdirSync(sshDir).sort();
+  arm.faults.refuseNext(
+    'PUT',
+    /\/virtualMachines\/lost-w1$/i,
+    409,
+    'OperationNotAllowed',
+    'Operation could not be completed as it results in exceeding approved standardBSFamily Cores quota.',
+  );
+  recorded.answers.push('lost', byDefault, byDefault, '2', byDefault, byDefault, '203.0.113.7');
+  await recorded.commands.get('dockerOnAzure.azure.provisionSwarm')!();
+  assert.deepEqual([recorded.answerErrors, recorded.refusedInputs], [[], []]);
+  const errors = recorded.messages.filter((m) => m.level === 'error').map((m) => m.text);
+  assert.equal(errors.length, 1, messages());
+  assert.match(errors[0], /^Provisioning failed: .*quota.* Nothing it created remains\.$/);
+  assert.equal(arm.snapshot(), before, 'the subscription is as it was');
+  assert.deepEqual(fs.readdirSync(sshDir).sort(), keysBefore, 'the key pair made for the swarm went with it');
+  await arm.dockerHostsSettled();
+  assert.ok(!arm.bootedHosts().some((b) => /\/lost-/.test(b.vmId)), 'no VM of the run still runs');
+});
