@@ -7,13 +7,15 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { startArmEmulator } from '../support/armEmulator';
 import { ARM_CA_DIR_VAR } from '../support/testEnv';
-import { run } from '../support/processes';
-import { createArmClients } from '../../src/core/azure/armClients';
-import { resolveCloud } from '../../src/core/azure/cloud';
-import { createIdentityCredential } from '../../src/core/azure/identityCredentials';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isAlive, run } from '../support/processes';
+import { VnetNamespaces } from '../support/armEmulator/vnetNamespaces';
+import { productArmClients, serverTlsFrom } from '../support/productArmClients';
 import { executeSwarmProvisioning } from '../../src/core/azure/provisioning/swarmExecutor';
 import { planSwarmProvisioning } from '../../src/core/azure/provisioning/swarmPlan';
-import { createCertificateAuthority, createClientCertificate, createServerCertificate } from '../../src/core/azure/provisioning/certificates';
+import { createCertificateAuthority, createClientCertificate } from '../../src/core/azure/provisioning/certificates';
 import { waitForDaemon } from '../../src/core/docker/waitForDaemon';
 import { DockerHostSession } from '../../src/core/docker/hostSession';
 import { probeFromHost } from '../../src/core/swarm/createSwarm';
@@ -30,12 +32,6 @@ test('VMs of one virtual network run at their private addresses and reach each o
   let during: string[] = [];
   try {
     const sub = arm.subscriptions[0].subscriptionId;
-    const cloud = resolveCloud({ resourceManagerEndpoint: arm.url, authorityHost: arm.url });
-    const credential = createIdentityCredential('servicePrincipal', cloud, {
-      AZURE_TENANT_ID: arm.tenantId,
-      AZURE_CLIENT_ID: arm.clientId,
-      AZURE_CLIENT_SECRET: arm.clientSecret,
-    });
     const ca = await createCertificateAuthority('vnet test CA');
     const client = await createClientCertificate(ca, 'vnet test client');
     const nodes = await executeSwarmProvisioning(
@@ -54,12 +50,9 @@ test('VMs of one virtual network run at their private addresses and reach each o
         sourceRange: '203.0.113.7',
       }),
       {
-        clients: createArmClients(credential, sub, cloud),
+        clients: productArmClients(arm, sub),
         onEvent: () => undefined,
-        makeServerTls: async (names) => {
-          const server = await createServerCertificate(ca, names);
-          return { caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
-        },
+        makeServerTls: serverTlsFrom(ca),
       },
       async (n) => n,
     );
@@ -106,4 +99,43 @@ test('VMs of one virtual network run at their private addresses and reach each o
     [],
     'stopping the emulator removes its namespaces',
   );
+});
+
+test('a run killed with a VM booted in its namespace is cleaned up by the next: the daemon stopped, its folder, namespace and bridge gone', async () => {
+  const support = path.join(__dirname, '..', 'support');
+  const script = `
+    const fs = require('node:fs');
+    const { VnetNamespaces } = require(${JSON.stringify(path.join(support, 'armEmulator', 'vnetNamespaces.js'))});
+    const { startDockerd } = require(${JSON.stringify(path.join(support, 'dockerd.js'))});
+    (async () => {
+      const vnets = new VnetNamespaces();
+      const netns = await vnets.attach('/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/killed', '10.0.0.4/24');
+      const dir = fs.mkdtempSync('/tmp/vmd-');
+      await vnets.recordDaemon(dir);
+      const daemon = await startDockerd({ dir, netns });
+      process.stdout.write(JSON.stringify({ netns, dir, pid: daemon.pid }) + '\\n');
+    })();`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) {
+        resolve(out.split('\n')[0]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the run exited (${code}) before its VM booted`)));
+  });
+  const { netns, dir, pid } = JSON.parse(line) as { netns: string; dir: string; pid: number };
+  const bridge = netns.replace(/n\d+$/, 'b0');
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+  assert.ok(isAlive(pid), 'the killed run left its daemon running');
+  assert.ok((await emulatorNamespaces()).includes(netns), 'and its namespace');
+
+  await new VnetNamespaces().stop();
+  assert.equal(isAlive(pid), false, 'the daemon was stopped');
+  assert.equal(fs.existsSync(dir), false, 'its folder removed');
+  assert.equal((await emulatorNamespaces()).includes(netns), false, 'its namespace removed');
+  await assert.rejects(run('ip', ['link', 'show', bridge]), Error, 'its bridge removed');
 });

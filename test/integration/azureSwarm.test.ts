@@ -20,8 +20,9 @@ import { dockerCli, eventually } from '../support/testEnv';
 import type { FakeInputBox } from '../support/vscodeFake';
 import { TAG_HOST } from '../../src/core/azure/hostTags';
 import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
-import { SwarmNodeRow, SwarmSectionNode, SwarmsGroupNode, SwarmServiceRow, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
+import { SwarmNodeRow, SwarmServiceRow } from '../../src/ui/tree/swarmNodes';
 import type { TreeNode } from '../../src/ui/tree/treeNode';
+import { onlySwarmShown, swarmSection } from '../support/swarmTree';
 
 const env = loadTestEnvironment();
 let arm: ArmEmulator;
@@ -48,22 +49,7 @@ after(async () => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-async function shownSwarm(): Promise<SwarmTreeNode> {
-  const provider = azure.otherView.provider;
-  const group = (await provider.getChildren()).find((n): n is SwarmsGroupNode => n instanceof SwarmsGroupNode);
-  assert.ok(group, 'the view has a Swarms group');
-  const swarms = await provider.getChildren(group);
-  assert.equal(swarms.length, 1, swarms.map(label).join());
-  assert.ok(swarms[0] instanceof SwarmTreeNode);
-  return swarms[0];
-}
-
-async function section(name: string): Promise<TreeNode[]> {
-  const sections = await azure.otherView.provider.getChildren(await shownSwarm());
-  const found = sections.find((n): n is SwarmSectionNode => n instanceof SwarmSectionNode && label(n) === name);
-  assert.ok(found, `${name} in ${sections.map(label)}`);
-  return azure.otherView.provider.getChildren(found);
-}
+const section = async (name: string) => swarmSection(azure.otherView.provider, await onlySwarmShown(azure.otherView.provider), name);
 
 /** Every file below `dir` whose bytes contain `needle`. */
 function filesContaining(dir: string, needle: string): string[] {

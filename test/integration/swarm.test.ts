@@ -10,13 +10,14 @@ import { readSwarm, removeService, scaleService } from '../../src/core/swarm/swa
 import { discoverSwarms } from '../../src/core/swarm/swarmDiscovery';
 import { compareSwarmCount } from '../../src/ui/webview/compareHosts';
 import { tasksOf, type SwarmSnapshot } from '../../src/core/swarm/swarmModel';
-import { SwarmNodeRow, SwarmSectionNode, SwarmServiceRow, SwarmsGroupNode, SwarmStackRow, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
+import { SwarmNodeRow, SwarmServiceRow, SwarmStackRow, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
 import type { TreeNode } from '../../src/ui/tree/treeNode';
 import { startEngineProxy, type EngineProxy } from '../support/engineProxy';
 import { run } from '../support/engines';
 import { startHostViews, type HostViews } from '../support/hostViews';
 import type { FakeTreeView } from '../support/vscodeFake';
 import { startSwarmHosts, type SwarmHost, type SwarmHosts } from '../support/swarmCluster';
+import { onlySwarmShown, swarmSection } from '../support/swarmTree';
 import { dockerCli, eventually, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 /**
@@ -44,23 +45,8 @@ function description(n: TreeNode): string {
   return String(n.getTreeItem().description ?? '');
 }
 
-/** The Swarms group as the Other Docker Hosts view shows it, read afresh. */
-async function shownSwarm(): Promise<SwarmTreeNode> {
-  const provider = views.otherHosts.provider;
-  const group = (await provider.getChildren()).find((n): n is SwarmsGroupNode => n instanceof SwarmsGroupNode);
-  assert.ok(group, 'the view has a Swarms group');
-  const swarms = await provider.getChildren(group);
-  assert.equal(swarms.length, 1, swarms.map(label).join());
-  assert.ok(swarms[0] instanceof SwarmTreeNode);
-  return swarms[0];
-}
-
-async function section(swarm: SwarmTreeNode, name: string): Promise<TreeNode[]> {
-  const sections = await views.otherHosts.provider.getChildren(swarm);
-  const found = sections.find((n): n is SwarmSectionNode => n instanceof SwarmSectionNode && label(n) === name);
-  assert.ok(found, `${name} in ${sections.map(label)}`);
-  return views.otherHosts.provider.getChildren(found);
-}
+const shownSwarm = () => onlySwarmShown(views.otherHosts.provider);
+const section = (swarm: SwarmTreeNode, name: string) => swarmSection(views.otherHosts.provider, swarm, name);
 
 async function serviceRow(name: string): Promise<SwarmServiceRow> {
   const row = (await section(await shownSwarm(), 'Services')).find((n): n is SwarmServiceRow => n instanceof SwarmServiceRow && label(n) === name);

@@ -6,13 +6,12 @@ import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
 import { ARM_CA_DIR_VAR } from '../support/testEnv';
-import { createArmClients, ArmClients } from '../../src/core/azure/armClients';
-import { resolveCloud } from '../../src/core/azure/cloud';
-import { createIdentityCredential } from '../../src/core/azure/identityCredentials';
+import type { ArmClients } from '../../src/core/azure/armClients';
+import { productArmClients, serverTlsFrom } from '../support/productArmClients';
 import { ProvisionError, type ProvisionEvent } from '../../src/core/azure/provisioning/executor';
 import { executeSwarmProvisioning, type ProvisionedNode } from '../../src/core/azure/provisioning/swarmExecutor';
 import { planSwarmProvisioning, type SwarmProvisionRequest } from '../../src/core/azure/provisioning/swarmPlan';
-import { createCertificateAuthority, createServerCertificate, type PemPair } from '../../src/core/azure/provisioning/certificates';
+import { createCertificateAuthority, type PemPair } from '../../src/core/azure/provisioning/certificates';
 import { TAG_HOST } from '../../src/core/azure/hostTags';
 
 let arm: ArmEmulator;
@@ -43,10 +42,7 @@ function deps(events: ProvisionEvent[] = []) {
   return {
     clients,
     onEvent: (e: ProvisionEvent) => events.push(e),
-    makeServerTls: async (names: { ipAddresses: string[]; dnsNames: string[] }) => {
-      const server = await createServerCertificate(ca, names);
-      return { caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
-    },
+    makeServerTls: serverTlsFrom(ca),
   };
 }
 
@@ -66,13 +62,7 @@ type Rule = {
 before(async () => {
   arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
   sub = arm.subscriptions[0].subscriptionId;
-  const cloud = resolveCloud({ resourceManagerEndpoint: arm.url, authorityHost: arm.url });
-  const credential = createIdentityCredential('servicePrincipal', cloud, {
-    AZURE_TENANT_ID: arm.tenantId,
-    AZURE_CLIENT_ID: arm.clientId,
-    AZURE_CLIENT_SECRET: arm.clientSecret,
-  });
-  clients = createArmClients(credential, sub, cloud);
+  clients = productArmClients(arm, sub);
   ca = await createCertificateAuthority('swarm test CA');
 });
 

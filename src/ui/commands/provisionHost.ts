@@ -21,7 +21,8 @@ import type { AzureInventory } from '../../core/azure/azureInventory';
 
 const LAST_SOURCE = 'dockerOnAzure.lastSourceRange';
 
-function describe(event: ProvisionEvent): string {
+/** A provisioning event as a progress line. */
+export function describe(event: ProvisionEvent): string {
   if (event.kind === 'message') {
     return event.text;
   }

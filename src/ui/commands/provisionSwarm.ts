@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { withCancellableProgress } from '../cancellableProgress';
 import { azureHostId } from '../../core/azure/azureHostSpec';
 import { azureVendor } from '../../core/azure/lazyAzure';
-import type { ProvisionEvent, RollbackReport } from '../../core/azure/provisioning/executor';
+import type { RollbackReport } from '../../core/azure/provisioning/executor';
 import type { ProvisionedNode } from '../../core/azure/provisioning/swarmExecutor';
 import { planSwarmProvisioning } from '../../core/azure/provisioning/swarmPlan';
 import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/sshKeys';
@@ -16,18 +16,10 @@ import { sshKeyDirectory } from '../settings';
 import { azureWizardContext } from '../wizards/azureWizardContext';
 import { runSwarmWizard } from '../wizards/swarmWizard';
 import type { CommandDeps, CommandHandler } from './commandDeps';
-import { rollbackSentence, settleNewKey, signedInInventory } from './provisionHost';
+import { describe, rollbackSentence, settleNewKey, signedInInventory } from './provisionHost';
 
 const LAST_SOURCE = 'dockerOnAzure.lastSourceRange';
 const ADMIN_USER = 'azureuser';
-
-function describe(event: ProvisionEvent): string {
-  if (event.kind === 'message') {
-    return event.text;
-  }
-  const verb = { creating: 'Creating', created: 'Created', deleting: 'Removing', deleted: 'Removed', kept: 'Could not remove' }[event.state];
-  return `${verb} ${event.resource.kind} ${event.resource.name}`;
-}
 
 /**
  * From nothing to a swarm: the wizard, the VMs (one group, network and NSG shared), a wait for

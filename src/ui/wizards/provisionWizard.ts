@@ -22,7 +22,7 @@ export interface ProvisionAnswers {
   sourceRange: string;
 }
 
-export const REGIONS = [
+const REGIONS = [
   'westeurope',
   'northeurope',
   'uksouth',
@@ -42,7 +42,7 @@ export const REGIONS = [
 ];
 
 /** Small, cheap sizes that run Docker comfortably; the default is the smallest sensible one. */
-export const SIZES: { name: string; detail: string }[] = [
+const SIZES: { name: string; detail: string }[] = [
   { name: 'Standard_B2s', detail: '2 vCPU, 4 GiB — burstable, low cost (default)' },
   { name: 'Standard_B2ms', detail: '2 vCPU, 8 GiB — burstable' },
   { name: 'Standard_D2s_v5', detail: '2 vCPU, 8 GiB — general purpose' },
@@ -71,7 +71,7 @@ export interface WizardContext {
 const TITLE = 'Provision Docker Host';
 
 /** Sizes that suit a Docker host (up to 16 vCPUs), smallest first, with the usual default on top. */
-export function sizeItems(offered: { name: string; cores: number; memoryMb: number }[]): { name: string; detail: string }[] {
+function sizeItems(offered: { name: string; cores: number; memoryMb: number }[]): { name: string; detail: string }[] {
   const sorted = offered
     .filter((z) => z.cores > 0 && z.cores <= 16)
     .sort((a, b) => a.cores - b.cores || a.memoryMb - b.memoryMb || a.name.localeCompare(b.name));
@@ -127,13 +127,7 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
     },
     {
       run: async (s, step, total) => {
-        const sub = s.subscription!;
-        if (s.existing?.subscriptionId !== sub.subscriptionId) {
-          // Read once per subscription; a failed read only loses the early warning (the run looks again).
-          s.existing = { subscriptionId: sub.subscriptionId, resources: ctx.existingResources(sub).catch(() => []) };
-          s.groups = undefined;
-        }
-        const existing = s.existing.resources;
+        const existing = existingResourcesOf(ctx, s);
         const r = await input(
           TITLE,
           step,
@@ -149,41 +143,10 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
       },
     },
     {
-      run: async (s, step, total) => {
-        s.groups ??= await ctx.resourceGroups(s.subscription!).catch(() => []);
-        const newName = freeGroupName(`${s.hostName}-rg`, s.groups);
-        const r = await pick(
-          TITLE,
-          step,
-          total,
-          [
-            {
-              label: `$(add) New resource group "${newName}"`,
-              detail: 'Recommended: deleting the host later removes the group too',
-              value: { name: newName, create: true, location: undefined as string | undefined },
-              picked: s.createResourceGroup,
-            },
-            ...s.groups.map((g) => ({
-              label: g.name,
-              description: g.location,
-              value: { name: g.name, create: false, location: g.location as string | undefined },
-              picked: !s.createResourceGroup && s.resourceGroup === g.name,
-            })),
-          ],
-          'Resource group',
-        );
-        if (r !== BACK && r !== undefined) {
-          s.resourceGroup = r.name;
-          s.createResourceGroup = r.create;
-          s.location ??= r.location;
-        }
-        return r;
-      },
+      run: (s, step, total) =>
+        pickResourceGroup(ctx, TITLE, step, total, s, s.hostName!, 'Recommended: deleting the host later removes the group too'),
     },
-    choose('location', 'Region', async (s) => {
-      const regions = (await ctx.regions?.(s.subscription!).catch(() => undefined)) ?? REGIONS.map((name) => ({ name, displayName: name }));
-      return regions.map((r) => ({ label: r.displayName, description: r.name, value: r.name, picked: r.name === (s.location ?? 'westeurope') }));
-    }),
+    choose('location', 'Region', (s) => regionItems(ctx, s)),
     {
       run: async (s, step, total) => {
         const sub = s.subscription!;
@@ -206,14 +169,7 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
         return r;
       },
     },
-    choose('vmSize', 'VM size (the sizes this region offers)', async (s) => {
-      const offered = await ctx.sizes?.(s.subscription!, s.location!).catch(() => undefined);
-      const sizes = offered?.length ? sizeItems(offered) : SIZES;
-      if (!sizes.some((z) => z.name === s.vmSize)) {
-        s.vmSize = sizes[0]?.name;
-      }
-      return sizes.map((z) => ({ label: z.name, detail: z.detail, value: z.name, picked: z.name === s.vmSize }));
-    }),
+    choose('vmSize', 'VM size (the sizes this region offers)', (s) => sizeChoices(ctx, s)),
     choose('image', 'Image', (s) => (Object.keys(IMAGES) as ImageKey[]).map((k) => ({ label: IMAGES[k].label, value: k, picked: k === s.image }))),
     {
       skip: () => !!ctx.forTemplate,
@@ -302,3 +258,82 @@ export async function askSourceRange(
     }
   }
 }
+
+/** What a wizard keeps of the subscription's groups and resources, read once per subscription. */
+export interface SubscriptionReads {
+  subscription?: AzureSubscriptionRef;
+  groups?: { name: string; location: string }[];
+  existing?: { subscriptionId: string; resources: Promise<ExistingResource[]> };
+}
+
+/** Every resource of the chosen subscription; a failed read only loses the early warning (the run looks again). */
+export function existingResourcesOf(ctx: WizardContext, s: SubscriptionReads): Promise<ExistingResource[]> {
+  const sub = s.subscription!;
+  if (s.existing?.subscriptionId !== sub.subscriptionId) {
+    s.existing = { subscriptionId: sub.subscriptionId, resources: ctx.existingResources(sub).catch(() => []) };
+    s.groups = undefined;
+  }
+  return s.existing.resources;
+}
+
+/** A new group named after `baseName` (recommended, with `detail`), or one that exists. */
+export async function pickResourceGroup(
+  ctx: WizardContext,
+  title: string,
+  step: number,
+  total: number,
+  s: SubscriptionReads & { resourceGroup?: string; createResourceGroup?: boolean; location?: string },
+  baseName: string,
+  detail: string,
+): Promise<unknown> {
+  s.groups ??= await ctx.resourceGroups(s.subscription!).catch(() => []);
+  const newName = freeGroupName(`${baseName}-rg`, s.groups);
+  const r = await pick(
+    title,
+    step,
+    total,
+    [
+      {
+        label: `$(add) New resource group "${newName}"`,
+        detail,
+        value: { name: newName, create: true, location: undefined as string | undefined },
+        picked: s.createResourceGroup,
+      },
+      ...s.groups.map((g) => ({
+        label: g.name,
+        description: g.location,
+        value: { name: g.name, create: false, location: g.location as string | undefined },
+        picked: !s.createResourceGroup && s.resourceGroup === g.name,
+      })),
+    ],
+    'Resource group',
+  );
+  if (r !== BACK && r !== undefined) {
+    s.resourceGroup = r.name;
+    s.createResourceGroup = r.create;
+    s.location ??= r.location;
+  }
+  return r;
+}
+
+/** The subscription's regions (the built-in list when they cannot be read), the current one picked. */
+export async function regionItems(ctx: WizardContext, s: { subscription?: AzureSubscriptionRef; location?: string }): Promise<PickItem<string>[]> {
+  const regions = (await ctx.regions?.(s.subscription!).catch(() => undefined)) ?? REGIONS.map((name) => ({ name, displayName: name }));
+  return regions.map((r) => ({ label: r.displayName, description: r.name, value: r.name, picked: r.name === (s.location ?? 'westeurope') }));
+}
+
+/** The sizes the region offers (the built-in list when they cannot be read); keeps `vmSize` one of them. */
+export async function sizeChoices(
+  ctx: WizardContext,
+  s: { subscription?: AzureSubscriptionRef; location?: string; vmSize?: string },
+): Promise<PickItem<string>[]> {
+  const offered = await ctx.sizes?.(s.subscription!, s.location!).catch(() => undefined);
+  const sizes = offered?.length ? sizeItems(offered) : SIZES;
+  if (!sizes.some((z) => z.name === s.vmSize)) {
+    s.vmSize = sizes[0]?.name;
+  }
+  return sizes.map((z) => ({ label: z.name, detail: z.detail, value: z.name, picked: z.name === s.vmSize }));
+}
+
+/** The default VM size of a new host or node. */
+export const DEFAULT_VM_SIZE = SIZES[0].name;

@@ -1,9 +1,18 @@
 import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
 import { validateHostName } from '../../core/azure/provisioning/naming';
 import { MAX_SWARM_WORKERS } from '../../core/azure/provisioning/swarmPlan';
-import { ExistingResource, freeGroupName, freeSwarmName, swarmNameTaken } from '../../core/azure/provisioning/takenNames';
+import { freeSwarmName, swarmNameTaken } from '../../core/azure/provisioning/takenNames';
 import { BACK, input, pick, runSteps } from './multiStepInput';
-import { askSourceRange, REGIONS, SIZES, sizeItems, type WizardContext } from './provisionWizard';
+import {
+  askSourceRange,
+  DEFAULT_VM_SIZE,
+  existingResourcesOf,
+  pickResourceGroup,
+  regionItems,
+  sizeChoices,
+  type SubscriptionReads,
+  type WizardContext,
+} from './provisionWizard';
 
 export interface SwarmAnswers {
   subscription: AzureSubscriptionRef;
@@ -38,16 +47,13 @@ export function validateWorkerCount(value: string): string | undefined {
  * default, Back goes to the previous one, Escape ends the wizard before anything is created.
  */
 export async function runSwarmWizard(ctx: WizardContext): Promise<SwarmAnswers | undefined> {
-  type State = Partial<SwarmAnswers> & {
-    groups?: { name: string; location: string }[];
-    existing?: { subscriptionId: string; resources: Promise<ExistingResource[]> };
-  };
+  type State = Partial<SwarmAnswers> & SubscriptionReads;
   const state: State = {
     subscription: ctx.subscriptions.length === 1 ? ctx.subscriptions[0] : undefined,
     createResourceGroup: true,
     managers: 1,
     workers: 2,
-    vmSize: SIZES[0].name,
+    vmSize: DEFAULT_VM_SIZE,
     sourceRange: ctx.lastSourceRange,
   };
   const done = await runSteps<State>(state, [
@@ -69,12 +75,7 @@ export async function runSwarmWizard(ctx: WizardContext): Promise<SwarmAnswers |
     },
     {
       run: async (s, step, total) => {
-        const sub = s.subscription!;
-        if (s.existing?.subscriptionId !== sub.subscriptionId) {
-          s.existing = { subscriptionId: sub.subscriptionId, resources: ctx.existingResources(sub).catch(() => []) };
-          s.groups = undefined;
-        }
-        const existing = s.existing.resources;
+        const existing = existingResourcesOf(ctx, s);
         const r = await input(
           TITLE,
           step,
@@ -89,38 +90,7 @@ export async function runSwarmWizard(ctx: WizardContext): Promise<SwarmAnswers |
         return r;
       },
     },
-    {
-      run: async (s, step, total) => {
-        s.groups ??= await ctx.resourceGroups(s.subscription!).catch(() => []);
-        const newName = freeGroupName(`${s.swarmName}-rg`, s.groups);
-        const r = await pick(
-          TITLE,
-          step,
-          total,
-          [
-            {
-              label: `$(add) New resource group "${newName}"`,
-              detail: 'Recommended: the swarm and nothing else in one group',
-              value: { name: newName, create: true, location: undefined as string | undefined },
-              picked: s.createResourceGroup,
-            },
-            ...s.groups.map((g) => ({
-              label: g.name,
-              description: g.location,
-              value: { name: g.name, create: false, location: g.location as string | undefined },
-              picked: !s.createResourceGroup && s.resourceGroup === g.name,
-            })),
-          ],
-          'Resource group',
-        );
-        if (r !== BACK && r !== undefined) {
-          s.resourceGroup = r.name;
-          s.createResourceGroup = r.create;
-          s.location ??= r.location;
-        }
-        return r;
-      },
-    },
+    { run: (s, step, total) => pickResourceGroup(ctx, TITLE, step, total, s, s.swarmName!, 'Recommended: the swarm and nothing else in one group') },
     {
       run: async (s, step, total) => {
         const r = await pick(
@@ -150,14 +120,7 @@ export async function runSwarmWizard(ctx: WizardContext): Promise<SwarmAnswers |
     },
     {
       run: async (s, step, total) => {
-        const regions = (await ctx.regions?.(s.subscription!).catch(() => undefined)) ?? REGIONS.map((name) => ({ name, displayName: name }));
-        const r = await pick(
-          TITLE,
-          step,
-          total,
-          regions.map((g) => ({ label: g.displayName, description: g.name, value: g.name, picked: g.name === (s.location ?? 'westeurope') })),
-          'Region',
-        );
+        const r = await pick(TITLE, step, total, await regionItems(ctx, s), 'Region');
         if (r !== BACK && r !== undefined) {
           s.location = r;
         }
@@ -166,18 +129,7 @@ export async function runSwarmWizard(ctx: WizardContext): Promise<SwarmAnswers |
     },
     {
       run: async (s, step, total) => {
-        const offered = await ctx.sizes?.(s.subscription!, s.location!).catch(() => undefined);
-        const sizes = offered?.length ? sizeItems(offered) : SIZES;
-        if (!sizes.some((z) => z.name === s.vmSize)) {
-          s.vmSize = sizes[0]?.name;
-        }
-        const r = await pick(
-          TITLE,
-          step,
-          total,
-          sizes.map((z) => ({ label: z.name, detail: z.detail, value: z.name, picked: z.name === s.vmSize })),
-          'VM size of every node',
-        );
+        const r = await pick(TITLE, step, total, await sizeChoices(ctx, s), 'VM size of every node');
         if (r !== BACK && r !== undefined) {
           s.vmSize = r;
         }
