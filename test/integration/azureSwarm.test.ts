@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
 import { ARM_CA_DIR_VAR, loadTestEnvironment } from '../support/testEnv';
-import { startAzureCommands, type AzureCommands } from '../support/azureCommands';
+import { mementoText, startAzureCommands, type AzureCommands } from '../support/azureCommands';
 import { importBusybox } from '../support/busyboxImage';
 import { dockerCli, eventually } from '../support/testEnv';
 import type { FakeInputBox } from '../support/vscodeFake';
@@ -122,6 +122,7 @@ test('Create Swarm on Azure: a 1-manager, 2-worker swarm whose nodes are Docker 
     .filter((n): n is AzureHostNode => n instanceof AzureHostNode);
   assert.deepEqual(hosts.map((h) => h.vm.name).sort(), nodes);
 
+  assert.ok(mementoText(azure.state.globalState).includes('swarm-1-w2'), "each node's SSH key is remembered for it");
   // The join tokens went nowhere: not in any VM's custom data, the extension's state, or a file.
   const customData = arm.requests
     .filter((r) => r.method === 'PUT' && /\/virtualMachines\/[^/]+$/.test(r.path))
@@ -138,7 +139,9 @@ test('Create Swarm on Azure: a 1-manager, 2-worker swarm whose nodes are Docker 
   for (const secret of tokens) {
     assert.match(secret, /^SWMTKN-/);
     assert.ok(!customData.some((c) => c.includes(secret)), 'no token in custom data');
-    assert.ok(!JSON.stringify(azure.state).includes(secret), 'no token in the extension state');
+    for (const state of [azure.state.globalState, azure.state.workspaceState]) {
+      assert.ok(!mementoText(state).includes(secret), 'no token in the extension state');
+    }
     assert.deepEqual(filesContaining(scratch, secret), [], 'no token in a file');
   }
 
