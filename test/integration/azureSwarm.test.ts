@@ -86,6 +86,18 @@ test('Create Swarm on Azure: a 1-manager, 2-worker swarm whose nodes are Docker 
     messages(),
   );
   assert.match(recorded.messages[0].text, /^Swarm swarm-1 is ready: swarm-1-m1 manages it, swarm-1-w1, swarm-1-w2 joined\./);
+  // Progress names each node: its resources, its daemon, its join.
+  for (const line of [
+    'Creating virtual machine swarm-1-w2',
+    'swarm-1-w2: creating the daemon certificates…',
+    'swarm-1-w2: Docker answers',
+    'Initialising the swarm on swarm-1-m1…',
+    'Joining swarm-1-w1…',
+    'Joining swarm-1-w2…',
+  ]) {
+    assert.ok(recorded.progress.includes(line), `progress shows "${line}": ${recorded.progress.join(' | ')}`);
+  }
+  assert.ok(!recorded.progress.some((p) => p.includes('SWMTKN')), 'no token in progress');
   await arm.dockerHostsSettled();
   assert.deepEqual(arm.bootFailures(), []);
 
@@ -242,4 +254,28 @@ test('a VM Azure refuses rolls back the whole swarm through the command: nothing
   assert.deepEqual(fs.readdirSync(sshDir).sort(), keysBefore, 'the key pair made for the swarm went with it');
   await arm.dockerHostsSettled();
   assert.ok(!arm.bootedHosts().some((b) => /\/lost-/.test(b.vmId)), 'no VM of the run still runs');
+});
+
+test('a swarm name whose network or first node exists is refused while it is typed, naming what exists', async () => {
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  const before = arm.snapshot();
+  recorded.answers.push('swarm-1');
+  await recorded.commands.get('dockerOnAzure.azure.provisionSwarm')!();
+  assert.deepEqual(recorded.refusedInputs, [
+    { value: 'swarm-1', message: 'The virtual network swarm-1-vnet already exists in resource group swarm-1-rg: choose another swarm name.' },
+  ]);
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  const seen: { initial?: string; tooLong?: string } = {};
+  recorded.answers.push(async (box: FakeInputBox) => {
+    seen.initial = box.value;
+    await box.type('a'.repeat(60));
+    seen.tooLong = box.validationMessage;
+    return undefined;
+  });
+  await recorded.commands.get('dockerOnAzure.azure.provisionSwarm')!();
+  assert.equal(seen.initial, 'swarm-2', 'the default is a name that is free');
+  assert.match(seen.tooLong ?? '', /^Use at most 59 characters/);
+  assert.equal(arm.snapshot(), before, 'Escape left before anything was created');
 });

@@ -1,6 +1,5 @@
 import type { AzureSubscriptionRef } from '../../core/azure/azureAccount';
-import { validateHostName } from '../../core/azure/provisioning/naming';
-import { MAX_SWARM_WORKERS } from '../../core/azure/provisioning/swarmPlan';
+import { MAX_SWARM_WORKERS, validateSwarmName, validateWorkerCount } from '../../core/azure/provisioning/swarmPlan';
 import { freeSwarmName, swarmNameTaken } from '../../core/azure/provisioning/takenNames';
 import { BACK, input, pick, runSteps } from './multiStepInput';
 import {
@@ -27,20 +26,6 @@ export interface SwarmAnswers {
 }
 
 const TITLE = 'Create Swarm on Azure';
-
-/** The longest node suffix (`-w20`) must still leave a valid host name. */
-const LONGEST_SUFFIX = `-w${MAX_SWARM_WORKERS}`.length;
-
-export function validateSwarmName(name: string): string | undefined {
-  if (name.length + LONGEST_SUFFIX > 63) {
-    return `Use at most ${63 - LONGEST_SUFFIX} characters: the nodes are named ${name.slice(0, 8)}…-m1, -w1 and so on.`;
-  }
-  return validateHostName(name);
-}
-
-export function validateWorkerCount(value: string): string | undefined {
-  return /^\d+$/.test(value.trim()) && Number(value) <= MAX_SWARM_WORKERS ? undefined : `Enter a whole number from 0 to ${MAX_SWARM_WORKERS}.`;
-}
 
 /**
  * Name, group, managers, workers, region, size and the address allowed in; every step has a

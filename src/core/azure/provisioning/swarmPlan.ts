@@ -6,6 +6,7 @@
  */
 import { SWARM_GOSSIP_PORT, SWARM_MANAGER_PORT, SWARM_OVERLAY_PORT } from '../../swarm/createSwarm';
 import { TAG_PART_OF } from '../hostTags';
+import { validateHostName } from './naming';
 import {
   armIds,
   hostResourceNames,
@@ -62,6 +63,20 @@ export interface SwarmPlan {
 }
 
 export const MAX_SWARM_WORKERS = 20;
+
+/** The longest node suffix (`-w20`) must still leave a valid host name. */
+const LONGEST_SUFFIX = `-w${MAX_SWARM_WORKERS}`.length;
+
+export function validateSwarmName(name: string): string | undefined {
+  if (name.length + LONGEST_SUFFIX > 63) {
+    return `Use at most ${63 - LONGEST_SUFFIX} characters: the nodes are named ${name.slice(0, 8)}…-m1, -w1 and so on.`;
+  }
+  return validateHostName(name);
+}
+
+export function validateWorkerCount(value: string): string | undefined {
+  return /^\d+$/.test(value.trim()) && Number(value) <= MAX_SWARM_WORKERS ? undefined : `Enter a whole number from 0 to ${MAX_SWARM_WORKERS}.`;
+}
 
 /**
  * The swarm's own ports, open only between the cluster's VMs (source `VirtualNetwork`, never the
