@@ -19,7 +19,8 @@ import type { CommandDeps, CommandHandler } from './commandDeps';
 import { errorText } from '../../core/docker/errors';
 import type { AzureInventory } from '../../core/azure/azureInventory';
 
-const LAST_SOURCE = 'dockerOnAzure.lastSourceRange';
+/** The address last allowed in, offered again by the next wizard. */
+export const LAST_SOURCE = 'dockerOnAzure.lastSourceRange';
 
 /** A provisioning event as a progress line. */
 export function describe(event: ProvisionEvent): string {

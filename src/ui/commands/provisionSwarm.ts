@@ -16,9 +16,8 @@ import { sshKeyDirectory } from '../settings';
 import { azureWizardContext } from '../wizards/azureWizardContext';
 import { runSwarmWizard } from '../wizards/swarmWizard';
 import type { CommandDeps, CommandHandler } from './commandDeps';
-import { describe, rollbackSentence, settleNewKey, signedInInventory } from './provisionHost';
+import { describe, LAST_SOURCE, rollbackSentence, settleNewKey, signedInInventory } from './provisionHost';
 
-const LAST_SOURCE = 'dockerOnAzure.lastSourceRange';
 const ADMIN_USER = 'azureuser';
 
 /**
