@@ -279,3 +279,29 @@ test('a swarm name whose network or first node exists is refused while it is typ
   assert.match(seen.tooLong ?? '', /^Use at most 59 characters/);
   assert.equal(arm.snapshot(), before, 'Escape left before anything was created');
 });
+
+test("deleting one node's VM takes its own pieces only: the cluster's NSG and VNet and the other nodes stay", async () => {
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  const subs = (await azure.view.provider.getChildren()).filter((n): n is SubscriptionNode => n instanceof SubscriptionNode);
+  const hosts = (await Promise.all(subs.map((s) => azure.view.provider.getChildren(s)))).flat();
+  const node = hosts.find((h): h is AzureHostNode => h instanceof AzureHostNode && h.vm.name === 'tri-m3');
+  assert.ok(node, 'tri-m3 is listed');
+  const rg = `/subscriptions/${sub}/resourceGroups/tri-rg`.toLowerCase();
+  const inGroup = () =>
+    arm
+      .inventory()
+      .filter((id) => id.toLowerCase().startsWith(rg))
+      .map((id) => id.split('/').slice(-2).join('/'))
+      .sort();
+  const before = inGroup();
+  recorded.answers.push('tri-m3');
+  await recorded.commands.get('dockerOnAzure.azureHost.delete')!(node);
+  assert.deepEqual([recorded.answerErrors, recorded.answers], [[], []], messages());
+  assert.match(messages(), /^info: Deleted tri-m3 and the 3 resource\(s\) created with it\.$/);
+  assert.deepEqual(
+    before.filter((r) => !inGroup().includes(r)),
+    ['disks/tri-m3-osdisk', 'networkInterfaces/tri-m3-nic', 'publicIPAddresses/tri-m3-ip', 'virtualMachines/tri-m3'].sort(),
+  );
+  assert.ok(inGroup().includes('networkSecurityGroups/tri-nsg') && inGroup().includes('virtualNetworks/tri-vnet'), inGroup().join());
+});
