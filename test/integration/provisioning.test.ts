@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { ArmEmulator, startArmEmulator } from '../support/armEmulator';
 import { ARM_CA_DIR_VAR } from '../support/testEnv';
-import { createArmClients, ArmClients } from '../../src/core/azure/armClients';
-import { resolveCloud } from '../../src/core/azure/cloud';
-import { createIdentityCredential } from '../../src/core/azure/identityCredentials';
+import type { ArmClients } from '../../src/core/azure/armClients';
+import { productArmClients, serverTlsFrom } from '../support/productArmClients';
 import { executeProvisioning, ProvisionError, ProvisionEvent } from '../../src/core/azure/provisioning/executor';
 import { planProvisioning, ProvisionRequest } from '../../src/core/azure/provisioning/plan';
-import { createCertificateAuthority, createClientCertificate, createServerCertificate } from '../../src/core/azure/provisioning/certificates';
+import { createCertificateAuthority, createClientCertificate } from '../../src/core/azure/provisioning/certificates';
 import { waitForDaemon } from '../../src/core/docker/waitForDaemon';
 import { DockerHostSession } from '../../src/core/docker/hostSession';
 
@@ -54,13 +53,7 @@ function changedIds(before: string, after: string): string[] {
 before(async () => {
   arm = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR] });
   sub = arm.subscriptions[0].subscriptionId;
-  const cloud = resolveCloud({ resourceManagerEndpoint: arm.url, authorityHost: arm.url });
-  const credential = createIdentityCredential('servicePrincipal', cloud, {
-    AZURE_TENANT_ID: arm.tenantId,
-    AZURE_CLIENT_ID: arm.clientId,
-    AZURE_CLIENT_SECRET: arm.clientSecret,
-  });
-  clients = createArmClients(credential, sub, cloud);
+  clients = productArmClients(arm, sub);
 });
 
 after(() => arm.stop());
@@ -328,25 +321,15 @@ test('a TLS host boots as a real Docker daemon that answers only with the certif
   const booting = await startArmEmulator({ dir: process.env[ARM_CA_DIR_VAR], bootDockerHosts: true, bootDelayMs: 1000 });
   try {
     const bootSub = booting.subscriptions[0].subscriptionId;
-    const cloud = resolveCloud({ resourceManagerEndpoint: booting.url, authorityHost: booting.url });
-    const credential = createIdentityCredential('servicePrincipal', cloud, {
-      AZURE_TENANT_ID: booting.tenantId,
-      AZURE_CLIENT_ID: booting.clientId,
-      AZURE_CLIENT_SECRET: booting.clientSecret,
-    });
     const ca = await createCertificateAuthority('test CA');
     const client = await createClientCertificate(ca, 'test client');
     let certNames: { ipAddresses: string[]; dnsNames: string[] } | undefined;
     const result = await executeProvisioning(
       planProvisioning(request({ subscriptionId: bootSub, resourceGroup: 'tls-rg', hostName: 'tls-host', access: 'tls' })),
       {
-        clients: createArmClients(credential, bootSub, cloud),
+        clients: productArmClients(booting, bootSub),
         onEvent: () => undefined,
-        makeServerTls: async (names) => {
-          certNames = names;
-          const server = await createServerCertificate(ca, names);
-          return { caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
-        },
+        makeServerTls: serverTlsFrom(ca, (names) => (certNames = names)),
       },
     );
     assert.deepEqual(certNames?.ipAddresses, [result.publicIp], 'the server certificate names the public IP');

@@ -35,6 +35,11 @@ export interface AzureCommands {
   dispose(): void;
 }
 
+/** Everything a memento holds, as one JSON text, for asserting what the extension kept. */
+export function mementoText(m: ReturnType<typeof memento>): string {
+  return JSON.stringify(m.keys().map((k) => [k, m.get(k)]));
+}
+
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, trace: () => undefined } as never;
 
 /** `homeDir` is the user's home as connections see it (known_hosts, keys); `settings` are added to the sign-in ones. */

@@ -4,27 +4,20 @@
  * tcp://<its address>:2376 with mutual TLS, and has the busybox base image (nothing can be pulled).
  * They are not in a swarm yet: making one is the product's job.
  *
- * Names (bridge, namespaces, veths) carry a random id so runs in other worktrees on this machine
- * do not collide; what was made is written to `net.json` before it is made, so a run killed half
- * way is cleaned up by the next one ({@link cleanupStaleRuns}).
+ * The bridge and namespaces are a {@link PrivateNetwork} recorded in `net.json`, so a run killed
+ * half way is cleaned up by the next one ({@link cleanupStaleRuns}).
  */
-import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { importBusybox } from './busyboxImage';
 import { makeTlsMaterial } from './certs';
 import { startDockerd, type DockerdHandle } from './dockerd';
+import { deletePrivateNetwork, inNamespace, PrivateNetwork } from './privateNetwork';
 import { run, startEvery } from './processes';
 import { startRegistry, type RegistryHandle, type RegistryOptions } from './registry';
 
 const NET_FILE = 'net.json';
 const DAEMON_PORT = 2376;
-
-interface SwarmNetwork {
-  bridge: string;
-  namespaces: string[];
-  veths: string[];
-}
 
 export interface SwarmHost {
   /** n1, n2, ... */
@@ -64,33 +57,9 @@ async function freeSubnet(): Promise<string> {
   throw new Error('no free 10.213.x.0/24 subnet for a swarm test bridge');
 }
 
-function inNamespace(netns: string, cmd: string, args: string[]) {
-  return run('nsenter', [`--net=/var/run/netns/${netns}`, cmd, ...args]);
-}
-
-/**
- * Removes the namespaces and bridge listed in `dir`'s net.json. Only after the daemons in them have
- * exited: a namespace deleted under a running dockerd leaves it running, unreachable by name.
- */
-export async function deleteSwarmNetwork(dir: string): Promise<void> {
-  let net: SwarmNetwork;
-  try {
-    net = JSON.parse(await fsp.readFile(path.join(dir, NET_FILE), 'utf8')) as SwarmNetwork;
-  } catch {
-    return;
-  }
-  // A namespace's links go only once the kernel has let go of it, which may be later; a veth
-  // deleted here takes its peer in the namespace with it at once.
-  for (const veth of net.veths.filter((v) => /^doas[0-9a-f]{6}v\d+$/.test(v))) {
-    await run('ip', ['link', 'delete', veth]).catch(() => undefined);
-  }
-  for (const ns of net.namespaces.filter((n) => /^doas[0-9a-f]{6}n\d+$/.test(n))) {
-    await run('ip', ['netns', 'del', ns]).catch(() => undefined);
-  }
-  if (/^doas[0-9a-f]{6}$/.test(net.bridge)) {
-    await run('ip', ['link', 'delete', net.bridge]).catch(() => undefined);
-  }
-  await fsp.rm(path.join(dir, NET_FILE), { force: true });
+/** Removes the namespaces and bridge of the harness in `dir`, once its daemons have exited. */
+export function deleteSwarmNetwork(dir: string): Promise<void> {
+  return deletePrivateNetwork(path.join(dir, NET_FILE));
 }
 
 /** The daemon folders of a swarm harness in `dir`, for cleaning up after a killed run. */
@@ -107,9 +76,9 @@ export interface SwarmHostsOptions {
 /** Starts `count` hosts in `dir` (short, below the run's /tmp root). On failure, all of it is undone. */
 export async function startSwarmHosts(dir: string, count = 3, options: SwarmHostsOptions = {}): Promise<SwarmHosts> {
   await fsp.mkdir(dir, { recursive: true });
-  const id = randomBytes(3).toString('hex');
   const prefix = await freeSubnet();
-  const net: SwarmNetwork = { bridge: `doas${id}`, namespaces: [], veths: [] };
+  const net = new PrivateNetwork(path.join(dir, NET_FILE), 's');
+  const namespaces: string[] = [];
   const names = Array.from({ length: count }, (_, i) => `n${i + 1}`);
   const addresses = names.map((_, i) => `${prefix}.${11 + i}`);
   const daemons: DockerdHandle[] = [];
@@ -120,22 +89,9 @@ export async function startSwarmHosts(dir: string, count = 3, options: SwarmHost
   };
   try {
     const certs = await makeTlsMaterial(path.join(dir, 'certs'), addresses);
-    await fsp.writeFile(path.join(dir, NET_FILE), JSON.stringify(net));
-    await run('ip', ['link', 'add', 'name', net.bridge, 'type', 'bridge']);
-    await run('ip', ['addr', 'add', `${prefix}.1/24`, 'dev', net.bridge]);
-    await run('ip', ['link', 'set', net.bridge, 'up']);
-    for (const [i, name] of names.entries()) {
-      const ns = `doas${id}${name}`;
-      const veth = `doas${id}v${i + 1}`;
-      net.namespaces.push(ns);
-      net.veths.push(veth);
-      await fsp.writeFile(path.join(dir, NET_FILE), JSON.stringify(net));
-      await run('ip', ['netns', 'add', ns]);
-      await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-      await run('ip', ['link', 'set', veth, 'master', net.bridge, 'up']);
-      await inNamespace(ns, 'ip', ['addr', 'add', `${addresses[i]}/24`, 'dev', 'eth0']);
-      await inNamespace(ns, 'ip', ['link', 'set', 'eth0', 'up']);
-      await inNamespace(ns, 'ip', ['link', 'set', 'lo', 'up']);
+    const bridge = await net.addBridge(`${prefix}.1/24`);
+    for (const i of names.keys()) {
+      namespaces.push(await net.addNode(bridge, `${addresses[i]}/24`));
     }
     if (options.registry) {
       registry = await startRegistry({ ...options.registry, host: `${prefix}.1` });
@@ -144,7 +100,7 @@ export async function startSwarmHosts(dir: string, count = 3, options: SwarmHost
       names.map((name, i) =>
         startDockerd({
           dir: path.join(dir, name),
-          netns: net.namespaces[i],
+          netns: namespaces[i],
           hostname: name,
           // A host of its own has an engine identity of its own, not the machine's /etc/docker/key.json.
           daemonConfig: {
@@ -162,7 +118,7 @@ export async function startSwarmHosts(dir: string, count = 3, options: SwarmHost
       address: addresses[i],
       tls: { host: addresses[i], port: DAEMON_PORT, ca: certs.ca, cert: certs.cert, key: certs.key },
       daemon: daemons[i],
-      netns: net.namespaces[i],
+      netns: namespaces[i],
     }));
     return {
       dir,

@@ -6,12 +6,14 @@ import { recorded } from './installVscodeFake';
 import assert from 'node:assert/strict';
 import type { DockerHostSession } from '../../src/core/docker/hostSession';
 import type { SwarmMember } from '../../src/core/swarm/joinSwarm';
-import { SwarmNodeRow, SwarmSectionNode, SwarmServiceRow, SwarmsGroupNode, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
+import { SwarmNodeRow, SwarmServiceRow, type SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
 import type { TreeNode } from '../../src/ui/tree/treeNode';
 import type { HostViews } from './hostViews';
 import type { SwarmHost } from './swarmCluster';
+import { label, onlySwarmShown, swarmSection } from './swarmTree';
 
-export const label = (n: TreeNode): string => String(n.getTreeItem().label);
+export { label };
+
 export const description = (n: TreeNode): string => String(n.getTreeItem().description ?? '');
 
 /** Runs a registered command as a menu click does, with the row it was clicked on. */
@@ -33,22 +35,8 @@ export function swarmRows(views: () => HostViews) {
     return session;
   }
 
-  /** The one swarm of the Swarms group, read afresh. */
-  async function shownSwarm(): Promise<SwarmTreeNode> {
-    const group = (await provider().getChildren()).find((n): n is SwarmsGroupNode => n instanceof SwarmsGroupNode);
-    assert.ok(group, 'the view has a Swarms group');
-    const swarms = await provider().getChildren(group);
-    assert.equal(swarms.length, 1, swarms.map(label).join());
-    assert.ok(swarms[0] instanceof SwarmTreeNode);
-    return swarms[0];
-  }
-
-  async function section(swarm: SwarmTreeNode, name: string): Promise<TreeNode[]> {
-    const sections = await provider().getChildren(swarm);
-    const found = sections.find((n): n is SwarmSectionNode => n instanceof SwarmSectionNode && label(n) === name);
-    assert.ok(found, `${name} in ${sections.map(label)}`);
-    return provider().getChildren(found);
-  }
+  const shownSwarm = (): Promise<SwarmTreeNode> => onlySwarmShown(provider());
+  const section = (swarm: SwarmTreeNode, name: string): Promise<TreeNode[]> => swarmSection(provider(), swarm, name);
 
   return {
     sessionOf,

@@ -119,7 +119,16 @@ export function describeWhere(parsed: ParsedHostAddress): string {
  * otherwise be reached at the one the extension's environment names.
  */
 function engineClient(options: Dockerode.DockerOptions & { agent?: unknown }): Dockerode {
-  return new Dockerode({ host: undefined, port: undefined, socketPath: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined, ...options } as Dockerode.DockerOptions);
+  return new Dockerode({
+    host: undefined,
+    port: undefined,
+    socketPath: undefined,
+    protocol: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+    ...options,
+  } as Dockerode.DockerOptions);
 }
 
 /**

@@ -168,9 +168,7 @@ async function removeLeftovers(docker: Dockerode, name: string, onStep: (text: s
   for (const c of all.filter((c) => c.Names.some((n) => pattern.test(n)) && deployedByThisExtension(c.Labels))) {
     await docker.getContainer(c.Id).remove({ force: true });
     const volumes = c.Mounts.filter((m) => m.Type === 'volume').map((m) => m.Name ?? m.Destination);
-    onStep(
-      `Removed ${c.Names[0].slice(1)}, set aside by an earlier deploy${volumes.length ? `; its volumes are kept: ${volumes.join(', ')}` : ''}.`,
-    );
+    onStep(`Removed ${c.Names[0].slice(1)}, set aside by an earlier deploy${volumes.length ? `; its volumes are kept: ${volumes.join(', ')}` : ''}.`);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Making a swarm of hosts the user already has: `/swarm/init` on the chosen manager, then
- * the joins of {@link joinWorkers} on each other host.
+ * Making a swarm of hosts: `/swarm/init` on the chosen manager, then the joins of
+ * {@link joinWorkers} on each other host (further managers first, with the manager token).
  */
 import { parseHostAddress } from '../docker/hostAddress';
 import { DockerHostError } from '../docker/errors';
@@ -8,6 +8,8 @@ import { hostPort, joinWorkers, leaveSwarm, refuseSwarmMembers, SWARM_MANAGER_PO
 
 export interface CreateSwarmRequest {
   manager: SwarmMember;
+  /** Further managers (a swarm keeps quorum with a majority of them: 3 survives one lost). */
+  managers?: SwarmMember[];
   workers: SwarmMember[];
   /** One line per step and node, for a progress notification. */
   onProgress?: (message: string) => void;
@@ -40,8 +42,9 @@ export function advertiseAddressFor(dockerAddress: string): string | undefined {
 
 export async function createSwarm(req: CreateSwarmRequest): Promise<CreatedSwarm> {
   const { manager, workers } = req;
+  const managers = req.managers ?? [];
   const progress = req.onProgress ?? (() => undefined);
-  const members = [manager, ...workers];
+  const members = [manager, ...managers, ...workers];
 
   progress('Checking the hosts…');
   const infos = await refuseSwarmMembers(members);
@@ -65,7 +68,7 @@ export async function createSwarm(req: CreateSwarmRequest): Promise<CreatedSwarm
     }),
   );
   try {
-    await joinWorkers({ manager, workers, onProgress: progress, probeTimeoutMs: req.probeTimeoutMs, outcome: 'No swarm was made.' });
+    await joinWorkers({ manager, managers, workers, onProgress: progress, probeTimeoutMs: req.probeTimeoutMs, outcome: 'No swarm was made.' });
   } catch (err) {
     progress('Undoing…');
     await leaveSwarm(manager);

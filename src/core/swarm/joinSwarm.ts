@@ -1,8 +1,8 @@
 /**
- * Joining hosts to a swarm as workers, each through the extension's own connection to that host's
- * daemon, after checking from each host that it reaches the manager. One path for a new swarm and
- * for a host added to one. The join token is read from the manager and handed to the joins in
- * memory only: it is never logged, stored, or left in an error message.
+ * Joining hosts to a swarm, each through the extension's own connection to that host's daemon,
+ * after checking from each host that it reaches the manager. One path for a new swarm and for a
+ * host added to one. The join tokens are read from the manager and handed to the joins in memory
+ * only: they are never logged, stored, or left in an error message.
  */
 import type Dockerode from 'dockerode';
 import { DockerHostError } from '../docker/errors';
@@ -10,6 +10,8 @@ import { dial } from './swarmApi';
 
 export const SWARM_MANAGER_PORT = 2377;
 export const SWARM_GOSSIP_PORT = 7946;
+/** VXLAN of overlay networks (UDP). */
+export const SWARM_OVERLAY_PORT = 4789;
 
 export interface SwarmMember {
   /** The host's name, for messages and progress. */
@@ -89,6 +91,8 @@ export async function leaveSwarm(member: SwarmMember): Promise<void> {
 export interface JoinWorkersRequest {
   /** A manager, with the address the swarm knows it by. */
   manager: SwarmMember;
+  /** Hosts to join as managers, before the workers. */
+  managers?: readonly SwarmMember[];
   workers: readonly SwarmMember[];
   onProgress?: (message: string) => void;
   /** How long a node may take to reach a port before it counts as blocked. Default 10 s. */
@@ -102,12 +106,16 @@ export interface JoinWorkersRequest {
  * this call leave again before the error is thrown; the manager is the caller's to undo.
  */
 export async function joinWorkers(req: JoinWorkersRequest): Promise<void> {
-  const { manager, workers, outcome } = req;
+  const { manager, outcome } = req;
+  const joiners = [
+    ...(req.managers ?? []).map((member) => ({ member, role: 'Manager' as const })),
+    ...req.workers.map((member) => ({ member, role: 'Worker' as const })),
+  ];
   const progress = req.onProgress ?? (() => undefined);
   // Gossip (7946) also needs UDP, and overlay traffic UDP 4789: neither can be probed this way.
   progress('Checking that every host reaches the manager…');
   const timeout = req.probeTimeoutMs ?? 10_000;
-  const checks = workers.flatMap((w) => [SWARM_MANAGER_PORT, SWARM_GOSSIP_PORT].map((port) => ({ w, port })));
+  const checks = joiners.flatMap(({ member: w }) => [SWARM_MANAGER_PORT, SWARM_GOSSIP_PORT].map((port) => ({ w, port })));
   const results = await Promise.all(checks.map(({ w, port }) => probeFromHost(w.docker, manager.advertiseAddress, port, timeout)));
   const blocked = checks.flatMap(({ w, port }, i) => {
     const reason = results[i];
@@ -117,14 +125,16 @@ export async function joinWorkers(req: JoinWorkersRequest): Promise<void> {
     throw new SwarmUnreachableError(blocked, outcome);
   }
 
-  const tokens = ((await manager.docker.swarmInspect()) as { JoinTokens?: { Worker?: unknown } }).JoinTokens;
-  const token = typeof tokens?.Worker === 'string' ? tokens.Worker : '';
-  if (!token) {
-    throw new DockerHostError(`${manager.name} did not give a join token. ${outcome}`, 'SWARM_NO_TOKEN');
-  }
+  const tokens = ((await manager.docker.swarmInspect()) as { JoinTokens?: { Worker?: unknown; Manager?: unknown } }).JoinTokens;
+  const tokenFor = (role: 'Worker' | 'Manager') => (typeof tokens?.[role] === 'string' ? (tokens[role] as string) : '');
+  const secrets = [tokenFor('Worker'), tokenFor('Manager')].filter(Boolean);
   const joined: SwarmMember[] = [];
-  for (const w of workers) {
-    progress(`Joining ${w.name}…`);
+  for (const { member: w, role } of joiners) {
+    const token = tokenFor(role);
+    if (!token) {
+      throw new DockerHostError(`${manager.name} did not give a ${role.toLowerCase()} join token. ${outcome}`, 'SWARM_NO_TOKEN');
+    }
+    progress(`Joining ${w.name}${role === 'Manager' ? ' as a manager' : ''}…`);
     try {
       await w.docker.swarmJoin({
         ListenAddr: `0.0.0.0:${SWARM_MANAGER_PORT}`,
@@ -137,7 +147,7 @@ export async function joinWorkers(req: JoinWorkersRequest): Promise<void> {
       for (const m of [w, ...joined]) {
         await leaveSwarm(m);
       }
-      const message = (err instanceof Error ? err.message : String(err)).split(token).join('<join token>');
+      const message = secrets.reduce((text, secret) => text.split(secret).join('<join token>'), err instanceof Error ? err.message : String(err));
       throw new DockerHostError(`${w.name} could not join the swarm: ${message}. ${outcome}`, 'SWARM_JOIN_FAILED');
     }
     joined.push(w);

@@ -17,7 +17,10 @@ export function needsTrustedWorkspace(action: string, factory: Factory): Factory
       if (vscode.workspace.isTrusted) {
         return handler(node, nodes);
       }
-      const choice = await vscode.window.showWarningMessage(`${action} builds and runs this workspace's code, so it needs a trusted workspace.`, MANAGE);
+      const choice = await vscode.window.showWarningMessage(
+        `${action} builds and runs this workspace's code, so it needs a trusted workspace.`,
+        MANAGE,
+      );
       if (choice === MANAGE) {
         await vscode.commands.executeCommand('workbench.trust.manage');
       }

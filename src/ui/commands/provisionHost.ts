@@ -17,15 +17,68 @@ import { azureWizardContext } from '../wizards/azureWizardContext';
 import { sshKeyDirectory } from '../settings';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { errorText } from '../../core/docker/errors';
+import type { AzureInventory } from '../../core/azure/azureInventory';
 
-const LAST_SOURCE = 'dockerOnAzure.lastSourceRange';
+/** The address last allowed in, offered again by the next wizard. */
+export const LAST_SOURCE = 'dockerOnAzure.lastSourceRange';
 
-function describe(event: ProvisionEvent): string {
+/** A provisioning event as a progress line. */
+export function describe(event: ProvisionEvent): string {
   if (event.kind === 'message') {
     return event.text;
   }
   const verb = { creating: 'Creating', created: 'Created', deleting: 'Removing', deleted: 'Removed', kept: 'Could not remove' }[event.state];
   return `${verb} ${event.resource.kind} ${event.resource.name}`;
+}
+
+/** The Azure inventory once signed in; else offers to sign in (to do `purpose`) and answers undefined. */
+export async function signedInInventory(deps: CommandDeps, purpose: string): Promise<AzureInventory | undefined> {
+  try {
+    const inventory = deps.azureHosts.currentInventory();
+    await inventory.subscriptions();
+    return inventory;
+  } catch (err) {
+    if (isAzureSignInError(err) && (await vscode.window.showInformationMessage(`Sign in to Azure to ${purpose}.`, 'Sign In')) === 'Sign In') {
+      await vscode.commands.executeCommand('dockerOnAzure.azure.signIn');
+    } else if (!isAzureSignInError(err)) {
+      void vscode.window.showErrorMessage(errorText(err));
+    }
+    return undefined;
+  }
+}
+
+/**
+ * A new key pair is the run's own until a VM holds it: a run that leaves nothing behind takes it
+ * back (never a key that was there before); while something it made remains, the VM there may
+ * accept the key, so it stays and the user is told where (the sentence returned).
+ */
+export async function settleNewKey(newKey: { written: WrittenKeyPair; pair: SshKeyPair } | undefined, report: RollbackReport): Promise<string> {
+  if (!newKey) {
+    return '';
+  }
+  const { privateKeyPath } = newKey.written;
+  const kept = ` The SSH key pair made for it stays at ${privateKeyPath} (and ${path.basename(privateKeyPath)}.pub).`;
+  if (report.remaining.length) {
+    return kept;
+  }
+  return azureVendor()
+    .removeSshKeyPair(newKey.written, newKey.pair)
+    .then(
+      () => '',
+      () => kept,
+    );
+}
+
+/** What a failed run tells the user: why, what it left (if it reported), and where its new key is. */
+export function rollbackSentence(report: RollbackReport | undefined): string {
+  // A run refused before it created anything has nothing to report back.
+  return !report
+    ? ''
+    : report.remaining.length
+      ? ` Still there: ${report.remaining.map((r) => `${r.id.split('/').pop()} (${r.reason})`).join('; ')}.`
+      : report.removed.length
+        ? ' Nothing it created remains.'
+        : '';
 }
 
 /**
@@ -35,19 +88,8 @@ function describe(event: ProvisionEvent): string {
  */
 export function provisionHost(deps: CommandDeps): CommandHandler {
   return async () => {
-    let inventory;
-    try {
-      inventory = deps.azureHosts.currentInventory();
-      await inventory.subscriptions();
-    } catch (err) {
-      if (
-        isAzureSignInError(err) &&
-        (await vscode.window.showInformationMessage('Sign in to Azure to provision a Docker host.', 'Sign In')) === 'Sign In'
-      ) {
-        await vscode.commands.executeCommand('dockerOnAzure.azure.signIn');
-      } else if (!isAzureSignInError(err)) {
-        void vscode.window.showErrorMessage(errorText(err));
-      }
+    const inventory = await signedInInventory(deps, 'provision a Docker host');
+    if (!inventory) {
       return;
     }
     const az = azureVendor();
@@ -67,23 +109,6 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
     let identityFile = answers.existingKey;
     let publicKey: string;
     let newKey: { written: WrittenKeyPair; pair: SshKeyPair } | undefined;
-    // A new pair is this run's own until a VM holds it: a run that leaves nothing behind takes it
-    // back (never a key that was there before); while something it made remains, the VM there may
-    // accept the key, so it stays and the user is told where.
-    const settleNewKey = async (report: RollbackReport): Promise<string> => {
-      if (!newKey) {
-        return '';
-      }
-      const { privateKeyPath } = newKey.written;
-      const kept = ` The SSH key pair made for it stays at ${privateKeyPath} (and ${path.basename(privateKeyPath)}.pub).`;
-      if (report.remaining.length) {
-        return kept;
-      }
-      return az.removeSshKeyPair(newKey.written, newKey.pair).then(
-        () => '',
-        () => kept,
-      );
-    };
     if (identityFile) {
       publicKey = await az.readPublicKey(identityFile);
     } else {
@@ -99,7 +124,7 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
       ca = answers.access === 'tls' ? await az.createCertificateAuthority(`Docker on Azure CA (${answers.hostName})`) : undefined;
       client = ca ? await az.createClientCertificate(ca, `docker-on-azure client (${answers.hostName})`) : undefined;
     } catch (err) {
-      await settleNewKey({ removed: [], remaining: [] });
+      await settleNewKey(newKey, { removed: [], remaining: [] });
       throw err;
     }
     const plan = planProvisioning({
@@ -181,16 +206,9 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
         deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
       } catch (err) {
         const report = (err as { rollback?: RollbackReport }).rollback;
-        // A run refused before it created anything has nothing to report back.
-        const afterwards = !report
-          ? ''
-          : report.remaining.length
-            ? ` Still there: ${report.remaining.map((r) => `${r.id.split('/').pop()} (${r.reason})`).join('; ')}.`
-            : report.removed.length
-              ? ' Nothing it created remains.'
-              : '';
+        const afterwards = rollbackSentence(report);
         // Without a report the host was created (a later step failed): it holds the key.
-        const keyNote = report ? await settleNewKey(report) : '';
+        const keyNote = report ? await settleNewKey(newKey, report) : '';
         const text = `${errorText(err).replace(/\.?$/, '.')}${afterwards}${keyNote}`;
         // Cancelled is what the user asked for; what it left behind is still worth knowing.
         void (signal.aborted ? vscode.window.showInformationMessage(text) : vscode.window.showErrorMessage(text));

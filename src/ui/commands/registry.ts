@@ -15,6 +15,7 @@ import { markVmAsDockerHost, unmarkVm, useTlsCertificates } from './markAzureVm'
 import { installDockerOnVmCommand } from './installDockerOnVm';
 import { removeDockerAccessCommand } from './removeDockerAccess';
 import { provisionHost } from './provisionHost';
+import { provisionSwarm } from './provisionSwarm';
 import { deployToHost, redeploy } from './deployToHost';
 import { composeDownCommand, composeUpCommand } from './composeCommands';
 import { exportArmTemplate, exportDockerInstallTemplate } from './exportArmTemplate';
@@ -75,6 +76,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.azureHost.exportContext': exportAsDockerContext,
   'dockerOnAzure.compare': compareVmsAndContainers,
   'dockerOnAzure.swarm.create': createSwarmFromHosts,
+  'dockerOnAzure.azure.provisionSwarm': provisionSwarm,
   'dockerOnAzure.swarm.scaleService': scaleSwarmService,
   'dockerOnAzure.swarm.removeService': removeSwarmService,
   'dockerOnAzure.swarm.removeStack': removeSwarmStack,

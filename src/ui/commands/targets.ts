@@ -97,4 +97,3 @@ export async function forEachTarget<T>(
     void vscode.window.showErrorMessage(`${title} failed for ${failures.join('; ')}`);
   }
 }
-

@@ -26,4 +26,3 @@ export async function resolveWorkspaceFile(
   );
   return picked?.uri;
 }
-

@@ -87,7 +87,11 @@ export class AzureHostNode implements TreeNode {
         `Public IP: ${markdownText(vm.publicIp ?? 'none')}${vm.fqdn ? ` · DNS: ${markdownText(vm.fqdn)}` : ''}`,
         `Resource group: ${markdownText(vm.resourceGroup)}`,
         `Daemon: ${markdownText(this.daemonAddress ?? 'not reachable (no public address)')}`,
-        vm.provisioned ? 'Provisioned by Docker on Azure' : this.awaitingCertificates ? 'Set up by the Docker VM extension' : 'Marked as a Docker host by you',
+        vm.provisioned
+          ? 'Provisioned by Docker on Azure'
+          : this.awaitingCertificates
+            ? 'Set up by the Docker VM extension'
+            : 'Marked as a Docker host by you',
         ...(vm.legacyDockerExtension
           ? [
               '',
@@ -124,12 +128,9 @@ export class AzureHostNode implements TreeNode {
     }
     if (!this.inner) {
       return [
-        new MessageNode(
-          `${this.id}/noaddress`,
-          'This VM has no public IP address, so its Docker daemon cannot be reached from here.',
-          this,
-          { icon: 'warning' },
-        ),
+        new MessageNode(`${this.id}/noaddress`, 'This VM has no public IP address, so its Docker daemon cannot be reached from here.', this, {
+          icon: 'warning',
+        }),
       ];
     }
     return this.inner.getChildren();

@@ -20,9 +20,13 @@ export class ErrorNode extends MessageNode {
       icon: 'warning',
       iconColor: 'list.warningForeground',
       // Messages quote what the daemon or the network said, so they are text like any daemon string.
-      tooltip: tooltipMarkdown(`${markdownText(message)}\n\n${detail && detail !== message ? `Details: ${markdownCode(detail)}\n\n` : ''}Click to retry.`),
+      tooltip: tooltipMarkdown(
+        `${markdownText(message)}\n\n${detail && detail !== message ? `Details: ${markdownCode(detail)}\n\n` : ''}Click to retry.`,
+      ),
       flags: ['dockerHostError', unknownKey && 'unknownHostKey'],
-      command: unknownKey ? { command: 'dockerOnAzure.trustHostKey', title: 'Trust Host Key' } : { command: 'dockerOnAzure.retryHost', title: 'Retry' },
+      command: unknownKey
+        ? { command: 'dockerOnAzure.trustHostKey', title: 'Trust Host Key' }
+        : { command: 'dockerOnAzure.retryHost', title: 'Retry' },
     });
   }
 

@@ -52,7 +52,6 @@ export class HostNode implements TreeNode {
     this.rowKey = scope ? `${scope}/${session.spec.id}` : session.spec.id;
   }
 
-
   /** What this host's rows name as their parent, so VS Code can walk up to a row it shows. */
   get treeRow(): TreeNode {
     return this.row ?? this;

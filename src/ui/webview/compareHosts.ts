@@ -66,10 +66,12 @@ function azureHost(view: AzureHostsView, catalog: HostCatalog, node: AzureHostNo
  * (stopped ones too, whose Azure facts can still be compared).
  */
 export async function compareHosts(catalog: HostCatalog, azure: AzureHostsView, starts: VmStartLog): Promise<CompareHost[]> {
-  const others = (await catalog.loadAll()).filter((s) => s.spec.source !== 'azure').map((s): CompareHost => ({
-    option: { key: s.spec.id, label: s.spec.name, description: s.spec.address },
-    docker: dockerOf(s),
-  }));
+  const others = (await catalog.loadAll())
+    .filter((s) => s.spec.source !== 'azure')
+    .map((s): CompareHost => ({
+      option: { key: s.spec.id, label: s.spec.name, description: s.spec.address },
+      docker: dockerOf(s),
+    }));
   return [...others, ...azure.listedHosts().map((n) => azureHost(azure, catalog, n, starts))];
 }
 

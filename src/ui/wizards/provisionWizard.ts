@@ -127,13 +127,7 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
     },
     {
       run: async (s, step, total) => {
-        const sub = s.subscription!;
-        if (s.existing?.subscriptionId !== sub.subscriptionId) {
-          // Read once per subscription; a failed read only loses the early warning (the run looks again).
-          s.existing = { subscriptionId: sub.subscriptionId, resources: ctx.existingResources(sub).catch(() => []) };
-          s.groups = undefined;
-        }
-        const existing = s.existing.resources;
+        const existing = existingResourcesOf(ctx, s);
         const r = await input(
           TITLE,
           step,
@@ -149,41 +143,10 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
       },
     },
     {
-      run: async (s, step, total) => {
-        s.groups ??= await ctx.resourceGroups(s.subscription!).catch(() => []);
-        const newName = freeGroupName(`${s.hostName}-rg`, s.groups);
-        const r = await pick(
-          TITLE,
-          step,
-          total,
-          [
-            {
-              label: `$(add) New resource group "${newName}"`,
-              detail: 'Recommended: deleting the host later removes the group too',
-              value: { name: newName, create: true, location: undefined as string | undefined },
-              picked: s.createResourceGroup,
-            },
-            ...s.groups.map((g) => ({
-              label: g.name,
-              description: g.location,
-              value: { name: g.name, create: false, location: g.location as string | undefined },
-              picked: !s.createResourceGroup && s.resourceGroup === g.name,
-            })),
-          ],
-          'Resource group',
-        );
-        if (r !== BACK && r !== undefined) {
-          s.resourceGroup = r.name;
-          s.createResourceGroup = r.create;
-          s.location ??= r.location;
-        }
-        return r;
-      },
+      run: (s, step, total) =>
+        pickResourceGroup(ctx, TITLE, step, total, s, s.hostName!, 'Recommended: deleting the host later removes the group too'),
     },
-    choose('location', 'Region', async (s) => {
-      const regions = (await ctx.regions?.(s.subscription!).catch(() => undefined)) ?? REGIONS.map((name) => ({ name, displayName: name }));
-      return regions.map((r) => ({ label: r.displayName, description: r.name, value: r.name, picked: r.name === (s.location ?? 'westeurope') }));
-    }),
+    choose('location', 'Region', (s) => regionItems(ctx, s)),
     {
       run: async (s, step, total) => {
         const sub = s.subscription!;
@@ -206,14 +169,7 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
         return r;
       },
     },
-    choose('vmSize', 'VM size (the sizes this region offers)', async (s) => {
-      const offered = await ctx.sizes?.(s.subscription!, s.location!).catch(() => undefined);
-      const sizes = offered?.length ? sizeItems(offered) : SIZES;
-      if (!sizes.some((z) => z.name === s.vmSize)) {
-        s.vmSize = sizes[0]?.name;
-      }
-      return sizes.map((z) => ({ label: z.name, detail: z.detail, value: z.name, picked: z.name === s.vmSize }));
-    }),
+    choose('vmSize', 'VM size (the sizes this region offers)', (s) => sizeChoices(ctx, s)),
     choose('image', 'Image', (s) => (Object.keys(IMAGES) as ImageKey[]).map((k) => ({ label: IMAGES[k].label, value: k, picked: k === s.image }))),
     {
       skip: () => !!ctx.forTemplate,
@@ -258,37 +214,126 @@ export async function runProvisionWizard(ctx: WizardContext): Promise<ProvisionA
         return r === null ? 'new' : r;
       },
     },
-    {
-      run: async (s, step, total) => {
-        for (;;) {
-          const r = await input(
-            TITLE,
-            step,
-            total,
-            s.sourceRange ?? '',
-            'Your public IPv4 address (or a range) allowed to connect. Search "what is my IP" in a browser if unsure; 0.0.0.0/0 allows anyone.',
-            validateSourceRange,
-          );
-          if (typeof r !== 'string') {
-            return r;
-          }
-          s.sourceRange = r;
-          const ok =
-            !isWideRange(r) ||
-            (await vscode.window.showWarningMessage(
-              `Allow ${r} to reach SSH${s.access === 'tls' ? ' and the Docker port' : ''}?`,
-              { modal: true, detail: 'A wide range lets much of the internet try to sign in. Keys are still required, but a narrow range is safer.' },
-              'Allow',
-            )) === 'Allow';
-          if (ok) {
-            return r;
-          }
-        }
-      },
-    },
+    { run: (s, step, total) => askSourceRange(TITLE, step, total, s, s.access === 'tls' ? 'SSH and the Docker port' : 'SSH') },
   ]);
   if (!done?.subscription || !done.hostName || !done.dnsLabel || !done.resourceGroup || !done.location || !done.sourceRange) {
     return undefined;
   }
   return done as ProvisionAnswers;
 }
+
+/**
+ * The wizard step for the address allowed in: a wide range is allowed only after a warning that
+ * says what it opens (`opens`: "SSH and the Docker port").
+ */
+export async function askSourceRange(
+  title: string,
+  step: number,
+  total: number,
+  s: { sourceRange?: string },
+  opens: string,
+): Promise<string | typeof BACK | undefined> {
+  for (;;) {
+    const r = await input(
+      title,
+      step,
+      total,
+      s.sourceRange ?? '',
+      'Your public IPv4 address (or a range) allowed to connect. Search "what is my IP" in a browser if unsure; 0.0.0.0/0 allows anyone.',
+      validateSourceRange,
+    );
+    if (typeof r !== 'string') {
+      return r;
+    }
+    s.sourceRange = r;
+    const ok =
+      !isWideRange(r) ||
+      (await vscode.window.showWarningMessage(
+        `Allow ${r} to reach ${opens}?`,
+        { modal: true, detail: 'A wide range lets much of the internet try to sign in. Keys are still required, but a narrow range is safer.' },
+        'Allow',
+      )) === 'Allow';
+    if (ok) {
+      return r;
+    }
+  }
+}
+
+/** What a wizard keeps of the subscription's groups and resources, read once per subscription. */
+export interface SubscriptionReads {
+  subscription?: AzureSubscriptionRef;
+  groups?: { name: string; location: string }[];
+  existing?: { subscriptionId: string; resources: Promise<ExistingResource[]> };
+}
+
+/** Every resource of the chosen subscription; a failed read only loses the early warning (the run looks again). */
+export function existingResourcesOf(ctx: WizardContext, s: SubscriptionReads): Promise<ExistingResource[]> {
+  const sub = s.subscription!;
+  if (s.existing?.subscriptionId !== sub.subscriptionId) {
+    s.existing = { subscriptionId: sub.subscriptionId, resources: ctx.existingResources(sub).catch(() => []) };
+    s.groups = undefined;
+  }
+  return s.existing.resources;
+}
+
+/** A new group named after `baseName` (recommended, with `detail`), or one that exists. */
+export async function pickResourceGroup(
+  ctx: WizardContext,
+  title: string,
+  step: number,
+  total: number,
+  s: SubscriptionReads & { resourceGroup?: string; createResourceGroup?: boolean; location?: string },
+  baseName: string,
+  detail: string,
+): Promise<unknown> {
+  s.groups ??= await ctx.resourceGroups(s.subscription!).catch(() => []);
+  const newName = freeGroupName(`${baseName}-rg`, s.groups);
+  const r = await pick(
+    title,
+    step,
+    total,
+    [
+      {
+        label: `$(add) New resource group "${newName}"`,
+        detail,
+        value: { name: newName, create: true, location: undefined as string | undefined },
+        picked: s.createResourceGroup,
+      },
+      ...s.groups.map((g) => ({
+        label: g.name,
+        description: g.location,
+        value: { name: g.name, create: false, location: g.location as string | undefined },
+        picked: !s.createResourceGroup && s.resourceGroup === g.name,
+      })),
+    ],
+    'Resource group',
+  );
+  if (r !== BACK && r !== undefined) {
+    s.resourceGroup = r.name;
+    s.createResourceGroup = r.create;
+    s.location ??= r.location;
+  }
+  return r;
+}
+
+/** The subscription's regions (the built-in list when they cannot be read), the current one picked. */
+export async function regionItems(ctx: WizardContext, s: { subscription?: AzureSubscriptionRef; location?: string }): Promise<PickItem<string>[]> {
+  const regions = (await ctx.regions?.(s.subscription!).catch(() => undefined)) ?? REGIONS.map((name) => ({ name, displayName: name }));
+  return regions.map((r) => ({ label: r.displayName, description: r.name, value: r.name, picked: r.name === (s.location ?? 'westeurope') }));
+}
+
+/** The sizes the region offers (the built-in list when they cannot be read); keeps `vmSize` one of them. */
+export async function sizeChoices(
+  ctx: WizardContext,
+  s: { subscription?: AzureSubscriptionRef; location?: string; vmSize?: string },
+): Promise<PickItem<string>[]> {
+  const offered = await ctx.sizes?.(s.subscription!, s.location!).catch(() => undefined);
+  const sizes = offered?.length ? sizeItems(offered) : SIZES;
+  if (!sizes.some((z) => z.name === s.vmSize)) {
+    s.vmSize = sizes[0]?.name;
+  }
+  return sizes.map((z) => ({ label: z.name, detail: z.detail, value: z.name, picked: z.name === s.vmSize }));
+}
+
+/** The default VM size of a new host or node. */
+export const DEFAULT_VM_SIZE = SIZES[0].name;

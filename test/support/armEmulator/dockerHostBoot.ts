@@ -60,7 +60,9 @@ import {
 import { isObject, type JsonObject } from './specLibrary';
 import { heldByLiveProcess, LoopbackAddresses } from './loopbackAddresses';
 import { firewallRules, inboundPath, NsgFirewall, primaryIpConfiguration, sweepStaleFilters } from './nsgEnforcement';
-import { props, refId } from './references';
+import { arr, props, refId } from './references';
+import { sameId } from './armState';
+import { VnetNamespaces, type Forwarding } from './vnetNamespaces';
 import { run, which } from '../processes';
 import { vmState } from './vmViews';
 
@@ -74,12 +76,20 @@ export interface DockerHostBootOptions {
   bootDelayMs?: number;
   /** Let in only what the VMs' network security groups allow (needs iptables). Default false: everyone. */
   enforceNetworkSecurityGroups?: boolean;
+  /**
+   * Each VM's dockerd runs in a network namespace of its own at its NIC's private address, on a
+   * bridge per virtual network, and its public address forwards TCP there (vnetNamespaces.ts).
+   * Default false: dockerd runs beside the emulator, on the public address.
+   */
+  privateNetworks?: boolean;
 }
 
 export interface BootedHost {
   vmId: string;
   /** The VM's public IP address, where dockerd listens (127.0.0.N). */
   address: string;
+  /** With privateNetworks: the NIC's private address, where the daemon listens in its namespace. */
+  privateAddress?: string;
   /** The TCP port(s) daemon.json asked for: 2376 as a rule. */
   ports: number[];
   /** SSH mode: who logs in on <address>:22, and the host key sshd presents (`ssh-ed25519 AAAA…`). */
@@ -118,6 +128,8 @@ interface Guest {
   filesDir: string;
   daemonDir?: string;
   daemon?: DockerdHandle;
+  /** With privateNetworks: the VM's namespace and address on its virtual network, and what forwards to it. */
+  lan?: { netns: string; address: string; forwarding?: Forwarding };
   running: boolean;
   gone: boolean;
   /** Boots, stops and removal run one after the other. */
@@ -148,6 +160,7 @@ export class DockerHostBooter implements GuestHooks {
   private readonly running = new Set<GuestProcess>();
   private readonly abort = new AbortController();
   private readonly firewall?: NsgFirewall;
+  private readonly vnets?: VnetNamespaces;
   private closed = false;
 
   constructor(
@@ -160,6 +173,9 @@ export class DockerHostBooter implements GuestHooks {
     }
     if (opts.enforceNetworkSecurityGroups) {
       this.firewall = new NsgFirewall();
+    }
+    if (opts.privateNetworks) {
+      this.vnets = new VnetNamespaces();
     }
   }
 
@@ -334,6 +350,7 @@ export class DockerHostBooter implements GuestHooks {
       .map((g) => ({
         vmId: g.vmId,
         address: g.address,
+        privateAddress: g.lan?.address,
         ports: listeningPorts(g),
         ssh: g.ssh?.sshd && { user: g.ssh.user, hostKeyPublic: g.ssh.sshd.hostKeyPublic },
         socketPath: g.daemon!.socketPath,
@@ -367,6 +384,7 @@ export class DockerHostBooter implements GuestHooks {
     }
     await this.settled();
     this.guests.clear();
+    await this.vnets?.stop();
     this.firewall?.removeAll();
     this.addresses.releaseAll();
     await fsp.rmdir(path.join(this.opts.dir, 'vms')).catch(() => undefined);
@@ -529,6 +547,10 @@ export class DockerHostBooter implements GuestHooks {
     for (const port of listeningPorts(g)) {
       await checkBindable(g.address, port);
     }
+    if (this.vnets && !g.lan) {
+      const lan = this.privateAddressOf(g.vmId);
+      g.lan = { netns: await this.vnets.attach(lan.vnetId, `${lan.address}/${lan.bits}`), address: lan.address };
+    }
     if (g.daemon) {
       // A script may have changed daemon.json since the last boot.
       g.daemon.setDaemonConfig(this.daemonConfig(g));
@@ -541,7 +563,17 @@ export class DockerHostBooter implements GuestHooks {
       }
       // Short, under /tmp: containerd's sockets live below the exec root (108-byte limit).
       g.daemonDir = await fsp.mkdtemp('/tmp/vmd-');
-      g.daemon = await startDockerd({ dir: g.daemonDir, daemonConfig: this.daemonConfig(g), bridge: true });
+      await this.vnets?.recordDaemon(g.daemonDir);
+      g.daemon = await startDockerd({
+        dir: g.daemonDir,
+        daemonConfig: this.daemonConfig(g),
+        bridge: true,
+        netns: g.lan?.netns,
+        hostname: g.lan ? this.computerName(g.vmId) : undefined,
+      });
+    }
+    if (g.lan && g.tls) {
+      g.lan.forwarding = await this.vnets!.forward(g.lan.netns, g.lan.address, g.address, g.tls.ports, g.daemonDir!);
     }
     if (g.ssh) {
       await this.startGuestSshd(g, g.ssh, g.daemon);
@@ -572,18 +604,23 @@ export class DockerHostBooter implements GuestHooks {
 
   /** daemon.json as the VM has it, with its files and addresses moved into the emulator's world. */
   private daemonConfig(g: Guest): Record<string, unknown> {
+    // In its namespace the VM's own interface has the private address, as on Azure.
+    const own = g.lan?.address ?? g.address;
+    // A VM of its own has an engine identity of its own, not this machine's /etc/docker/key.json.
+    const identity = g.lan ? { 'deprecated-key-path': path.join(g.daemonDir!, 'key.json') } : {};
     if (!g.tls) {
       // SSH mode: Docker stays on its socket; published ports land on the VM's address.
-      return { ip: g.address };
+      return { ip: own, ...identity };
     }
     const config: Record<string, unknown> = { ...g.tls.daemonJson };
     for (const k of MACHINE_SETTINGS) {
       delete config[k];
     }
     // unix:// entries become the daemon's private socket (startDockerd adds it); tcp ones, the VM's address.
-    config.hosts = g.tls.ports.map((p) => `tcp://${g.address}:${p}`);
+    config.hosts = g.tls.ports.map((p) => `tcp://${own}:${p}`);
     // On the VM, published ports listen on its own interfaces; here that is its address, not every one of this machine.
-    config.ip = g.address;
+    config.ip = own;
+    Object.assign(config, identity);
     for (const [k, vmPath] of Object.entries(g.tls.tlsFiles)) {
       config[k] = underRoot(g.filesDir, vmPath);
     }
@@ -594,6 +631,7 @@ export class DockerHostBooter implements GuestHooks {
     if (g.daemon && g.running) {
       g.running = false;
       await g.ssh?.sshd?.stop();
+      await g.lan?.forwarding?.close();
       await g.daemon.stop();
     }
   }
@@ -604,7 +642,13 @@ export class DockerHostBooter implements GuestHooks {
     } finally {
       // stop() also covers a daemon that failed to start half-way (its leftovers and mounts).
       await g.ssh?.sshd?.stop().catch(() => undefined);
+      await g.lan?.forwarding?.close().catch(() => undefined);
       await g.daemon?.stop().catch(() => undefined);
+      if (g.lan) {
+        // Only now: a namespace deleted under a running dockerd leaves it running, unreachable.
+        await this.vnets!.detach(g.lan.netns, g.daemonDir);
+        g.lan = undefined;
+      }
       for (const dir of [g.daemonDir, g.filesDir, g.ssh?.dir]) {
         if (dir) {
           await unmountUnder(dir);
@@ -642,6 +686,28 @@ export class DockerHostBooter implements GuestHooks {
       throw new Error(`public IP address ${address} of VM ${String(vm.name)} is not a loopback address the emulator can listen on`);
     }
     return address;
+  }
+
+  /** The private address of the VM's primary ip configuration, its virtual network and the subnet's prefix length. */
+  private privateAddressOf(vmId: string): { vnetId: string; address: string; bits: number } {
+    const vm = this.core.state.get(vmId)!;
+    const { ipConfig } = primaryIpConfiguration(this.core, vm);
+    const subnetId = ipConfig ? (refId(props(ipConfig).subnet) ?? '') : '';
+    const vnetId = subnetId.split('/').slice(0, -2).join('/');
+    const vnet = this.core.state.get(vnetId);
+    const subnet = vnet ? arr(props(vnet).subnets).find((s) => sameId(s.id, subnetId)) : undefined;
+    const address = ipConfig ? String(props(ipConfig).privateIPAddress ?? '') : '';
+    const bits = Number(String(subnet ? props(subnet).addressPrefix : '').split('/')[1]);
+    if (!address || !subnet || !Number.isInteger(bits)) {
+      throw new Error(`VM ${String(vm.name)} has no private address in a subnet: it cannot join its virtual network`);
+    }
+    return { vnetId, address, bits };
+  }
+
+  private computerName(vmId: string): string {
+    const vm = this.core.state.get(vmId);
+    const os = vm && isObject(props(vm).osProfile) ? (props(vm).osProfile as JsonObject) : {};
+    return String(os.computerName ?? vm?.name);
   }
 
   /** `vms/<vm name>`, or with a suffix while another VM of that name (another resource group) has it. */

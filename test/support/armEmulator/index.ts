@@ -120,12 +120,21 @@ export interface ArmEmulatorOptions {
    * address it binds to (see nsgEnforcement.ts). Needs iptables. Default false: everyone gets in.
    */
   enforceNetworkSecurityGroups?: boolean;
+  /**
+   * With bootDockerHosts: each VM's dockerd runs in a network namespace of its own at its NIC's
+   * private address, VMs of one virtual network on one bridge, so they reach each other there as on
+   * Azure; the public address forwards TCP to the private one (see vnetNamespaces.ts). Default false.
+   */
+  privateNetworks?: boolean;
 }
 
 export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<ArmEmulator> {
   // Fail here rather than with every VM's boot.
   if (opts.bootDockerHosts && (process.getuid?.() !== 0 || !which('dockerd'))) {
     throw new Error('bootDockerHosts needs root and dockerd (bash scripts/ensure-test-deps.sh)');
+  }
+  if (opts.privateNetworks && !opts.bootDockerHosts) {
+    throw new Error('privateNetworks needs bootDockerHosts');
   }
   if (opts.enforceNetworkSecurityGroups && (!opts.bootDockerHosts || !which('iptables'))) {
     throw new Error('enforceNetworkSecurityGroups needs bootDockerHosts and iptables (installed with docker.io)');
@@ -138,7 +147,12 @@ export async function startArmEmulator(opts: ArmEmulatorOptions = {}): Promise<A
   core.operations.retryAfterSeconds = opts.retryAfterSeconds ?? 0;
   let booter: DockerHostBooter | undefined;
   if (opts.bootDockerHosts) {
-    booter = new DockerHostBooter(core, { dir, bootDelayMs: opts.bootDelayMs, enforceNetworkSecurityGroups: opts.enforceNetworkSecurityGroups });
+    booter = new DockerHostBooter(core, {
+      dir,
+      bootDelayMs: opts.bootDelayMs,
+      enforceNetworkSecurityGroups: opts.enforceNetworkSecurityGroups,
+      privateNetworks: opts.privateNetworks,
+    });
     core.guests = booter;
   }
   let server;

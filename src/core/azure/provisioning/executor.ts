@@ -97,25 +97,35 @@ function isNotFound(err: unknown): boolean {
   return e?.statusCode === 404 || e?.code === 'ResourceNotFound' || e?.code === 'NotFound';
 }
 
-async function groupMadeFor(clients: ArmClients, name: string, hostName: string): Promise<boolean> {
+async function groupMadeFor(clients: ArmClients, name: string, createdFor: string): Promise<boolean> {
   const group = await clients.resources.resourceGroups.get(name).catch(() => undefined);
-  return tagValue(group?.tags, TAG_CREATED_GROUP) === hostName;
+  return tagValue(group?.tags, TAG_CREATED_GROUP) === createdFor;
 }
 
 /** Nothing was created: what the run found already there, and what to do about it. */
 class NameTakenError extends Error {}
+
+/** Where a run creates resources, and what it creates them for (a host, a swarm). */
+export interface RunTarget {
+  subscriptionId: string;
+  resourceGroup: string;
+  createResourceGroup: boolean;
+  /** The host's or swarm's name: the group the run creates is tagged with it. */
+  name: string;
+  /** What the user names to pick another: "host name", "swarm name". */
+  nameKind: string;
+}
 
 /**
  * Looks before anything is created: a PUT over an existing resource replaces it (its NSG rules,
  * its tags), and a rollback would then delete what the user owned. So every name the run needs
  * must answer 404, and a group the user picked must still be there.
  */
-async function requireFreeNames(plan: ProvisionPlan, clients: ArmClients, signal?: AbortSignal): Promise<void> {
-  const { request: req } = plan;
+async function requireFreeNames(target: RunTarget, parts: NamedResource[], clients: ArmClients, signal?: AbortSignal): Promise<void> {
   const get = getters(clients);
   const exists = async (r: NamedResource) => {
     try {
-      await get[r.type](req.resourceGroup, r.name, signal);
+      await get[r.type](target.resourceGroup, r.name, signal);
       return true;
     } catch (err) {
       if (isNotFound(err)) {
@@ -125,95 +135,138 @@ async function requireFreeNames(plan: ProvisionPlan, clients: ArmClients, signal
     }
   };
   const group = {
-    id: `/subscriptions/${req.subscriptionId}/resourceGroups/${req.resourceGroup}`,
-    name: req.resourceGroup,
+    id: `/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroup}`,
+    name: target.resourceGroup,
     ...RESOURCE_KINDS.resourceGroup,
   };
   const groupExists = await exists(group);
-  if (req.createResourceGroup && groupExists) {
+  if (target.createResourceGroup && groupExists) {
     throw new NameTakenError(
-      `Resource group ${req.resourceGroup} already exists: pick it from the list to add ${req.hostName} to it, or choose another name.`,
+      `Resource group ${target.resourceGroup} already exists: pick it from the list to add ${target.name} to it, or choose another name.`,
     );
   }
-  if (!req.createResourceGroup && !groupExists) {
-    throw new NameTakenError(`Resource group ${req.resourceGroup} does not exist any more: choose another group for ${req.hostName}.`);
+  if (!target.createResourceGroup && !groupExists) {
+    throw new NameTakenError(`Resource group ${target.resourceGroup} does not exist any more: choose another group for ${target.name}.`);
   }
   if (!groupExists) {
     return;
   }
-  const parts = [...plan.resources.filter((r) => r.key !== 'resourceGroup'), plan.osDisk];
   const taken = (await Promise.all(parts.map(async (r) => ((await exists(r)) ? r : undefined)))).filter((r) => r !== undefined);
   if (taken.length) {
     const names = taken.map((r) => `${r.kind} ${r.name}`).join(', ');
     throw new NameTakenError(
-      `${names} already ${taken.length > 1 ? 'exist' : 'exists'} in resource group ${req.resourceGroup}, and provisioning never replaces what exists: choose another host name.`,
+      `${names} already ${taken.length > 1 ? 'exist' : 'exists'} in resource group ${target.resourceGroup}, and provisioning never replaces what exists: choose another ${target.nameKind}.`,
     );
   }
 }
 
 /**
- * Creates the planned resources once it has seen that none of them exists: the group, then the
- * network pieces and public IP together, then the NIC, then the VM. Every resource is remembered
+ * One provisioning run: checks that no name it needs is taken, creates resources and remembers each
  * as soon as its creation starts (a failed create can still leave it behind), the group only once
  * ARM answered that it created it; so a failure or cancellation removes exactly what this run may
  * have made: the whole group if this run created it, else each resource in reverse order.
  */
+export class ProvisioningRun {
+  private readonly started: PlannedResource[] = [];
+  private readonly ops: Record<Part, Creator>;
+
+  constructor(
+    private readonly target: RunTarget,
+    private readonly deps: ProvisionDeps,
+  ) {
+    this.ops = creators(deps.clients);
+  }
+
+  checkCancelled(): void {
+    if (this.deps.signal?.aborted) {
+      throw new Error('cancelled');
+    }
+  }
+
+  async requireFreeNames(parts: NamedResource[]): Promise<void> {
+    this.checkCancelled();
+    this.deps.onEvent({ kind: 'message', text: 'Checking that no resource of these names exists…' });
+    await requireFreeNames(this.target, parts, this.deps.clients, this.deps.signal);
+  }
+
+  async create(resource: PlannedResource, body?: unknown): Promise<unknown> {
+    this.checkCancelled();
+    this.started.push(resource);
+    this.deps.onEvent({ kind: 'resource', resource, state: 'creating' });
+    const result = await this.ops[resource.key as Part].create(this.target.resourceGroup, resource.name, body ?? resource.body, this.deps.signal);
+    this.deps.onEvent({ kind: 'resource', resource, state: 'created' });
+    return result;
+  }
+
+  /** Creates `resources` together; the first failure is thrown once all have ended (each is remembered). */
+  createTogether(resources: PlannedResource[]): Promise<unknown[]> {
+    return settleAll(resources.map((r) => this.create(r)));
+  }
+
+  async createGroup(group: PlannedResource): Promise<void> {
+    const { deps, target } = this;
+    this.checkCancelled();
+    deps.onEvent({ kind: 'resource', resource: group, state: 'creating' });
+    let status = 0;
+    try {
+      await deps.clients.resources.resourceGroups.createOrUpdate(target.resourceGroup, group.body as { location: string }, {
+        abortSignal: deps.signal,
+        onResponse: (response) => (status = response.status),
+      });
+    } catch (err) {
+      // Cancelled or cut off before ARM answered: the group may exist all the same, and it is this
+      // run's if it carries the tag this run's PUT put on it (the look found no group at all).
+      if (status === 0 && (await groupMadeFor(deps.clients, target.resourceGroup, target.name))) {
+        this.started.push(group);
+      }
+      throw err;
+    }
+    // 200 means the group appeared since the look above: it is someone else's, never to be rolled back.
+    if (status !== 201) {
+      throw new NameTakenError(
+        `Resource group ${target.resourceGroup} was created by someone else meanwhile: run again and pick it, or choose another name.`,
+      );
+    }
+    this.started.push(group);
+    deps.onEvent({ kind: 'resource', resource: group, state: 'created' });
+  }
+
+  /** Rolls back what this run created and returns the error to throw, saying why and what remains. */
+  async fail(err: unknown, what: string): Promise<ProvisionError> {
+    const cancelled = !!this.deps.signal?.aborted;
+    const why = err instanceof NameTakenError ? err.message : describeAzureError(err, what).message;
+    const reason = cancelled ? 'Provisioning was cancelled' : `Provisioning failed: ${why}`;
+    if (this.started.length) {
+      this.deps.onEvent({ kind: 'message', text: `${reason}. Removing what this run created…` });
+    }
+    const rollback = await rollBack(this.started, this.target.resourceGroup, this.deps);
+    return new ProvisionError(reason, rollback, cancelled);
+  }
+}
+
+/** Every task runs to its end (each resource it starts is remembered); then the first failure is thrown. */
+export async function settleAll<T>(tasks: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    throw failed.reason;
+  }
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** Creates the planned host: the group, then the network pieces and public IP together, then the NIC, then the VM. */
 export async function executeProvisioning(plan: ProvisionPlan, deps: ProvisionDeps): Promise<ProvisionResult> {
   const { request: req } = plan;
   const byKey = new Map(plan.resources.map((r) => [r.key, r]));
-  const ops = creators(deps.clients);
-  const started: PlannedResource[] = [];
-  const checkCancelled = () => {
-    if (deps.signal?.aborted) {
-      throw new Error('cancelled');
-    }
-  };
-  const create = async (key: Part, body?: unknown) => {
-    checkCancelled();
-    const resource = byKey.get(key)!;
-    started.push(resource);
-    deps.onEvent({ kind: 'resource', resource, state: 'creating' });
-    const result = await ops[key].create(req.resourceGroup, resource.name, body ?? resource.body, deps.signal);
-    deps.onEvent({ kind: 'resource', resource, state: 'created' });
-    return result;
-  };
+  const run = new ProvisioningRun({ ...req, name: req.hostName, nameKind: 'host name' }, deps);
   try {
-    checkCancelled();
-    deps.onEvent({ kind: 'message', text: 'Checking that no resource of these names exists…' });
-    await requireFreeNames(plan, deps.clients, deps.signal);
+    await run.requireFreeNames([...plan.resources.filter((r) => r.key !== 'resourceGroup'), plan.osDisk]);
     const group = byKey.get('resourceGroup');
     if (group) {
-      checkCancelled();
-      deps.onEvent({ kind: 'resource', resource: group, state: 'creating' });
-      let status = 0;
-      try {
-        await deps.clients.resources.resourceGroups.createOrUpdate(req.resourceGroup, group.body as { location: string }, {
-          abortSignal: deps.signal,
-          onResponse: (response) => (status = response.status),
-        });
-      } catch (err) {
-        // Cancelled or cut off before ARM answered: the group may exist all the same, and it is this
-        // run's if it carries the tag this run's PUT put on it (the look found no group at all).
-        if (status === 0 && (await groupMadeFor(deps.clients, req.resourceGroup, req.hostName))) {
-          started.push(group);
-        }
-        throw err;
-      }
-      // 200 means the group appeared since the look above: it is someone else's, never to be rolled back.
-      if (status !== 201) {
-        throw new NameTakenError(
-          `Resource group ${req.resourceGroup} was created by someone else meanwhile: run again and pick it, or choose another name.`,
-        );
-      }
-      started.push(group);
-      deps.onEvent({ kind: 'resource', resource: group, state: 'created' });
+      await run.createGroup(group);
     }
-    const results = await Promise.allSettled([create('vnet'), create('nsg'), create('publicIp')]);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      throw failed.reason;
-    }
-    const pip = (results[2] as PromiseFulfilledResult<unknown>).value as { ipAddress?: string; dnsSettings?: { fqdn?: string } };
+    const [, , created] = await run.createTogether([byKey.get('vnet')!, byKey.get('nsg')!, byKey.get('publicIp')!]);
+    const pip = created as { ipAddress?: string; dnsSettings?: { fqdn?: string } };
     if (!pip.ipAddress) {
       throw new Error('The public IP address was created without an address.');
     }
@@ -224,24 +277,16 @@ export async function executeProvisioning(plan: ProvisionPlan, deps: ProvisionDe
       tls = await deps.makeServerTls!({ ipAddresses: [pip.ipAddress], dnsNames: fqdn ? [fqdn] : [] });
     }
     const customData = encodeCustomData(buildCloudConfig({ adminUser: req.adminUser, access: req.access, tls, sshHostKey: deps.sshHostKey }));
-    await create('nic');
-    await create('vm', vmBody(req, byKey.get('nic')!.id, customData));
+    await run.create(byKey.get('nic')!);
+    await run.create(byKey.get('vm')!, vmBody(req, byKey.get('nic')!.id, customData));
     return { vmId: byKey.get('vm')!.id, publicIp: pip.ipAddress, fqdn };
   } catch (err) {
-    const cancelled = !!deps.signal?.aborted;
-    const why = err instanceof NameTakenError ? err.message : describeAzureError(err, `create ${req.hostName}`).message;
-    const reason = cancelled ? 'Provisioning was cancelled' : `Provisioning failed: ${why}`;
-    if (started.length) {
-      deps.onEvent({ kind: 'message', text: `${reason}. Removing what this run created…` });
-    }
-    const rollback = await rollBack(started, plan, deps);
-    throw new ProvisionError(reason, rollback, cancelled);
+    throw await run.fail(err, `create ${req.hostName}`);
   }
 }
 
-async function rollBack(started: PlannedResource[], plan: ProvisionPlan, deps: ProvisionDeps): Promise<RollbackReport> {
+async function rollBack(started: PlannedResource[], rg: string, deps: ProvisionDeps): Promise<RollbackReport> {
   const report: RollbackReport = { removed: [], remaining: [] };
-  const rg = plan.request.resourceGroup;
   const remove = async (resource: PlannedResource, run: () => Promise<unknown>) => {
     deps.onEvent({ kind: 'resource', resource, state: 'deleting' });
     try {

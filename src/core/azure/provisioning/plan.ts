@@ -82,6 +82,102 @@ export interface ProvisionPlan {
   osDisk: NamedResource;
 }
 
+/** One inbound rule of the NSG, in the REST shape. */
+export function inboundRule(name: string, port: number, priority: number, source: string, protocol: 'Tcp' | 'Udp' = 'Tcp'): Record<string, unknown> {
+  return {
+    name,
+    properties: {
+      protocol,
+      access: 'Allow',
+      direction: 'Inbound',
+      priority,
+      sourceAddressPrefix: source,
+      sourcePortRange: '*',
+      destinationAddressPrefix: '*',
+      destinationPortRange: String(port),
+    },
+  };
+}
+
+/** SSH, and in TLS mode the daemon's port, from the user's source only. */
+export function userInboundRules(sourceRange: string, access: DaemonAccess): Record<string, unknown>[] {
+  return [inboundRule('SSH', 22, 1000, sourceRange), ...(access === 'tls' ? [inboundRule('DockerTLS', DOCKER_TLS_PORT, 1010, sourceRange)] : [])];
+}
+
+export const VNET_PREFIX = '10.0.0.0/16';
+export const SUBNET_NAME = 'default';
+
+export function vnetBody(location: string, tags: Record<string, string>): Record<string, unknown> {
+  return {
+    location,
+    tags,
+    properties: {
+      addressSpace: { addressPrefixes: [VNET_PREFIX] },
+      subnets: [{ name: SUBNET_NAME, properties: { addressPrefix: '10.0.0.0/24' } }],
+    },
+  };
+}
+
+/** A static Standard public IP, with a DNS label when one is given. */
+export function publicIpBody(location: string, tags: Record<string, string>, dnsLabel?: string): Record<string, unknown> {
+  return {
+    location,
+    tags,
+    sku: { name: 'Standard', tier: 'Regional' },
+    properties: {
+      publicIPAllocationMethod: 'Static',
+      publicIPAddressVersion: 'IPv4',
+      ...(dnsLabel ? { dnsSettings: { domainNameLabel: dnsLabel } } : {}),
+    },
+  };
+}
+
+export function nicBody(
+  location: string,
+  tags: Record<string, string>,
+  ids: { vnet: string; nsg: string; publicIp: string },
+): Record<string, unknown> {
+  return {
+    location,
+    tags,
+    properties: {
+      networkSecurityGroup: { id: ids.nsg },
+      ipConfigurations: [
+        {
+          name: 'ipconfig1',
+          properties: {
+            subnet: { id: `${ids.vnet}/subnets/${SUBNET_NAME}` },
+            privateIPAllocationMethod: 'Dynamic',
+            publicIPAddress: { id: ids.publicIp },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The ids of a group and of resources in it. */
+export function armIds(subscriptionId: string, resourceGroup: string) {
+  const group = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
+  return {
+    group,
+    network: (type: string, name: string) => `${group}/providers/Microsoft.Network/${type}/${name}`,
+    compute: (type: string, name: string) => `${group}/providers/Microsoft.Compute/${type}/${name}`,
+  };
+}
+
+/** The resource group a run creates, tagged with what it was created for. */
+export function plannedGroup(subscriptionId: string, resourceGroup: string, location: string, createdFor: string): PlannedResource {
+  return {
+    key: 'resourceGroup',
+    id: armIds(subscriptionId, resourceGroup).group,
+    name: resourceGroup,
+    ...RESOURCE_KINDS.resourceGroup,
+    dependsOn: [],
+    body: { location, tags: { [TAG_CREATED_GROUP]: createdFor } },
+  };
+}
+
 /**
  * Everything a host needs, as data: which resources, their bodies and what waits for what. The
  * network pieces and the public IP depend only on the group, so they are created together; the NIC
@@ -89,67 +185,31 @@ export interface ProvisionPlan {
  * certificate that names the public IP, known only once the IP exists).
  */
 export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
-  const rgId = `/subscriptions/${req.subscriptionId}/resourceGroups/${req.resourceGroup}`;
-  const net = (type: string, name: string) => `${rgId}/providers/Microsoft.Network/${type}/${name}`;
+  const at = armIds(req.subscriptionId, req.resourceGroup);
   const n = req.hostName;
   const names = hostResourceNames(n);
   const partOf = { [TAG_PART_OF]: n };
   const ids = {
-    vnet: net('virtualNetworks', names.vnet),
-    nsg: net('networkSecurityGroups', names.nsg),
-    publicIp: net('publicIPAddresses', names.publicIp),
-    nic: net('networkInterfaces', names.nic),
-    vm: `${rgId}/providers/Microsoft.Compute/virtualMachines/${names.vm}`,
+    vnet: at.network('virtualNetworks', names.vnet),
+    nsg: at.network('networkSecurityGroups', names.nsg),
+    publicIp: at.network('publicIPAddresses', names.publicIp),
+    nic: at.network('networkInterfaces', names.nic),
+    vm: at.compute('virtualMachines', names.vm),
   };
-  const inbound = (name: string, port: number, priority: number) => ({
-    name,
-    properties: {
-      protocol: 'Tcp',
-      access: 'Allow',
-      direction: 'Inbound',
-      priority,
-      sourceAddressPrefix: req.sourceRange,
-      sourcePortRange: '*',
-      destinationAddressPrefix: '*',
-      destinationPortRange: String(port),
-    },
-  });
-  const rules = [inbound('SSH', 22, 1000), ...(req.access === 'tls' ? [inbound('DockerTLS', DOCKER_TLS_PORT, 1010)] : [])];
   const resources: PlannedResource[] = [];
   if (req.createResourceGroup) {
-    resources.push({
-      key: 'resourceGroup',
-      id: rgId,
-      name: req.resourceGroup,
-      ...RESOURCE_KINDS.resourceGroup,
-      dependsOn: [],
-      body: { location: req.location, tags: { [TAG_CREATED_GROUP]: n } },
-    });
+    resources.push(plannedGroup(req.subscriptionId, req.resourceGroup, req.location, n));
   }
   const afterGroup: ResourceKey[] = req.createResourceGroup ? ['resourceGroup'] : [];
   resources.push(
-    {
-      key: 'vnet',
-      id: ids.vnet,
-      name: names.vnet,
-      ...RESOURCE_KINDS.vnet,
-      dependsOn: afterGroup,
-      body: {
-        location: req.location,
-        tags: partOf,
-        properties: {
-          addressSpace: { addressPrefixes: ['10.0.0.0/16'] },
-          subnets: [{ name: 'default', properties: { addressPrefix: '10.0.0.0/24' } }],
-        },
-      },
-    },
+    { key: 'vnet', id: ids.vnet, name: names.vnet, ...RESOURCE_KINDS.vnet, dependsOn: afterGroup, body: vnetBody(req.location, partOf) },
     {
       key: 'nsg',
       id: ids.nsg,
       name: names.nsg,
       ...RESOURCE_KINDS.nsg,
       dependsOn: afterGroup,
-      body: { location: req.location, tags: partOf, properties: { securityRules: rules } },
+      body: { location: req.location, tags: partOf, properties: { securityRules: userInboundRules(req.sourceRange, req.access) } },
     },
     {
       key: 'publicIp',
@@ -157,12 +217,7 @@ export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
       name: names.publicIp,
       ...RESOURCE_KINDS.publicIp,
       dependsOn: afterGroup,
-      body: {
-        location: req.location,
-        tags: partOf,
-        sku: { name: 'Standard', tier: 'Regional' },
-        properties: { publicIPAllocationMethod: 'Static', publicIPAddressVersion: 'IPv4', dnsSettings: { domainNameLabel: req.dnsLabel } },
-      },
+      body: publicIpBody(req.location, partOf, req.dnsLabel),
     },
     {
       key: 'nic',
@@ -170,27 +225,11 @@ export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
       name: names.nic,
       ...RESOURCE_KINDS.nic,
       dependsOn: ['vnet', 'nsg', 'publicIp'],
-      body: {
-        location: req.location,
-        tags: partOf,
-        properties: {
-          networkSecurityGroup: { id: ids.nsg },
-          ipConfigurations: [
-            {
-              name: 'ipconfig1',
-              properties: {
-                subnet: { id: `${ids.vnet}/subnets/default` },
-                privateIPAllocationMethod: 'Dynamic',
-                publicIPAddress: { id: ids.publicIp },
-              },
-            },
-          ],
-        },
-      },
+      body: nicBody(req.location, partOf, ids),
     },
     { key: 'vm', id: ids.vm, name: names.vm, ...RESOURCE_KINDS.vm, dependsOn: ['nic'], body: vmBody(req, ids.nic, '') },
   );
-  const osDisk = { id: `${rgId}/providers/Microsoft.Compute/disks/${names.osDisk}`, name: names.osDisk, ...RESOURCE_KINDS.osDisk };
+  const osDisk = { id: at.compute('disks', names.osDisk), name: names.osDisk, ...RESOURCE_KINDS.osDisk };
   return { request: req, resources, osDisk };
 }
 

@@ -3,6 +3,7 @@
  * wizard refuses them while they are typed instead of the run overwriting what someone owns.
  */
 import { hostResourceNames, HostPart, RESOURCE_KINDS } from './plan';
+import { swarmNodeNames, swarmSharedNames } from './swarmPlan';
 
 export interface ExistingResource {
   name: string;
@@ -48,4 +49,31 @@ export function freeGroupName(base: string, groups: { name: string }[]): string 
     candidate = `${base}-${n}`;
   }
   return candidate;
+}
+
+/**
+ * Why a swarm cannot be called `swarmName`: its shared network or first manager would reuse a
+ * resource that exists (any group). The run checks every node's names again in its group.
+ */
+export function swarmNameTaken(swarmName: string, existing: ExistingResource[]): string | undefined {
+  const shared = swarmSharedNames(swarmName);
+  for (const [name, { type, kind }] of [
+    [shared.vnet, RESOURCE_KINDS.vnet],
+    [shared.nsg, RESOURCE_KINDS.nsg],
+  ] as const) {
+    const hit = existing.find((e) => same(e.type, type) && same(e.name, name));
+    if (hit) {
+      return `The ${kind} ${hit.name} already exists in resource group ${hit.resourceGroup}: choose another swarm name.`;
+    }
+  }
+  return hostNameTaken(swarmNodeNames(swarmName, 1, 0)[0].name, existing)?.replace(/host name\.$/, 'swarm name.');
+}
+
+/** The wizard's default swarm name: swarm-1, else the first swarm-N that is free. */
+export function freeSwarmName(existing: ExistingResource[]): string {
+  let n = 1;
+  while (swarmNameTaken(`swarm-${n}`, existing)) {
+    n++;
+  }
+  return `swarm-${n}`;
 }
