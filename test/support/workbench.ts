@@ -169,6 +169,18 @@ export class Workbench {
     await this.answerInput(text);
   }
 
+  /**
+   * Answers an Open dialog. A web window has no native one: VS Code shows its own, a quick input
+   * where the path is typed, and its OK button takes what the input holds (Enter would open a
+   * folder instead of choosing it).
+   */
+  async answerFileDialog(fsPath: string): Promise<void> {
+    const input = this.quickInput();
+    await input.waitFor({ timeout: 30_000 });
+    await input.fill(fsPath.endsWith('/') ? fsPath : `${fsPath}/`);
+    await this.page.locator('.quick-input-widget .quick-input-action .monaco-button', { hasText: /^OK$/ }).click();
+  }
+
   async pickQuickItem(label: string | RegExp): Promise<void> {
     const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
     await row.waitFor({ timeout: 15_000 });
