@@ -76,7 +76,7 @@ test('Add Docker Host with a folder of TLS certificates adds each of the three h
       await wb.runCommand('Docker on Azure: Add Docker Host');
       await wb.answerPrompt('Add Docker Host', `tcp://${h.address}:2376`);
       await wb.pickQuickItem('Mutual TLS: choose a folder');
-      await wb.answerFileDialog(path.dirname(h.tls.ca));
+      await wb.answerFileDialog('Folder with ca.pem, cert.pem and key.pem', path.dirname(h.tls.ca));
       await wb.answerPrompt('Name shown in the tree', h.name);
       await wb.row(OTHER, h.name).waitFor({ timeout: 60_000 });
     }
@@ -152,5 +152,8 @@ test('Scale Service… from the context menu changes the replicas in the engine 
     await wb.answerPrompt(`Scale ${WEB}`, '1');
     await wb.row(OTHER, WEB).filter({ hasText: `1/1 · ${env.baseImage}` }).waitFor({ timeout: 120_000 });
     assert.equal(await replicasInEngine(WEB), 1);
+    // The tasks scaled away stop on their nodes; their rows follow until none is still running.
+    await runningTaskRows(WEB).filter({ has: wb.page.locator('.label-description', { hasText: / · running( → |$)/ }) }).nth(1).waitFor({ state: 'detached', timeout: 120_000 });
+    await tasksOnNodes(WEB, 1);
     await wb.screenshot('scaled-down');
   }));

@@ -170,14 +170,19 @@ export class Workbench {
   }
 
   /**
-   * Answers an Open dialog. A web window has no native one: VS Code shows its own, a quick input
-   * where the path is typed, and its OK button takes what the input holds (Enter would open a
-   * folder instead of choosing it).
+   * Answers the Open dialog titled `title`. A web window has no native one: VS Code shows its own,
+   * a quick input where the path is typed, and its OK button takes what the input holds (Enter
+   * would open a folder instead of choosing it). The dialog fills in its starting folder a moment
+   * after it shows, which would replace a path typed before that, so the path goes in after it.
    */
-  async answerFileDialog(fsPath: string): Promise<void> {
+  async answerFileDialog(title: string, fsPath: string): Promise<void> {
+    await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 30_000 });
     const input = this.quickInput();
-    await input.waitFor({ timeout: 30_000 });
-    await input.fill(fsPath.endsWith('/') ? fsPath : `${fsPath}/`);
+    const value = "document.querySelector('.quick-input-widget input.input')?.value";
+    await this.page.waitForFunction(`${value}?.startsWith('/')`);
+    const typed = fsPath.endsWith('/') ? fsPath : `${fsPath}/`;
+    await input.fill(typed);
+    await this.page.waitForFunction(`${value} === ${JSON.stringify(typed)}`);
     await this.page.locator('.quick-input-widget .quick-input-action .monaco-button', { hasText: /^OK$/ }).click();
   }
 
