@@ -65,8 +65,11 @@ before(async () => {
 });
 
 after(async () => {
-  await session.stop();
-  await cluster?.stop();
+  try {
+    await session.stop();
+  } finally {
+    await cluster?.stop();
+  }
 });
 
 test('Add Docker Host with a folder of TLS certificates adds each of the three hosts', () =>
@@ -143,7 +146,10 @@ test('Swarms shows the stack, its services with running/desired replicas, and th
 test('Scale Service… from the context menu changes the replicas in the engine and on the row', () =>
   step('scale', async () => {
     await wb.contextMenu(wb.row(OTHER, WEB), 'Scale Service…');
-    await wb.answerPrompt(`Scale ${WEB}`, '4');
+    await wb.page.locator('.quick-input-widget .quick-input-title', { hasText: `Scale ${WEB}` }).waitFor({ timeout: 30_000 });
+    await wb.quickInput().fill('four');
+    await wb.page.locator('.quick-input-message', { hasText: 'A whole number of 0 or more.' }).waitFor({ timeout: 15_000 });
+    await wb.answerInput('4');
     await wb.row(OTHER, WEB).filter({ hasText: `4/4 · ${env.baseImage}` }).waitFor({ timeout: 120_000 });
     assert.equal(await replicasInEngine(WEB), 4);
     await tasksOnNodes(WEB, 4);
