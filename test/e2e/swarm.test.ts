@@ -138,6 +138,13 @@ test('Swarms shows the stack, its services with running/desired replicas, and th
     await wb.row(OTHER, WORKER).filter({ hasText: `3/3 · ${env.baseImage}` }).waitFor({ timeout: 120_000 });
     await wb.expand(wb.row(OTHER, 'Stacks'));
     await wb.row(OTHER, STACK).filter({ hasText: '2 services · 5/5 tasks' }).waitFor({ timeout: 60_000 });
+    // The stack groups the same services again: each is then a row under Services and one under the stack.
+    await wb.expand(wb.row(OTHER, STACK));
+    for (const service of [WEB, WORKER]) {
+      const rows = wb.pane(OTHER).locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: new RegExp(`^${service}$`) }) });
+      await rows.nth(1).waitFor({ timeout: 60_000 });
+      assert.equal(await rows.count(), 2, (await wb.rowsText(OTHER)).join('\n'));
+    }
     await wb.expand(wb.row(OTHER, WEB));
     await tasksOnNodes(WEB, 2);
     await wb.screenshot('swarm-tree');
