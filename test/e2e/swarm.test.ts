@@ -24,11 +24,15 @@ const WORKER = `${STACK}_worker`;
 let cluster: SwarmHosts | undefined;
 let wb: Workbench;
 
-/** No routing mesh or virtual IPs on these machines: dnsrr services without published ports. */
+/**
+ * No routing mesh or virtual IPs on these machines: dnsrr services without published ports. The web
+ * tasks end on SIGTERM (a bare `sleep` as PID 1 ignores it), so scaling down does not wait out
+ * the 10 s stop grace period.
+ */
 const COMPOSE = `services:
   web:
     image: ${env.baseImage}
-    command: sleep 3600
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
     deploy:
       replicas: 2
       endpoint_mode: dnsrr
