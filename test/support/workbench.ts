@@ -169,6 +169,34 @@ export class Workbench {
     await this.answerInput(text);
   }
 
+  /**
+   * Answers the Open dialog titled `title`. A web window has no native one: VS Code shows its own,
+   * a quick input where the path is typed, and its OK button takes what the input holds (Enter
+   * would open a folder instead of choosing it). The dialog fills in its starting folder once it has
+   * listed it, and a path typed before that is taken as relative to it; so the path goes in after
+   * the listing (its ".." row) shows, and is typed again if the dialog still rewrote it.
+   */
+  async answerFileDialog(title: string, fsPath: string): Promise<void> {
+    const dialogTitle = this.page.locator('.quick-input-widget .quick-input-title', { hasText: title });
+    await dialogTitle.waitFor({ timeout: 30_000 });
+    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: '..' }).waitFor({ timeout: 30_000 });
+    const typed = fsPath.endsWith('/') ? fsPath : `${fsPath}/`;
+    const holdsTyped = `document.querySelector('.quick-input-widget input.input')?.value === ${JSON.stringify(typed)}`;
+    for (let attempt = 1; ; attempt++) {
+      await this.quickInput().fill(typed);
+      await this.page.waitForFunction(holdsTyped, undefined, { timeout: 15_000 }).catch(() => undefined);
+      await this.page.locator('.quick-input-widget .quick-input-action .monaco-button', { hasText: /^OK$/ }).click();
+      try {
+        await dialogTitle.waitFor({ state: 'hidden', timeout: 10_000 });
+        return;
+      } catch (err) {
+        if (attempt === 3) {
+          throw new Error(`The Open dialog "${title}" did not take ${typed} after ${attempt} tries.`, { cause: err });
+        }
+      }
+    }
+  }
+
   async pickQuickItem(label: string | RegExp): Promise<void> {
     const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
     await row.waitFor({ timeout: 15_000 });
