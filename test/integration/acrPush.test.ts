@@ -201,6 +201,9 @@ after(async () => {
     .remove({ force: true })
     .catch(() => undefined);
   await Promise.allSettled([apps?.stop(), adminOnly?.stop(), locked?.stop(), acrBuilder?.stop()]);
+  if (acrBuilder) {
+    fs.rmSync(acrBuilder.dir, { recursive: true, force: true });
+  }
   for (const dir of certsDirs) {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -300,7 +303,7 @@ test('without an Azure sign-in that reaches the registry, a Deploy FROM an ACR i
   assert.match(errors[0], new RegExp(`${locked.address.replace(/\./g, '\\.')} did not let the host pull ${base.replace(/\./g, '\\.')}`));
   assert.match(
     recorded.outputs.get('Docker on Azure: Build') ?? '',
-    new RegExp(`Could not sign in to ${locked.address.replace(/\./g, '\\.')} through Azure for the build: .*azureADAuthenticationAsArmPolicy`),
+    new RegExp(`Could not sign in to ${locked.address.replace(/\./g, '\\.')} through Azure: .*azureADAuthenticationAsArmPolicy`),
   );
   await assert.rejects(new Dockerode({ socketPath: acrBuilder.socketPath }).getContainer(name).inspect(), /no such container/i);
 });

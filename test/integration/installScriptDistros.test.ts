@@ -278,6 +278,7 @@ test('Debian 12 in TLS mode: the TLS files go in after the package, the old daem
     );
   } finally {
     await dockerd.stop();
+    fs.rmSync(dockerd.dir, { recursive: true, force: true });
   }
 
   const again = await inContainer(installed, 'sh /install.sh', undefined, 'install-tls.sh');

@@ -7,4 +7,4 @@ export { unmountUnder } from './dockerdCleanup';
 export { startDockerd, type DockerdHandle, type DockerdOptions, type TcpTlsListener } from './dockerd';
 export { BASE_IMAGE, importBusybox } from './busyboxImage';
 export { startSshd, type SshdHandle, type SshdOptions } from './sshd';
-export { cleanupStaleRuns, RUNNER_PID_FILE, startTestEnvironment, type RunningTestEnvironment, type TestEnvironment } from './testEnvironment';
+export { cleanupStaleRuns, removeRunRoot, RUNNER_PID_FILE, startTestEnvironment, type RunningTestEnvironment, type TestEnvironment } from './testEnvironment';

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { cleanupStaleRuns, RUNNER_PID_FILE, startTestEnvironment, unmountUnder, which, type RunningTestEnvironment } from './engines';
+import { cleanupStaleRuns, removeRunRoot, RUNNER_PID_FILE, startTestEnvironment, which, type RunningTestEnvironment } from './engines';
 import { ARM_CA_DIR_VAR, TEST_ENV_VAR } from './testEnv';
 import { ensureEmulatorCa } from './armEmulator';
 
@@ -102,11 +102,10 @@ async function main(): Promise<number> {
         }
       }
       if (rootDir) {
-        await unmountUnder(rootDir);
-        try {
-          await fsp.rm(rootDir, { recursive: true, force: true });
-        } catch (e) {
-          say(`could not remove ${rootDir}: ${(e as Error).message}`);
+        // A test file killed mid-way leaves its swarm daemons and namespaces, recorded in the root.
+        await removeRunRoot(rootDir);
+        if (fs.existsSync(rootDir)) {
+          say(`could not remove ${rootDir}`);
         }
         say(`test environment stopped and removed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }

@@ -62,6 +62,14 @@ export function deleteSwarmNetwork(dir: string): Promise<void> {
   return deletePrivateNetwork(path.join(dir, NET_FILE));
 }
 
+/** The folders below `root` that hold a swarm harness, whatever the test named them. */
+export async function swarmHarnessDirs(root: string): Promise<string[]> {
+  const entries = await fsp.readdir(root).catch(() => [] as string[]);
+  const dirs = entries.map((n) => path.join(root, n));
+  const found = await Promise.all(dirs.map((d) => fsp.access(path.join(d, NET_FILE)).then(() => true, () => false)));
+  return dirs.filter((_, i) => found[i]);
+}
+
 /** The daemon folders of a swarm harness in `dir`, for cleaning up after a killed run. */
 export async function swarmDaemonDirs(dir: string): Promise<string[]> {
   const entries = await fsp.readdir(dir).catch(() => [] as string[]);

@@ -8,7 +8,7 @@ import { DockerdHandle, startDockerd } from './dockerd';
 import { sweepDaemonLeftovers, unmountUnder } from './dockerdCleanup';
 import { descendants, freePort, isAlive, readPidFile, readProc, startEvery, terminate } from './processes';
 import { SshdHandle, startSshd } from './sshd';
-import { deleteSwarmNetwork, swarmDaemonDirs } from './swarmCluster';
+import { deleteSwarmNetwork, swarmDaemonDirs, swarmHarnessDirs } from './swarmCluster';
 
 /** What tests get (as JSON, through DOA_TEST_ENV): how to reach each real service. */
 export interface TestEnvironment {
@@ -134,35 +134,45 @@ export async function cleanupStaleRuns(parent = '/tmp'): Promise<string[]> {
     if (owner === undefined || isAlive(owner)) {
       continue;
     }
-    // Test files may start their own sshd in an `ssh-*` folder of the run's root.
-    const sshDirs = (await fsp.readdir(root).catch(() => [])).filter((n) => n === 'ssh' || n.startsWith('ssh-'));
-    for (const sub of sshDirs) {
-      const sshPid = readPidFile(path.join(root, sub, 'sshd.pid'));
-      if (sshPid !== undefined && isAlive(sshPid) && readProc(sshPid)?.cmdline.includes(root + '/')) {
-        await terminate([sshPid, ...descendants(sshPid)], 5000).catch(() => undefined);
-      }
-    }
-    // Swarm harnesses (swarmCluster.ts) keep their daemons in `swarm-*/n*` and namespaces beside them.
-    const swarmDirs = (await fsp.readdir(root).catch(() => [])).filter((n) => n.startsWith('swarm-')).map((n) => path.join(root, n));
-    const daemonDirs = [path.join(root, 'main'), path.join(root, 'tls')];
-    for (const swarmDir of swarmDirs) {
-      daemonDirs.push(...(await swarmDaemonDirs(swarmDir)));
-    }
-    for (const dir of daemonDirs) {
-      const pid = readPidFile(path.join(dir, 'docker.pid'));
-      if (pid !== undefined && isAlive(pid) && readProc(pid)?.cmdline.includes(dir + '/')) {
-        await terminate([pid], 30_000).catch(() => undefined);
-      }
-      await sweepDaemonLeftovers(dir).catch(() => undefined);
-      await unmountUnder(dir);
-      await deleteBridge(dir).catch(() => undefined);
-    }
-    for (const swarmDir of swarmDirs) {
-      await deleteSwarmNetwork(swarmDir);
-    }
-    await unmountUnder(root);
-    await fsp.rm(root, { recursive: true, force: true }).catch(() => undefined);
+    await removeRunRoot(root);
     cleaned.push(root);
   }
   return cleaned;
 }
+
+/**
+ * Stops whatever still runs from a runner's root (sshd, the daemons, swarm harnesses and their
+ * namespaces), then removes it: for a killed run, and for a runner stopping after its test process
+ * was killed mid-file, when the swarm records in the root would otherwise go with it.
+ */
+export async function removeRunRoot(root: string): Promise<void> {
+  // Test files may start their own sshd in an `ssh-*` folder of the run's root.
+  const sshDirs = (await fsp.readdir(root).catch(() => [])).filter((n) => n === 'ssh' || n.startsWith('ssh-'));
+  for (const sub of sshDirs) {
+    const sshPid = readPidFile(path.join(root, sub, 'sshd.pid'));
+    if (sshPid !== undefined && isAlive(sshPid) && readProc(sshPid)?.cmdline.includes(root + '/')) {
+      await terminate([sshPid, ...descendants(sshPid)], 5000).catch(() => undefined);
+    }
+  }
+  // Swarm harnesses (swarmCluster.ts) keep their daemons in `<dir>/n*` and record their namespaces there.
+  const swarmDirs = await swarmHarnessDirs(root);
+  const daemonDirs = [path.join(root, 'main'), path.join(root, 'tls')];
+  for (const swarmDir of swarmDirs) {
+    daemonDirs.push(...(await swarmDaemonDirs(swarmDir)));
+  }
+  for (const dir of daemonDirs) {
+    const pid = readPidFile(path.join(dir, 'docker.pid'));
+    if (pid !== undefined && isAlive(pid) && readProc(pid)?.cmdline.includes(dir + '/')) {
+      await terminate([pid], 30_000).catch(() => undefined);
+    }
+    await sweepDaemonLeftovers(dir).catch(() => undefined);
+    await unmountUnder(dir);
+    await deleteBridge(dir).catch(() => undefined);
+  }
+  for (const swarmDir of swarmDirs) {
+    await deleteSwarmNetwork(swarmDir);
+  }
+  await unmountUnder(root);
+  await fsp.rm(root, { recursive: true, force: true }).catch(() => undefined);
+}
+

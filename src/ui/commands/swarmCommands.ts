@@ -70,6 +70,7 @@ export function scaleSwarmService(deps: CommandDeps): CommandHandler {
       title: `Scale ${service.name}`,
       prompt: `Replicas (now ${service.running} running of ${service.desired})`,
       value: String(service.desired),
+      ignoreFocusOut: true,
       validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'A whole number of 0 or more.'),
     });
     if (typed === undefined) {
