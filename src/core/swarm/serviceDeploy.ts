@@ -10,7 +10,7 @@ import type { PortMapping } from '../docker/deployContainer';
 import { DockerHostError } from '../docker/errors';
 import { DEPLOYED_FROM_LABEL } from '../docker/presentation';
 import { registryOf } from '../docker/registryAuth';
-import { dial, inSwarm } from './swarmApi';
+import { createService, inSwarm } from './swarmApi';
 import { parseNode, taskName, type SwarmTask } from './swarmModel';
 import { nodeNames, tasksOfService, updateServiceImage, type FollowOptions } from './serviceUpdate';
 
@@ -138,22 +138,7 @@ export async function deployService(docker: Dockerode, spec: ServiceDeploySpec, 
   const headers: Record<string, string> = options.registryAuth ? { 'X-Registry-Auth': options.registryAuth } : {};
   const existing = await serviceNamed(docker, spec.name);
   if (!existing) {
-    const made = await inSwarm(() =>
-      dial<{ ID: string }>(docker, {
-        path: '/services/create',
-        method: 'POST',
-        headers,
-        options: { _body: serviceSpec(spec) },
-        statusCodes: {
-          201: true,
-          400: 'bad parameter',
-          403: 'network is not eligible for services',
-          409: 'name conflicts with an existing service',
-          500: 'server error',
-          503: 'node is not part of a swarm',
-        },
-      }),
-    );
+    const made = await inSwarm(() => createService(docker, serviceSpec(spec), headers));
     const nodes = await waitForReplicas(docker, made.ID, spec, options);
     return { outcome: 'created', service: spec.name, running: nodes.length, nodes };
   }

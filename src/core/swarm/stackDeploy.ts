@@ -7,7 +7,7 @@ import * as path from 'path';
 import type Dockerode from 'dockerode';
 import { DockerHostError } from '../docker/errors';
 import { registryOf } from '../docker/registryAuth';
-import { dial, postUpdate, swarmError } from './swarmApi';
+import { createService, dial, postUpdate, swarmError } from './swarmApi';
 import { STACK_LABEL } from './swarmModel';
 import { parseDotEnv, planStack, type StackPlan } from './stackPlan';
 
@@ -133,20 +133,7 @@ async function deployServices(docker: Dockerode, plan: StackPlan, registryAuth: 
     const found = byName(all, (x) => String(x.Spec?.Name), s.name);
     const headers = headersOf.get(s.name);
     if (!found) {
-      await dial(docker, {
-        path: '/services/create',
-        method: 'POST',
-        headers,
-        options: { _body: s.spec },
-        statusCodes: {
-          201: true,
-          400: 'bad parameter',
-          403: 'network is not eligible for services',
-          409: 'name conflicts with an existing service',
-          500: 'server error',
-          503: 'node is not part of a swarm',
-        },
-      });
+      await createService(docker, s.spec, headers);
       out.created.push(`service ${s.name}`);
       continue;
     }

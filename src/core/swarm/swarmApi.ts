@@ -96,6 +96,24 @@ export async function postUpdate(
   });
 }
 
+/** `POST /services/create`; `headers` carry X-Registry-Auth when the nodes must sign in to pull. */
+export function createService(docker: Dockerode, spec: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ ID: string }> {
+  return dial<{ ID: string }>(docker, {
+    path: '/services/create',
+    method: 'POST',
+    headers,
+    options: { _body: spec },
+    statusCodes: {
+      201: true,
+      400: 'bad parameter',
+      403: 'network is not eligible for services',
+      409: 'name conflicts with an existing service',
+      500: 'server error',
+      503: 'node is not part of a swarm',
+    },
+  });
+}
+
 export type NodeAvailability = 'active' | 'pause' | 'drain';
 
 function updateNode(docker: Dockerode, nodeId: string, change: Record<string, unknown>): Promise<void> {

@@ -7,7 +7,7 @@ import { isAzureSignInError } from '../../core/azure/azureErrors';
 import { isDockerHost } from '../../core/azure/azureHostSpec';
 import type { AzureVm } from '../../core/azure/vmModel';
 import { installDockerOnVm, InstallCancelled, InstallRefused, windowsNotYet } from '../../core/azure/dockerInstall/installDocker';
-import { scriptLogLine } from './scriptLog';
+import { scriptEventSink } from './scriptLog';
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { ScriptTarget } from '../../core/azure/dockerInstall/customScriptRun';
 import { deleteExtensions, legacyDockerExtensionNames } from '../../core/azure/dockerInstall/legacyExtension';
@@ -213,12 +213,7 @@ export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
             tls: tls?.server,
             signal,
             pollIntervalMs: seconds * 1000,
-            onEvent: (e) => {
-              log.appendLine(scriptLogLine(e));
-              if (e.kind === 'step') {
-                progress.report({ message: e.text });
-              }
-            },
+            onEvent: scriptEventSink(log, progress),
           },
         ),
       );

@@ -8,7 +8,7 @@ import { uninstallDockerAccess, UninstallCancelled } from '../../core/azure/dock
 import type { UninstallReport } from '../../core/azure/dockerInstall/uninstallScript';
 import { errorText, isCancellation } from '../../core/docker/errors';
 import { AzureHostNode } from '../tree/azureNodes';
-import { scriptLogLine } from './scriptLog';
+import { scriptEventSink } from './scriptLog';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
 /**
@@ -77,12 +77,7 @@ export function removeDockerAccessCommand(deps: CommandDeps): CommandHandler {
             takeUnrecorded,
             signal,
             pollIntervalMs: seconds * 1000,
-            onEvent: (e) => {
-              log.appendLine(scriptLogLine(e));
-              if (e.kind === 'step') {
-                progress.report({ message: e.text });
-              }
-            },
+            onEvent: scriptEventSink(log, progress),
           },
         ),
       );

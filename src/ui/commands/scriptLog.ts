@@ -21,3 +21,13 @@ export function scriptLogLine(e: ScriptEvent): string {
   const line = marker ? marker[1] + e.line.slice(marker[0].length) : e.line;
   return `  ${e.stream === 'stderr' ? '! ' : ''}${line}`;
 }
+
+/** A script run's events: every one to the output channel, its steps to the progress notification too. */
+export function scriptEventSink(log: { appendLine(line: string): void }, progress: { report(value: { message?: string }): void }) {
+  return (e: ScriptEvent): void => {
+    log.appendLine(scriptLogLine(e));
+    if (e.kind === 'step') {
+      progress.report({ message: e.text });
+    }
+  };
+}
