@@ -2,10 +2,9 @@ import { memento, recorded, resetRecorded, secretStorage, Uri } from '../support
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Dockerode from 'dockerode';
 import { defaultConnectionEnvironment } from '../../src/core/docker/connectionEnvironment';
 import { DEPLOYED_FROM_LABEL } from '../../src/core/docker/presentation';
 import { pushImage } from '../../src/core/docker/pushImage';
@@ -14,7 +13,7 @@ import { createSwarm } from '../../src/core/swarm/createSwarm';
 import { parseNode, parseTask } from '../../src/core/swarm/swarmModel';
 import { RegistryCredentialsStore } from '../../src/ui/registries/registryCredentialsStore';
 import { startHostViews, type HostViews } from '../support/hostViews';
-import { startSwarmHosts, type SwarmHost, type SwarmHosts } from '../support/swarmCluster';
+import { startSwarmHosts, type SwarmHost, type SwarmHosts, swarmEngine } from '../support/swarmCluster';
 import { dockerCli, httpGet, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 /**
@@ -43,16 +42,7 @@ const errors = () => recorded.messages.filter((m) => m.level === 'error').map((m
 const infos = () => recorded.messages.filter((m) => m.level === 'info').map((m) => m.text);
 const buildLog = () => recorded.outputs.get('Docker on Azure: Build') ?? '';
 
-function engine(h: SwarmHost): Dockerode {
-  return new Dockerode({
-    protocol: 'https',
-    host: h.address,
-    port: h.tls.port,
-    ca: readFileSync(h.tls.ca),
-    cert: readFileSync(h.tls.cert),
-    key: readFileSync(h.tls.key),
-  });
-}
+const engine = swarmEngine;
 
 const manager = () => cluster.hosts[0];
 const workers = () => cluster.hosts.slice(1);

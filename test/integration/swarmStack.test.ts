@@ -1,9 +1,8 @@
 import { recorded, resetRecorded } from '../support/installVscodeFake';
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import Dockerode from 'dockerode';
 import { createSwarm } from '../../src/core/swarm/createSwarm';
 import { deployStackFile } from '../../src/core/swarm/stackDeploy';
 import { readSwarm } from '../../src/core/swarm/swarmApi';
@@ -13,7 +12,7 @@ import { defaultConnectionEnvironment } from '../../src/core/docker/connectionEn
 import type { TreeNode } from '../../src/ui/tree/treeNode';
 import { SwarmSectionNode, SwarmsGroupNode, SwarmStackRow, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
 import { startHostViews, type HostViews } from '../support/hostViews';
-import { startSwarmHosts, type SwarmHost, type SwarmHosts } from '../support/swarmCluster';
+import { startSwarmHosts, swarmEngine, type SwarmHosts } from '../support/swarmCluster';
 import { dockerCli, eventually, loadTestEnvironment, uniqueName } from '../support/testEnv';
 
 /**
@@ -25,16 +24,7 @@ let cluster: SwarmHosts;
 let dir: string;
 let views: HostViews;
 
-function engine(h: SwarmHost): Dockerode {
-  return new Dockerode({
-    protocol: 'https',
-    host: h.address,
-    port: h.tls.port,
-    ca: readFileSync(h.tls.ca),
-    cert: readFileSync(h.tls.cert),
-    key: readFileSync(h.tls.key),
-  });
-}
+const engine = swarmEngine;
 
 const manager = () => cluster.hosts[0];
 const cli = (args: string[]) => dockerCli(args, manager().tls);

@@ -7,7 +7,9 @@
  * The bridge and namespaces are a {@link PrivateNetwork} recorded in `net.json`, so a run killed
  * half way is cleaned up by the next one ({@link cleanupStaleRuns}).
  */
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import Dockerode from 'dockerode';
 import * as path from 'node:path';
 import { importBusybox } from './busyboxImage';
 import { makeTlsMaterial } from './certs';
@@ -66,7 +68,14 @@ export function deleteSwarmNetwork(dir: string): Promise<void> {
 export async function swarmHarnessDirs(root: string): Promise<string[]> {
   const entries = await fsp.readdir(root).catch(() => [] as string[]);
   const dirs = entries.map((n) => path.join(root, n));
-  const found = await Promise.all(dirs.map((d) => fsp.access(path.join(d, NET_FILE)).then(() => true, () => false)));
+  const found = await Promise.all(
+    dirs.map((d) =>
+      fsp.access(path.join(d, NET_FILE)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   return dirs.filter((_, i) => found[i]);
 }
 
@@ -157,4 +166,16 @@ export async function startSwarmHosts(dir: string, count = 3, options: SwarmHost
     await stop().catch(() => undefined);
     throw e;
   }
+}
+
+/** The node's daemon over mutual TLS, as a provisioned host is reached. */
+export function swarmEngine(h: SwarmHost): Dockerode {
+  return new Dockerode({
+    protocol: 'https',
+    host: h.address,
+    port: h.tls.port,
+    ca: fs.readFileSync(h.tls.ca),
+    cert: fs.readFileSync(h.tls.cert),
+    key: fs.readFileSync(h.tls.key),
+  });
 }
