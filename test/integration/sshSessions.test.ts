@@ -227,6 +227,26 @@ test('a server that allows only 3 sessions per connection refuses the 4th channe
   await eventually(async () => assert.equal(await connectionsTo(threeSessions.port), 0, 'dispose closes every connection'));
 });
 
+test('a connection opened because another was full closes once it idles, even if the full one makes room only later', async () => {
+  const host = session(threeSessions);
+  const dial = () => host.connect().dial();
+  const first = await Promise.all([dial(), dial(), dial()]);
+  const overflow = await dial();
+  assert.equal(await connectionsTo(threeSessions.port), 2, 'the 4th channel needed a second connection');
+  overflow.destroy();
+  first[0].destroy();
+  await eventually(async () =>
+    assert.equal(await connectionsTo(threeSessions.port), 1, 'the second connection is idle and the first has room again: only one stays'),
+  );
+  const again = await dial();
+  assert.equal(await connectionsTo(threeSessions.port), 1, 'the next channel goes on the connection that stayed');
+  for (const channel of [again, ...first]) {
+    channel.destroy();
+  }
+  host.dispose();
+  await eventually(async () => assert.equal(await connectionsTo(threeSessions.port), 0));
+});
+
 test('a server that refuses every session fails the listing, saying so, and leaves no connection once disposed', async () => {
   const host = session(noSessions);
   const err = await host.load().then(

@@ -174,10 +174,17 @@ export class SshDialAgent extends http.Agent {
     return link;
   }
 
+  /**
+   * Any idle connection closes while another has room, not only the one just released: one opened
+   * because another was full must go once that one makes room again, whichever frees up first.
+   * The newest go first, so the oldest connection is the one that stays.
+   */
   private release(link: SshLink): void {
     link.channels -= 1;
-    if (link.channels === 0 && (this.retired || [...this.links].some((other) => other !== link && hasRoom(other)))) {
-      this.closeLink(link);
+    for (const idle of [...this.links].reverse()) {
+      if (idle.channels === 0 && (this.retired || [...this.links].some((other) => other !== idle && hasRoom(other)))) {
+        this.closeLink(idle);
+      }
     }
   }
 
