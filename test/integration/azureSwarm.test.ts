@@ -483,3 +483,50 @@ test('Add Azure Worker… on a swarm Create Swarm on Azure made: one more VM in 
     );
   });
 });
+
+test('Add Azure Worker… that Azure refuses: one sentence names the VM, and only what this run made is removed', async () => {
+  const before = arm.snapshot();
+  arm.faults.refuseNext(
+    'PUT',
+    /\/virtualMachines\/swarm-1-w3$/i,
+    409,
+    'OperationNotAllowed',
+    'Operation could not be completed as it results in exceeding approved standardBSFamily Cores quota.',
+  );
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  recorded.answers.push(byDefault);
+  await recorded.commands.get('dockerOnAzure.swarm.addAzureWorker')!(await swarmRow('swarm-1-m1'));
+  assert.deepEqual([recorded.answerErrors, recorded.answers], [[], []], messages());
+  const errors = recorded.messages.filter((m) => m.level === 'error').map((m) => m.text);
+  assert.equal(errors.length, 1, messages());
+  assert.match(errors[0], /^swarm-1-w3 was not added to the swarm-1-m1 swarm: Provisioning failed: .*quota.* Nothing it created remains\.$/);
+  assert.ok(recorded.progress.includes('Removing public IP address swarm-1-w3-ip'), recorded.progress.join(' | '));
+  assert.equal(arm.snapshot(), before, 'the subscription is as it was: the shared network and the other nodes untouched');
+});
+
+test('Add Azure Worker… cancelled while the new VM boots: the VM, NIC and IP go, and nothing is kept here for it', async () => {
+  const before = arm.snapshot();
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  const push = recorded.progress.push.bind(recorded.progress);
+  recorded.progress.push = (...items: string[]) => {
+    if (items.some((m) => m.startsWith('swarm-1-w3: waiting for Docker'))) {
+      setImmediate(() => recorded.cancelProgress?.());
+    }
+    return push(...items);
+  };
+  recorded.answers.push(byDefault);
+  await recorded.commands.get('dockerOnAzure.swarm.addAzureWorker')!(await swarmRow('swarm-1-m1'));
+  assert.deepEqual([recorded.answerErrors, recorded.answers], [[], []], messages());
+  assert.deepEqual(
+    recorded.messages.map((m) => `${m.level}: ${m.text}`),
+    ['info: swarm-1-w3 was not added to the swarm-1-m1 swarm: Provisioning was cancelled. Nothing it created remains.'],
+  );
+  assert.equal(arm.snapshot(), before, 'the subscription is as it was');
+  const vmId = `${swarm1Group()}/providers/Microsoft.Compute/virtualMachines/swarm-1-w3`;
+  assert.equal(await azure.hostTls.get(vmId), undefined, 'no certificates kept for the deleted VM');
+  assert.equal(azure.marks.sshKey(vmId), undefined, 'no SSH key kept for it');
+  await arm.dockerHostsSettled();
+  assert.ok(!arm.bootedHosts().some((b) => b.vmId.endsWith('/swarm-1-w3')), 'its daemon stopped with it');
+});
