@@ -484,8 +484,9 @@ test('Add Azure Worker… on a swarm Create Swarm on Azure made: one more VM in 
   });
 });
 
-test('Add Azure Worker… that Azure refuses: one sentence names the VM, and only what this run made is removed', async () => {
+test('Add Azure Worker… of another size, refused by Azure: one sentence names the VM, and only what this run made is removed', async () => {
   const before = arm.snapshot();
+  const vmPuts = () => arm.requests.filter((r) => r.method === 'PUT' && /\/virtualMachines\/swarm-1-w3$/i.test(r.path));
   arm.faults.refuseNext(
     'PUT',
     /\/virtualMachines\/swarm-1-w3$/i,
@@ -495,9 +496,25 @@ test('Add Azure Worker… that Azure refuses: one sentence names the VM, and onl
   );
   resetRecorded();
   recorded.config = { ...azure.config };
-  recorded.answers.push(byDefault);
+  const seen: { sizes?: Item[] } = {};
+  recorded.answers.push((items: Item[]) => {
+    seen.sizes = items;
+    return items[1];
+  });
   await recorded.commands.get('dockerOnAzure.swarm.addAzureWorker')!(await swarmRow('swarm-1-m1'));
   assert.deepEqual([recorded.answerErrors, recorded.answers], [[], []], messages());
+  const sameSize = (
+    arm.resource(`${swarm1Group()}/providers/Microsoft.Compute/virtualMachines/swarm-1-m1`) as { properties: { hardwareProfile: { vmSize: string } } }
+  ).properties.hardwareProfile.vmSize;
+  assert.equal(seen.sizes?.[0].value, sameSize, "the manager's size comes first, picked");
+  assert.ok(seen.sizes?.[0].picked);
+  const other = seen.sizes![1].value as string;
+  assert.notEqual(other, sameSize);
+  assert.deepEqual(
+    vmPuts().map((r) => (r.body as { properties: { hardwareProfile: { vmSize: string } } }).properties.hardwareProfile.vmSize),
+    [other],
+    'the VM was asked for in the size picked',
+  );
   const errors = recorded.messages.filter((m) => m.level === 'error').map((m) => m.text);
   assert.equal(errors.length, 1, messages());
   assert.match(errors[0], /^swarm-1-w3 was not added to the swarm-1-m1 swarm: Provisioning failed: .*quota.* Nothing it created remains\.$/);
@@ -529,4 +546,26 @@ test('Add Azure Worker… cancelled while the new VM boots: the VM, NIC and IP g
   assert.equal(azure.marks.sshKey(vmId), undefined, 'no SSH key kept for it');
   await arm.dockerHostsSettled();
   assert.ok(!arm.bootedHosts().some((b) => b.vmId.endsWith('/swarm-1-w3')), 'its daemon stopped with it');
+});
+
+test("Add Azure Worker… from a machine without the swarm's CA says so in one sentence and creates nothing", async () => {
+  const before = arm.snapshot();
+  const managerId = `${swarm1Group()}/providers/Microsoft.Compute/virtualMachines/swarm-1-m1`;
+  const [tls, ca] = [await azure.hostTls.get(managerId), await azure.hostTls.issuer(managerId)];
+  assert.ok(tls && ca);
+  await azure.hostTls.set(managerId, { ...tls, caKey: '' });
+  try {
+    resetRecorded();
+    recorded.config = { ...azure.config };
+    await recorded.commands.get('dockerOnAzure.swarm.addAzureWorker')!(await swarmRow('swarm-1-m1'));
+    assert.deepEqual(
+      recorded.messages.map((m) => `${m.level}: ${m.text}`),
+      [
+        'error: This machine does not hold what the nodes of the swarm-1-m1 swarm are made with (the CA of swarm-1-m1, its SSH key and image): add the worker from the machine that created the swarm.',
+      ],
+    );
+    assert.equal(arm.snapshot(), before);
+  } finally {
+    await azure.hostTls.set(managerId, { ...tls, caKey: ca.keyPem });
+  }
 });
