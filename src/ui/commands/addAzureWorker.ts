@@ -34,10 +34,11 @@ export function addAzureWorker(deps: CommandDeps): CommandHandler {
     if (!inventory) {
       return;
     }
-    const like = deps.azureHosts.listedHosts().find((h) => h.session?.spec.id === manager.session.spec.id);
+    // From the listing, not the Azure view's rows: the swarm row can be used with that view never opened.
+    const like = await inventory.findHostVm(manager.session.spec.id);
     if (!like) {
       throw new DockerHostError(
-        `${manager.session.spec.name} is not listed in Azure Docker Hosts: expand its subscription there, then add the worker again.`,
+        `${manager.session.spec.name} is not among the VMs of your selected subscriptions any more: refresh Azure Docker Hosts, then add the worker again.`,
         'SWARM_MANAGER_NOT_LISTED',
       );
     }
