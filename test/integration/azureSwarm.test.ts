@@ -20,9 +20,10 @@ import { dockerCli, eventually } from '../support/testEnv';
 import type { FakeInputBox } from '../support/vscodeFake';
 import { TAG_HOST } from '../../src/core/azure/hostTags';
 import { AzureHostNode, SubscriptionNode } from '../../src/ui/tree/azureNodes';
-import { SwarmNodeRow, SwarmServiceRow } from '../../src/ui/tree/swarmNodes';
+import { SwarmNodeRow, SwarmServiceRow, SwarmsGroupNode, SwarmTreeNode } from '../../src/ui/tree/swarmNodes';
 import type { TreeNode } from '../../src/ui/tree/treeNode';
 import { onlySwarmShown, swarmSection } from '../support/swarmTree';
+import { engineRequest } from '../support/engineApi';
 
 const env = loadTestEnvironment();
 let arm: ArmEmulator;
@@ -304,4 +305,267 @@ test("deleting one node's VM takes its own pieces only: the cluster's NSG and VN
     ['disks/tri-m3-osdisk', 'networkInterfaces/tri-m3-nic', 'publicIPAddresses/tri-m3-ip', 'virtualMachines/tri-m3'].sort(),
   );
   assert.ok(inGroup().includes('networkSecurityGroups/tri-nsg') && inGroup().includes('virtualNetworks/tri-vnet'), inGroup().join());
+});
+
+/** The swarm row whose first manager is `manager`, read afresh. */
+async function swarmRow(manager: string): Promise<SwarmTreeNode> {
+  azure.otherView.refreshSwarms();
+  const group = (await azure.otherView.provider.getChildren()).find((n): n is SwarmsGroupNode => n instanceof SwarmsGroupNode);
+  assert.ok(group, 'the view has a Swarms group');
+  const row = (await azure.otherView.provider.getChildren(group)).find((n): n is SwarmTreeNode => n instanceof SwarmTreeNode && n.name === manager);
+  assert.ok(row, `the ${manager} swarm is shown`);
+  return row;
+}
+
+/** A GET on a daemon's own Engine API, its query's JSON encoded. */
+async function engineJson<T>(socketPath: string, urlPath: string): Promise<T> {
+  const [route, query] = urlPath.split('?');
+  const search = query ? `?${query.replace(/=(.*)$/, (_, v: string) => `=${encodeURIComponent(v)}`)}` : '';
+  const { status, body } = await engineRequest(socketPath, 'GET', `${route}${search}`, 60_000);
+  assert.equal(status, 200, body);
+  return JSON.parse(body) as T;
+}
+
+interface EngineTask {
+  NodeID: string;
+  DesiredState: string;
+  Status: { State: string; Timestamp: string };
+}
+
+const swarm1Group = () => `/subscriptions/${sub}/resourceGroups/swarm-1-rg`;
+const swarm1Inventory = () =>
+  arm
+    .inventory()
+    .filter((id) => id.toLowerCase().startsWith(swarm1Group().toLowerCase()))
+    .map((id) => id.split('/').slice(-2).join('/'))
+    .sort();
+/** What the swarm's VNet and NSG hold of their own (a subnet's list of the NICs in it is Azure's to keep). */
+const sharedResources = () => {
+  const at = (r: string) =>
+    arm.resource(`${swarm1Group()}/providers/Microsoft.Network/${r}`) as Record<string, unknown> & { properties: Record<string, unknown> };
+  const vnet = at('virtualNetworks/swarm-1-vnet') as {
+    etag: string;
+    tags: unknown;
+    properties: { addressSpace: unknown; subnets: { name: string; properties: { addressPrefix: string } }[] };
+  };
+  const nsg = at('networkSecurityGroups/swarm-1-nsg');
+  return JSON.stringify({
+    vnet: [vnet.etag, vnet.tags, vnet.properties.addressSpace, vnet.properties.subnets.map((s) => [s.name, s.properties.addressPrefix])],
+    nsg: [nsg.etag, nsg.tags, nsg.properties.securityRules],
+  });
+};
+const nodeResources = (vm: string) => [`disks/${vm}-osdisk`, `networkInterfaces/${vm}-nic`, `publicIPAddresses/${vm}-ip`, `virtualMachines/${vm}`];
+
+test('Remove Node from Swarm… on an Azure worker, then its VM: the tasks run elsewhere before it leaves, and only its own NIC, IP and disk go with it', async () => {
+  const managerSocket = arm.bootedHosts().find((b) => b.vmId.endsWith('/swarm-1-m1'))!.socketPath;
+  const w2 = (await swarmSection(azure.otherView.provider, await swarmRow('swarm-1-m1'), 'Nodes')).find(
+    (n): n is SwarmNodeRow => n instanceof SwarmNodeRow && label(n) === 'swarm-1-w2',
+  );
+  assert.ok(w2?.host, 'swarm-1-w2 is shown as one of your hosts');
+  const w2Id = w2.node.id;
+  const before = swarm1Inventory();
+  const shared = sharedResources();
+  const others = JSON.stringify(
+    ['swarm-1-m1', 'swarm-1-w1'].map((vm) => arm.resource(`${swarm1Group()}/providers/Microsoft.Compute/virtualMachines/${vm}`)),
+  );
+  // Spread over three nodes, so swarm-1-w2 runs a replica its removal has to move.
+  const tasksBefore = await engineJson<EngineTask[]>(managerSocket, '/tasks?filters={"service":["shop_web"],"desired-state":["running"]}');
+  assert.ok(
+    tasksBefore.some((t) => t.NodeID === w2Id),
+    'swarm-1-w2 runs a task of shop_web',
+  );
+
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  // When the node is told to leave: every replica must already run on another node by then.
+  let leftAt: number | undefined;
+  const push = recorded.progress.push.bind(recorded.progress);
+  recorded.progress.push = (...items: string[]) => {
+    if (items.some((m) => m === 'swarm-1-w2 leaves the swarm…')) {
+      leftAt ??= Date.now();
+    }
+    return push(...items);
+  };
+  recorded.answers.push('Remove', 'Delete VM…', 'swarm-1-w2');
+  await recorded.commands.get('dockerOnAzure.swarm.removeNode')!(w2);
+  assert.deepEqual([recorded.answerErrors, recorded.answers], [[], []], messages());
+  assert.ok(leftAt, `the node was made to leave: ${recorded.progress.join(' | ')}`);
+  assert.match(messages(), /info: Deleted swarm-1-w2 and the 3 resource\(s\) created with it\.$/);
+
+  const tasks = await engineJson<EngineTask[]>(managerSocket, '/tasks?filters={"service":["shop_web"],"desired-state":["running"]}');
+  const running = tasks.filter((t) => t.Status.State === 'running');
+  assert.equal(running.length, 3, JSON.stringify(tasks));
+  for (const t of running) {
+    assert.notEqual(t.NodeID, w2Id, 'no replica left on the removed node');
+    assert.ok(Date.parse(t.Status.Timestamp) < leftAt, `a replica ran on another node before the leave (${t.Status.Timestamp})`);
+  }
+  const nodes = await engineJson<{ Description: { Hostname: string } }[]>(managerSocket, '/nodes');
+  assert.deepEqual(nodes.map((n) => n.Description.Hostname).sort(), ['swarm-1-m1', 'swarm-1-w1']);
+
+  assert.deepEqual(
+    before.filter((r) => !swarm1Inventory().includes(r)),
+    nodeResources('swarm-1-w2'),
+    'the VM and exactly its own NIC, disk and public IP are gone',
+  );
+  assert.equal(sharedResources(), shared, 'the VNet and the NSG with its swarm rules are untouched');
+  assert.equal(
+    JSON.stringify(['swarm-1-m1', 'swarm-1-w1'].map((vm) => arm.resource(`${swarm1Group()}/providers/Microsoft.Compute/virtualMachines/${vm}`))),
+    others,
+    'the other nodes are untouched',
+  );
+});
+
+test('Add Azure Worker… on a swarm Create Swarm on Azure made: one more VM in its network, joined, and the service spreads onto it', async () => {
+  const row = await swarmRow('swarm-1-m1');
+  assert.match(String(row.getTreeItem().contextValue), /\bazureSwarm\b/, 'the row offers Add Azure Worker…');
+  const managerSocket = arm.bootedHosts().find((b) => b.vmId.endsWith('/swarm-1-m1'))!.socketPath;
+  const before = swarm1Inventory();
+  const shared = sharedResources();
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  recorded.answers.push(byDefault); // the size of the other nodes
+  await recorded.commands.get('dockerOnAzure.swarm.addAzureWorker')!(row);
+  assert.deepEqual([recorded.answerErrors, recorded.answers], [[], []], messages());
+  assert.deepEqual(
+    recorded.messages.map((m) => `${m.level}: ${m.text}`),
+    ['info: swarm-1-w2 joined the swarm-1-m1 swarm as a worker.'],
+  );
+  for (const line of ['Creating virtual machine swarm-1-w2', 'swarm-1-w2: Docker answers', 'Joining swarm-1-w2…']) {
+    assert.ok(recorded.progress.includes(line), `progress shows "${line}": ${recorded.progress.join(' | ')}`);
+  }
+  assert.ok(!recorded.progress.some((p) => p.includes('SWMTKN')), 'no token in progress');
+  assert.deepEqual(
+    swarm1Inventory().filter((r) => !before.includes(r)),
+    nodeResources('swarm-1-w2'),
+    'only the new node was created',
+  );
+  assert.equal(sharedResources(), shared, 'the VNet and the NSG are as they were');
+  const vm = (name: string) =>
+    arm.resource(`${swarm1Group()}/providers/Microsoft.Compute/virtualMachines/${name}`) as {
+      location: string;
+      tags: Record<string, string>;
+      properties: { hardwareProfile: { vmSize: string } };
+    };
+  assert.equal(vm('swarm-1-w2').properties.hardwareProfile.vmSize, vm('swarm-1-w1').properties.hardwareProfile.vmSize);
+  assert.equal(vm('swarm-1-w2').location, vm('swarm-1-w1').location);
+  assert.equal(vm('swarm-1-w2').tags[TAG_HOST], 'true');
+  await arm.dockerHostsSettled();
+  const added = arm.bootedHosts().find((b) => b.vmId.endsWith('/swarm-1-w2'))!;
+  const nodes = await engineJson<{ ID: string; Description: { Hostname: string }; Status: { State: string; Addr: string } }[]>(
+    managerSocket,
+    '/nodes',
+  );
+  assert.deepEqual(nodes.map((n) => `${n.Description.Hostname} ${n.Status.State}`).sort(), [
+    'swarm-1-m1 ready',
+    'swarm-1-w1 ready',
+    'swarm-1-w2 ready',
+  ]);
+  const fresh = nodes.find((n) => n.Description.Hostname === 'swarm-1-w2')!;
+  assert.equal(fresh.Status.Addr, added.privateAddress, 'it advertises its private address');
+
+  // Scaled through the product, the service's new replicas go to the new node too.
+  await importBusybox(added.socketPath);
+  const service = (await swarmSection(azure.otherView.provider, await swarmRow('swarm-1-m1'), 'Services')).find(
+    (n): n is SwarmServiceRow => n instanceof SwarmServiceRow && label(n) === 'shop_web',
+  );
+  assert.ok(service);
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  recorded.answers.push('6');
+  await recorded.commands.get('dockerOnAzure.swarm.scaleService')!(service);
+  await eventually(async () => {
+    const tasks = await engineJson<EngineTask[]>(managerSocket, '/tasks?filters={"service":["shop_web"],"desired-state":["running"]}');
+    const running = tasks.filter((t) => t.Status.State === 'running');
+    assert.equal(running.length, 6, JSON.stringify(tasks.map((t) => t.Status.State)));
+    assert.ok(
+      running.some((t) => t.NodeID === fresh.ID),
+      'a replica runs on the new node',
+    );
+  });
+});
+
+test('Add Azure Worker… of another size, refused by Azure: one sentence names the VM, and only what this run made is removed', async () => {
+  const before = arm.snapshot();
+  const vmPuts = () => arm.requests.filter((r) => r.method === 'PUT' && /\/virtualMachines\/swarm-1-w3$/i.test(r.path));
+  arm.faults.refuseNext(
+    'PUT',
+    /\/virtualMachines\/swarm-1-w3$/i,
+    409,
+    'OperationNotAllowed',
+    'Operation could not be completed as it results in exceeding approved standardBSFamily Cores quota.',
+  );
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  const seen: { sizes?: Item[] } = {};
+  recorded.answers.push((items: Item[]) => {
+    seen.sizes = items;
+    return items[1];
+  });
+  await recorded.commands.get('dockerOnAzure.swarm.addAzureWorker')!(await swarmRow('swarm-1-m1'));
+  assert.deepEqual([recorded.answerErrors, recorded.answers], [[], []], messages());
+  const sameSize = (
+    arm.resource(`${swarm1Group()}/providers/Microsoft.Compute/virtualMachines/swarm-1-m1`) as { properties: { hardwareProfile: { vmSize: string } } }
+  ).properties.hardwareProfile.vmSize;
+  assert.equal(seen.sizes?.[0].value, sameSize, "the manager's size comes first, picked");
+  assert.ok(seen.sizes?.[0].picked);
+  const other = seen.sizes![1].value as string;
+  assert.notEqual(other, sameSize);
+  assert.deepEqual(
+    vmPuts().map((r) => (r.body as { properties: { hardwareProfile: { vmSize: string } } }).properties.hardwareProfile.vmSize),
+    [other],
+    'the VM was asked for in the size picked',
+  );
+  const errors = recorded.messages.filter((m) => m.level === 'error').map((m) => m.text);
+  assert.equal(errors.length, 1, messages());
+  assert.match(errors[0], /^swarm-1-w3 was not added to the swarm-1-m1 swarm: Provisioning failed: .*quota.* Nothing it created remains\.$/);
+  assert.ok(recorded.progress.includes('Removing public IP address swarm-1-w3-ip'), recorded.progress.join(' | '));
+  assert.equal(arm.snapshot(), before, 'the subscription is as it was: the shared network and the other nodes untouched');
+});
+
+test('Add Azure Worker… cancelled while the new VM boots: the VM, NIC and IP go, and nothing is kept here for it', async () => {
+  const before = arm.snapshot();
+  resetRecorded();
+  recorded.config = { ...azure.config };
+  const push = recorded.progress.push.bind(recorded.progress);
+  recorded.progress.push = (...items: string[]) => {
+    if (items.some((m) => m.startsWith('swarm-1-w3: waiting for Docker'))) {
+      setImmediate(() => recorded.cancelProgress?.());
+    }
+    return push(...items);
+  };
+  recorded.answers.push(byDefault);
+  await recorded.commands.get('dockerOnAzure.swarm.addAzureWorker')!(await swarmRow('swarm-1-m1'));
+  assert.deepEqual([recorded.answerErrors, recorded.answers], [[], []], messages());
+  assert.deepEqual(
+    recorded.messages.map((m) => `${m.level}: ${m.text}`),
+    ['info: swarm-1-w3 was not added to the swarm-1-m1 swarm: Provisioning was cancelled. Nothing it created remains.'],
+  );
+  assert.equal(arm.snapshot(), before, 'the subscription is as it was');
+  const vmId = `${swarm1Group()}/providers/Microsoft.Compute/virtualMachines/swarm-1-w3`;
+  assert.equal(await azure.hostTls.get(vmId), undefined, 'no certificates kept for the deleted VM');
+  assert.equal(azure.marks.sshKey(vmId), undefined, 'no SSH key kept for it');
+  await arm.dockerHostsSettled();
+  assert.ok(!arm.bootedHosts().some((b) => b.vmId.endsWith('/swarm-1-w3')), 'its daemon stopped with it');
+});
+
+test("Add Azure Worker… from a machine without the swarm's CA says so in one sentence and creates nothing", async () => {
+  const before = arm.snapshot();
+  const managerId = `${swarm1Group()}/providers/Microsoft.Compute/virtualMachines/swarm-1-m1`;
+  const [tls, ca] = [await azure.hostTls.get(managerId), await azure.hostTls.issuer(managerId)];
+  assert.ok(tls && ca);
+  await azure.hostTls.set(managerId, { ...tls, caKey: '' });
+  try {
+    resetRecorded();
+    recorded.config = { ...azure.config };
+    await recorded.commands.get('dockerOnAzure.swarm.addAzureWorker')!(await swarmRow('swarm-1-m1'));
+    assert.deepEqual(
+      recorded.messages.map((m) => `${m.level}: ${m.text}`),
+      [
+        'error: This machine does not hold what the nodes of the swarm-1-m1 swarm are made with (the CA of swarm-1-m1, its SSH key and image): add the worker from the machine that created the swarm.',
+      ],
+    );
+    assert.equal(arm.snapshot(), before);
+  } finally {
+    await azure.hostTls.set(managerId, { ...tls, caKey: ca.keyPem });
+  }
 });

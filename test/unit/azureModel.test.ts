@@ -129,6 +129,16 @@ test('delete takes the VM, its NIC, IP and disk, and an NSG only when no other N
   assert.equal(planDelete(host, [nic], undefined).resourceGroup, undefined);
 });
 
+test("deleting a swarm node keeps the swarm's NSG even when no other node uses it any more: it was made with the swarm, not the node", () => {
+  const [node] = toAzureVms([vm({ tags: { ...vm().tags, 'dockerOnAzure:partOf': 'web', 'dockerOnAzure:swarm': 'sw' } })], [nic], [pip]);
+  const plan = planDelete(node, [nic], { 'dockerOnAzure:createdFor': 'sw' });
+  assert.deepEqual(
+    planIds(plan).map((id) => parseArmId(id).name),
+    ['web', 'WEB-NIC', 'web-ip', 'web-osdisk'],
+  );
+  assert.equal(plan.resourceGroup, undefined, "the swarm's group stays");
+});
+
 test('custom clouds need https, and derive the token scope from the endpoint or audience', () => {
   assert.equal(resolveCloud({}), AZURE_PUBLIC_CLOUD);
   const stack = resolveCloud({

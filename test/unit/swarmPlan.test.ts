@@ -2,12 +2,16 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   planSwarmProvisioning,
+  planSwarmWorker,
   swarmInboundRules,
   validateSwarmName,
   validateWorkerCount,
   type SwarmProvisionRequest,
 } from '../../src/core/azure/provisioning/swarmPlan';
-import { freeSwarmName, swarmNameTaken } from '../../src/core/azure/provisioning/takenNames';
+import { freeSwarmName, freeWorkerName, swarmNameTaken } from '../../src/core/azure/provisioning/takenNames';
+import { TAG_SWARM } from '../../src/core/azure/hostTags';
+import { imageKeyOf, IMAGES } from '../../src/core/azure/provisioning/plan';
+import { dockerSpecForVm } from '../../src/core/azure/azureHostSpec';
 
 const request = (over: Partial<SwarmProvisionRequest> = {}): SwarmProvisionRequest => ({
   subscriptionId: 'sub',
@@ -79,4 +83,38 @@ test('a swarm name is taken by its network, its NSG or its first node anywhere i
     'The network security group SWARM-2-NSG already exists in resource group g: choose another swarm name.',
   );
   assert.equal(freeSwarmName([vm, nsg]), 'swarm-3');
+});
+
+test("every node VM carries its swarm's name, and that name reaches the node's host spec", () => {
+  const plan = planSwarmProvisioning(request());
+  for (const n of plan.nodes) {
+    assert.equal((n.vm.body as { tags: Record<string, string> }).tags[TAG_SWARM], 'sw', n.host.hostName);
+  }
+  const vm = { id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/sw-w1', name: 'sw-w1', publicIp: '203.0.113.9' };
+  const spec = (tags: Record<string, string>) => dockerSpecForVm({ ...vm, tags, provisioned: { daemon: 'tls' } } as never, undefined);
+  assert.equal(spec({ [TAG_SWARM]: 'sw' })?.swarmOnAzure, 'sw');
+  assert.equal(spec({})?.swarmOnAzure, undefined, 'a host made alone is no swarm node');
+});
+
+test("a worker added later is planned as the swarm's own nodes are: same subnet and NSG, which it only refers to", () => {
+  const swarm = planSwarmProvisioning(request({ createResourceGroup: false }));
+  const { sourceRange: _s, createResourceGroup: _c, managers: _m, workers: _w, ...base } = request();
+  const added = planSwarmWorker(base, 'sw-w2');
+  const planned = swarm.nodes.find((n) => n.host.hostName === 'sw-w1')!;
+  const rename = (text: string) => text.replaceAll('sw-w1', 'sw-w2');
+  assert.deepEqual(JSON.parse(rename(JSON.stringify(planned))), added, 'the same builders, only the name differs');
+  assert.deepEqual(added.nic.dependsOn, ['vnet', 'nsg', 'publicIp']);
+  assert.deepEqual(added.publicIp.dependsOn, [], 'nothing waits for a group this run does not create');
+});
+
+test('the next worker takes the first -wN none of whose resources exists', () => {
+  const vm = (name: string) => ({ name, type: 'Microsoft.Compute/virtualMachines', resourceGroup: 'rg' });
+  assert.equal(freeWorkerName('sw', []), 'sw-w1');
+  assert.equal(freeWorkerName('sw', [vm('sw-m1'), vm('sw-w1'), vm('sw-w3')]), 'sw-w2');
+  assert.equal(freeWorkerName('sw', [vm('sw-w1'), { name: 'sw-w2-osdisk', type: 'Microsoft.Compute/disks', resourceGroup: 'rg' }]), 'sw-w3');
+});
+
+test('the image of an existing node is recognised, case aside; another image is not', () => {
+  assert.equal(imageKeyOf({ ...IMAGES['ubuntu-22.04'].reference, publisher: 'canonical' }), 'ubuntu-22.04');
+  assert.equal(imageKeyOf({ publisher: 'Debian', offer: 'debian-12', sku: '12' }), undefined);
 });

@@ -6,6 +6,7 @@ export interface ClientTlsPem {
   cert: string;
   key: string;
 }
+import { tagValue, TAG_SWARM } from './hostTags';
 import type { AzureVm } from './vmModel';
 
 /** How the user said to reach the daemon of a VM they marked as a Docker host. */
@@ -49,7 +50,13 @@ export function dockerSpecForVm(
   if (!address) {
     return undefined;
   }
-  const base = { id: azureHostId(vm.id), name: vm.name, source: 'azure' as const, description: `${vm.vmSize} · ${vm.location}` };
+  const base = {
+    id: azureHostId(vm.id),
+    name: vm.name,
+    source: 'azure' as const,
+    description: `${vm.vmSize} · ${vm.location}`,
+    ...(tagValue(vm.tags, TAG_SWARM) ? { swarmOnAzure: tagValue(vm.tags, TAG_SWARM) } : {}),
+  };
   if (mark?.access === 'tls' || (!mark && (vm.provisioned?.daemon === 'tls' || awaitsCertificates(vm, mark)))) {
     const port = mark?.access === 'tls' ? mark.port : 2376;
     return mark?.access === 'tls' && mark.tls

@@ -11,6 +11,9 @@ export const TAG_CREATED_GROUP = 'dockerOnAzure:createdFor';
 /** On every resource created with a host: the host's name, so delete takes exactly those. */
 export const TAG_PART_OF = 'dockerOnAzure:partOf';
 
+/** On each VM Create Swarm on Azure made: the swarm's name, so its row offers nodes made alike. */
+export const TAG_SWARM = 'dockerOnAzure:swarm';
+
 export type DaemonAccess = 'ssh' | 'tls';
 
 export function isProvisionedHost(tags: Record<string, string> | undefined): boolean {

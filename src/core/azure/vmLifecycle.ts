@@ -1,7 +1,7 @@
 import type { ArmClients } from './armClients';
 import { describeAzureError } from './azureErrors';
 import { parseArmId, sameArmId } from './armIds';
-import { tagValue, TAG_CREATED_GROUP, TAG_PART_OF } from './hostTags';
+import { tagValue, TAG_CREATED_GROUP, TAG_PART_OF, TAG_SWARM } from './hostTags';
 import { ArmNic, AzureVm, nsgsOnlyUsedBy } from './vmModel';
 
 export type VmAction = 'start' | 'deallocate' | 'restart' | 'powerOff';
@@ -34,7 +34,7 @@ export interface DeletePlan {
   vm: AzureVm;
   nicIds: string[];
   publicIpIds: string[];
-  /** Only NSGs no other NIC uses. */
+  /** Only NSGs no other NIC uses, and never a swarm's. */
   nsgIds: string[];
   osDiskId?: string;
   /** Set when the extension created the group for this host: it goes too, if nothing else is in it. */
@@ -47,7 +47,8 @@ export function planDelete(vm: AzureVm, subscriptionNics: readonly ArmNic[], gro
     vm,
     nicIds: vm.nicIds,
     publicIpIds: vm.publicIpIds,
-    nsgIds: nsgsOnlyUsedBy(vm, subscriptionNics),
+    // A swarm node's NSG is the swarm's, made with its VNet: it stays with them, last node or not.
+    nsgIds: tagValue(vm.tags, TAG_SWARM) ? [] : nsgsOnlyUsedBy(vm, subscriptionNics),
     osDiskId: vm.osDiskId,
     resourceGroup: tagValue(groupTags, TAG_CREATED_GROUP) === vm.name ? vm.resourceGroup : undefined,
   };

@@ -23,6 +23,8 @@ export interface DockerHostSpec {
   /** SSH private key file; when absent, ssh-agent and the user's default keys are tried. */
   identityFile?: string;
   description?: string;
+  /** An Azure VM that Create Swarm on Azure made: that swarm's name. */
+  swarmOnAzure?: string;
 }
 
 export function hasTlsMaterial(spec: Pick<DockerHostSpec, 'tls' | 'tlsPem'>): boolean {

@@ -23,6 +23,16 @@ export class HostTlsStore {
     return { ca, cert, key };
   }
 
+  /** The CA that signed the host's certificates, to sign those of another host alike (a node of its swarm). */
+  async issuer(vmId: string): Promise<{ certPem: string; keyPem: string } | undefined> {
+    const raw = await this.secrets.get(this.key(vmId));
+    if (!raw) {
+      return undefined;
+    }
+    const { ca, caKey } = JSON.parse(raw) as StoredTls;
+    return caKey ? { certPem: ca, keyPem: caKey } : undefined;
+  }
+
   async set(vmId: string, value: StoredTls): Promise<void> {
     await this.secrets.store(this.key(vmId), JSON.stringify(value));
   }

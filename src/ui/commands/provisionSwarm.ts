@@ -75,24 +75,15 @@ export function provisionSwarm(deps: CommandDeps): CommandHandler {
     // What this machine kept for nodes that the rollback then deleted must go with them.
     const remembered: string[] = [];
     const tlsPem = { ca: ca.certPem, cert: client.certPem, key: client.keyPem };
-    const specOf = (node: ProvisionedNode): DockerHostSpec => ({
-      id: azureHostId(node.vmId),
-      name: node.hostName,
-      source: 'azure',
-      address: `tcp://${node.publicIp}:2376`,
-      tlsPem,
-    });
 
     const formSwarm = async (nodes: ProvisionedNode[], progress: (text: string) => void, signal: AbortSignal) => {
       for (const node of nodes) {
         remembered.push(node.vmId);
-        await deps.hostTls.set(node.vmId, { ...tlsPem, caKey: ca.keyPem });
-        await deps.hostMarks.setSshKey(node.vmId, written.privateKeyPath);
-        await replaceKnownHostKey(env.knownHostsFile, [node.publicIp], 22, publicKeyBlob(hostKeys.get(node.hostName)!.publicKey));
+        await rememberNode(deps, node, { ...tlsPem, caKey: ca.keyPem }, written.privateKeyPath, hostKeys.get(node.hostName)!.publicKey);
       }
       deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
       const minutes = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('provision.daemonWaitMinutes', 10);
-      const sessions = nodes.map((node) => new DockerHostSession(specOf(node), env));
+      const sessions = nodes.map((node) => new DockerHostSession(nodeSpec(node, tlsPem), env));
       try {
         await Promise.all(
           nodes.map(async (node, i) => {
@@ -140,14 +131,7 @@ export function provisionSwarm(deps: CommandDeps): CommandHandler {
         );
       } catch (err) {
         const rollback = (err as { rollback?: RollbackReport }).rollback;
-        for (const vmId of remembered) {
-          // Kept while the VM may still stand: its own delete or its group's failed (or nobody knows).
-          if (!rollback || rollback.remaining.some((r) => vmId.toLowerCase().startsWith(r.id.toLowerCase()))) {
-            continue;
-          }
-          await deps.hostTls.delete(vmId);
-          await deps.hostMarks.setSshKey(vmId, undefined);
-        }
+        await forgetRolledBack(deps, remembered, rollback);
         const keyNote = rollback ? await settleNewKey(newKey, rollback) : '';
         const text = `${errorText(err).replace(/\.?$/, '.')}${rollbackSentence(rollback)}${keyNote}`;
         void (signal.aborted ? vscode.window.showInformationMessage(text) : vscode.window.showErrorMessage(text));
@@ -157,4 +141,34 @@ export function provisionSwarm(deps: CommandDeps): CommandHandler {
       }
     });
   };
+}
+
+/** How the extension reaches a node it just made: mutual TLS on the daemon port of its public IP. */
+export function nodeSpec(node: ProvisionedNode, tlsPem: DockerHostSpec['tlsPem']): DockerHostSpec {
+  return { id: azureHostId(node.vmId), name: node.hostName, source: 'azure', address: `tcp://${node.publicIp}:2376`, tlsPem };
+}
+
+/** What this machine keeps for a new node: its certificates and CA key, its SSH key and host key. */
+export async function rememberNode(
+  deps: CommandDeps,
+  node: ProvisionedNode,
+  tls: Parameters<CommandDeps['hostTls']['set']>[1],
+  privateKeyPath: string,
+  hostPublicKey: string,
+): Promise<void> {
+  await deps.hostTls.set(node.vmId, tls);
+  await deps.hostMarks.setSshKey(node.vmId, privateKeyPath);
+  await replaceKnownHostKey(deps.connectionEnv().knownHostsFile, [node.publicIp], 22, publicKeyBlob(hostPublicKey));
+}
+
+/** What this machine kept for nodes that a rollback then deleted goes with them. */
+export async function forgetRolledBack(deps: CommandDeps, vmIds: readonly string[], rollback: RollbackReport | undefined): Promise<void> {
+  for (const vmId of vmIds) {
+    // Kept while the VM may still stand: its own delete or its group's failed (or nobody knows).
+    if (!rollback || rollback.remaining.some((r) => vmId.toLowerCase().startsWith(r.id.toLowerCase()))) {
+      continue;
+    }
+    await deps.hostTls.delete(vmId);
+    await deps.hostMarks.setSshKey(vmId, undefined);
+  }
 }

@@ -16,6 +16,7 @@ import { installDockerOnVmCommand } from './installDockerOnVm';
 import { removeDockerAccessCommand } from './removeDockerAccess';
 import { provisionHost } from './provisionHost';
 import { provisionSwarm } from './provisionSwarm';
+import { addAzureWorker } from './addAzureWorker';
 import { deployToHost, redeploy } from './deployToHost';
 import { composeDownCommand, composeUpCommand } from './composeCommands';
 import { exportArmTemplate, exportDockerInstallTemplate } from './exportArmTemplate';
@@ -87,6 +88,7 @@ export const commandFactories: Record<string, (deps: CommandDeps) => CommandHand
   'dockerOnAzure.swarm.promoteNode': nodeRole('manager'),
   'dockerOnAzure.swarm.demoteNode': nodeRole('worker'),
   'dockerOnAzure.swarm.addHost': addHostToSwarm,
+  'dockerOnAzure.swarm.addAzureWorker': addAzureWorker,
   'dockerOnAzure.swarm.removeNode': removeSwarmNode,
   'dockerOnAzure.swarm.exportManagerContext': exportAsDockerContext,
   ...swarmServiceCommands,

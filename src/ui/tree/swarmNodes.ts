@@ -104,13 +104,18 @@ export class SwarmTreeNode implements TreeNode {
     throw lastError ?? new Error('no manager');
   }
 
+  /** The name Create Swarm on Azure gave the swarm, when one of its managers here is a VM it made. */
+  get onAzure(): string | undefined {
+    return this.swarm.managers.map((m) => m.session.spec.swarmOnAzure).find(Boolean);
+  }
+
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(`${this.name} swarm`, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const hosts = this.swarm.managers.length + this.swarm.workers.length;
     item.description = `${hosts} of your host${hosts === 1 ? '' : 's'} · ${this.swarm.id.slice(0, 12)}`;
     item.iconPath = new vscode.ThemeIcon('type-hierarchy-sub');
-    item.contextValue = contextValue('swarm', this.swarm.managers.length > 0 && 'managed');
+    item.contextValue = contextValue('swarm', this.swarm.managers.length > 0 && 'managed', !!this.onAzure && 'azureSwarm');
     return item;
   }
 

@@ -1,4 +1,4 @@
-import { TAG_ADMIN_USER, TAG_CREATED_GROUP, TAG_DAEMON, TAG_HOST, TAG_PART_OF } from '../hostTags';
+import { TAG_ADMIN_USER, TAG_CREATED_GROUP, TAG_DAEMON, TAG_HOST, TAG_PART_OF, TAG_SWARM } from '../hostTags';
 
 export type DaemonAccess = 'ssh' | 'tls';
 
@@ -29,6 +29,8 @@ export interface ProvisionRequest {
   access: DaemonAccess;
   /** IPv4 address or CIDR allowed inbound to SSH (and 2376 in TLS mode). */
   sourceRange: string;
+  /** The swarm on Azure this host is a node of. */
+  swarm?: string;
 }
 
 export type ResourceKey = 'resourceGroup' | 'vnet' | 'nsg' | 'publicIp' | 'nic' | 'vm';
@@ -237,7 +239,13 @@ export function planProvisioning(req: ProvisionRequest): ProvisionPlan {
 export function vmBody(req: ProvisionRequest, nicId: string, customData: string): Record<string, unknown> {
   return {
     location: req.location,
-    tags: { [TAG_HOST]: 'true', [TAG_DAEMON]: req.access, [TAG_ADMIN_USER]: req.adminUser, [TAG_PART_OF]: req.hostName },
+    tags: {
+      [TAG_HOST]: 'true',
+      [TAG_DAEMON]: req.access,
+      [TAG_ADMIN_USER]: req.adminUser,
+      [TAG_PART_OF]: req.hostName,
+      ...(req.swarm ? { [TAG_SWARM]: req.swarm } : {}),
+    },
     properties: {
       hardwareProfile: { vmSize: req.vmSize },
       storageProfile: {
@@ -261,6 +269,15 @@ export function vmBody(req: ProvisionRequest, nicId: string, customData: string)
       networkProfile: { networkInterfaces: [{ id: nicId, properties: { primary: true, deleteOption: 'Delete' } }] },
     },
   };
+}
+
+/** Which of the offered images a VM was made from; undefined for any other. */
+export function imageKeyOf(reference: { publisher?: string; offer?: string; sku?: string } | undefined): ImageKey | undefined {
+  const same = (a?: string, b?: string) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+  return (Object.keys(IMAGES) as ImageKey[]).find((key) => {
+    const known = IMAGES[key].reference;
+    return same(known.publisher, reference?.publisher) && same(known.offer, reference?.offer) && same(known.sku, reference?.sku);
+  });
 }
 
 /**

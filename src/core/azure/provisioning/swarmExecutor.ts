@@ -75,3 +75,28 @@ async function createNode(run: ProvisioningRun, deps: SwarmProvisionDeps, node: 
   await run.create(node.vm, vmBody(host, node.nic.id, customData));
   return { hostName: host.hostName, role: node.role, vmId: node.vm.id, publicIp, privateIp };
 }
+
+/**
+ * One more node for a swarm on Azure, in the swarm's group, subnet and NSG, which it only refers
+ * to: its public IP, NIC and VM, then `join`. A failure anywhere, the join included, removes those
+ * three (the disk goes with the VM) and nothing else.
+ */
+export async function executeSwarmNodeProvisioning<T>(
+  node: SwarmNodePlan,
+  deps: SwarmProvisionDeps,
+  join: (node: ProvisionedNode) => Promise<T>,
+): Promise<T> {
+  const { host } = node;
+  const run = new ProvisioningRun({ ...host, createResourceGroup: false, name: host.hostName, nameKind: 'node name' }, deps);
+  try {
+    await run.requireFreeNames([node.publicIp, node.nic, node.vm, node.osDisk]);
+    const [ip] = await run.createTogether([node.publicIp]);
+    const address = (ip as CreatedIp).ipAddress;
+    if (!address) {
+      throw new Error(`The public IP address of ${host.hostName} was created without an address.`);
+    }
+    return await join(await createNode(run, deps, node, address));
+  } catch (err) {
+    throw await run.fail(err, `add ${host.hostName}`);
+  }
+}

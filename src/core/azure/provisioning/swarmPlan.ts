@@ -19,6 +19,7 @@ import {
   ProvisionRequest,
   publicIpBody,
   RESOURCE_KINDS,
+  type ResourceKey,
   userInboundRules,
   vmBody,
   vnetBody,
@@ -136,49 +137,9 @@ export function planSwarmProvisioning(req: SwarmProvisionRequest): SwarmPlan {
       properties: { securityRules: [...userInboundRules(req.sourceRange, 'tls'), ...swarmInboundRules()] },
     },
   };
-  const nodes = swarmNodeNames(req.swarmName, req.managers, req.workers).map(({ name, role }): SwarmNodePlan => {
-    const names = hostResourceNames(name);
-    const partOf = { [TAG_PART_OF]: name };
-    const host: ProvisionRequest = {
-      subscriptionId: req.subscriptionId,
-      location: req.location,
-      resourceGroup: req.resourceGroup,
-      createResourceGroup: false,
-      hostName: name,
-      // No public DNS names: labels are unique across Azure, and the nodes are reached by address.
-      dnsLabel: '',
-      vmSize: req.vmSize,
-      image: req.image,
-      adminUser: req.adminUser,
-      sshPublicKey: req.sshPublicKey,
-      access: 'tls',
-      sourceRange: req.sourceRange,
-    };
-    const publicIpId = at.network('publicIPAddresses', names.publicIp);
-    const nicId = at.network('networkInterfaces', names.nic);
-    return {
-      role,
-      host,
-      publicIp: {
-        key: 'publicIp',
-        id: publicIpId,
-        name: names.publicIp,
-        ...RESOURCE_KINDS.publicIp,
-        dependsOn: [...afterGroup],
-        body: publicIpBody(req.location, partOf),
-      },
-      nic: {
-        key: 'nic',
-        id: nicId,
-        name: names.nic,
-        ...RESOURCE_KINDS.nic,
-        dependsOn: ['vnet', 'nsg', 'publicIp'],
-        body: nicBody(req.location, partOf, { vnet: vnet.id, nsg: nsg.id, publicIp: publicIpId }),
-      },
-      vm: { key: 'vm', id: at.compute('virtualMachines', name), name, ...RESOURCE_KINDS.vm, dependsOn: ['nic'], body: vmBody(host, nicId, '') },
-      osDisk: { id: at.compute('disks', names.osDisk), name: names.osDisk, ...RESOURCE_KINDS.osDisk },
-    };
-  });
+  const nodes = swarmNodeNames(req.swarmName, req.managers, req.workers).map(({ name, role }) =>
+    planSwarmNode(req, name, role, { vnet: vnet.id, nsg: nsg.id }, [...afterGroup]),
+  );
   return {
     request: req,
     group: req.createResourceGroup ? plannedGroup(req.subscriptionId, req.resourceGroup, req.location, req.swarmName) : undefined,
@@ -186,4 +147,83 @@ export function planSwarmProvisioning(req: SwarmProvisionRequest): SwarmPlan {
     nsg,
     nodes,
   };
+}
+
+/** What a node is made of besides its name: the swarm's own group, region, size, image and admin key. */
+export type SwarmNodeBase = Pick<
+  SwarmProvisionRequest,
+  'subscriptionId' | 'location' | 'resourceGroup' | 'swarmName' | 'vmSize' | 'image' | 'adminUser' | 'sshPublicKey'
+>;
+
+/** One node: its public IP, a NIC in the swarm's subnet behind its NSG, and a VM made as a provisioned host is. */
+function planSwarmNode(
+  req: SwarmNodeBase,
+  name: string,
+  role: SwarmRole,
+  shared: { vnet: string; nsg: string },
+  afterGroup: ResourceKey[],
+): SwarmNodePlan {
+  const at = armIds(req.subscriptionId, req.resourceGroup);
+  const names = hostResourceNames(name);
+  const partOf = { [TAG_PART_OF]: name };
+  const host: ProvisionRequest = {
+    subscriptionId: req.subscriptionId,
+    location: req.location,
+    resourceGroup: req.resourceGroup,
+    createResourceGroup: false,
+    hostName: name,
+    // No public DNS names: labels are unique across Azure, and the nodes are reached by address.
+    dnsLabel: '',
+    vmSize: req.vmSize,
+    image: req.image,
+    adminUser: req.adminUser,
+    sshPublicKey: req.sshPublicKey,
+    access: 'tls',
+    // The swarm's one NSG holds the rules; a node makes none of its own.
+    sourceRange: '',
+    swarm: req.swarmName,
+  };
+  const publicIpId = at.network('publicIPAddresses', names.publicIp);
+  const nicId = at.network('networkInterfaces', names.nic);
+  return {
+    role,
+    host,
+    publicIp: {
+      key: 'publicIp',
+      id: publicIpId,
+      name: names.publicIp,
+      ...RESOURCE_KINDS.publicIp,
+      dependsOn: afterGroup,
+      body: publicIpBody(req.location, partOf),
+    },
+    nic: {
+      key: 'nic',
+      id: nicId,
+      name: names.nic,
+      ...RESOURCE_KINDS.nic,
+      dependsOn: ['vnet', 'nsg', 'publicIp'],
+      body: nicBody(req.location, partOf, { ...shared, publicIp: publicIpId }),
+    },
+    vm: { key: 'vm', id: at.compute('virtualMachines', name), name, ...RESOURCE_KINDS.vm, dependsOn: ['nic'], body: vmBody(host, nicId, '') },
+    osDisk: { id: at.compute('disks', names.osDisk), name: names.osDisk, ...RESOURCE_KINDS.osDisk },
+  };
+}
+
+/**
+ * One more worker for a swarm Create Swarm on Azure made, named `hostName`: in the swarm's group,
+ * subnet and NSG, which stay as they are (the NIC only refers to them).
+ */
+export function planSwarmWorker(base: SwarmNodeBase, hostName: string): SwarmNodePlan {
+  const at = armIds(base.subscriptionId, base.resourceGroup);
+  const shared = swarmSharedNames(base.swarmName);
+  return planSwarmNode(
+    base,
+    hostName,
+    'worker',
+    {
+      vnet: at.network('virtualNetworks', shared.vnet),
+      nsg: at.network('networkSecurityGroups', shared.nsg),
+    },
+    [],
+  );
 }

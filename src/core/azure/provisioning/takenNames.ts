@@ -77,3 +77,12 @@ export function freeSwarmName(existing: ExistingResource[]): string {
   }
   return `swarm-${n}`;
 }
+
+/** The first `<swarm>-wN` none of whose resources exists: the name of a swarm's next worker. */
+export function freeWorkerName(swarmName: string, existing: ExistingResource[]): string {
+  let n = 1;
+  while (hostNameTaken(`${swarmName}-w${n}`, existing)) {
+    n++;
+  }
+  return `${swarmName}-w${n}`;
+}
