@@ -33,6 +33,16 @@ function machineSetting<T>(key: MachineSetting, fallback: T): T {
   return seen?.globalValue ?? seen?.defaultValue ?? fallback;
 }
 
+/** How long a new VM's daemon may take to answer after provisioning (cloud-init installs it at first boot). */
+export function daemonWaitMs(): number {
+  return config().get<number>('provision.daemonWaitMinutes', 10) * 60_000;
+}
+
+/** How often a VM script's instance view is read while it runs. */
+export function scriptPollIntervalMs(): number {
+  return config().get<number>('install.pollIntervalSeconds', 5) * 1000;
+}
+
 export function showDanglingImages(): boolean {
   return config().get<boolean>('images.showDangling', false);
 }

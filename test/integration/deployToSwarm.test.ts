@@ -1,4 +1,5 @@
 import { memento, recorded, resetRecorded, secretStorage, Uri } from '../support/installVscodeFake';
+import type Dockerode from 'dockerode';
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -64,17 +65,23 @@ async function writeApp(version: string): Promise<Uri> {
   return Uri.file(file);
 }
 
-/** Running tasks of a service by node name, with the image (digest and all) each was made with. */
-async function running(name: string): Promise<Array<{ node: string; image: string }>> {
-  const docker = engine(manager());
+/** The id of the service of that name, read from the manager as the CLI would. */
+async function serviceId(docker: Dockerode, name: string): Promise<string> {
   const services = (await docker.listServices({ filters: JSON.stringify({ name: [name] }) } as object)) as Array<{
     ID: string;
     Spec: { Name: string };
   }>;
   const found = services.find((s) => s.Spec.Name === name);
   assert.ok(found, `service ${name} exists`);
+  return found.ID;
+}
+
+/** Running tasks of a service by node name, with the image (digest and all) each was made with. */
+async function running(name: string): Promise<Array<{ node: string; image: string }>> {
+  const docker = engine(manager());
+  const id = await serviceId(docker, name);
   const nodes = new Map(((await docker.listNodes()) as unknown[]).map(parseNode).map((n) => [n.id, n.hostname]));
-  const tasks = ((await docker.listTasks({ filters: JSON.stringify({ service: [found.ID] }) } as object)) as unknown[]).map(parseTask);
+  const tasks = ((await docker.listTasks({ filters: JSON.stringify({ service: [id] }) } as object)) as unknown[]).map(parseTask);
   return tasks
     .filter((t) => t.state === 'running' && t.desiredState === 'running')
     .map((t) => ({ node: nodes.get(t.nodeId) ?? t.nodeId, image: t.imageReference }))
@@ -89,13 +96,8 @@ async function settled(name: string, replicas: number): Promise<{ nodes: string[
   const docker = engine(manager());
   const nodes = new Map(((await docker.listNodes()) as unknown[]).map(parseNode).map((n) => [n.id, n.hostname]));
   for (;;) {
-    const services = (await docker.listServices({ filters: JSON.stringify({ name: [name] }) } as object)) as Array<{
-      ID: string;
-      Spec: { Name: string };
-    }>;
-    const found = services.find((s) => s.Spec.Name === name);
-    assert.ok(found, `service ${name} exists`);
-    const tasks = ((await docker.listTasks({ filters: JSON.stringify({ service: [found.ID] }) } as object)) as unknown[]).map(parseTask);
+    const id = await serviceId(docker, name);
+    const tasks = ((await docker.listTasks({ filters: JSON.stringify({ service: [id] }) } as object)) as unknown[]).map(parseTask);
     const refused = tasks.filter((t) => ['rejected', 'failed'].includes(t.state)).map((t) => `${nodes.get(t.nodeId)}: ${t.error}`);
     const up = tasks.filter((t) => t.state === 'running' && t.desiredState === 'running').map((t) => nodes.get(t.nodeId) ?? t.nodeId);
     if (refused.length || up.length === replicas) {

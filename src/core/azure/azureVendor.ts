@@ -4,7 +4,7 @@ export { createArmClients, createSubscriptionClient } from './armClients';
 export { createIdentityCredential } from './identityCredentials';
 export { executeProvisioning, ProvisionError } from './provisioning/executor';
 export { executeSwarmNodeProvisioning, executeSwarmProvisioning } from './provisioning/swarmExecutor';
-export { createCertificateAuthority, createClientCertificate, createServerCertificate } from './provisioning/certificates';
+export { createCertificateAuthority, createClientCertificate, createDaemonTls } from './provisioning/certificates';
 export { generateSshKeyPair, writeSshKeyPair, removeSshKeyPair, readPublicKey, listExistingKeys, freeKeyFileName } from './provisioning/sshKeys';
 export { buildArmTemplate, buildDockerInstallTemplate } from './provisioning/armTemplate';
 export { listContainerRegistries, listRegistryAdminCredentials } from './containerRegistries';

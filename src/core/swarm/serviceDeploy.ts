@@ -10,8 +10,8 @@ import type { PortMapping } from '../docker/deployContainer';
 import { DockerHostError } from '../docker/errors';
 import { DEPLOYED_FROM_LABEL } from '../docker/presentation';
 import { registryOf } from '../docker/registryAuth';
-import { createService, inSwarm } from './swarmApi';
-import { parseNode, taskName, type SwarmTask } from './swarmModel';
+import { createService, inSwarm, registryAuthHeaders } from './swarmApi';
+import { parseNode, taskName, withoutDigest, type SwarmTask } from './swarmModel';
 import { nodeNames, tasksOfService, updateServiceImage, type FollowOptions } from './serviceUpdate';
 
 export interface ServiceDeploySpec {
@@ -67,7 +67,7 @@ const PULL_FAILURE = /no such image|pull|manifest|unauthorized|denied|not found/
 function notStarting(name: string, image: string, task: SwarmTask, node: string): DockerHostError {
   const error = task.error ?? task.message ?? task.state;
   const advice = PULL_FAILURE.test(error)
-    ? `${node} could not pull ${image.replace(/@sha256:[0-9a-f]+$/, '')}: check that ${node} reaches ${registryOf(image)} and that the registry's credentials are valid`
+    ? `${node} could not pull ${withoutDigest(image)}: check that ${node} reaches ${registryOf(image)} and that the registry's credentials are valid`
     : 'fix the image, its command or its ports';
   return new DockerHostError(
     `Service ${name} did not start on ${node}: task ${taskName(name, task)} says "${error}"; ${advice}. The service stays and the swarm keeps retrying; remove it with Remove Service if you do not want it.`,
@@ -135,7 +135,7 @@ export async function serviceNamed(docker: Dockerode, name: string): Promise<{ i
 }
 
 export async function deployService(docker: Dockerode, spec: ServiceDeploySpec, options: ServiceDeployOptions): Promise<ServiceDeployResult> {
-  const headers: Record<string, string> = options.registryAuth ? { 'X-Registry-Auth': options.registryAuth } : {};
+  const headers = registryAuthHeaders(options.registryAuth);
   const existing = await serviceNamed(docker, spec.name);
   if (!existing) {
     const made = await inSwarm(() => createService(docker, serviceSpec(spec), headers));

@@ -6,8 +6,8 @@
 import type Dockerode from 'dockerode';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerHostError } from '../docker/errors';
-import { inSwarm, postUpdate, type Versioned } from './swarmApi';
-import { parseNode, parseTask, taskName, type SwarmTask } from './swarmModel';
+import { inSwarm, postUpdate, registryAuthHeaders, type Versioned } from './swarmApi';
+import { parseNode, parseTask, taskName, withoutDigest, type SwarmTask } from './swarmModel';
 
 /** One task of the service that changed state (or was first seen) while the update ran. */
 export interface TaskChange {
@@ -55,8 +55,6 @@ const OVER = new Set(['completed', 'paused', 'rollback_completed', 'rollback_pau
 function obj(v: unknown): Json {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
 }
-
-const withoutDigest = (reference: string) => reference.replace(/@sha256:[0-9a-f]+$/, '');
 
 /** The image as the spec names it, digest and all: a rebuild pushed under the same tag differs only in its digest. */
 function referenceOf(spec: Json | undefined): string {
@@ -215,7 +213,7 @@ export async function updateServiceImage(docker: Dockerode, serviceId: string, i
   const start = await inSwarm(() => before(docker, serviceId, service, options.signal));
   const template = obj(spec.TaskTemplate);
   const changed = { ...spec, TaskTemplate: { ...template, ContainerSpec: { ...obj(template.ContainerSpec), Image: wanted } } };
-  const headers: Record<string, string> = options.registryAuth ? { 'X-Registry-Auth': options.registryAuth } : {};
+  const headers = registryAuthHeaders(options.registryAuth);
   await inSwarm(() => postUpdate(docker, `/services/${encodeURIComponent(serviceId)}`, service, changed, {}, headers));
   return follow(docker, serviceId, 'update', wanted, start, options);
 }

@@ -7,7 +7,7 @@ import * as path from 'path';
 import type Dockerode from 'dockerode';
 import { DockerHostError } from '../docker/errors';
 import { registryOf } from '../docker/registryAuth';
-import { createService, dial, postUpdate, swarmError } from './swarmApi';
+import { createService, dial, postUpdate, registryAuthHeaders, swarmError } from './swarmApi';
 import { STACK_LABEL } from './swarmModel';
 import { parseDotEnv, planStack, type StackPlan } from './stackPlan';
 
@@ -114,7 +114,7 @@ async function authHeaders(plan: StackPlan, registryAuth: RegistryAuthLookup | u
       byRegistry.set(registry, registryAuth(registry));
     }
     const auth = await byRegistry.get(registry);
-    headers.set(s.name, auth ? { 'X-Registry-Auth': auth } : {});
+    headers.set(s.name, registryAuthHeaders(auth));
   }
   return headers;
 }

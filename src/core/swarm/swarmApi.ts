@@ -96,6 +96,11 @@ export async function postUpdate(
   });
 }
 
+/** The header that hands a registry login (registryAuthHeader) to the nodes that pull; none for an anonymous pull. */
+export function registryAuthHeaders(registryAuth: string | undefined): Record<string, string> {
+  return registryAuth ? { 'X-Registry-Auth': registryAuth } : {};
+}
+
 /** `POST /services/create`; `headers` carry X-Registry-Auth when the nodes must sign in to pull. */
 export function createService(docker: Dockerode, spec: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ ID: string }> {
   return dial<{ ID: string }>(docker, {

@@ -127,8 +127,13 @@ export function parseTask(raw: unknown): SwarmTask {
 }
 
 /** Image digests are cut, as `docker service ls` shows them. */
+/** An image reference as the CLI shows it, without its digest. */
+export function withoutDigest(reference: string): string {
+  return reference.replace(/@sha256:[0-9a-f]+$/, '');
+}
+
 function imageName(v: unknown): string {
-  return str(v).replace(/@sha256:[0-9a-f]+$/, '');
+  return withoutDigest(str(v));
 }
 
 /** A task's name as the CLI writes it: the service and slot, or the node for a global service. */

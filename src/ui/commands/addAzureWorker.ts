@@ -7,14 +7,13 @@ import { planSwarmWorker } from '../../core/azure/provisioning/swarmPlan';
 import { freeWorkerName } from '../../core/azure/provisioning/takenNames';
 import { DockerHostError, errorText } from '../../core/docker/errors';
 import { DockerHostSession } from '../../core/docker/hostSession';
-import { waitForDaemon } from '../../core/docker/waitForDaemon';
 import { addWorker } from '../../core/swarm/joinSwarm';
 import { withCancellableProgress } from '../cancellableProgress';
 import { SwarmTreeNode } from '../tree/swarmNodes';
 import { azureWizardContext } from '../wizards/azureWizardContext';
 import { sizeChoices } from '../wizards/provisionWizard';
 import type { CommandDeps, CommandHandler } from './commandDeps';
-import { describe, rollbackSentence, signedInInventory } from './provisionHost';
+import { describe, rollbackSentence, signedInInventory, waitForNewDaemon } from './provisionHost';
 import { forgetRolledBack, nodeSpec, rememberNode } from './provisionSwarm';
 
 /**
@@ -103,10 +102,7 @@ export function addAzureWorker(deps: CommandDeps): CommandHandler {
             signal,
             onEvent: (e) => report(describe(e)),
             sshHostKeyFor: () => hostKey,
-            makeServerTls: async (names) => {
-              const server = await az.createServerCertificate(ca, names);
-              return { caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
-            },
+            makeServerTls: (names) => az.createDaemonTls(ca, names),
           },
           async (created) => {
             remembered.push(created.vmId);
@@ -115,8 +111,7 @@ export function addAzureWorker(deps: CommandDeps): CommandHandler {
             const session = new DockerHostSession(nodeSpec(created, clientTls), env);
             try {
               report(`${name}: waiting for Docker to answer (cloud-init installs it at first boot)…`);
-              const minutes = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('provision.daemonWaitMinutes', 10);
-              await waitForDaemon(session.spec, env, { timeoutMs: minutes * 60_000, intervalMs: 5_000, signal });
+              await waitForNewDaemon(session.spec, env, signal);
               report(`${name}: Docker answers`);
               await addWorker({
                 manager: { name: manager.session.spec.name, docker: manager.session.connect().docker },

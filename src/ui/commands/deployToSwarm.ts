@@ -8,6 +8,7 @@ import { DEPLOYED_FROM_LABEL } from '../../core/docker/presentation';
 import { pushImage } from '../../core/docker/pushImage';
 import { DOCKER_HUB, isRegistryAuthError, registryAuthHeader } from '../../core/docker/registryAuth';
 import { deployService, schedulableNodes, serviceNamed, type ServiceDeployResult } from '../../core/swarm/serviceDeploy';
+import { withoutDigest } from '../../core/swarm/swarmModel';
 import { taskChangeText } from '../../core/swarm/serviceUpdate';
 import { withCancellableProgress } from '../cancellableProgress';
 import { CleartextConsentStore } from '../registries/cleartextConsentStore';
@@ -66,7 +67,7 @@ async function askService(dockerfile: vscode.Uri, swarm: PickedSwarm, memory: Re
 function confirmForeign(swarm: PickedSwarm) {
   return async (existing: { name: string; image: string }) =>
     (await vscode.window.showWarningMessage(
-      `The ${swarm.name} swarm already has a service named ${existing.name} (${existing.image.replace(/@sha256:[0-9a-f]+$/, '')}) that Docker on Azure did not make. Update its image?`,
+      `The ${swarm.name} swarm already has a service named ${existing.name} (${withoutDigest(existing.image)}) that Docker on Azure did not make. Update its image?`,
       { modal: true, detail: 'Its tasks are replaced one at a time with the new build; its other settings stay as they are.' },
       'Update Image',
     )) === 'Update Image';

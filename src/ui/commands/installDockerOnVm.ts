@@ -18,7 +18,7 @@ import { DOCKER_TLS_PORT } from '../../core/azure/provisioning/plan';
 import { askToOpenPorts } from './azurePorts';
 import { errorText, isCancellation } from '../../core/docker/errors';
 import { publicKeyBlob, replaceKnownHostKey } from '../../core/docker/knownHosts';
-import { sshKeyDirectory } from '../settings';
+import { scriptPollIntervalMs, sshKeyDirectory } from '../settings';
 import { AzureHostNode, AzureVmNode, SubscriptionNode } from '../tree/azureNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
@@ -101,9 +101,9 @@ export async function pickKey(vm: AzureVm): Promise<PickedKey | undefined> {
 async function makeTls(vm: AzureVm, names: ServerNames): Promise<{ ca: PemPair; client: PemPair; server: DaemonTls }> {
   const az = azureVendor();
   const ca = await az.createCertificateAuthority(`Docker on Azure CA (${vm.name})`);
-  const server = await az.createServerCertificate(ca, names);
+  const server = await az.createDaemonTls(ca, names);
   const client = await az.createClientCertificate(ca, `docker-on-azure client (${vm.name})`);
-  return { ca, client, server: { caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem } };
+  return { ca, client, server };
 }
 
 /**
@@ -200,7 +200,6 @@ export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
     const log = deps.installLog;
     log.show(true);
     log.appendLine(`Installing Docker on ${vm.name} (${vm.resourceGroup}) for ${adminUser}`);
-    const seconds = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('install.pollIntervalSeconds', 5);
     try {
       const compute = deps.azureHosts.currentInventory().clients(sub).compute;
       const where = { resourceGroup: vm.resourceGroup, name: vm.name, location: vm.location };
@@ -212,7 +211,7 @@ export function installDockerOnVmCommand(deps: CommandDeps): CommandHandler {
             sshPublicKey: key.publicKey,
             tls: tls?.server,
             signal,
-            pollIntervalMs: seconds * 1000,
+            pollIntervalMs: scriptPollIntervalMs(),
             onEvent: scriptEventSink(log, progress),
           },
         ),

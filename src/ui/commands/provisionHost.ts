@@ -10,11 +10,12 @@ import type { SshKeyPair, WrittenKeyPair } from '../../core/azure/provisioning/s
 import { planProvisioning } from '../../core/azure/provisioning/plan';
 import { isUnknownHostKeyError } from '../../core/docker/errors';
 import { publicKeyBlob, replaceKnownHostKey } from '../../core/docker/knownHosts';
+import type { ConnectionEnvironment } from '../../core/docker/connectionEnvironment';
 import type { DockerHostSpec } from '../../core/docker/hostSpec';
 import { waitForDaemon } from '../../core/docker/waitForDaemon';
 import { runProvisionWizard } from '../wizards/provisionWizard';
 import { azureWizardContext } from '../wizards/azureWizardContext';
-import { sshKeyDirectory } from '../settings';
+import { daemonWaitMs, sshKeyDirectory } from '../settings';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 import { errorText } from '../../core/docker/errors';
 import type { AzureInventory } from '../../core/azure/azureInventory';
@@ -67,6 +68,11 @@ export async function settleNewKey(newKey: { written: WrittenKeyPair; pair: SshK
       () => '',
       () => kept,
     );
+}
+
+/** Waits for a new VM's daemon, which cloud-init installs at first boot, as long as provision.daemonWaitMinutes allows. */
+export function waitForNewDaemon(spec: DockerHostSpec, env: ConnectionEnvironment, signal: AbortSignal): Promise<void> {
+  return waitForDaemon(spec, env, { timeoutMs: daemonWaitMs(), intervalMs: 5_000, signal });
 }
 
 /** What a failed run tells the user: why, what it left (if it reported), and where its new key is. */
@@ -155,10 +161,7 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
             progress.report({ message: describe(e) });
             deps.log.info(`[provision ${answers.hostName}] ${describe(e)}`);
           },
-          makeServerTls: async (names) => {
-            const server = await az.createServerCertificate(ca!, names);
-            return { caPem: ca!.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
-          },
+          makeServerTls: (names) => az.createDaemonTls(ca!, names),
         });
         // The VM's sshd has the host key made here, so the first connection needs no fingerprint taken on trust.
         const env = deps.connectionEnv();
@@ -191,9 +194,8 @@ export function provisionHost(deps: CommandDeps): CommandHandler {
         }
         deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
         progress.report({ message: 'Waiting for Docker to answer (cloud-init installs it at first boot)…' });
-        const minutes = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('provision.daemonWaitMinutes', 10);
         try {
-          await waitForDaemon(spec, env, { timeoutMs: minutes * 60_000, intervalMs: 5_000, signal });
+          await waitForNewDaemon(spec, env, signal);
           ready = spec;
           void vscode.window.showInformationMessage(`${answers.hostName} is ready: Docker answers at ${spec.address}.`);
         } catch (err) {

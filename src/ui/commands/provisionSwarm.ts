@@ -10,13 +10,12 @@ import { errorText } from '../../core/docker/errors';
 import type { DockerHostSpec } from '../../core/docker/hostSpec';
 import { DockerHostSession } from '../../core/docker/hostSession';
 import { publicKeyBlob, replaceKnownHostKey } from '../../core/docker/knownHosts';
-import { waitForDaemon } from '../../core/docker/waitForDaemon';
 import { createSwarm } from '../../core/swarm/createSwarm';
 import { sshKeyDirectory } from '../settings';
 import { azureWizardContext } from '../wizards/azureWizardContext';
 import { runSwarmWizard } from '../wizards/swarmWizard';
 import type { CommandDeps, CommandHandler } from './commandDeps';
-import { describe, LAST_SOURCE, rollbackSentence, settleNewKey, signedInInventory } from './provisionHost';
+import { describe, LAST_SOURCE, rollbackSentence, settleNewKey, signedInInventory, waitForNewDaemon } from './provisionHost';
 
 const ADMIN_USER = 'azureuser';
 
@@ -82,13 +81,12 @@ export function provisionSwarm(deps: CommandDeps): CommandHandler {
         await rememberNode(deps, node, { ...tlsPem, caKey: ca.keyPem }, written.privateKeyPath, hostKeys.get(node.hostName)!.publicKey);
       }
       deps.azureHosts.refreshSubscription(answers.subscription.subscriptionId);
-      const minutes = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('provision.daemonWaitMinutes', 10);
       const sessions = nodes.map((node) => new DockerHostSession(nodeSpec(node, tlsPem), env));
       try {
         await Promise.all(
           nodes.map(async (node, i) => {
             progress(`${node.hostName}: waiting for Docker to answer (cloud-init installs it at first boot)…`);
-            await waitForDaemon(sessions[i].spec, env, { timeoutMs: minutes * 60_000, intervalMs: 5_000, signal });
+            await waitForNewDaemon(sessions[i].spec, env, signal);
             progress(`${node.hostName}: Docker answers`);
           }),
         );
@@ -118,10 +116,7 @@ export function provisionSwarm(deps: CommandDeps): CommandHandler {
             signal,
             onEvent: (e) => report(describe(e)),
             sshHostKeyFor: (host) => hostKeys.get(host)!,
-            makeServerTls: async (names) => {
-              const server = await az.createServerCertificate(ca, names);
-              return { caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
-            },
+            makeServerTls: (names) => az.createDaemonTls(ca, names),
           },
           (nodes) => formSwarm(nodes, report, signal),
         );

@@ -8,6 +8,7 @@ import { uninstallDockerAccess, UninstallCancelled } from '../../core/azure/dock
 import type { UninstallReport } from '../../core/azure/dockerInstall/uninstallScript';
 import { errorText, isCancellation } from '../../core/docker/errors';
 import { AzureHostNode } from '../tree/azureNodes';
+import { scriptPollIntervalMs } from '../settings';
 import { scriptEventSink } from './scriptLog';
 import type { CommandDeps, CommandHandler } from './commandDeps';
 
@@ -65,7 +66,6 @@ export function removeDockerAccessCommand(deps: CommandDeps): CommandHandler {
     log.show(true);
     log.appendLine(`Removing Docker access from ${vm.name} (${vm.resourceGroup})`);
     const clients = deps.azureHosts.currentInventory().clients(sub);
-    const seconds = vscode.workspace.getConfiguration('dockerOnAzure').get<number>('install.pollIntervalSeconds', 5);
     const run = (takeUnrecorded: boolean): Thenable<UninstallReport> =>
       withCancellableProgress(`Removing Docker access from ${vm.name}`, (progress, signal) =>
         uninstallDockerAccess(
@@ -76,7 +76,7 @@ export function removeDockerAccessCommand(deps: CommandDeps): CommandHandler {
             removePackages: also.some((a) => a.what === 'packages'),
             takeUnrecorded,
             signal,
-            pollIntervalMs: seconds * 1000,
+            pollIntervalMs: scriptPollIntervalMs(),
             onEvent: scriptEventSink(log, progress),
           },
         ),

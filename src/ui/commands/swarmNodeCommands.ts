@@ -3,6 +3,7 @@ import { DockerHostError, isCancellation } from '../../core/docker/errors';
 import { addWorker } from '../../core/swarm/joinSwarm';
 import { refuseManagerRemoval, removeNode } from '../../core/swarm/removeNode';
 import { hostsInNoSwarm } from '../../core/swarm/swarmDiscovery';
+import { withCancellableProgress } from '../cancellableProgress';
 import { SwarmNodeRow, SwarmTreeNode } from '../tree/swarmNodes';
 import { deleteAzureHost } from './azureHostDelete';
 import type { CommandDeps, CommandHandler } from './commandDeps';
@@ -81,19 +82,14 @@ export function removeSwarmNode(deps: CommandDeps): CommandHandler {
     }
     let removed;
     try {
-      removed = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Removing ${node.hostname} from the swarm`, cancellable: true },
-        (progress, token) => {
-          const stop = new AbortController();
-          token.onCancellationRequested(() => stop.abort());
-          return removeNode({
-            manager: row.swarm.docker(),
-            nodeId: node.id,
-            own: host?.connect().docker,
-            onProgress: (message) => progress.report({ message }),
-            signal: stop.signal,
-          });
-        },
+      removed = await withCancellableProgress(`Removing ${node.hostname} from the swarm`, (progress, signal) =>
+        removeNode({
+          manager: row.swarm.docker(),
+          nodeId: node.id,
+          own: host?.connect().docker,
+          onProgress: (message) => progress.report({ message }),
+          signal,
+        }),
       );
     } catch (err) {
       if (!isCancellation(err)) {

@@ -8,6 +8,7 @@ import {
   type FollowOptions,
   type UpdateResult,
 } from '../../core/swarm/serviceUpdate';
+import { withCancellableProgress } from '../cancellableProgress';
 import { openFollowTerminal } from '../terminals/logsTerminal';
 import { SwarmServiceRow } from '../tree/swarmNodes';
 import type { CommandDeps, CommandHandler } from './commandDeps';
@@ -18,22 +19,16 @@ import type { CommandDeps, CommandHandler } from './commandDeps';
  */
 async function followed(deps: CommandDeps, title: string, run: (options: FollowOptions) => Promise<UpdateResult>): Promise<UpdateResult> {
   try {
-    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const abort = new AbortController();
-      const sub = token.onCancellationRequested(() => abort.abort());
-      try {
-        return await run({
-          signal: abort.signal,
-          onTask: (change) => {
-            const text = taskChangeText(change);
-            deps.log.info(`${title}: ${text}`);
-            progress.report({ message: text });
-          },
-        });
-      } finally {
-        sub.dispose();
-      }
-    });
+    return await withCancellableProgress(title, (progress, signal) =>
+      run({
+        signal,
+        onTask: (change) => {
+          const text = taskChangeText(change);
+          deps.log.info(`${title}: ${text}`);
+          progress.report({ message: text });
+        },
+      }),
+    );
   } finally {
     deps.otherHosts.refreshSwarms();
   }

@@ -5,6 +5,7 @@
  * the script did stays, and the VM's one Custom Script slot is free again for the user's own scripts.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ComputeManagementClient, VirtualMachineExtension, VirtualMachineExtensionInstanceView } from '@azure/arm-compute';
 import { OperationCancelled } from '../../docker/errors';
 
@@ -96,7 +97,7 @@ export async function runCustomScript(
   let failure: unknown;
   try {
     while (!poller.isDone()) {
-      await sleep(o.pollIntervalMs ?? 5000, o.signal);
+      await sleep(o.pollIntervalMs ?? 5000, undefined, { signal: o.signal });
       await poller.poll();
       show(await instanceView());
     }
@@ -150,26 +151,4 @@ export function outputOf(view: VirtualMachineExtensionInstanceView | undefined):
     return m ? m[1] : '';
   };
   return { stdout: sub('StdOut') ?? block('stdout'), stderr: sub('StdErr') ?? block('stderr') };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new OperationCancelled());
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', abort);
-    };
-    const abort = () => {
-      done();
-      reject(new OperationCancelled());
-    };
-    const timer = setTimeout(() => {
-      done();
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', abort);
-  });
 }

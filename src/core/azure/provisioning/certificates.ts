@@ -14,6 +14,7 @@
 import { createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
+import type { DaemonTls } from './cloudInit';
 
 export interface PemPair {
   certPem: string;
@@ -65,6 +66,12 @@ export async function createServerCertificate(ca: PemPair, names: ServerNames, v
   const sans = subjectAltNames(names);
   const usages = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
   return createLeaf(ca, sans[0].value, validDays, usages, x509.ExtendedKeyUsage.serverAuth, [new x509.SubjectAlternativeNameExtension(sans)]);
+}
+
+/** What a daemon's TLS listener needs: the CA that signs its clients, and its own server certificate for `names`. */
+export async function createDaemonTls(ca: PemPair, names: ServerNames): Promise<DaemonTls> {
+  const server = await createServerCertificate(ca, names);
+  return { caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
 }
 
 export async function createClientCertificate(ca: PemPair, commonName: string, validDays = DEFAULT_LEAF_DAYS): Promise<PemPair> {

@@ -19,8 +19,12 @@ export interface ProvisionedNode {
   privateIp: string;
 }
 
-interface CreatedIp {
-  ipAddress?: string;
+function addressOf(ip: unknown, hostName: string): string {
+  const address = (ip as { ipAddress?: string }).ipAddress;
+  if (!address) {
+    throw new Error(`The public IP address of ${hostName} was created without an address.`);
+  }
+  return address;
 }
 
 interface CreatedNic {
@@ -46,13 +50,7 @@ export async function executeSwarmProvisioning<T>(
       await run.createGroup(plan.group);
     }
     const created = await run.createTogether([plan.vnet, plan.nsg, ...plan.nodes.map((n) => n.publicIp)]);
-    const addresses = created.slice(2).map((ip, i) => {
-      const address = (ip as CreatedIp).ipAddress;
-      if (!address) {
-        throw new Error(`The public IP address of ${plan.nodes[i].host.hostName} was created without an address.`);
-      }
-      return address;
-    });
+    const addresses = created.slice(2).map((ip, i) => addressOf(ip, plan.nodes[i].host.hostName));
     const nodes = await settleAll(plan.nodes.map((node, i) => createNode(run, deps, node, addresses[i])));
     return await formSwarm(nodes);
   } catch (err) {
@@ -91,11 +89,7 @@ export async function executeSwarmNodeProvisioning<T>(
   try {
     await run.requireFreeNames([node.publicIp, node.nic, node.vm, node.osDisk]);
     const [ip] = await run.createTogether([node.publicIp]);
-    const address = (ip as CreatedIp).ipAddress;
-    if (!address) {
-      throw new Error(`The public IP address of ${host.hostName} was created without an address.`);
-    }
-    return await join(await createNode(run, deps, node, address));
+    return await join(await createNode(run, deps, node, addressOf(ip, host.hostName)));
   } catch (err) {
     throw await run.fail(err, `add ${host.hostName}`);
   }
